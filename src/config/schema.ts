@@ -1,0 +1,70 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const positiveInt = z.number().int().positive();
+
+/** The validated sidecar configuration; every field has a default in config/default.json. */
+export const configSchema = z.object({
+  env: z.enum(['development', 'production', 'test']),
+  version: z.string(),
+  server: z.object({
+    host: z.string().min(1),
+    port: z.number().int().min(0).max(65535),
+    bodyLimitBytes: positiveInt,
+    shutdownTimeoutMs: positiveInt,
+    drainDelayMs: z.number().int().min(0),
+    trustedProxies: z.array(z.string()),
+    dataDir: z.string().min(1),
+    corsOrigins: z.array(z.string()),
+  }),
+  db: z.object({
+    host: z.string().min(1),
+    port,
+    socketPath: z.string().optional(),
+    name: z.string().min(1, 'no database name is configured'),
+    user: z.string().min(1),
+    password: z.string(),
+    writeHost: z.string().optional(),
+    readHosts: z.array(z.string()),
+    tablePrefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'only letters, digits and underscores'),
+    connectionLimit: positiveInt,
+    readConnectionLimit: positiveInt,
+    queueLimit: positiveInt,
+    acquireTimeoutMs: positiveInt,
+    queryTimeoutMs: positiveInt,
+    connectTimeoutMs: positiveInt,
+    healthTimeoutMs: positiveInt,
+    slowQueryMs: positiveInt,
+    readYourWritesMs: z.number().int().min(0),
+  }),
+  redis: z.object({
+    enabled: z.boolean(),
+    host: z.string().min(1),
+    port,
+    password: z.string(),
+    db: z.number().int().min(0).max(15),
+    keyPrefix: z.string().min(1),
+    cluster: z.array(z.string()),
+    connectTimeoutMs: positiveInt,
+    commandTimeoutMs: positiveInt,
+  }),
+  security: z.object({
+    sidecarSecret: z.string(),
+    metricsToken: z.string(),
+    healthToken: z.string(),
+    monitoringIps: z.array(z.string()),
+    healthCheckIps: z.array(z.string()),
+  }),
+  wpSalts: z.record(z.string(), z.string()),
+  log: z.object({
+    level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
+    format: z.enum(['json', 'pretty']),
+  }),
+  options: z.object({ refreshIntervalMs: positiveInt }),
+  jobs: z.object({ enabled: z.boolean() }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Deep-partial shape accepted as overrides (tests, CLI). */
+export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };

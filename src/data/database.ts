@@ -1,0 +1,189 @@
+import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+import { EventEmitter } from 'node:events';
+import type { Config } from '../config/schema.ts';
+import { parseDbHost } from '../config/load.ts';
+
+/** Anything that runs a parameterised query: a pool-backed handle or one connection in a transaction. */
+export interface Queryable {
+  query<T = any>(sql: string, params?: unknown[]): Promise<T>;
+}
+
+/** The database could not be reached or did not answer in time (maps to 503). */
+export class DatabaseUnavailableError extends Error {
+  constructor(message: string, override readonly cause?: unknown) {
+    super(message);
+    this.name = 'DatabaseUnavailableError';
+  }
+}
+
+export interface QueryEvent { sql: string; ms: number; pool: string; ok: boolean }
+export interface PoolStats { name: string; total: number; free: number; queued: number; limit: number }
+
+const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR']);
+
+function classify(err: unknown): Error {
+  const e = err as NodeJS.ErrnoException & { fatal?: boolean };
+  if (e && (UNAVAILABLE.has(e.code ?? '') || e.fatal || /Pool is closed|Queue limit reached|Connection lost/i.test(e.message ?? ''))) {
+    return new DatabaseUnavailableError(`database unavailable: ${e.code ?? e.message}`, err);
+  }
+  return e;
+}
+
+interface NamedPool { name: string; pool: Pool; limit: number }
+
+/**
+ * The writer pool and optional reader pools behind one interface. Every connection runs in UTC
+ * with utf8mb4; DECIMAL comes back as strings and BIGINT as safe numbers or strings, so money
+ * and ids never lose precision. Waiting for a connection and each query are bounded in time.
+ */
+export class Database extends EventEmitter {
+  readonly writer: NamedPool;
+  readonly readers: NamedPool[];
+  private closed = false;
+
+  constructor(private readonly cfg: Config['db']) {
+    super();
+    this.writer = this.makePool('writer', cfg.writeHost ?? null, cfg.connectionLimit);
+    this.readers = cfg.readHosts.map((h, i) => this.makePool(`reader${i + 1}`, h, cfg.readConnectionLimit));
+  }
+
+  private makePool(name: string, hostSpec: string | null, limit: number): NamedPool {
+    const parsed = hostSpec ? parseDbHost(hostSpec) : null;
+    const opts: PoolOptions = {
+      host: parsed?.host ?? this.cfg.host,
+      port: parsed?.port ?? (parsed ? 3306 : this.cfg.port),
+      user: this.cfg.user,
+      password: this.cfg.password,
+      database: this.cfg.name,
+      charset: 'UTF8MB4_UNICODE_CI',
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: false,
+      decimalNumbers: false,
+      connectionLimit: limit,
+      maxIdle: limit,
+      idleTimeout: 60_000,
+      queueLimit: this.cfg.queueLimit,
+      waitForConnections: true,
+      connectTimeout: this.cfg.connectTimeoutMs,
+      enableKeepAlive: true,
+      multipleStatements: false,
+    };
+    const socketPath = parsed ? parsed.socketPath : this.cfg.socketPath;
+    if (socketPath) opts.socketPath = socketPath;
+    const pool = mysql.createPool(opts);
+    // Session settings every query relies on; queued on the connection before any caller's query.
+    pool.on('connection', (conn) => {
+      conn.query("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_520_ci", () => undefined);
+    });
+    return { name, pool, limit };
+  }
+
+  private acquire(p: NamedPool, timeoutMs: number): Promise<PoolConnection> {
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const timer = setTimeout(() => {
+        settled = true;
+        reject(new DatabaseUnavailableError(`timed out after ${timeoutMs} ms waiting for a ${p.name} connection`));
+      }, timeoutMs);
+      p.pool.getConnection((err, conn) => {
+        if (settled) {
+          conn?.release();
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        if (err) reject(classify(err));
+        else resolve(conn);
+      });
+    });
+  }
+
+  private run<T>(conn: PoolConnection, poolName: string, sql: string, params: unknown[] | undefined, timeout: number): Promise<T> {
+    const started = performance.now();
+    return new Promise<T>((resolve, reject) => {
+      conn.query({ sql, values: params, timeout }, (err, rows) => {
+        const ms = performance.now() - started;
+        this.emit('query', { sql, ms, pool: poolName, ok: !err } satisfies QueryEvent);
+        if (err) {
+          const e = err as NodeJS.ErrnoException;
+          if (e.code === 'PROTOCOL_SEQUENCE_TIMEOUT') reject(new DatabaseUnavailableError(`query timed out after ${timeout} ms`, err));
+          else reject(classify(err));
+        } else resolve(rows as T);
+      });
+    });
+  }
+
+  /** Runs one query on a pool with bounded waiting and a query timeout. */
+  async queryOn<T>(p: NamedPool, sql: string, params?: unknown[], timeoutMs?: number): Promise<T> {
+    if (this.closed) throw new DatabaseUnavailableError('database pools are closed');
+    const timeout = timeoutMs ?? this.cfg.queryTimeoutMs;
+    const conn = await this.acquire(p, Math.min(this.cfg.acquireTimeoutMs, timeout));
+    try {
+      return await this.run<T>(conn, p.name, sql, params, timeout);
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** Queryable bound to the writer (primary). */
+  readonly write: Queryable = { query: (sql, params) => this.queryOn(this.writer, sql, params) };
+
+  /** Queryable for reads: a reader pool when configured (round robin), else the writer. */
+  readonly read: Queryable = {
+    query: (sql, params) => this.queryOn(this.pickReader(), sql, params),
+  };
+
+  private rr = 0;
+  private readerFilter: (p: NamedPool) => boolean = () => true;
+
+  /** Lets replica health tracking exclude lagging or dead readers. */
+  setReaderFilter(fn: (p: NamedPool) => boolean): void {
+    this.readerFilter = fn;
+  }
+
+  pickReader(): NamedPool {
+    const usable = this.readers.filter(this.readerFilter);
+    if (!usable.length) return this.writer;
+    this.rr = (this.rr + 1) % usable.length;
+    return usable[this.rr]!;
+  }
+
+  /** Runs fn inside one transaction on the writer; commits on success, rolls back on any error. */
+  async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const conn = await this.acquire(this.writer, this.cfg.acquireTimeoutMs);
+    const q: Queryable = { query: (sql, params) => this.run(conn, this.writer.name, sql, params, this.cfg.queryTimeoutMs) };
+    try {
+      await q.query('START TRANSACTION');
+      const out = await fn(q);
+      await q.query('COMMIT');
+      return out;
+    } catch (err) {
+      await q.query('ROLLBACK').catch(() => conn.destroy());
+      throw err;
+    } finally {
+      conn.release();
+    }
+  }
+
+  /** `SELECT 1` on the writer with a short deadline; resolves to the round trip in ms. */
+  async ping(timeoutMs: number): Promise<number> {
+    const t = performance.now();
+    await this.queryOn(this.writer, 'SELECT 1', [], timeoutMs);
+    return performance.now() - t;
+  }
+
+  stats(): PoolStats[] {
+    return [this.writer, ...this.readers].map(({ name, pool, limit }) => {
+      const inner = pool as unknown as { _allConnections: { length: number }; _freeConnections: { length: number }; _connectionQueue: { length: number } };
+      return { name, limit, total: inner._allConnections.length, free: inner._freeConnections.length, queued: inner._connectionQueue.length };
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await Promise.all([this.writer, ...this.readers].map((p) => new Promise<void>((r) => p.pool.end(() => r()))));
+  }
+}

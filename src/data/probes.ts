@@ -1,0 +1,50 @@
+import { mkdir, open, readFile, unlink } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Queryable } from './database.ts';
+import type { Tables } from './tables.ts';
+
+/** Required tables that do not exist in the current database. */
+export async function findMissingTables(q: Queryable, tables: Tables): Promise<string[]> {
+  const rows = await q.query<{ name: string }[]>(
+    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${tables.required.map(() => '?').join(',')})`,
+    tables.required,
+  );
+  const present = new Set(rows.map((r) => r.name));
+  return tables.required.filter((t) => !present.has(t));
+}
+
+export async function serverVersion(q: Queryable): Promise<string> {
+  const rows = await q.query<{ v: string }[]>('SELECT VERSION() AS v');
+  return rows[0]?.v ?? 'unknown';
+}
+
+/** Background tasks stuck in `processing` for longer than `olderThanSec`. */
+export async function countStuckTasks(q: Queryable, tables: Tables, olderThanSec: number): Promise<number> {
+  const rows = await q.query<{ n: number }[]>(
+    `SELECT COUNT(*) AS n FROM \`${tables.slbp.background_tasks}\` WHERE status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND`,
+    [olderThanSec],
+  );
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * Writes, reads back and removes a file of its own in `dir`. Each probe uses a unique name so
+ * concurrent probes never race on one shared temp file (the plugin's /health flapped that way).
+ */
+export async function probeFilesystem(dir: string): Promise<void> {
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const file = path.join(dir, `.probe-${process.pid}-${randomUUID()}`);
+  const payload = randomUUID();
+  const fh = await open(file, 'wx', 0o600);
+  try {
+    await fh.writeFile(payload);
+  } finally {
+    await fh.close();
+  }
+  try {
+    if ((await readFile(file, 'utf8')) !== payload) throw new Error('read back different bytes');
+  } finally {
+    await unlink(file).catch(() => undefined);
+  }
+}

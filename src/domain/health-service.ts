@@ -1,0 +1,156 @@
+import os from 'node:os';
+
+export interface CheckResult { healthy: boolean; message: string; [extra: string]: unknown }
+
+export interface HealthProbes {
+  database(): Promise<number>;
+  /** null when Redis is not configured at all. */
+  redis: { ping(): Promise<number>; describe(): string; cluster: boolean } | null;
+  filesystem(): Promise<void>;
+  missingTables(): Promise<string[]>;
+}
+
+/** A named section of /health/detailed's service_checks, contributed by a module. */
+export type DetailProvider = () => Promise<CheckResult> | CheckResult;
+
+export const isoNow = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/**
+ * The probes behind /health, /ready and /live. Results are reused for at most `reuseMs`
+ * (1 s), and concurrent callers share one in-flight check, so any number of probes costs the
+ * database one `SELECT 1` a second and they all see the same answer.
+ */
+export class HealthService {
+  readonly startedAt = Date.now();
+  draining = false;
+  private healthMemo: { at: number; value: Promise<HealthReport> } | null = null;
+  private readyMemo: { at: number; value: Promise<ReadyChecks> } | null = null;
+  private readonly details = new Map<string, DetailProvider>();
+
+  constructor(
+    private readonly probes: HealthProbes,
+    readonly instanceId: string,
+    readonly version: string,
+    private readonly siteId: () => string | null,
+    private readonly reuseMs = 1000,
+  ) {}
+
+  /** Lets a module add a section to /health/detailed (cache layers, replicas, backups, queue). */
+  registerDetail(name: string, provider: DetailProvider): void {
+    this.details.set(name, provider);
+  }
+
+  private memo<T>(slot: 'healthMemo' | 'readyMemo', make: () => Promise<T>): Promise<T> {
+    const now = Date.now();
+    const cur = this[slot] as { at: number; value: Promise<T> } | null;
+    if (cur && now - cur.at < this.reuseMs) return cur.value;
+    const value = make();
+    (this[slot] as unknown) = { at: now, value };
+    // A failed computation must not be reused.
+    value.catch(() => { if ((this[slot] as unknown as { value: unknown })?.value === value) (this[slot] as unknown) = null; });
+    return value;
+  }
+
+  async databaseCheck(): Promise<CheckResult> {
+    try {
+      const ms = await this.probes.database();
+      return { healthy: true, message: 'Database connection OK', response_time: round(ms) };
+    } catch (err) {
+      return { healthy: false, message: `Database connection failed: ${(err as Error).message}`, response_time: null };
+    }
+  }
+
+  async cacheCheck(): Promise<CheckResult> {
+    const redis = this.probes.redis;
+    if (!redis) return { healthy: true, message: 'Redis is not configured; using the in-process cache', type: 'in_process' };
+    try {
+      const ms = await redis.ping();
+      return { healthy: true, message: 'Cache working properly', type: redis.cluster ? 'redis_cluster' : 'redis', response_time: round(ms) };
+    } catch (err) {
+      return { healthy: false, message: `Redis unreachable (${(err as Error).message}); serving from the in-process cache`, type: 'in_process_fallback' };
+    }
+  }
+
+  async filesystemCheck(): Promise<CheckResult> {
+    try {
+      await this.probes.filesystem();
+      return { healthy: true, message: 'Filesystem read/write OK', writable: true };
+    } catch (err) {
+      return { healthy: false, message: `Filesystem check failed: ${(err as Error).message}`, writable: false };
+    }
+  }
+
+  health(): Promise<HealthReport> {
+    return this.memo('healthMemo', async () => {
+      const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);
+      const status: HealthStatus = !database.healthy || !filesystem.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
+      return { status, timestamp: isoNow(), instance_id: this.instanceId, site_id: this.siteId(), version: this.version, checks: { database, cache, filesystem } };
+    });
+  }
+
+  async ready(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
+    const checks = await this.memo('readyMemo', async () => {
+      const [database, cache] = await Promise.all([this.databaseCheck(), this.cacheCheck()]);
+      let tables: CheckResult;
+      if (!database.healthy) tables = { healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] };
+      else {
+        try {
+          const missing = await this.probes.missingTables();
+          tables = missing.length
+            ? { healthy: false, message: `Missing tables: ${missing.join(', ')}`, missing_tables: missing }
+            : { healthy: true, message: 'All required tables exist', missing_tables: [] };
+        } catch (err) {
+          tables = { healthy: false, message: `Cannot check tables: ${(err as Error).message}`, missing_tables: [] };
+        }
+      }
+      const dependencies: CheckResult = {
+        healthy: database.healthy,
+        message: database.healthy ? (cache.healthy ? 'All dependencies satisfied' : 'Redis unreachable; running on the in-process cache') : 'MariaDB unavailable',
+        dependencies: { mariadb: database.healthy, redis: cache.healthy, node: process.version },
+      };
+      return { database, tables, dependencies };
+    });
+    const ready = !this.draining && checks.database.healthy && checks.tables.healthy;
+    const body: Record<string, unknown> = {
+      ready,
+      timestamp: isoNow(),
+      instance_id: this.instanceId,
+      checks: { ...checks, lifecycle: { healthy: !this.draining, message: this.draining ? 'Draining: finishing in-flight requests before shutdown' : 'Accepting traffic' } },
+    };
+    if (this.draining) body.draining = true;
+    return { ready, body };
+  }
+
+  live(): Record<string, unknown> {
+    return { alive: true, timestamp: isoNow(), instance_id: this.instanceId, uptime: Math.floor((Date.now() - this.startedAt) / 1000) };
+  }
+
+  /** The extra sections registered by modules, each isolated so one failure cannot hide the rest. */
+  async detailSections(): Promise<Record<string, CheckResult>> {
+    const out: Record<string, CheckResult> = {};
+    await Promise.all([...this.details].map(async ([name, provider]) => {
+      try {
+        out[name] = await provider();
+      } catch (err) {
+        out[name] = { healthy: false, message: (err as Error).message };
+      }
+    }));
+    return out;
+  }
+
+  systemLoad(): number[] {
+    return os.loadavg().map((n) => Math.round(n * 1000) / 1000);
+  }
+}
+
+export type HealthStatus = 'healthy' | 'degraded' | 'unhealthy';
+export interface HealthReport {
+  status: HealthStatus;
+  timestamp: string;
+  instance_id: string;
+  site_id: string | null;
+  version: string;
+  checks: { database: CheckResult; cache: CheckResult; filesystem: CheckResult };
+}
+type ReadyChecks = { database: CheckResult; tables: CheckResult; dependencies: CheckResult };

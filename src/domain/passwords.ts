@@ -1,0 +1,65 @@
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import bcrypt from 'bcryptjs';
+
+const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
+
+function encode64(input: Buffer, count: number): string {
+  let out = '';
+  let i = 0;
+  do {
+    let value = input[i++]!;
+    out += ITOA64[value & 0x3f];
+    if (i < count) value |= input[i]! << 8;
+    out += ITOA64[(value >> 6) & 0x3f];
+    if (i++ >= count) break;
+    if (i < count) value |= input[i]! << 16;
+    out += ITOA64[(value >> 12) & 0x3f];
+    if (i++ >= count) break;
+    out += ITOA64[(value >> 18) & 0x3f];
+  } while (i < count);
+  return out;
+}
+
+/** phpass "portable" crypt, as WordPress's class-phpass.php computes it. */
+function phpassCrypt(password: string, setting: string): string {
+  const fail = setting.startsWith('*0') ? '*1' : '*0';
+  if (setting.slice(0, 3) !== '$P$' && setting.slice(0, 3) !== '$H$') return fail;
+  const log2 = ITOA64.indexOf(setting[3] ?? '');
+  if (log2 < 7 || log2 > 30) return fail;
+  const salt = setting.slice(4, 12);
+  if (salt.length !== 8) return fail;
+  const pw = Buffer.from(password, 'utf8');
+  let hash = createHash('md5').update(Buffer.concat([Buffer.from(salt, 'binary'), pw])).digest();
+  for (let count = 1 << log2; count > 0; count--) hash = createHash('md5').update(Buffer.concat([hash, pw])).digest();
+  return setting.slice(0, 12) + encode64(hash, 16);
+}
+
+/** A WordPress `$P$` phpass hash (cost 8 → 2^13 rounds, as WordPress makes them). */
+export function hashPhpass(password: string, log2 = 13): string {
+  return phpassCrypt(password, `$P$${ITOA64[log2]}${encode64(randomBytes(6), 6)}`);
+}
+
+/** WordPress 6.8+ hash: `$wp` + bcrypt over base64(HMAC-SHA384(password, 'wp-sha384')). */
+export function hashWpBcrypt(password: string, cost = 10): string {
+  const pre = createHmac('sha384', 'wp-sha384').update(password, 'utf8').digest('base64');
+  return `$wp${bcrypt.hashSync(pre, cost).replace(/^\$2b\$/, '$2y$')}`;
+}
+
+function equalStrings(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}
+
+/** Checks a password against every format WordPress has stored: $wp$2y$, $2y$, $P$/$H$, md5. */
+export async function verifyWpPassword(password: string, stored: string): Promise<boolean> {
+  if (!stored) return false;
+  if (stored.startsWith('$wp$2')) {
+    const pre = createHmac('sha384', 'wp-sha384').update(password, 'utf8').digest('base64');
+    return bcrypt.compare(pre, stored.slice(3).replace(/^\$2y\$/, '$2b$'));
+  }
+  if (/^\$2[abxy]\$/.test(stored)) return bcrypt.compare(password, stored.replace(/^\$2y\$/, '$2b$'));
+  if (stored.startsWith('$P$') || stored.startsWith('$H$')) return equalStrings(phpassCrypt(password, stored), stored);
+  if (/^[a-f0-9]{32}$/i.test(stored)) return equalStrings(createHash('md5').update(password, 'utf8').digest('hex'), stored.toLowerCase());
+  return false;
+}

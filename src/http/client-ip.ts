@@ -1,0 +1,57 @@
+import { BlockList, isIP } from 'node:net';
+
+/** An address matcher for exact addresses and CIDR ranges (IPv4 and IPv6, v4-mapped folded). */
+export class AddressList {
+  private readonly list = new BlockList();
+  readonly size: number;
+
+  constructor(entries: string[]) {
+    let n = 0;
+    for (const raw of entries) {
+      const entry = raw.trim();
+      const [addr, bits] = entry.split('/');
+      const type = isIP(addr ?? '');
+      if (!type) continue;
+      const family = type === 6 ? 'ipv6' : 'ipv4';
+      if (bits !== undefined) {
+        const prefix = Number(bits);
+        if (!Number.isInteger(prefix) || prefix < 0 || prefix > (type === 6 ? 128 : 32)) continue;
+        this.list.addSubnet(addr!, prefix, family);
+      } else this.list.addAddress(addr!, family);
+      n++;
+    }
+    this.size = n;
+  }
+
+  has(address: string | undefined): boolean {
+    if (!address || !this.size) return false;
+    const addr = normalizeIp(address);
+    const type = isIP(addr);
+    if (!type) return false;
+    return this.list.check(addr, type === 6 ? 'ipv6' : 'ipv4');
+  }
+}
+
+/** Folds `::ffff:1.2.3.4` to `1.2.3.4` so one list entry matches both socket forms. */
+export function normalizeIp(address: string): string {
+  const m = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  return m ? m[1]! : address;
+}
+
+/**
+ * The client address: the socket peer, unless the peer is a trusted proxy; then the right-most
+ * X-Forwarded-For hop that is not itself a trusted proxy. The left-most entry is whatever the
+ * client wrote, so it is never believed on its own.
+ */
+export function resolveClientIp(peer: string, forwardedFor: string | undefined, trusted: AddressList): string {
+  let current = normalizeIp(peer);
+  if (!forwardedFor || !trusted.has(current)) return current;
+  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  for (let i = hops.length - 1; i >= 0; i--) {
+    const hop = normalizeIp(hops[i]!);
+    if (!isIP(hop)) return current;
+    current = hop;
+    if (!trusted.has(hop)) return hop;
+  }
+  return current;
+}

@@ -1,0 +1,126 @@
+import type { ParameterizedContext } from 'koa';
+import { z } from 'zod';
+import type { AccessRule } from '../domain/access.ts';
+import type { Caller, RequestOrigin } from '../domain/caller.ts';
+import type { Logger } from '../observability/logger.ts';
+import { forbidden, invalidParams, missingParams, RestError } from './rest-error.ts';
+
+/** Per-request values, typed; nothing else is hung on ctx. */
+export interface AppState {
+  requestId: string;
+  startedAt: number;
+  logger: Logger;
+  origin: RequestOrigin;
+  caller: Caller;
+  rawBody?: Buffer;
+  /** Parsed JSON or form body (absent for raw-body routes). */
+  body?: unknown;
+  /** Route template for metrics and logs, e.g. `/transactions/:id`. */
+  routeName?: string;
+  /** Names kept by `_fields`, when the caller asked for a subset. */
+  fields?: string[];
+}
+
+export type AppContext = ParameterizedContext<AppState>;
+export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+
+export interface RouteInput<P, Q, B> { params: P; query: Q; body: B }
+
+export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
+  method: Method;
+  /** Path under the namespace, koa-router style (`/transactions/:id`), or absolute when `absolute`. */
+  path: string;
+  absolute?: boolean;
+  summary: string;
+  tags?: string[];
+  access: AccessRule;
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** The handler reads ctx.state.rawBody itself (signed webhooks); no JSON parsing is done. */
+  rawBody?: boolean;
+  /** Documented responses by status (used for the API reference). */
+  responses?: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
+  /** Error codes the route may answer with, besides the global ones. */
+  errors?: string[];
+  handler(ctx: AppContext, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): unknown | Promise<unknown>;
+}
+
+/** Identity helper that keeps the generic parameters inferred at definition sites. */
+export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUnknown>(
+  spec: RouteSpec<P, Q, B>,
+): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+/** Folds `a[]=1&a[]=2` into `a: ['1','2']`, as PHP (and so WordPress) reads query strings. */
+export function normaliseQuery(query: Record<string, string | string[] | undefined>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (v === undefined) continue;
+    if (k.endsWith('[]')) {
+      const base = k.slice(0, -2);
+      out[base] = [...(Array.isArray(out[base]) ? (out[base] as unknown[]) : []), ...(Array.isArray(v) ? v : [v])];
+    } else out[k] = v;
+  }
+  return out;
+}
+
+function failWith(error: z.ZodError, where: string): never {
+  const params: Record<string, string> = {};
+  const missing: string[] = [];
+  for (const issue of error.issues) {
+    const name = issue.path.length ? issue.path.map(String).join('.') : where;
+    if (issue.code === 'invalid_type' && /received undefined/.test(issue.message)) missing.push(name);
+    else params[name.split('.')[0]!] ??= issue.message;
+  }
+  if (!Object.keys(params).length && missing.length) throw missingParams(missing);
+  for (const m of missing) params[m.split('.')[0]!] ??= 'Required';
+  throw invalidParams(params);
+}
+
+/** Parses a JSON or form body as WordPress does; malformed JSON is rest_invalid_json. */
+export function parseBody(ctx: AppContext): unknown {
+  const raw = ctx.state.rawBody;
+  if (!raw || raw.length === 0) return {};
+  const type = ctx.request.type;
+  if (type === 'application/x-www-form-urlencoded') return normaliseQuery(Object.fromEntries(new URLSearchParams(raw.toString('utf8'))));
+  // Like WordPress, only a JSON content type is parsed as JSON; other bodies are left raw.
+  if (type !== 'application/json' && !type.endsWith('+json')) return {};
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new RestError('rest_invalid_json', 'Invalid JSON body passed.', 400, { json_error_message: 'Syntax error' });
+  }
+}
+
+/** Koa middleware for one route: validate params, query and body, then check access, then run. */
+export function routeMiddleware(spec: RouteSpec, template: string) {
+  return async (ctx: AppContext): Promise<void> => {
+    ctx.state.routeName = template;
+    const query = normaliseQuery(ctx.query as Record<string, string | string[]>);
+    if (typeof query._fields === 'string' || Array.isArray(query._fields)) {
+      const list = (Array.isArray(query._fields) ? query._fields : [query._fields]).flatMap((f) => String(f).split(',')).map((f) => f.trim()).filter(Boolean);
+      if (list.length) ctx.state.fields = list;
+    }
+    const input: RouteInput<unknown, unknown, unknown> = { params: {}, query: {}, body: undefined };
+    if (spec.params) {
+      const r = spec.params.safeParse(ctx.params ?? {});
+      if (!r.success) failWith(r.error, 'params');
+      input.params = r.data;
+    }
+    if (spec.query) {
+      const r = spec.query.safeParse(query);
+      if (!r.success) failWith(r.error, 'query');
+      input.query = r.data;
+    }
+    if (!spec.rawBody && spec.body) {
+      const r = spec.body.safeParse(ctx.state.body ?? {});
+      if (!r.success) failWith(r.error, 'body');
+      input.body = r.data;
+    }
+    if (!spec.access.allows(ctx.state.caller, ctx.state.origin)) throw forbidden(ctx.state.caller.kind !== 'anonymous');
+    const result = await spec.handler(ctx, input as never);
+    if (result !== undefined) ctx.body = result;
+  };
+}

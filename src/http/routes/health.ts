@@ -1,0 +1,61 @@
+import { access } from '../../domain/access.ts';
+import type { HealthService } from '../../domain/health-service.ts';
+import { defineRoute, type RouteSpec } from '../route.ts';
+
+export interface HealthRouteDeps {
+  health: HealthService;
+  /** system_info and performance_metrics for /health/detailed. */
+  diagnostics(): Promise<{ system_info: Record<string, unknown>; performance_metrics: Record<string, unknown> }>;
+}
+
+/** The plugin's probe routes with its field names: /health, /ready, /live, /health/detailed. */
+export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', path: '/health', summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
+      access: access.public,
+      responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
+      async handler(ctx) {
+        const report = await health.health();
+        ctx.status = report.status === 'unhealthy' ? 503 : 200;
+        return report;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/ready', summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
+      access: access.public,
+      responses: { 200: { description: 'ready' }, 503: { description: 'not ready or draining' } },
+      async handler(ctx) {
+        const { ready, body } = await health.ready();
+        ctx.status = ready ? 200 : 503;
+        return body;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/live', summary: 'Process liveness', tags: ['operations'],
+      access: access.public,
+      responses: { 200: { description: 'alive' } },
+      handler: () => health.live(),
+    }),
+    defineRoute({
+      method: 'GET', path: '/health/detailed', summary: 'Detailed health for administrators and load balancers', tags: ['operations'],
+      access: access.healthDetailed,
+      responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
+      errors: ['rest_forbidden'],
+      async handler(ctx) {
+        const [report, diag, sections] = await Promise.all([health.health(), diagnostics(), health.detailSections()]);
+        ctx.status = report.status === 'unhealthy' ? 503 : 200;
+        return {
+          status: report.status,
+          timestamp: report.timestamp,
+          instance_id: report.instance_id,
+          site_id: report.site_id,
+          version: report.version,
+          system_info: diag.system_info,
+          performance_metrics: diag.performance_metrics,
+          service_checks: { ...report.checks, ...sections },
+        };
+      },
+    }),
+  ];
+}
