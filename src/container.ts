@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
+import { PassthroughCache, type CacheService } from './cache/cache-service.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
@@ -30,6 +31,7 @@ export interface Container {
   tables: Tables;
   db: Database;
   redis: RedisHandle | null;
+  cache: CacheService;
   options: OptionsRepository;
   settings: SiteSettings;
   health: HealthService;
@@ -81,7 +83,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options, settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, redis, options,
+    cache: new PassthroughCache(), settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [],
     requestObservers: [(r) => latency.record(r.ms)],
