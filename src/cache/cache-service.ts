@@ -11,6 +11,14 @@ export interface CacheOptions {
 export interface InvalidateRequest { keys?: string[]; tags?: string[]; all?: boolean }
 export interface InvalidateResult { invalidated: number; nodes_notified: number }
 
+/** Counters since start, for metrics and /health/detailed. */
+export interface CacheStats {
+  l1: { hits: number; misses: number; entries: number; bytes: number };
+  l2: { hits: number; misses: number; errors: number };
+  loads: number;
+  invalidations: number;
+}
+
 /**
  * The sidecar's cache: in-process (L1) → Redis (L2) → loader (L3). Callers never talk to Redis
  * or an LRU directly; they wrap a load with a key from `cache/keys.ts` and the tags it depends on.
@@ -18,15 +26,23 @@ export interface InvalidateResult { invalidated: number; nodes_notified: number 
 export interface CacheService {
   wrap<T>(key: string, load: () => Promise<T>, opts?: CacheOptions): Promise<T>;
   invalidate(req: InvalidateRequest): Promise<InvalidateResult>;
+  stats(): CacheStats;
 }
 
 /** No caching at all: every read goes to the loader. Used where caching must be off. */
 export class PassthroughCache implements CacheService {
   wrap<T>(_key: string, load: () => Promise<T>): Promise<T> {
+    this.loads++;
     return load();
   }
 
+  private loads = 0;
+
   async invalidate(): Promise<InvalidateResult> {
     return { invalidated: 0, nodes_notified: 0 };
+  }
+
+  stats(): CacheStats {
+    return { l1: { hits: 0, misses: this.loads, entries: 0, bytes: 0 }, l2: { hits: 0, misses: 0, errors: 0 }, loads: this.loads, invalidations: 0 };
   }
 }
