@@ -11,6 +11,12 @@ export const access = {
   public: { name: 'public', description: 'anyone', allows: () => true } as AccessRule,
   signedIn: { name: 'signed_in', description: 'any signed-in caller', allows: (c) => isSignedIn(c) } as AccessRule,
   admin: { name: 'admin', description: 'administrators (manage_options) and API keys with `admin`', allows: (c) => isAdmin(c) } as AccessRule,
+  /** Administrators, and the shim acting for WordPress itself (signed, user id 0). */
+  adminOrShim: {
+    name: 'admin_or_shim',
+    description: 'administrators, and the WordPress shim (signed request)',
+    allows: (c) => isAdmin(c) || c.kind === 'system',
+  } as AccessRule,
   healthDetailed: {
     name: 'health_detailed',
     description: 'administrators, load balancer addresses (slbp_health_check_ips) and the health token',

@@ -8,6 +8,8 @@ export type ApiPermission = (typeof API_PERMISSIONS)[number];
 /** Who is calling, resolved once per request by the identity middleware. */
 export type Caller =
   | { kind: 'anonymous' }
+  /** The shim acting for WordPress itself (signed request with user id 0), e.g. cache invalidation hooks. */
+  | { kind: 'system'; via: 'shim' }
   | {
       kind: 'user';
       via: 'shim' | 'token' | 'application_password';
