@@ -5,7 +5,9 @@ import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
-import { PassthroughCache, type CacheService } from './cache/cache-service.ts';
+import { buildCache } from './cache/build-cache.ts';
+import type { CacheService } from './cache/cache-service.ts';
+import { cacheKeys, OPTIONS_TAG } from './cache/keys.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
@@ -58,7 +60,24 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const db = new Database(config.db);
   const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
   const options = new OptionsRepository(tables);
-  const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
+  const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
+  // Every node reads the same options: one database read per TTL for the whole pool. Half the
+  // refresh interval keeps a change made without an invalidation visible within one interval.
+  const optionsTtlSec = Math.max(1, Math.floor(config.options.refreshIntervalMs / 2000));
+  const settings = new SiteSettings(
+    async (names) => new Map(Object.entries(await cache.wrap(
+      cacheKeys.siteOptions(),
+      async () => Object.fromEntries(await options.getMany(db.read, names)),
+      { tags: [OPTIONS_TAG], ttlSec: optionsTtlSec, l1TtlSec: optionsTtlSec },
+    ))),
+    tables.userRolesOption,
+    log,
+  );
+  cache.onDrop.push((req) => {
+    if (req.all || req.tags?.includes(OPTIONS_TAG) || req.keys?.includes(cacheKeys.siteOptions())) {
+      settings.reload().catch((err) => log.warn('re-reading wp_options after an invalidation failed; using the last values', { error: (err as Error).message }));
+    }
+  });
   const latency = new LatencyWindow();
   let mariadbVersion: string | null = null;
 
@@ -77,6 +96,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const pools = db.stats();
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
+  health.registerDetail('cache_layers', cacheDetail);
   health.registerDetail('background_processing', async () => {
     const stuck = await countStuckTasks(db.read, tables, 900);
     return { healthy: stuck === 0, message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally', stuck_tasks: stuck };
@@ -84,12 +104,12 @@ export function buildContainer(config: Config, logger?: Logger): Container {
 
   const c: Container = {
     config, logger: log, instanceId, dataDir, tables, db, redis, options,
-    cache: new PassthroughCache(), settings, health, latency,
+    cache, settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
-    services: [],
+    services: bus ? [bus] : [],
     routes: [],
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
