@@ -1,7 +1,6 @@
 import { LRUCache } from 'lru-cache';
 import type { Logger } from '../observability/logger.ts';
 import type { CacheOptions, CacheService, CacheStats, InvalidateRequest, InvalidateResult } from './cache-service.ts';
-import { CACHE_SCHEMA_VERSION } from './keys.ts';
 import type { RedisStore } from './redis-store.ts';
 
 export interface LayeredCacheOptions {
@@ -97,7 +96,7 @@ export class LayeredCache implements CacheService {
     }
     // An invalidation arrived while loading: the value may predate it, so hand it out but keep it nowhere.
     if (epoch !== this.epoch || value === undefined) return value;
-    const json = JSON.stringify({ v: CACHE_SCHEMA_VERSION, d: value });
+    const json = JSON.stringify(value);
     this.storeL1(key, value, tags, l1Ttl, json.length);
     if (this.l2?.available) {
       this.l2.set(key, json, this.jittered(l2Ttl), tags).catch((err) => this.l2Failed('write', err));

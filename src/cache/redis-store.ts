@@ -1,9 +1,6 @@
 import { Cluster, type Redis } from 'ioredis';
 import type { RedisHandle } from './redis.ts';
-import { CACHE_SCHEMA_VERSION, hashTagOf, tagSetKey, valueKey } from './keys.ts';
-
-/** What is stored in Redis for one key: the schema version travels with the value. */
-export interface Envelope<T = unknown> { v: number; d: T }
+import { hashTagOf, tagSetKey, valueKey } from './keys.ts';
 
 /** Escapes glob characters so a SCAN pattern matches the prefix literally. */
 export function globEscape(s: string): string {
@@ -26,16 +23,14 @@ export class RedisStore {
     return this.redis.client;
   }
 
-  /** The stored value and its JSON length, or undefined on a miss or another schema version. */
+  /** The stored value and its JSON length, or undefined on a miss. */
   async get<T>(key: string): Promise<{ value: T; chars: number } | undefined> {
     const raw = await this.client.get(valueKey(key));
-    if (raw === null) return undefined;
-    const env = JSON.parse(raw) as Envelope<T>;
-    return env.v === CACHE_SCHEMA_VERSION ? { value: env.d, chars: raw.length } : undefined;
+    return raw === null ? undefined : { value: JSON.parse(raw) as T, chars: raw.length };
   }
 
   /**
-   * Stores `json` (a serialized Envelope) for `ttlSec` and records the key in each tag's set.
+   * Stores `json` for `ttlSec` and records the key in each tag's set.
    * The tag named by the key's hash tag is written in the same MULTI (same slot); other tags
    * follow one command each, which a Cluster routes to their own slots.
    */
@@ -54,10 +49,9 @@ export class RedisStore {
     await Promise.all(others.map((tag) => this.client.multi().sadd(tagSetKey(tag), vk).expire(tagSetKey(tag), ttlSec, 'GT').expire(tagSetKey(tag), ttlSec, 'NX').exec()));
   }
 
-  /** Deletes the keys (current and previous schema version); resolves to how many existed. */
+  /** Deletes the keys; resolves to how many existed. */
   async deleteKeys(keys: string[]): Promise<number> {
-    const names = keys.flatMap((k) => (CACHE_SCHEMA_VERSION > 1 ? [valueKey(k), valueKey(k, CACHE_SCHEMA_VERSION - 1)] : [valueKey(k)]));
-    return this.unlinkEach(names);
+    return this.unlinkEach(keys.map(valueKey));
   }
 
   /** Deletes every key recorded in the tags' sets, and the sets; resolves to keys deleted. */
