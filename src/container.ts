@@ -7,7 +7,7 @@ import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
-import { cacheKeys, OPTIONS_TAG } from './cache/keys.ts';
+import { OPTIONS_TAG } from './cache/keys.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
@@ -70,20 +70,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
   const options = new OptionsRepository(tables);
   const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
-  // Every node reads the same options: one database read per TTL for the whole pool. Half the
-  // refresh interval keeps a change made without an invalidation visible within one interval.
-  const optionsTtlSec = Math.max(1, Math.floor(config.options.refreshIntervalMs / 2000));
-  const settings = new SiteSettings(
-    async (names) => new Map(Object.entries(await cache.wrap(
-      cacheKeys.siteOptions(),
-      async () => Object.fromEntries(await options.getMany(db.read, names)),
-      { tags: [OPTIONS_TAG], ttlSec: optionsTtlSec, l1TtlSec: optionsTtlSec },
-    ))),
-    tables.userRolesOption,
-    log,
-  );
+  const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
   cache.onDrop.push((req) => {
-    if (req.all || req.tags?.includes(OPTIONS_TAG) || req.keys?.includes(cacheKeys.siteOptions())) {
+    if (req.all || req.tags?.includes(OPTIONS_TAG)) {
       settings.reload().catch((err) => log.warn('re-reading wp_options after an invalidation failed; using the last values', { error: (err as Error).message }));
     }
   });

@@ -21,8 +21,6 @@ const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 export const cacheKeys = {
   /** Roles and capabilities of a WordPress user; tag `user:{id}`. */
   userIdentity: (userId: number) => v(`{user:${userId}}:identity`),
-  /** Raw rows of the wp_options SiteSettings reads; tag `options`. */
-  siteOptions: () => v('{options}:site'),
 };
 
 export const cacheTags = {

@@ -36,6 +36,8 @@ export class LayeredCache implements CacheService {
   broadcaster: Broadcaster | null = null;
   /** Called after entries are dropped here, for local and remote invalidations alike. */
   readonly onDrop: ((req: InvalidateRequest) => void)[] = [];
+  /** Invalidations Redis did not get (it was down): replayed, and re-broadcast, once it is back. */
+  private pendingL2: InvalidateRequest[] = [];
   private readonly counters = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, l2Errors: 0, l2Skipped: 0, loads: 0, loadErrors: 0, invalidations: 0, l1Resets: 0 };
 
   constructor(private readonly l2: RedisStore | null, private readonly opts: LayeredCacheOptions, private readonly logger: Logger) {
@@ -166,28 +168,53 @@ export class LayeredCache implements CacheService {
    */
   async invalidate(req: InvalidateRequest): Promise<InvalidateResult> {
     this.counters.invalidations++;
-    let inRedis = 0;
-    if (this.l2?.available) {
-      try {
-        if (req.all) inRedis = await this.l2.deleteAll();
-        else {
-          if (req.keys?.length) inRedis += await this.l2.deleteKeys(req.keys);
-          if (req.tags?.length) inRedis += await this.l2.deleteTags(req.tags);
-        }
-      } catch (err) {
-        this.l2Failed('invalidate', err);
-      }
-    }
+    return this.apply(req);
+  }
+
+  private async apply(req: InvalidateRequest): Promise<InvalidateResult> {
+    const inRedis = await this.invalidateL2(req);
     const local = this.dropLocal(req);
     let nodes = 0;
-    if (this.broadcaster) {
+    if (this.broadcaster && inRedis !== null) {
       try {
         nodes = await this.broadcaster.publish(req);
       } catch (err) {
         this.logger.warn('invalidation could not be broadcast; other nodes keep their in-process entries until they reconnect or expire', { error: (err as Error).message });
       }
     }
-    return { invalidated: Math.max(inRedis, local), nodes_notified: nodes };
+    return { invalidated: Math.max(inRedis ?? 0, local), nodes_notified: nodes };
+  }
+
+  /** Deletes in Redis; null (and queued for replay) when Redis could not be reached. */
+  private async invalidateL2(req: InvalidateRequest): Promise<number | null> {
+    if (!this.l2) return 0;
+    if (this.l2.available) {
+      try {
+        if (req.all) return await this.l2.deleteAll();
+        let n = 0;
+        if (req.keys?.length) n += await this.l2.deleteKeys(req.keys);
+        if (req.tags?.length) n += await this.l2.deleteTags(req.tags);
+        return n;
+      } catch (err) {
+        this.l2Failed('invalidate', err);
+      }
+    }
+    this.pendingL2.push(req);
+    // Bounded: past 100 queued requests, one `all` covers them.
+    if (this.pendingL2.length > 100) this.pendingL2 = [{ all: true }];
+    return null;
+  }
+
+  get hasPending(): boolean {
+    return this.pendingL2.length > 0;
+  }
+
+  /** Redis is back: apply the invalidations it missed, and broadcast them again. */
+  async replayPending(): Promise<void> {
+    const queued = this.pendingL2;
+    this.pendingL2 = [];
+    for (const req of queued) await this.apply(req);
+    if (queued.length) this.logger.info('replayed invalidations queued while Redis was unreachable', { count: queued.length });
   }
 
   /** Counts received invalidations from other nodes. */

@@ -19,7 +19,8 @@ export interface RedisServer {
   /** `127.0.0.1:port` */
   address: string;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  /** Stops the server; with `keepData` (default) it saves first and the restart loads it again, as a persistent Redis would. */
+  stop(opts?: { keepData?: boolean }): Promise<void>;
   destroy(): Promise<void>;
   /** A plain client without prefix, for checks and for writing "someone else's" keys. */
   client(): Redis;
@@ -54,16 +55,17 @@ export async function startRedisServer(opts: { port?: number; extraArgs?: string
       proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.extraArgs ?? [])], { stdio: 'ignore' });
       await waitForPing(port);
     },
-    async stop() {
+    async stop({ keepData = true } = {}) {
       const p = proc;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGKILL'); // an outage, not a clean shutdown
+      if (keepData) await run('redis-cli', ['-h', '127.0.0.1', '-p', String(port), 'shutdown', 'save']).catch(() => p.kill('SIGKILL'));
+      else p.kill('SIGKILL');
       await exited;
       proc = null;
     },
     async destroy() {
-      await server.stop();
+      await server.stop({ keepData: false });
       await rm(dir, { recursive: true, force: true });
     },
     client: () => new Redis({ host: '127.0.0.1', port, maxRetriesPerRequest: 1 }),
@@ -77,7 +79,7 @@ export interface RedisClusterServers {
   /** `WP_REDIS_CLUSTER` value: the seed list. */
   seeds: string;
   start(): Promise<void>;
-  stop(): Promise<void>;
+  stop(opts?: { keepData?: boolean }): Promise<void>;
   destroy(): Promise<void>;
   /** Waits until `cluster_state:ok` on every node (after a restart). */
   waitOk(timeoutMs?: number): Promise<void>;
@@ -100,8 +102,8 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterServers>
       await Promise.all(nodes.map((n) => n.start()));
       await cluster.waitOk();
     },
-    async stop() {
-      await Promise.all(nodes.map((n) => n.stop()));
+    async stop(opts) {
+      await Promise.all(nodes.map((n) => n.stop(opts)));
     },
     async destroy() {
       await Promise.all(nodes.map((n) => n.destroy()));
