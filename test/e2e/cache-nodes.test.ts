@@ -247,9 +247,24 @@ for (const make of [single, cluster]) {
       expectRestError(await signed(a, 4, 'POST', INVALIDATE, { all: true }), 'rest_forbidden', 403);
       expectRestError(await signed(a, ADMIN_ID, 'POST', INVALIDATE, {}), 'rest_invalid_param', 400);
       expectRestError(await signed(a, ADMIN_ID, 'POST', INVALIDATE, { tags: ['*'] }), 'rest_invalid_param', 400);
-      // The shim acting for WordPress itself (user 0) may invalidate.
-      const sys = await signed(a, 0, 'POST', INVALIDATE, { tags: ['options'] });
-      expect(sys.status, sys.text).to.equal(200);
+    });
+
+    it('the shim invalidating `options` makes every node re-read wp_options', async () => {
+      const siteUrl = async (sc: ChildSidecar) => (await call(sc.base)).body._links.up[0].href as string;
+      const [[row]] = await db.pool.query<any>(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'siteurl'`);
+      await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'https://moved.example' WHERE option_name = 'siteurl'`);
+      try {
+        expect(await siteUrl(b)).to.not.include('moved.example'); // options are re-read every 10 min here
+        // The shim acting for WordPress itself (user 0) may invalidate.
+        const sys = await signed(a, 0, 'POST', INVALIDATE, { tags: ['options'] });
+        expect(sys.status, sys.text).to.equal(200);
+        const sent = Date.now();
+        while (!(await siteUrl(b)).includes('moved.example') && Date.now() - sent < 3000) await sleep(10);
+        expect(await siteUrl(b)).to.equal('https://moved.example/wp-json/');
+        expect(await siteUrl(a)).to.equal('https://moved.example/wp-json/');
+      } finally {
+        await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'siteurl'`, [row.option_value]);
+      }
     });
   });
 }

@@ -67,7 +67,8 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect(withToken.body).to.include.keys('status', 'timestamp', 'instance_id', 'version', 'system_info', 'performance_metrics', 'service_checks');
     expect(withToken.body.system_info.node_version).to.equal(process.version);
     expect(withToken.body.system_info.mariadb_version).to.match(/MariaDB/);
-    expect(withToken.body.service_checks).to.include.keys('database', 'cache', 'filesystem', 'database_pool', 'background_processing');
+    expect(withToken.body.service_checks).to.include.keys('database', 'cache', 'filesystem', 'database_pool', 'background_processing', 'cache_layers');
+    expect(withToken.body.service_checks.cache_layers.hit_ratio).to.be.within(0, 1);
   });
 
   it('/health/detailed answers 401 rest_forbidden when the address is not allowlisted and no token is sent', async () => {
