@@ -1,10 +1,13 @@
 import type { Container } from '../../container.ts';
 import type { RouteSpec } from '../route.ts';
+import { docsRoutes } from './docs.ts';
 import { healthRoutes } from './health.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
 export function allRoutes(c: Container): RouteSpec[] {
-  return [
+  const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
   ];
+  routes.push(...docsRoutes(() => routes, c.config.version));
+  return routes;
 }
