@@ -17,7 +17,14 @@ export function cacheRoutes({ cache }: { cache: CacheService }): RouteSpec[] {
       method: 'POST', path: '/cache/invalidate', summary: 'Drop cached entries by key, tag or all, on every node', tags: ['operations'],
       access: access.adminOrShim,
       body: invalidateBody,
-      responses: { 200: { description: '`{invalidated, nodes_notified}`; nodes_notified counts listening nodes, this one included', example: { invalidated: 3, nodes_notified: 4 } } },
+      responses: {
+        200: {
+          description: '`invalidated`: entries removed; `nodes_notified`: nodes listening on the bus, this one included (0 while Redis is unreachable)',
+          schema: z.object({ invalidated: z.number().int(), nodes_notified: z.number().int() }),
+          example: { invalidated: 3, nodes_notified: 4 },
+        },
+      },
+      example: { as: 'admin', body: { tags: ['user:42'] }, status: 200 },
       errors: ['rest_forbidden', 'rest_invalid_param'],
       async handler(ctx, { body }) {
         const result = await cache.invalidate(body);
