@@ -97,8 +97,7 @@ export class InvalidationBus implements Broadcaster {
     }
     if (msg.from === this.instanceId) return; // applied locally before publishing
     this.counters.received++;
-    this.cache.noteRemoteInvalidation();
-    this.cache.dropLocal({ keys: msg.keys, tags: msg.tags, all: msg.all });
+    this.cache.applyRemote({ keys: msg.keys, tags: msg.tags, all: msg.all });
   }
 
   /** Publishes to every node; resolves to how many nodes (this one included) are listening. */

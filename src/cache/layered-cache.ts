@@ -38,6 +38,8 @@ export class LayeredCache implements CacheService {
   readonly onDrop: ((req: InvalidateRequest) => void)[] = [];
   /** Invalidations Redis did not get (it was down): replayed, and re-broadcast, once it is back. */
   private pendingL2: InvalidateRequest[] = [];
+  /** Redis writes of the last few seconds: one may have landed just after another node's delete. */
+  private readonly recentWrites = new Map<string, { tags: string[]; at: number }>();
   private readonly counters = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, l2Errors: 0, l2Skipped: 0, loads: 0, loadErrors: 0, invalidations: 0, l1Resets: 0 };
 
   constructor(private readonly l2: RedisStore | null, private readonly opts: LayeredCacheOptions, private readonly logger: Logger) {
@@ -101,9 +103,21 @@ export class LayeredCache implements CacheService {
     const json = JSON.stringify(value);
     this.storeL1(key, value, tags, l1Ttl, json.length);
     if (this.l2?.available) {
+      this.noteWrite(key, tags);
       this.l2.set(key, json, this.jittered(l2Ttl), tags).catch((err) => this.l2Failed('write', err));
     }
     return value;
+  }
+
+  /** Keeps recentWrites in write order and no longer than RECENT_WRITE_MS. */
+  private noteWrite(key: string, tags: string[]): void {
+    const now = Date.now();
+    this.recentWrites.delete(key);
+    this.recentWrites.set(key, { tags, at: now });
+    for (const [k, w] of this.recentWrites) {
+      if (w.at >= now - RECENT_WRITE_MS) break;
+      this.recentWrites.delete(k);
+    }
   }
 
   /** `chars` is the JSON length, so the byte bound costs no second serialization. */
@@ -172,6 +186,8 @@ export class LayeredCache implements CacheService {
   }
 
   private async apply(req: InvalidateRequest): Promise<InvalidateResult> {
+    // From here on, loads finishing here must not write what they read before the change.
+    this.epoch++;
     const inRedis = await this.invalidateL2(req);
     const local = this.dropLocal(req);
     let nodes = 0;
@@ -217,9 +233,22 @@ export class LayeredCache implements CacheService {
     if (queued.length) this.logger.info('replayed invalidations queued while Redis was unreachable', { count: queued.length });
   }
 
-  /** Counts received invalidations from other nodes. */
-  noteRemoteInvalidation(): void {
+  /**
+   * Applies another node's invalidation here: drops L1 entries, and deletes from Redis what this
+   * node wrote in the last seconds, since such a write (of a value read before the change) may
+   * have landed after the other node's delete.
+   */
+  applyRemote(req: InvalidateRequest): void {
     this.counters.invalidations++;
+    this.dropLocal(req);
+    const since = Date.now() - RECENT_WRITE_MS;
+    const tags = new Set(req.tags ?? []);
+    const keys = new Set(req.keys ?? []);
+    const stale: string[] = [];
+    for (const [key, w] of this.recentWrites) {
+      if (w.at >= since && (req.all || keys.has(key) || w.tags.some((t) => tags.has(t)))) stale.push(key);
+    }
+    if (stale.length && this.l2?.available) this.l2.deleteKeys(stale).catch((err) => this.l2Failed('invalidate', err));
   }
 
   stats(): CacheStats {
@@ -236,6 +265,9 @@ export class LayeredCache implements CacheService {
     };
   }
 }
+
+/** How long a Redis write is suspected of racing another node's invalidation (pub/sub latency is ms). */
+const RECENT_WRITE_MS = 2000;
 
 const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 10_000) / 10_000 : 0);
 

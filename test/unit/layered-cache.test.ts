@@ -105,6 +105,47 @@ describe('layered cache, in-process layer (no Redis)', () => {
   });
 });
 
+describe('layered cache, Redis layer faked in memory', () => {
+  /** Just enough of RedisStore to watch what the cache asks of Redis. */
+  function fakeStore() {
+    const data = new Map<string, string>();
+    const deleted: string[] = [];
+    const store = {
+      available: true,
+      async get(key: string) { const raw = data.get(key); return raw === undefined ? undefined : { value: JSON.parse(raw), chars: raw.length }; },
+      async set(key: string, json: string) { data.set(key, json); },
+      async deleteKeys(keys: string[]) { deleted.push(...keys); keys.forEach((k) => data.delete(k)); return keys.length; },
+      async deleteTags() { return 0; },
+      async deleteAll() { return 0; },
+    };
+    return { store, data, deleted };
+  }
+
+  it('another node\'s invalidation also deletes what this node wrote to Redis just before it arrived', async () => {
+    const { store, data, deleted } = fakeStore();
+    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    await cache.wrap('v1:{user:1}:identity', async () => ({ role: 'editor' }), { tags: ['user:1'] });
+    await cache.wrap('v1:other', async () => 1, { tags: ['billing'] });
+    expect(data.has('v1:{user:1}:identity')).to.equal(true);
+    cache.applyRemote({ tags: ['user:1'] });
+    await sleep(0);
+    expect(deleted).to.deep.equal(['v1:{user:1}:identity']);
+    expect(cache.size).to.equal(1);
+  });
+
+  it('an invalidation Redis could not take is replayed once it is back', async () => {
+    const { store, deleted } = fakeStore();
+    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    store.available = false;
+    expect(await cache.invalidate({ keys: ['v1:a'] })).to.deep.equal({ invalidated: 0, nodes_notified: 0 });
+    expect(cache.hasPending).to.equal(true);
+    store.available = true;
+    await cache.replayPending();
+    expect(deleted).to.deep.equal(['v1:a']);
+    expect(cache.hasPending).to.equal(false);
+  });
+});
+
 describe('cache keys', () => {
   it('put a user-scoped key in the slot of its tag set, and validate tags', () => {
     expect(cacheKeys.userIdentity(42)).to.match(/^v\d+:/);
