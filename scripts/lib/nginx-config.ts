@@ -98,7 +98,7 @@ export async function setUpstreamDown(file: string, address: string, down: boole
   const text = await readFile(file, 'utf8');
   let found = false;
   const escaped = address.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const re = new RegExp(`^(\\s*server\\s+${escaped}(?:\\s[^;]*?)?)(\\s+down)?\\s*;`, 'gm');
+  const re = new RegExp(`^(\\s*server\\s+${escaped}(?:\\s+(?!down\\s*;)[^\\s;]+)*)(\\s+down)?\\s*;`, 'gm');
   const out = text.replace(re, (_m, head: string) => {
     found = true;
     return `${head}${down ? ' down' : ''};`;
