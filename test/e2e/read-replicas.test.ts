@@ -77,7 +77,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
       env: {
         SLBP_ENV: 'test', SLBP_PORT: '0', DB_HOST: `127.0.0.1:${primary.port}`, DB_HOST_READ: `127.0.0.1:${replica.port}`,
         DB_NAME: 'wordpress', DB_USER: 'slbp', DB_PASSWORD: 'slbp-pass', SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_READ_YOUR_WRITES_MS: '5000', SLBP_REPLICA_MAX_LAG_SEC: '5',
+        SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_READ_YOUR_WRITES_MS: '5000', SLBP_REPLICA_MAX_LAG_SEC: '2',
         SLBP_DATA_DIR: `var/test/${process.pid}-replicas`,
       },
     });
@@ -93,6 +93,8 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
   });
 
   it('sends reads to the replica and writes to the primary; the sidecar cannot write on the replica', async () => {
+    // The schema was still replicating when the sidecar started; wait for the monitor to see it caught up.
+    await eventually('replica in use', async () => (await replicasSection()).replicas[0].in_use === true);
     expect(await serverId(c.db.read)).to.equal(2);
     expect(await serverId(c.readRouting.readerFor('user:1'))).to.equal(2);
     expect(await serverId(c.db.write)).to.equal(1);
@@ -149,6 +151,25 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     console.log(`      SQL thread started: back in use after ${backMs} ms`);
     expect(await serverId(c.db.read)).to.equal(2);
     expect(await c.readRouting.readerFor('user:2').query<any[]>("SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'")).to.deep.equal([{ option_value: 'written' }]);
+  });
+
+  it('skips a replica while it lags more than SLBP_REPLICA_MAX_LAG_SEC (2 s) and uses it again when it catches up', async () => {
+    // A replica that applies every change 5 s late: real lag, as after a long-running write.
+    await onReplica('STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=5; START SLAVE');
+    try {
+      await c.db.write.query("INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('slbp_lag_probe', 'x', 'no')");
+      const skippedMs = await eventually('lagging replica skipped', async () => (await replicasSection()).replicas[0].in_use === false);
+      const section = await replicasSection();
+      console.log(`      replica 5 s behind: skipped ${skippedMs} ms after the write (${section.replicas[0].reason})`);
+      expect(section.replicas[0].lag_seconds).to.be.greaterThan(2);
+      expect(section.replicas[0].reason).to.match(/^lag \d+ s exceeds 2 s$/);
+      expect(await serverId(c.db.read)).to.equal(1);
+      const backMs = await eventually('caught-up replica back in use', async () => (await replicasSection()).replicas[0].in_use === true, 15_000);
+      console.log(`      caught up: back in use ${backMs} ms later`);
+      expect(await c.db.read.query<any[]>("SELECT option_name FROM wp_options WHERE option_name = 'slbp_lag_probe'")).to.have.length(1);
+    } finally {
+      await onReplica('STOP SLAVE; CHANGE MASTER TO MASTER_DELAY=0; START SLAVE');
+    }
   });
 
   it('keeps reading from the primary while the replica is down, and uses it again once it is back', async () => {
