@@ -10,6 +10,8 @@ import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
+import { ReadRouting } from './data/read-routing.ts';
+import { ReplicaMonitor } from './data/replica-monitor.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
@@ -38,6 +40,10 @@ export interface Container {
   dataDir: string;
   tables: Tables;
   db: Database;
+  /** Replication state of the readers; `replicaLag()` feeds /metrics. */
+  replicas: ReplicaMonitor;
+  /** Read-your-writes: `readerFor(callerKey)` after `noteWrite(callerKey)` sees the primary. */
+  readRouting: ReadRouting;
   redis: RedisHandle | null;
   cache: CacheService;
   options: OptionsRepository;
@@ -95,6 +101,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
   health.registerDetail('cache_layers', cacheDetail);
+  const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
+  health.registerDetail('replicas', () => replicas.detail());
+  const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
   health.registerDetail('background_processing', async () => {
     const stuck = await countStuckTasks(db.read, tables, 900);
     return { healthy: stuck === 0, message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally', stuck_tasks: stuck };
@@ -107,7 +116,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
@@ -115,7 +124,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
-    services: bus ? [bus] : [],
+    services: bus ? [bus, replicas] : [replicas],
     routes: [],
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);

@@ -45,6 +45,7 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_DB_QUERY_TIMEOUT_MS', path: 'db.queryTimeoutMs', kind: 'int' },
   { name: 'SLBP_SLOW_QUERY_MS', path: 'db.slowQueryMs', kind: 'int' },
   { name: 'SLBP_READ_YOUR_WRITES_MS', path: 'db.readYourWritesMs', kind: 'int' },
+  { name: 'SLBP_REPLICA_MAX_LAG_SEC', path: 'db.replicaMaxLagSec', kind: 'int' },
   { name: 'SLBP_REDIS_ENABLED', path: 'redis.enabled', kind: 'bool' },
   { name: 'WP_REDIS_HOST', path: 'redis.host', kind: 'string' },
   { name: 'WP_REDIS_PORT', path: 'redis.port', kind: 'port' },

@@ -36,6 +36,7 @@ export const configSchema = z.object({
     healthTimeoutMs: positiveInt,
     slowQueryMs: positiveInt,
     readYourWritesMs: z.number().int().min(0),
+    replicaMaxLagSec: z.number().int().min(0),
   }),
   redis: z.object({
     enabled: z.boolean(),
