@@ -3,27 +3,26 @@ export interface OffsetSegment { until: string | null; offsetMin: number }
 export type BucketSize = 'day' | 'week' | 'month';
 
 /**
- * SQL for the local calendar bucket of a UTC DATETIME column. MariaDB's time zone tables are
- * often not loaded (CONVERT_TZ answers NULL), so the offset for each DST segment is computed in
- * Node and applied with a CASE; buckets come out as `YYYY-MM-DD` (week = its Monday, month = the 1st).
+ * SQL for the local calendar day of a UTC DATETIME column, as a day number since 1970-01-01.
+ * MariaDB's time zone tables are often not loaded (CONVERT_TZ answers NULL), so the offset of
+ * each DST segment is computed in Node and applied with a CASE. Integer arithmetic is used
+ * instead of DATE_FORMAT on purpose: over a million rows it is markedly cheaper, and days are
+ * folded into weeks and months in Node (at most a few hundred groups per currency).
+ * Relies on the session time zone being UTC (every pool connection sets `+00:00`).
  */
-export function localBucketSql(column: string, segments: OffsetSegment[], size: BucketSize): { sql: string; params: unknown[] } {
+export function localDaySql(column: string, segments: OffsetSegment[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   let offset: string;
   if (segments.length === 1) {
     offset = '?';
-    params.push(segments[0]!.offsetMin);
+    params.push(segments[0]!.offsetMin * 60);
   } else {
     const whens = segments.slice(0, -1).map((s) => {
-      params.push(s.until, s.offsetMin);
+      params.push(s.until, s.offsetMin * 60);
       return `WHEN ${column} < ? THEN ?`;
     });
-    params.push(segments[segments.length - 1]!.offsetMin);
+    params.push(segments[segments.length - 1]!.offsetMin * 60);
     offset = `CASE ${whens.join(' ')} ELSE ? END`;
   }
-  const local = `(${column} + INTERVAL (${offset}) MINUTE)`;
-  if (size === 'day') return { sql: `DATE_FORMAT(${local}, '%Y-%m-%d')`, params };
-  if (size === 'month') return { sql: `DATE_FORMAT(${local}, '%Y-%m-01')`, params };
-  // Week: the local date minus its weekday (Monday = 0); the local expression is needed twice.
-  return { sql: `DATE_FORMAT(DATE(${local}) - INTERVAL WEEKDAY(${local}) DAY, '%Y-%m-%d')`, params: [...params, ...params] };
+  return { sql: `FLOOR((UNIX_TIMESTAMP(${column}) + ${offset}) / 86400)`, params };
 }

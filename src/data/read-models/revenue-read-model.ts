@@ -1,9 +1,10 @@
 import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
-import { localBucketSql, type BucketSize, type OffsetSegment } from './local-buckets.ts';
+import { localDaySql, type OffsetSegment } from './local-buckets.ts';
 
-export interface RevenueWindow { from: string; to: string; currency?: string; segments: OffsetSegment[]; size: BucketSize }
-export interface RevenueBucketRow { bucket: string; currency: string; gross: string; refunds: string; n: number | string }
+export interface RevenueWindow { from: string; to: string; currency?: string; segments: OffsetSegment[] }
+/** `day` is the local day number (days since 1970-01-01 in the site's zone). */
+export interface RevenueDayRow { day: number | string; currency: string; gross: string; refunds: string; n: number | string }
 export interface MrrRow { currency: string; active: number | string; mrr: string; arr: string }
 
 /** Stored statuses that count as revenue: completed (and the old `paid`) plus refunded. */
@@ -16,19 +17,20 @@ export const REVENUE_STATUSES = ['completed', 'paid', 'refunded'];
 export class RevenueReadModel {
   constructor(private readonly tables: Tables) {}
 
-  async revenueBuckets(q: Queryable, w: RevenueWindow): Promise<RevenueBucketRow[]> {
-    const bucket = localBucketSql('created_at', w.segments, w.size);
-    const params: unknown[] = [...bucket.params, ...REVENUE_STATUSES, w.from, w.to];
+  /** Revenue per local day and currency; the caller folds days into weeks or months. */
+  async revenueByDay(q: Queryable, w: RevenueWindow): Promise<RevenueDayRow[]> {
+    const day = localDaySql('created_at', w.segments);
+    const params: unknown[] = [...day.params, ...REVENUE_STATUSES, w.from, w.to];
     let currency = '';
     if (w.currency) {
       currency = 'AND currency = ?';
       params.push(w.currency);
     }
     return q.query(
-      `SELECT bucket, currency, SUM(amount) AS gross, SUM(CASE WHEN status = 'refunded' THEN amount ELSE 0 END) AS refunds, COUNT(*) AS n
-       FROM (SELECT ${bucket.sql} AS bucket, currency, amount, status FROM \`${this.tables.slbp.transactions}\`
-             WHERE status IN (?, ?, ?) AND created_at >= ? AND created_at < ? ${currency}) x
-       GROUP BY bucket, currency ORDER BY bucket, currency`,
+      `SELECT ${day.sql} AS day, currency, SUM(amount) AS gross, SUM(IF(status = 'refunded', amount, 0)) AS refunds, COUNT(*) AS n
+       FROM \`${this.tables.slbp.transactions}\`
+       WHERE status IN (?, ?, ?) AND created_at >= ? AND created_at < ? ${currency}
+       GROUP BY day, currency`,
       params,
     );
   }

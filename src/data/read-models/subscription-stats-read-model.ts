@@ -1,9 +1,10 @@
 import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
-import { localBucketSql, type BucketSize, type OffsetSegment } from './local-buckets.ts';
+import { localDaySql, type OffsetSegment } from './local-buckets.ts';
 
 export interface GroupCountRow { status: string; plan_id: string; payment_gateway: string; n: number | string }
-export interface BucketCountRow { bucket: string; n: number | string }
+/** `day` is the local day number (days since 1970-01-01 in the site's zone). */
+export interface DayCountRow { day: number | string; n: number | string }
 
 /** Subscription counts for `/analytics/subscriptions`. */
 export class SubscriptionStatsReadModel {
@@ -21,21 +22,18 @@ export class SubscriptionStatsReadModel {
     );
   }
 
-  /** New subscriptions per local bucket of created_at. */
-  async created(q: Queryable, from: string, to: string, segments: OffsetSegment[], size: BucketSize): Promise<BucketCountRow[]> {
-    const b = localBucketSql('created_at', segments, size);
-    return q.query(
-      `SELECT bucket, COUNT(*) AS n FROM (SELECT ${b.sql} AS bucket FROM ${this.t} WHERE created_at >= ? AND created_at < ?) x GROUP BY bucket ORDER BY bucket`,
-      [...b.params, from, to],
-    );
+  /** New subscriptions per local day of created_at. */
+  async createdByDay(q: Queryable, from: string, to: string, segments: OffsetSegment[]): Promise<DayCountRow[]> {
+    const d = localDaySql('created_at', segments);
+    return q.query(`SELECT ${d.sql} AS day, COUNT(*) AS n FROM ${this.t} WHERE created_at >= ? AND created_at < ? GROUP BY day`, [...d.params, from, to]);
   }
 
-  /** Ended subscriptions (cancelled, expired) per local bucket of their last change. */
-  async churned(q: Queryable, from: string, to: string, segments: OffsetSegment[], size: BucketSize): Promise<BucketCountRow[]> {
-    const b = localBucketSql('updated_at', segments, size);
+  /** Ended subscriptions (cancelled, expired) per local day of their last change. */
+  async churnedByDay(q: Queryable, from: string, to: string, segments: OffsetSegment[]): Promise<DayCountRow[]> {
+    const d = localDaySql('updated_at', segments);
     return q.query(
-      `SELECT bucket, COUNT(*) AS n FROM (SELECT ${b.sql} AS bucket FROM ${this.t} WHERE status IN ('cancelled', 'expired') AND updated_at >= ? AND updated_at < ?) x GROUP BY bucket ORDER BY bucket`,
-      [...b.params, from, to],
+      `SELECT ${d.sql} AS day, COUNT(*) AS n FROM ${this.t} WHERE status IN ('cancelled', 'expired') AND updated_at >= ? AND updated_at < ? GROUP BY day`,
+      [...d.params, from, to],
     );
   }
 }

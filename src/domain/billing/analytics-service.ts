@@ -40,18 +40,22 @@ export class AnalyticsService {
       const from = dbFromDate(w.from);
       const to = dbFromDate(w.to);
       const [rows, mrr, churned] = await Promise.all([
-        this.revenue.revenueBuckets(db, { from, to, currency: q.currency, segments: cal.segments(w.from, w.to), size: w.size }),
+        this.revenue.revenueByDay(db, { from, to, currency: q.currency, segments: cal.segments(w.from, w.to) }),
         this.revenue.mrr(db, q.currency),
         this.revenue.churned(db, from, to, q.currency),
       ]);
       const byBucket = new Map<string, Map<string, Cents>>();
       const totals = new Map<string, Cents>();
+      const add = (m: Map<string, Cents>, currency: string, c: Cents) => {
+        const t = m.get(currency) ?? { gross: 0, refunds: 0, n: 0 };
+        m.set(currency, { gross: t.gross + c.gross, refunds: t.refunds + c.refunds, n: t.n + c.n });
+      };
       for (const r of rows) {
         const c: Cents = { gross: centsOf(r.gross), refunds: centsOf(r.refunds), n: Number(r.n) };
-        if (!byBucket.has(r.bucket)) byBucket.set(r.bucket, new Map());
-        byBucket.get(r.bucket)!.set(r.currency, c);
-        const t = totals.get(r.currency) ?? { gross: 0, refunds: 0, n: 0 };
-        totals.set(r.currency, { gross: t.gross + c.gross, refunds: t.refunds + c.refunds, n: t.n + c.n });
+        const bucket = SiteCalendar.bucketOfDay(Number(r.day), w.size);
+        if (!byBucket.has(bucket)) byBucket.set(bucket, new Map());
+        add(byBucket.get(bucket)!, r.currency, c);
+        add(totals, r.currency, c);
       }
       const shape = (m: Map<string, Cents> | undefined) => this.money(m ?? new Map(), q.currency);
       const active = mrr.reduce((n, r) => n + Number(r.active), 0);
@@ -95,16 +99,24 @@ export class AnalyticsService {
       const segments = cal.segments(w.from, w.to);
       const [groups, created, churned] = await Promise.all([
         this.subs.groupCounts(db),
-        this.subs.created(db, from, to, segments, w.size),
-        this.subs.churned(db, from, to, segments, w.size),
+        this.subs.createdByDay(db, from, to, segments),
+        this.subs.churnedByDay(db, from, to, segments),
       ]);
       const count = (pick: (g: (typeof groups)[number]) => string) => {
         const out: Record<string, number> = {};
         for (const g of groups) out[pick(g)] = (out[pick(g)] ?? 0) + Number(g.n);
         return Object.fromEntries(Object.entries(out).sort(([a], [b]) => a.localeCompare(b)));
       };
-      const newBy = new Map(created.map((r) => [r.bucket, Number(r.n)]));
-      const churnBy = new Map(churned.map((r) => [r.bucket, Number(r.n)]));
+      const fold = (rows: { day: number | string; n: number | string }[]) => {
+        const out = new Map<string, number>();
+        for (const r of rows) {
+          const b = SiteCalendar.bucketOfDay(Number(r.day), w.size);
+          out.set(b, (out.get(b) ?? 0) + Number(r.n));
+        }
+        return out;
+      };
+      const newBy = fold(created);
+      const churnBy = fold(churned);
       return {
         period: q.period,
         from: isoFromDate(w.from),

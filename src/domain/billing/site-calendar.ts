@@ -87,4 +87,12 @@ export class SiteCalendar {
     }
     return labels;
   }
+
+  /** The bucket label (`YYYY-MM-DD`: the day, its Monday, or the 1st) of a local day number. */
+  static bucketOfDay(day: number, size: BucketSize): string {
+    let ms = day * 86_400_000;
+    if (size === 'week') ms -= ((new Date(ms).getUTCDay() + 6) % 7) * 86_400_000;
+    const label = new Date(ms).toISOString().slice(0, 10);
+    return size === 'month' ? `${label.slice(0, 8)}01` : label;
+  }
 }
