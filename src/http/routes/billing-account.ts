@@ -2,11 +2,10 @@ import { access } from '../../domain/access.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
 import type { BillingModule } from '../../domain/billing/module.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
-import { paging, sendCollection } from '../collection.ts';
+import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { courseItem, notificationItem, subscriptionItem, transactionItem } from '../serializers/billing.ts';
 import { idParams, notificationQuery, userQuery } from './billing-params.ts';
-import { collectionParams } from '../collection.ts';
 import { z } from 'zod';
 
 const coursesQuery = userQuery.extend(collectionParams);
@@ -50,7 +49,7 @@ export function billingAccountRoutes(m: BillingModule): RouteSpec[] {
     }),
     defineRoute({
       method: 'POST', path: '/notifications/:id/read', summary: 'Mark one of the caller\'s notifications read', tags: ['billing'],
-      errors: ['slbp_notification_not_found'], access: billingAccess.writeOwn, params: idParams, body: z.unknown(),
+      errors: ['slbp_notification_not_found'], access: billingAccess.writeOwn, params: idParams, body: z.object({}),
       async handler(ctx, { params }) {
         return notificationItem(await m.account.markRead(viewerOf(ctx.state.caller), params.id));
       },

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { BillingModule } from '../../domain/billing/module.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
@@ -56,7 +57,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
     defineRoute({
       method: 'POST', path: '/subscriptions/:id/cancel', summary: 'Cancel a subscription (at the gateway when configured)', tags: ['billing'],
       errors: ['slbp_subscription_not_found', 'slbp_invalid_transition', 'slbp_gateway_error'],
-      access: billingAccess.writeSubscriptions, params: idParams,
+      access: billingAccess.writeSubscriptions, params: idParams, body: z.object({}),
       async handler(ctx, { params }) {
         const r = await m.actions.cancel(viewerOf(ctx.state.caller), params.id);
         return { ...subscriptionItem(r.row), gateway_sync: r.gatewaySync };
@@ -65,7 +66,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
     defineRoute({
       method: 'POST', path: '/subscriptions/:id/resume', summary: 'Resume a cancelled subscription in its grace period', tags: ['billing'],
       errors: ['slbp_subscription_not_found', 'slbp_invalid_transition', 'slbp_gateway_error'],
-      access: billingAccess.writeSubscriptions, params: idParams,
+      access: billingAccess.writeSubscriptions, params: idParams, body: z.object({}),
       async handler(ctx, { params }) {
         const r = await m.actions.resume(viewerOf(ctx.state.caller), params.id);
         return { ...subscriptionItem(r.row), gateway_sync: r.gatewaySync };
