@@ -14,6 +14,8 @@ export const BILLING_INDEXES: IndexSpec[] = [
   { table: (t) => t.slbp.subscriptions, name: 'slbp_sc_user_created', columns: ['user_id', 'created_at'] },
   // MRR: active subscriptions with the columns the sum reads.
   { table: (t) => t.slbp.subscriptions, name: 'slbp_sc_status_cycle', columns: ['status', 'currency', 'billing_cycle', 'amount'] },
+  // Churn: ended subscriptions by the time of their last change.
+  { table: (t) => t.slbp.subscriptions, name: 'slbp_sc_status_updated', columns: ['status', 'updated_at'] },
   { table: (t) => t.slbp.notifications, name: 'slbp_sc_user_read_created', columns: ['user_id', 'is_read', 'created_at'] },
 ];
 
