@@ -1,6 +1,9 @@
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
+import { cacheTags } from '../../src/cache/keys.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
+import { createBillingModule } from '../../src/domain/billing/module.ts';
+import { MemoryTagCache } from '../helpers/memory-cache.ts';
 import { ADMIN_ID, asUser, createApiKey, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
@@ -140,5 +143,38 @@ describe('subscription cancel/resume and notification writes across two nodes', 
     expect(Number((await send(b, STUDENT_ID, 'GET', '/notifications?is_read=0')).headers.get('x-wp-total'))).to.equal(unread - 1);
     const [[other]] = await db.pool.query<any>(`SELECT id FROM ${db.prefix}slbp_notifications WHERE user_id <> ? ORDER BY id LIMIT 1`, [STUDENT_ID]);
     expectRestError(await send(a, STUDENT_ID, 'POST', `/notifications/${other.id}/read`), 'slbp_notification_not_found', 404);
+  });
+
+  it('with a caching cache: reads are served from it, and cancel or a webhook-style invalidation drops exactly what changed', async () => {
+    const cache = new MemoryTagCache();
+    const c = a.container;
+    const m = createBillingModule({ config: { ...c.config, db: { ...c.config.db, readYourWritesMs: 0 } }, tables: c.tables, db: c.db, redis: c.redis, cache, settings: c.settings, users: c.users });
+    const admin = { userId: ADMIN_ID, admin: true };
+    const owner = STUDENT_ID + 2;
+    const [[row]] = await db.pool.query<any>(`SELECT id FROM ${subs()} WHERE user_id = ? AND status = 'active' ORDER BY id LIMIT 1`, [owner]);
+    const id = Number(row.id);
+    const window = { orderby: 'created_at' as const, order: 'desc' as const, limit: 100, offset: 0 };
+    const cancelledCount = async () => (await m.billing.listSubscriptions(admin, { statuses: ['cancelled'], window })).total;
+
+    expect((await m.billing.getSubscription(admin, id)).status).to.equal('active');
+    const before = await cancelledCount();
+    // A change the cache was not told about is not seen: the reads really are cached.
+    await db.pool.query(`UPDATE ${subs()} SET status = 'paused' WHERE id = ?`, [id]);
+    expect((await m.billing.getSubscription(admin, id)).status).to.equal('active');
+
+    const res = await m.actions.cancel(admin, id);
+    expect(res.row.status).to.equal('cancelled');
+    expect((await m.billing.getSubscription(admin, id)).status).to.equal('cancelled');
+    expect(await cancelledCount()).to.equal(before + 1);
+
+    // What the webhook does: write the row, then invalidate the owner's billing tags.
+    const report = await m.analytics.revenueReport(admin, { period: '30d', currency: 'USD' });
+    await db.pool.query(`INSERT INTO ${db.prefix}slbp_transactions (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at)
+      VALUES (?, 'LS-new', 'ls_ord_new', 'lemon_squeezy', '1000.00', 'USD', 'completed', UTC_TIMESTAMP(), UTC_TIMESTAMP())`, [owner]);
+    expect((await m.analytics.revenueReport(admin, { period: '30d', currency: 'USD' })).totals.gross).to.equal(report.totals.gross);
+    await cache.invalidate({ tags: cacheTags.billingChange(owner) });
+    const after = await m.analytics.revenueReport(admin, { period: '30d', currency: 'USD' });
+    expect(Math.round(Number(after.totals.gross) * 100)).to.equal(Math.round(Number(report.totals.gross) * 100) + 100_000);
+    expect(after.totals.transactions).to.equal(report.totals.transactions + 1);
   });
 });
