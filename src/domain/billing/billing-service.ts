@@ -2,7 +2,7 @@ import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, Subscript
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
 import type { BillingReads } from './billing-reads.ts';
-import { STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses, moneyFromCents, centsOf, isoFromDb } from './values.ts';
+import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
 export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; after?: Date; before?: Date; window: ListWindow }
@@ -31,8 +31,8 @@ export class BillingService {
       statuses: query.statuses && storedStatuses(query.statuses, STORED_TRANSACTION_STATUS),
       gateway: query.gateway,
       courseId: query.courseId,
-      after: query.after && query.after.toISOString().slice(0, 19).replace('T', ' '),
-      before: query.before && query.before.toISOString().slice(0, 19).replace('T', ' '),
+      after: query.after && dbFromDate(query.after),
+      before: query.before && dbFromDate(query.before),
     };
     return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, async (q) => {
       const [rows, total] = await Promise.all([this.transactions.list(q, filter, query.window), this.transactions.count(q, filter)]);
