@@ -27,6 +27,7 @@ import type { IdentityResolver } from './http/middleware/identity.ts';
 import type { RequestObserver } from './http/middleware/request-context.ts';
 import type { AppState, RouteSpec } from './http/route.ts';
 import { allRoutes } from './http/routes/index.ts';
+import { createBillingModule, type BillingModule } from './domain/billing/module.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 
@@ -52,6 +53,7 @@ export interface Container {
   userDirectory: UserDirectory;
   settings: SiteSettings;
   health: HealthService;
+  billing: BillingModule;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
@@ -113,10 +115,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const apiKeys = new ApiKeysRepository(tables);
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
+  const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),

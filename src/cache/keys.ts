@@ -21,6 +21,12 @@ const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 export const cacheKeys = {
   /** Roles and capabilities of a WordPress user; tag `user:{id}`. */
   userIdentity: (userId: number) => v(`{user:${userId}}:identity`),
+  /** A billing list or aggregate for one scope (`user:{id}` or `all`) and a canonical query; tag `user:{id}` or `billing`. */
+  billingQuery: (kind: string, scope: string, query: string) => v(`billing:${kind}:{${scope}}:${query}`),
+  /** One billing row by id (transactions, subscriptions); tag `billing`. */
+  billingItem: (kind: string, id: number) => v(`billing:${kind}:item:${id}`),
+  /** An analytics result for a canonical query; tag `analytics`, with a TTL. */
+  analytics: (kind: string, query: string) => v(`analytics:${kind}:${query}`),
 };
 
 export const cacheTags = {

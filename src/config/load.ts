@@ -66,6 +66,9 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_LOG_FORMAT', path: 'log.format', kind: 'string' },
   { name: 'SLBP_OPTIONS_REFRESH_MS', path: 'options.refreshIntervalMs', kind: 'int' },
   { name: 'SLBP_JOBS_ENABLED', path: 'jobs.enabled', kind: 'bool' },
+  { name: 'SLBP_LEMON_SQUEEZY_API_URL', path: 'billing.lemonSqueezyApiUrl', kind: 'string' },
+  { name: 'SLBP_GATEWAY_TIMEOUT_MS', path: 'billing.gatewayTimeoutMs', kind: 'int' },
+  { name: 'SLBP_ANALYTICS_TTL_SEC', path: 'billing.analyticsTtlSec', kind: 'int' },
 ];
 
 const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];

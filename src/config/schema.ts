@@ -69,6 +69,11 @@ export const configSchema = z.object({
   }),
   options: z.object({ refreshIntervalMs: positiveInt }),
   jobs: z.object({ enabled: z.boolean() }),
+  billing: z.object({
+    lemonSqueezyApiUrl: z.url(),
+    gatewayTimeoutMs: positiveInt,
+    analyticsTtlSec: positiveInt,
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -22,7 +22,7 @@ export class ReadRouting {
 
   /** Records that `callerKey` (e.g. `user:42`, `apikey:7`) just wrote. */
   async noteWrite(callerKey: string): Promise<void> {
-    if (this.windowMs <= 0 || !this.db.readers.length) return;
+    if (this.windowMs <= 0) return;
     this.local.set(callerKey, true);
     if (!this.redis?.isReady()) return;
     try {
@@ -34,7 +34,7 @@ export class ReadRouting {
 
   /** True while `callerKey`'s reads must see the primary. */
   async wroteRecently(callerKey: string): Promise<boolean> {
-    if (this.windowMs <= 0 || !this.db.readers.length) return false;
+    if (this.windowMs <= 0) return false;
     if (this.local.has(callerKey)) return true;
     if (!this.redis?.isReady()) return false;
     try {
@@ -49,9 +49,16 @@ export class ReadRouting {
    * healthy replica. A replica that fails to connect mid-request (it died between two monitor
    * polls) is answered from the writer instead of failing the read.
    */
+  /** Whether read replicas are configured at all (without them every read is on the writer). */
+  get hasReplicas(): boolean {
+    return this.db.readers.length > 0;
+  }
+
   readerFor(callerKey: string | null): Queryable {
     return {
       query: async <T>(sql: string, params?: unknown[]): Promise<T> => {
+        // Without replicas the writer is the only truth: no marker lookup on the hot path.
+        if (!this.hasReplicas) return this.db.write.query<T>(sql, params);
         if (callerKey !== null && await this.wroteRecently(callerKey)) return this.db.write.query<T>(sql, params);
         const pool = this.db.pickReader();
         if (pool === this.db.writer) return this.db.write.query<T>(sql, params);

@@ -47,8 +47,10 @@ export function shimIdentity(secret: string, nonces: NonceStore, users: UserDire
         throw refuse('slbp_stale_request', `The request timestamp is more than ${MAX_SKEW_SEC} s away from the server clock.`);
       }
       if (!(await nonces.claim('shim', nonce))) throw refuse('slbp_replayed_request', 'This request has already been received (nonce reused).');
+      // The socket peer is the WordPress host; the allowlists are about the end client, whose
+      // address the shim reports. A signed request is judged by its user, never by WordPress's address.
       const clientIp = ctx.get('X-SLBP-Client-IP');
-      if (clientIp && isIP(clientIp)) ctx.state.origin.ip = clientIp;
+      ctx.state.origin = { ...ctx.state.origin, healthCheckAddress: false, monitoringAddress: false, ...(clientIp && isIP(clientIp) ? { ip: clientIp } : {}) };
       const id = Number(userId);
       if (id === 0) return { kind: 'system', via: 'shim' };
       const user = await users.get(id);

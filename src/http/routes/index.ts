@@ -2,6 +2,10 @@ import type { Container } from '../../container.ts';
 import type { RouteSpec } from '../route.ts';
 import { cacheRoutes } from './cache.ts';
 import { docsRoutes } from './docs.ts';
+import { analyticsRoutes } from './analytics.ts';
+import { billingAccountRoutes } from './billing-account.ts';
+import { billingRoutes } from './billing.ts';
+import { withExamples } from './billing-examples.ts';
 import { healthRoutes } from './health.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
@@ -9,6 +13,7 @@ export function allRoutes(c: Container): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
     ...cacheRoutes({ cache: c.cache }),
+    ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;

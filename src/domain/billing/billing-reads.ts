@@ -1,0 +1,45 @@
+import type { CacheService } from '../../cache/cache-service.ts';
+import { cacheKeys, cacheTags } from '../../cache/keys.ts';
+import type { Queryable } from '../../data/database.ts';
+import { RestError } from '../../http/rest-error.ts';
+import type { ReadRouting } from './read-routing.ts';
+import { queryDigest, scopeOf, type Viewer } from './viewer.ts';
+
+/**
+ * What every billing read shares: which rows a viewer may ask for, which pool to read from
+ * (the writer right after the viewer wrote) and caching with the right tags.
+ */
+export class BillingReads {
+  constructor(private readonly routing: ReadRouting, private readonly cache: CacheService) {}
+
+  /** The user filter a query runs with: admins any (or all), everyone else only themselves. */
+  userScope(v: Viewer, requested: number | undefined): number | undefined {
+    if (v.admin) return requested;
+    if (v.userId === null) throw new RestError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
+    if (requested !== undefined && requested !== v.userId) {
+      throw new RestError('rest_forbidden', 'Sorry, you are not allowed to see the billing data of other users.', 403, { params: { user_id: 'not allowed' } });
+    }
+    return v.userId;
+  }
+
+  /**
+   * Runs `load` on the right pool, through the cache. Right after the viewer wrote, the cache is
+   * skipped too: another node could have refilled it from a replica that has not caught up.
+   */
+  async read<T>(v: Viewer, key: string, tags: string[], load: (q: Queryable) => Promise<T>, ttlSec?: number): Promise<T> {
+    const { q, primary } = await this.routing.forUser(v.userId);
+    if (primary) return load(q);
+    return this.cache.wrap(key, () => load(q), { tags, ...(ttlSec ? { ttlSec } : {}) });
+  }
+
+  /** A list or aggregate restricted to `userId` (or all users). */
+  scoped<T>(v: Viewer, kind: string, userId: number | undefined, query: unknown, load: (q: Queryable) => Promise<T>): Promise<T> {
+    const { scope, tags } = scopeOf(userId);
+    return this.read(v, cacheKeys.billingQuery(kind, scope, queryDigest(query)), tags, load);
+  }
+
+  /** One row by id; tagged `billing`, so any billing change drops it. */
+  item<T>(v: Viewer, kind: string, id: number, load: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.read(v, cacheKeys.billingItem(kind, id), [cacheTags.billing], load);
+  }
+}

@@ -1,0 +1,88 @@
+import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
+import { RestError } from '../../http/rest-error.ts';
+import type { BillingReads } from './billing-reads.ts';
+import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
+import { canSee, type Viewer } from './viewer.ts';
+
+export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; after?: Date; before?: Date; window: ListWindow }
+export interface SubscriptionQuery { userId?: number; statuses?: string[]; gateway?: string; planId?: string; window: SubscriptionWindow }
+export interface Page<T> { rows: T[]; total: number }
+
+const PAID = ['completed', 'paid'];
+/** Statuses that bill and give access: they count as active in the summary. */
+const LIVE_SUBSCRIPTION = ['active', 'on_trial', 'trialing', 'past_due'];
+
+export const transactionNotFound = () => new RestError('slbp_transaction_not_found', 'Transaction not found.', 404);
+export const subscriptionNotFound = () => new RestError('slbp_subscription_not_found', 'Subscription not found.', 404);
+
+/** Transaction and subscription reads for owners and admins; someone else's id is a 404. */
+export class BillingService {
+  constructor(
+    private readonly reads: BillingReads,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
+  ) {}
+
+  async listTransactions(v: Viewer, query: TransactionQuery): Promise<Page<TransactionRow>> {
+    const userId = this.reads.userScope(v, query.userId);
+    const filter: TransactionFilter = {
+      userId,
+      statuses: query.statuses && storedStatuses(query.statuses, STORED_TRANSACTION_STATUS),
+      gateway: query.gateway,
+      courseId: query.courseId,
+      after: query.after && dbFromDate(query.after),
+      before: query.before && dbFromDate(query.before),
+    };
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, async (q) => {
+      const [rows, total] = await Promise.all([this.transactions.list(q, filter, query.window), this.transactions.count(q, filter)]);
+      return { rows, total };
+    });
+  }
+
+  async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
+    const row = await this.reads.item(v, 'transaction', id, (q) => this.transactions.findById(q, id));
+    if (!row || !canSee(v, row.user_id)) throw transactionNotFound();
+    return row;
+  }
+
+  async listSubscriptions(v: Viewer, query: SubscriptionQuery): Promise<Page<SubscriptionRow>> {
+    const userId = this.reads.userScope(v, query.userId);
+    const filter: SubscriptionFilter = {
+      userId,
+      statuses: query.statuses && storedStatuses(query.statuses, STORED_SUBSCRIPTION_STATUS),
+      gateway: query.gateway,
+      planId: query.planId,
+    };
+    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, async (q) => {
+      const [rows, total] = await Promise.all([this.subscriptions.list(q, filter, query.window), this.subscriptions.count(q, filter)]);
+      return { rows, total };
+    });
+  }
+
+  async getSubscription(v: Viewer, id: number): Promise<SubscriptionRow> {
+    const row = await this.reads.item(v, 'subscription', id, (q) => this.subscriptions.findById(q, id));
+    if (!row || !canSee(v, row.user_id)) throw subscriptionNotFound();
+    return row;
+  }
+
+  /** `{user_id, active_subscriptions, next_billing_date, lifetime_value{currency: amount}, last_payment}` as rows. */
+  async summary(v: Viewer, requestedUser: number | undefined) {
+    const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
+    if (userId === undefined) throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
+    return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
+      const [live, lifetime, last] = await Promise.all([
+        this.subscriptions.activeSummary(q, userId, LIVE_SUBSCRIPTION),
+        this.transactions.sumByCurrency(q, userId, PAID),
+        this.transactions.list(q, { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
+      ]);
+      return {
+        user_id: userId,
+        active_subscriptions: live.n,
+        next_billing_date: isoFromDb(live.next),
+        lifetime_value: Object.fromEntries(lifetime.map((r) => [r.currency, moneyFromCents(centsOf(r.total))])),
+        last_payment: last[0] ?? null,
+      };
+    });
+  }
+}

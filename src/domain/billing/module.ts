@@ -1,0 +1,56 @@
+import type { CacheService } from '../../cache/cache-service.ts';
+import type { Config } from '../../config/schema.ts';
+import type { Database } from '../../data/database.ts';
+import { NotificationsRepository } from '../../data/notifications-repository.ts';
+import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
+import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
+import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
+import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { Tables } from '../../data/tables.ts';
+import { TransactionsRepository } from '../../data/transactions-repository.ts';
+import type { UsersRepository } from '../../data/users-repository.ts';
+import type { SiteSettings } from '../site-settings.ts';
+import { AccountService } from './account-service.ts';
+import { AnalyticsService } from './analytics-service.ts';
+import { BillingReads } from './billing-reads.ts';
+import { BillingService } from './billing-service.ts';
+import { InvoiceService } from './invoice-service.ts';
+import { LemonSqueezyClient } from './lemon-squeezy-client.ts';
+import { ReadRouting } from './read-routing.ts';
+import type { ReadRouting as PoolRouting } from '../../data/read-routing.ts';
+import { SubscriptionActions } from './subscription-actions.ts';
+
+export interface BillingModule {
+  routing: ReadRouting;
+  billing: BillingService;
+  actions: SubscriptionActions;
+  account: AccountService;
+  analytics: AnalyticsService;
+  invoices: InvoiceService;
+}
+
+export interface BillingDeps { config: Config; tables: Tables; db: Database; readRouting: PoolRouting; cache: CacheService; settings: SiteSettings; users: UsersRepository }
+
+/** Builds the billing repositories and services once; called from the container. */
+export function createBillingModule(d: BillingDeps): BillingModule {
+  const routing = new ReadRouting(d.readRouting, d.db.write);
+  const reads = new BillingReads(routing, d.cache);
+  const transactions = new TransactionsRepository(d.tables);
+  const subscriptions = new SubscriptionsRepository(d.tables);
+  const courses = new EnrolledCoursesReadModel(d.tables);
+  const billing = new BillingService(reads, transactions, subscriptions);
+  const gateway = new LemonSqueezyClient(d.config.billing.lemonSqueezyApiUrl, d.config.billing.gatewayTimeoutMs);
+  const credentials = () => {
+    const p = d.settings.paymentSettings;
+    const apiKey = typeof p.lemon_squeezy_api_key === 'string' ? p.lemon_squeezy_api_key.trim() : '';
+    return apiKey ? { apiKey, storeId: p.lemon_squeezy_store_id === undefined ? undefined : String(p.lemon_squeezy_store_id) } : null;
+  };
+  return {
+    routing,
+    billing,
+    actions: new SubscriptionActions(d.db.write, subscriptions, gateway, credentials, routing, d.cache),
+    account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
+    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec),
+    invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
+  };
+}

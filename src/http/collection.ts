@@ -1,0 +1,78 @@
+import { z } from 'zod';
+import { RestError } from './rest-error.ts';
+import type { AppContext } from './route.ts';
+
+/**
+ * WordPress collection conventions, generic for any list route: `page` (≥1), `per_page`
+ * (1..100, default 10) with `limit` as an alias, `X-WP-Total`, `X-WP-TotalPages` and `Link`.
+ */
+export const MAX_PER_PAGE = 100;
+export const DEFAULT_PER_PAGE = 10;
+
+const intParam = (min: number, max?: number) => {
+  let s = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be at least ${min}`);
+  if (max !== undefined) s = s.max(max, `must be at most ${max}`);
+  return s;
+};
+
+/** Spread into a route's query schema: `z.object({ ...collectionParams, status: ... })`. */
+export const collectionParams = {
+  page: intParam(1).optional(),
+  per_page: intParam(1, MAX_PER_PAGE).optional(),
+  limit: intParam(1, MAX_PER_PAGE).optional(),
+};
+
+export interface Paging { page: number; perPage: number; offset: number }
+
+/** Page and page size from parsed collection params (`per_page` wins over `limit`). */
+export function paging(q: { page?: number; per_page?: number; limit?: number }): Paging {
+  const page = q.page ?? 1;
+  const perPage = q.per_page ?? q.limit ?? DEFAULT_PER_PAGE;
+  return { page, perPage, offset: (page - 1) * perPage };
+}
+
+/** `after`/`before`-style ISO 8601 date-time (or date) parameter, parsed to a Date. */
+export const dateTimeParam = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 date-time')
+  .transform((v, ctx) => {
+    // A date-time without a zone is read as UTC, like the stored values.
+    const s = v.length === 10 ? `${v}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`;
+    const d = new Date(s);
+    if (Number.isNaN(d.getTime())) {
+      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time' });
+      return z.NEVER;
+    }
+    return d;
+  });
+
+/** A comma list or `x[]=` array of allowed values. */
+export const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })).min(1, 'must not be empty'));
+
+function pageUrl(ctx: AppContext, page: number): string {
+  const params = new URLSearchParams(ctx.querystring);
+  params.set('page', String(page));
+  return `${ctx.protocol}://${ctx.host}${ctx.path}?${params.toString()}`;
+}
+
+/**
+ * Sets the collection headers and rejects a page past the end like WordPress
+ * (`rest_post_invalid_page_number`, only when there is at least one row).
+ */
+export function sendCollection<T>(ctx: AppContext, items: T[], total: number, p: Paging): T[] {
+  const totalPages = Math.ceil(total / p.perPage);
+  if (total > 0 && p.page > totalPages) {
+    throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
+  }
+  ctx.set('X-WP-Total', String(total));
+  ctx.set('X-WP-TotalPages', String(totalPages));
+  const links: string[] = [];
+  if (p.page > 1) links.push(`<${pageUrl(ctx, Math.min(p.page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
+  if (p.page < totalPages) links.push(`<${pageUrl(ctx, p.page + 1)}>; rel="next"`);
+  if (links.length) ctx.set('Link', links.join(', '));
+  return items;
+}

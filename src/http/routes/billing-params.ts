@@ -1,0 +1,50 @@
+import { z } from 'zod';
+import { collectionParams, dateTimeParam, listParam } from '../collection.ts';
+import { SUBSCRIPTION_STATUSES, TRANSACTION_STATUSES } from '../../domain/billing/values.ts';
+
+export const idParams = z.object({ id: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer') });
+const positiveId = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer');
+const order = z.enum(['asc', 'desc']).optional();
+
+export const transactionQuery = z.object({
+  ...collectionParams,
+  status: listParam([...TRANSACTION_STATUSES, 'paid']).optional(),
+  gateway: z.string().min(1).max(50).optional(),
+  user_id: positiveId.optional(),
+  course_id: positiveId.optional(),
+  after: dateTimeParam.optional(),
+  before: dateTimeParam.optional(),
+  orderby: z.enum(['created_at', 'amount', 'id']).optional(),
+  order,
+});
+
+export const subscriptionQuery = z.object({
+  ...collectionParams,
+  status: listParam([...SUBSCRIPTION_STATUSES, 'trialing']).optional(),
+  gateway: z.string().min(1).max(50).optional(),
+  plan_id: z.string().min(1).max(100).optional(),
+  user_id: positiveId.optional(),
+  orderby: z.enum(['created_at', 'amount', 'id', 'next_billing_date']).optional(),
+  order,
+});
+
+export const userQuery = z.object({ user_id: positiveId.optional() });
+
+export const notificationQuery = z.object({
+  ...collectionParams,
+  is_read: z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  type: z.string().min(1).max(50).optional(),
+});
+
+const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').refine((v) => {
+  const d = new Date(`${v}T00:00:00Z`);
+  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+}, 'must be a valid date');
+
+export const analyticsQuery = z.object({
+  period: z.enum(['7d', '30d', '90d', '12m', 'custom']).default('30d'),
+  date_from: localDate.optional(),
+  date_to: localDate.optional(),
+  group_by: z.enum(['day', 'week', 'month']).optional(),
+  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase()).optional(),
+});
