@@ -19,6 +19,7 @@ import type { AppState, RouteSpec } from './http/route.ts';
 import { allRoutes } from './http/routes/index.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
 export interface Service { name: string; start?(): Promise<void> | void; stop(): Promise<void> | void }
@@ -42,6 +43,8 @@ export interface Container {
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
+  /** Prometheus metrics, request timing, dashboard snapshots and alerts. */
+  monitoring: Monitoring;
   diagnostics(): Promise<{ system_info: Record<string, unknown>; performance_metrics: Record<string, unknown> }>;
   /** Loads wp_options and starts background services (jobs only when config.jobs.enabled). */
   start(): Promise<void>;
@@ -91,6 +94,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     middleware: [],
     services: [],
     routes: [],
+    monitoring: undefined as unknown as Monitoring,
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
       const mem = process.memoryUsage();
@@ -139,6 +143,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       await db.close();
     },
   };
+  c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);
   return c;
 }

@@ -62,6 +62,10 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_LOG_FORMAT', path: 'log.format', kind: 'string' },
   { name: 'SLBP_OPTIONS_REFRESH_MS', path: 'options.refreshIntervalMs', kind: 'int' },
   { name: 'SLBP_JOBS_ENABLED', path: 'jobs.enabled', kind: 'bool' },
+  { name: 'SLBP_SLOW_REQUEST_MS', path: 'monitoring.slowRequestMs', kind: 'int' },
+  { name: 'SLBP_METRICS_CACHE_SEC', path: 'monitoring.businessCacheSec', kind: 'int' },
+  { name: 'SLBP_METRICS_RETENTION_DAYS', path: 'monitoring.metricsRetentionDays', kind: 'int' },
+  { name: 'SLBP_ALERT_NOTIFY_TIMEOUT_MS', path: 'monitoring.notifyTimeoutMs', kind: 'int' },
 ];
 
 const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];

@@ -62,6 +62,12 @@ export const configSchema = z.object({
   }),
   options: z.object({ refreshIntervalMs: positiveInt }),
   jobs: z.object({ enabled: z.boolean() }),
+  monitoring: z.object({
+    slowRequestMs: positiveInt,
+    businessCacheSec: z.number().int().min(0).max(30, 'business counts may be cached for at most 30 s'),
+    metricsRetentionDays: positiveInt,
+    notifyTimeoutMs: positiveInt,
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;
