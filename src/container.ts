@@ -11,6 +11,12 @@ import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
+import { UserDirectory } from './domain/user-directory.ts';
+import { UsersRepository } from './data/users-repository.ts';
+import { ApiKeysRepository } from './data/api-keys-repository.ts';
+import { NonceStore } from './cache/nonce-store.ts';
+import { shimIdentity } from './http/identity/shim-signature.ts';
+import { apiKeyIdentity } from './http/identity/api-key.ts';
 import { SiteSettings } from './domain/site-settings.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
@@ -34,6 +40,9 @@ export interface Container {
   redis: RedisHandle | null;
   cache: CacheService;
   options: OptionsRepository;
+  users: UsersRepository;
+  apiKeys: ApiKeysRepository;
+  userDirectory: UserDirectory;
   settings: SiteSettings;
   health: HealthService;
   latency: LatencyWindow;
@@ -85,11 +94,20 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: stuck === 0, message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally', stuck_tasks: stuck };
   });
 
+  const cache: CacheService = new PassthroughCache();
+  const users = new UsersRepository(tables);
+  const apiKeys = new ApiKeysRepository(tables);
+  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
+  const nonces = new NonceStore(redis, 2 * 60 + 60);
+  const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
+
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options,
-    cache: new PassthroughCache(), settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
-    identityResolvers: [],
+    identityResolvers: [
+      shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
+      apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
+    ],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
     services: [],
