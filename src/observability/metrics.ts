@@ -29,7 +29,7 @@ export class Metrics {
   readonly queries = new SlidingWindow();
   readonly slowQueries = new SlidingWindow();
   private site: SiteMetricsCollector | null = null;
-  private siteScrape: { at: number; value: Promise<SiteMetric[]> } | null = null;
+  private siteScrape: Promise<SiteMetric[]> | null = null;
   private lastBackupAt = 0;
 
   private readonly requestDuration: Histogram<'method' | 'route' | 'status'>;
@@ -140,9 +140,8 @@ export class Metrics {
 
   /** prom-client runs every collect() of a scrape concurrently: they share one measurement. */
   private siteForScrape(): Promise<SiteMetric[]> {
-    const now = Date.now();
-    if (!this.siteScrape || now - this.siteScrape.at > 500) this.siteScrape = { at: now, value: this.collectSite().catch(() => []) };
-    return this.siteScrape.value;
+    this.siteScrape ??= this.collectSite().catch(() => []);
+    return this.siteScrape;
   }
 
   /** The plugin's metrics right now (for snapshots and alerts). */
@@ -194,6 +193,13 @@ export class Metrics {
 
   /** The exposition text and its content type (Prometheus text format 0.0.4). */
   async expose(): Promise<{ body: string; contentType: string }> {
-    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    // Measure first, so the cache and query counters below include this scrape's own lookups.
+    this.siteScrape = this.collectSite().catch(() => []);
+    await this.siteScrape;
+    try {
+      return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+    } finally {
+      this.siteScrape = null;
+    }
   }
 }
