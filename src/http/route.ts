@@ -26,6 +26,18 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteInput<P, Q, B> { params: P; query: Q; body: B }
 
+/** Who sends a documented example request (the API reference test signs it accordingly). */
+export type ExampleCaller = 'anonymous' | 'admin' | 'subscriber' | 'monitoring';
+
+/** A documented example call: who sends it, its inputs, and the status it answers. */
+export interface RouteExample {
+  as: ExampleCaller;
+  params?: Record<string, string | number>;
+  query?: Record<string, string | number>;
+  body?: unknown;
+  status: number;
+}
+
 export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType = z.ZodType, B extends z.ZodType = z.ZodType> {
   method: Method;
   /** Path under the namespace, koa-router style (`/transactions/:id`), or absolute when `absolute`. */
@@ -43,6 +55,8 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   responses?: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
   /** Error codes the route may answer with, besides the global ones. */
   errors?: string[];
+  /** The documented example request; derived for routes that need no input (see http/openapi.ts). */
+  example?: RouteExample;
   handler(ctx: AppContext, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): unknown | Promise<unknown>;
 }
 

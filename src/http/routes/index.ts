@@ -1,12 +1,15 @@
 import type { Container } from '../../container.ts';
 import type { RouteSpec } from '../route.ts';
+import { docsRoutes } from './docs.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
 export function allRoutes(c: Container): RouteSpec[] {
-  return [
+  const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
     ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
   ];
+  routes.push(...docsRoutes(() => routes, c.config.version));
+  return routes;
 }
