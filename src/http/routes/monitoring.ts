@@ -31,6 +31,7 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
     defineRoute({
       method: 'GET', path: '/metrics/dashboard', summary: 'Stored metric snapshots, their summary and the active alerts', tags: ['monitoring'],
       access: access.monitoring,
+      responses: { 200: { description: '`{timeframe, metrics[], summary{}, alerts[]}` from wp_slbp_metrics' } },
       query: z.object({ timeframe: z.enum(Object.keys(TIMEFRAMES) as [keyof typeof TIMEFRAMES]).default('1h') }),
       errors: ['rest_forbidden', 'rest_invalid_param'],
       handler: (_ctx, { query }) => monitoring.dashboard(query.timeframe),
@@ -38,6 +39,7 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
     defineRoute({
       method: 'GET', path: '/alerts', summary: 'Alerts by status, newest first', tags: ['monitoring'],
       access: access.monitoring,
+      responses: { 200: { description: '`{alerts, total, status}`; X-WP-Total and X-WP-TotalPages headers' } },
       query: z.object({
         status: z.enum(['active', 'resolved', 'all']).default('active'),
         page: positive().default(1),
@@ -65,6 +67,7 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
     defineRoute({
       method: 'GET', path: '/alerts/config', summary: 'The alert rules (slbp_alert_config)', tags: ['monitoring'],
       access: access.admin,
+      responses: { 200: { description: '`{config: {<rule>: {enabled, metric, condition, threshold, severity, message, cooldown, email_recipients, webhook_url, slack_webhook}}}`' } },
       errors: ['rest_forbidden'],
       handler: () => ({ config: monitoring.config() }),
     }),
@@ -72,6 +75,19 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
       method: 'POST', path: '/alerts/config', summary: 'Replace the whole alert configuration', tags: ['monitoring'],
       access: access.admin,
       body: z.object({ config: z.record(z.string(), z.unknown()) }),
+      responses: { 200: { description: '`{success: true, message, config}`' }, 400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`)' } },
+      example: {
+        as: 'admin',
+        status: 200,
+        body: {
+          config: {
+            high_memory_usage: {
+              enabled: true, metric: 'system.memory_usage', condition: 'greater_than', threshold: 536870912, severity: 'warning',
+              message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)', cooldown: 300, email_recipients: [], webhook_url: '', slack_webhook: '',
+            },
+          },
+        },
+      },
       errors: ['rest_forbidden', 'rest_invalid_param', 'rest_missing_callback_param'],
       async handler(_ctx, { body }) {
         const result = await monitoring.replaceConfig(body.config);
