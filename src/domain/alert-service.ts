@@ -27,6 +27,8 @@ const dbTime = (s: string) => `${s.replace(' ', 'T')}Z`;
  */
 export class AlertService {
   private warnedSkipped = new Set<string>();
+  /** Firings notified while the database could not record them (cooldown kept in memory). */
+  private firedOffline = new Map<string, number>();
 
   constructor(private readonly d: AlertServiceDeps) {}
 
@@ -47,13 +49,27 @@ export class AlertService {
       const value = values.get(rule.metric);
       if (value === undefined) continue;
       result.evaluated++;
-      const open = await this.d.alerts.active(this.d.q, name);
       const holds = conditionHolds(rule.condition, value, rule.threshold);
       const notice = (status: AlertNotice['status'], triggeredAt: string, resolvedAt: string | null): AlertNotice => ({
         alert_name: name, status, severity: rule.severity, metric: rule.metric, current_value: value, threshold: rule.threshold,
         message: formatAlertMessage(rule.message, value, rule.threshold), triggered_at: triggeredAt, resolved_at: resolvedAt,
         site_id: this.d.site().id, site_url: this.d.site().url,
       });
+      let open;
+      try {
+        open = await this.d.alerts.active(this.d.q, name);
+      } catch (err) {
+        // The database is down (the very thing "database.connections equals 0" watches): still
+        // notify, at most once per cooldown, and record nothing.
+        const last = this.firedOffline.get(name) ?? 0;
+        if (holds && now.getTime() - last >= rule.cooldown * 1000) {
+          this.firedOffline.set(name, now.getTime());
+          result.fired.push(name);
+          this.d.logger.warn('alert fired; the database cannot record it', { alert: name, metric: rule.metric, value, error: (err as Error).message });
+          await this.d.notifier.notify(notice('active', isoNow(now), null), rule);
+        }
+        continue;
+      }
       if (holds && open) {
         await this.d.alerts.updateCurrent(this.d.q, open.id, value);
       } else if (holds) {

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { AlertService } from '../../src/domain/alert-service.ts';
 import { conditionHolds, formatAlertMessage, parseAlertConfig, storedAlertConfig } from '../../src/domain/alert-config.ts';
 import { cacheHitRatio, dottedName, SITE_METRICS } from '../../src/observability/site-metrics.ts';
 import { SlidingWindow } from '../../src/observability/window.ts';
@@ -73,5 +74,30 @@ describe('measured values', () => {
     expect(cacheHitRatio(stats(0, 0, 0))).to.be.NaN;
     expect(cacheHitRatio(stats(0, 4, 0))).to.equal(0);
     expect(cacheHitRatio(stats(6, 4, 2))).to.equal(80);
+  });
+});
+
+describe('alert evaluation while the database is down', () => {
+  it('still notifies a firing rule, at most once per cooldown', async () => {
+    const down = () => { throw new Error('database unavailable: ECONNREFUSED'); };
+    const sent: string[] = [];
+    const quiet = { warn: () => undefined, info: () => undefined } as never;
+    const svc = new AlertService({
+      q: { query: async () => down() },
+      alerts: { active: async () => down(), lastTriggeredAt: async () => down() } as never,
+      notifier: { notify: async (n: { alert_name: string; status: string }) => { sent.push(`${n.alert_name}:${n.status}`); return 1; } } as never,
+      logger: quiet,
+      rawConfig: () => ({ database_connection_failure: { ...rule, metric: 'database.connections', condition: 'equals', threshold: 0, cooldown: 60, webhook_url: 'http://127.0.0.1:9/x' } }),
+      knownMetrics: KNOWN,
+      site: () => ({ id: null, url: '' }),
+    });
+    const values = new Map([['database.connections', 0]]);
+    const t0 = Date.parse('2030-01-01T00:00:00Z');
+    expect((await svc.evaluate(values, new Date(t0))).fired).to.deep.equal(['database_connection_failure']);
+    expect((await svc.evaluate(values, new Date(t0 + 30_000))).fired).to.deep.equal([]);
+    expect((await svc.evaluate(values, new Date(t0 + 61_000))).fired).to.deep.equal(['database_connection_failure']);
+    expect(sent).to.deep.equal(['database_connection_failure:active', 'database_connection_failure:active']);
+    // Connections back above 0: nothing fires.
+    expect((await svc.evaluate(new Map([['database.connections', 3]]), new Date(t0 + 200_000))).fired).to.deep.equal([]);
   });
 });
