@@ -1,3 +1,4 @@
+import v8 from 'node:v8';
 import type { Middleware } from 'koa';
 import type { Container } from '../container.ts';
 import { AlertsRepository } from '../data/alerts-repository.ts';
@@ -49,11 +50,12 @@ export function buildMonitoring(c: Container): Monitoring {
 
   c.requestObservers.push((r) => metrics.observeRequest(r));
   const memory: Middleware<AppState> = async (ctx, next) => {
-    const before = process.memoryUsage().heapUsed;
+    // V8's heap counters only: process.memoryUsage() also reads the RSS from /proc on every call.
+    const before = v8.getHeapStatistics().used_heap_size;
     try {
       await next();
     } finally {
-      metrics.observeRequestMemory(ctx.method, ctx.state.routeName ?? 'unmatched', process.memoryUsage().heapUsed - before);
+      metrics.observeRequestMemory(ctx.method, ctx.state.routeName ?? 'unmatched', v8.getHeapStatistics().used_heap_size - before);
     }
   };
   c.middleware.push(memory);
