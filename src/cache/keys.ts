@@ -16,6 +16,8 @@ const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 export const cacheKeys = {
   /** Roles and capabilities of a WordPress user; tag `user:{id}`. */
   userIdentity: (userId: number) => v(`user:${userId}:identity`),
+  /** Business and queue counts behind /metrics (reused at most 30 s); tag `billing`. */
+  metricsBusiness: () => v('metrics:business'),
 };
 
 export const cacheTags = {

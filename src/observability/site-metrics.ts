@@ -2,6 +2,7 @@ import os from 'node:os';
 import { statfs } from 'node:fs/promises';
 import v8 from 'node:v8';
 import type { CacheService, CacheStats } from '../cache/cache-service.ts';
+import { cacheKeys, cacheTags } from '../cache/keys.ts';
 import type { Database } from '../data/database.ts';
 import { businessCounts, databaseSizeBytes, liveConnections, type BusinessCounts } from '../data/read-models/monitoring-read-model.ts';
 import type { Tables } from '../data/tables.ts';
@@ -64,7 +65,7 @@ export class SiteMetricsCollector {
   private business(): Promise<BusinessCounts> {
     const load = () => businessCounts(this.d.db.read, this.d.tables);
     if (this.d.businessCacheSec === 0) return load();
-    return this.d.cache().wrap('metrics:business', load, { tags: ['metrics'], ttlSec: this.d.businessCacheSec, l1TtlSec: this.d.businessCacheSec });
+    return this.d.cache().wrap(cacheKeys.metricsBusiness(), load, { tags: [cacheTags.billing], ttlSec: this.d.businessCacheSec, l1TtlSec: this.d.businessCacheSec });
   }
 
   private async disk(): Promise<number | null> {
