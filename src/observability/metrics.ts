@@ -113,9 +113,14 @@ export class Metrics {
       async collect() {
         this.reset();
         await Promise.all(db.readers.map(async (r) => {
-          const lag = await replicaLagSeconds({ query: (sql, p) => db.queryOn(r, sql, p) }).catch(() => null);
-          // A replica that is not replicating (or not reachable) has no meaningful lag: report it as very far behind.
-          this.set({ pool: r.name }, lag ?? 1e9);
+          let lag: number | null | undefined;
+          try {
+            lag = await replicaLagSeconds({ query: (sql, p) => db.queryOn(r, sql, p) });
+          } catch {
+            return; // unreachable, or the sidecar's replica user may not read replication status: no sample
+          }
+          // Stopped replication has no lag to report; "very far behind" is what it means for reads.
+          if (lag !== undefined) this.set({ pool: r.name }, lag ?? 1e9);
         }));
       },
     });

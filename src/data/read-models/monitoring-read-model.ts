@@ -56,9 +56,10 @@ export async function liveConnections(q: Queryable): Promise<number> {
   return num(rows[0]?.n);
 }
 
-/** Seconds_Behind_Master of a replica, or null when it is not replicating. */
-export async function replicaLagSeconds(q: Queryable): Promise<number | null> {
+/** Seconds_Behind_Master of a replica; null when replication is stopped, undefined when the server is no replica. */
+export async function replicaLagSeconds(q: Queryable): Promise<number | null | undefined> {
   const rows = await q.query<Record<string, unknown>[]>('SHOW SLAVE STATUS');
-  const lag = rows[0]?.Seconds_Behind_Master;
+  if (!rows[0]) return undefined;
+  const lag = rows[0].Seconds_Behind_Master;
   return lag === null || lag === undefined ? null : num(lag);
 }

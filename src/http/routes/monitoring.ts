@@ -57,7 +57,7 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
         const link = (p: number) => {
           const u = new URL(ctx.href);
           u.searchParams.set('page', String(p));
-          return u.pathname + u.search;
+          return u.toString();
         };
         const links = [query.page > 1 ? `<${link(query.page - 1)}>; rel="prev"` : '', query.page < pages ? `<${link(query.page + 1)}>; rel="next"` : ''].filter(Boolean);
         if (links.length) ctx.set('Link', links.join(', '));
