@@ -5,7 +5,9 @@ import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
-import { PassthroughCache, type CacheService } from './cache/cache-service.ts';
+import { buildCache } from './cache/build-cache.ts';
+import type { CacheService } from './cache/cache-service.ts';
+import { OPTIONS_TAG } from './cache/keys.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
@@ -70,7 +72,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const db = new Database(config.db);
   const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
   const options = new OptionsRepository(tables);
+  const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
   const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
+  cache.onDrop.push((req) => {
+    if (req.all || req.tags?.includes(OPTIONS_TAG)) {
+      settings.reload().catch((err) => log.warn('re-reading wp_options after an invalidation failed; using the last values', { error: (err as Error).message }));
+    }
+  });
   const latency = new LatencyWindow();
   let mariadbVersion: string | null = null;
 
@@ -89,12 +97,12 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const pools = db.stats();
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
+  health.registerDetail('cache_layers', cacheDetail);
   health.registerDetail('background_processing', async () => {
     const stuck = await countStuckTasks(db.read, tables, 900);
     return { healthy: stuck === 0, message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally', stuck_tasks: stuck };
   });
 
-  const cache: CacheService = new PassthroughCache();
   const users = new UsersRepository(tables);
   const apiKeys = new ApiKeysRepository(tables);
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
@@ -110,7 +118,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
-    services: [],
+    services: bus ? [bus] : [],
     routes: [],
     monitoring: undefined as unknown as Monitoring,
     async diagnostics() {

@@ -13,10 +13,16 @@ export interface InvalidateResult { invalidated: number; nodes_notified: number 
 
 /** Counters since start, for metrics and /health/detailed. */
 export interface CacheStats {
-  l1: { hits: number; misses: number; entries: number; bytes: number };
-  l2: { hits: number; misses: number; errors: number };
+  /** `resets`: whole-L1 clears after the invalidation bus reconnected. */
+  l1: { hits: number; misses: number; entries: number; bytes: number; resets?: number; hit_ratio?: number };
+  /** `skipped`: L1 misses that did not ask Redis because it was unavailable. */
+  l2: { hits: number; misses: number; errors: number; skipped?: number; available?: boolean; hit_ratio?: number };
   loads: number;
+  load_errors?: number;
+  /** Invalidations applied on this node, its own and those received from other nodes. */
   invalidations: number;
+  /** (L1 hits + L2 hits) / lookups, 0..1. */
+  hit_ratio?: number;
 }
 
 /**

@@ -1,8 +1,13 @@
 /**
  * Every cache key the sidecar uses, in one place. The schema version is part of each key, so a
- * deploy that changes a cached value's shape never reads values written by the previous one.
+ * deploy that changes a cached value's shape never reads values written by the previous one
+ * (the old entries simply expire).
  *
- * Tag vocabulary (invalidate a tag to drop every key carrying it):
+ * A key that belongs to one owner puts that owner's tag in braces (`v1:{user:42}:identity`): in
+ * a Redis Cluster the value and the tag's member set (`t:{user:42}`) then hash to the same slot
+ * and are written in one MULTI. The sidecar's key prefix must not contain braces.
+ *
+ * Tag vocabulary (invalidate a tag to drop every key carrying it, on every node):
  * - `user:{id}`  anything scoped to one WordPress user: identity, their billing lists, summary,
  *                dashboard, enrolments, notifications.
  * - `billing`    cross-user billing reads (admin lists, totals).
@@ -15,7 +20,7 @@ const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 
 export const cacheKeys = {
   /** Roles and capabilities of a WordPress user; tag `user:{id}`. */
-  userIdentity: (userId: number) => v(`user:${userId}:identity`),
+  userIdentity: (userId: number) => v(`{user:${userId}}:identity`),
   /** Business and queue counts behind /metrics (reused at most 30 s); tag `billing`. */
   metricsBusiness: () => v('metrics:business'),
 };
@@ -28,3 +33,28 @@ export const cacheTags = {
   /** What a change to one user's transactions, subscriptions or enrolments must drop. */
   billingChange: (userId: number) => [`user:${userId}`, 'billing', 'analytics'],
 };
+
+/** The tag whose invalidation also makes every node re-read wp_options. */
+export const OPTIONS_TAG = cacheTags.options;
+
+/** Whether `tag` is well formed (`name` or `name:id`); the invalidation route rejects others. */
+export function isValidTag(tag: string): boolean {
+  return tag.length <= 100 && /^[a-z_]+(?::[A-Za-z0-9_.-]+)?$/.test(tag);
+}
+
+/** Redis name of a cached value (the connection adds the sidecar's prefix). */
+export const valueKey = (key: string): string => `c:${key}`;
+
+/** Redis name of a tag's member set; the braces put it in the slot of keys tagged `{tag}`. */
+export const tagSetKey = (tag: string): string => `t:{${tag}}`;
+
+/** Pub/sub channel of the invalidation bus (ioredis does not prefix channels: we do). */
+export const invalidationChannel = (prefix: string): string => `${prefix}bus:invalidate`;
+
+/** The cluster hash tag of a key (its first non-empty `{...}`), as Redis computes it. */
+export function hashTagOf(key: string): string | null {
+  const open = key.indexOf('{');
+  if (open < 0) return null;
+  const close = key.indexOf('}', open + 1);
+  return close > open + 1 ? key.slice(open + 1, close) : null;
+}

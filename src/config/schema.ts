@@ -48,6 +48,12 @@ export const configSchema = z.object({
     connectTimeoutMs: positiveInt,
     commandTimeoutMs: positiveInt,
   }),
+  cache: z.object({
+    l1MaxEntries: positiveInt,
+    l1MaxBytes: positiveInt,
+    l1TtlSec: positiveInt,
+    jitter: z.number().min(0).max(1),
+  }),
   security: z.object({
     sidecarSecret: z.string(),
     metricsToken: z.string(),

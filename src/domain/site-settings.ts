@@ -47,6 +47,7 @@ export class SiteSettings {
   readonly problems = new Map<string, string>();
   loadedAt = 0;
   private inflight: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
 
   constructor(private readonly source: OptionsSource, private readonly userRolesOption: string, private readonly logger: Logger) {}
 
@@ -54,6 +55,17 @@ export class SiteSettings {
   refresh(): Promise<void> {
     this.inflight ??= this.load().finally(() => { this.inflight = null; });
     return this.inflight;
+  }
+
+  /** Reloads after any load already running, which may have read the options before a change. */
+  reload(): Promise<void> {
+    const running = this.inflight;
+    if (!running) return this.refresh();
+    this.queued ??= running.catch(() => undefined).then(() => {
+      this.queued = null;
+      return this.refresh();
+    });
+    return this.queued;
   }
 
   private async load(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { CacheService } from '../cache/cache-service.ts';
-import { cacheKeys } from '../cache/keys.ts';
+import { cacheKeys, cacheTags } from '../cache/keys.ts';
 import type { Queryable } from '../data/database.ts';
 import { maybeUnserialize } from '../data/php-serialize.ts';
 import type { UsersRepository } from '../data/users-repository.ts';
@@ -18,7 +18,8 @@ export interface UserIdentity {
 /**
  * Loads who a WordPress user is (roles and capabilities) from usermeta and the roles option,
  * never from a request header. Cached under the `user:{id}` tag, so a role change in WordPress
- * (the shim invalidates that tag) shows on the next request.
+ * (the shim invalidates that tag) shows on the next request; also under `options`, because the
+ * capabilities come from the roles option too.
  */
 export class UserDirectory {
   constructor(
@@ -30,7 +31,7 @@ export class UserDirectory {
   ) {}
 
   get(userId: number): Promise<UserIdentity | null> {
-    return this.cache.wrap(cacheKeys.userIdentity(userId), () => this.load(userId), { tags: [`user:${userId}`], l1TtlSec: 60, ttlSec: 600 });
+    return this.cache.wrap(cacheKeys.userIdentity(userId), () => this.load(userId), { tags: [cacheTags.user(userId), cacheTags.options], l1TtlSec: 60, ttlSec: 600 });
   }
 
   private async load(userId: number): Promise<UserIdentity | null> {

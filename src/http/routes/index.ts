@@ -1,5 +1,6 @@
 import type { Container } from '../../container.ts';
 import type { RouteSpec } from '../route.ts';
+import { cacheRoutes } from './cache.ts';
 import { docsRoutes } from './docs.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
@@ -9,6 +10,7 @@ export function allRoutes(c: Container): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
     ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
+    ...cacheRoutes({ cache: c.cache }),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;

@@ -1,0 +1,147 @@
+/**
+ * `npm run bench`: prepares the bench-size database, starts the sidecar in production mode and
+ * the baselines, drives each scenario from a separate load process, and prints requests/s,
+ * p50, p99, errors, peak RSS and the ratio to the baseline measured in the same run. Results
+ * and the machine go into docs/performance.md.
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { projectRoot } from '../src/config/load.ts';
+import type { LoadResult, LoadSpec } from './load.ts';
+import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
+
+const DB = process.env.BENCH_DB ?? 'slbp_bench';
+const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const CONNECTIONS = 64;
+const SECRET = 'bench-shim-secret-0123456789';
+const REDIS_PREFIX = 'slbp-bench:';
+const tsx = ['--import', 'tsx'];
+
+function log(msg: string): void {
+  process.stderr.write(`bench: ${msg}\n`);
+}
+
+function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
+  const proc = spawn(process.execPath, [...tsx, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${out}`)), 30_000);
+    const onData = (d: Buffer) => {
+      out += d;
+      const m = ready.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc, match: m });
+      }
+    };
+    proc.stdout!.on('data', onData);
+    proc.stderr!.on('data', onData);
+    proc.on('exit', (code) => reject(new Error(`exited ${code}: ${args.join(' ')}\n${out}`)));
+  });
+}
+
+function rssOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}
+
+/** Runs one load process against `spec`, sampling the target's RSS every 100 ms. */
+async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRss: number }> {
+  let peak = rssOf(pid);
+  const timer = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 100);
+  try {
+    const out = execFileSync(process.execPath, [...tsx, path.join(projectRoot, 'bench/load.ts'), JSON.stringify(spec)], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
+    return { ...(JSON.parse(out.trim().split('\n').pop()!) as LoadResult), peakRss: peak };
+  } finally {
+    clearInterval(timer);
+  }
+}
+
+const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+
+async function main(): Promise<void> {
+  log(`preparing database ${DB} (bench size: 1,000,000 transactions, 100,000 subscriptions; reused when present)`);
+  execFileSync(process.execPath, [...tsx, 'scripts/demo-data.ts', '--db', DB, '--size', 'bench'], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  const dataDir = path.join(projectRoot, 'var/bench');
+  mkdirSync(dataDir, { recursive: true });
+
+  const sidecarEnv = {
+    SLBP_ENV: 'production', SLBP_PORT: '0', DB_NAME: DB, DB_HOST: '127.0.0.1', DB_USER: 'root', DB_PASSWORD: '',
+    SLBP_REDIS_PREFIX: REDIS_PREFIX, SLBP_SIDECAR_SECRET: SECRET, SLBP_JOBS_ENABLED: 'false', SLBP_DATA_DIR: dataDir, SLBP_LOG_LEVEL: 'info',
+  };
+  const sidecar = await startChild(['src/main.ts'], sidecarEnv, /"url":"(http:\/\/[^"]+?)\/wp-json/);
+  const sidecarUrl = sidecar.match[1]!;
+  log(`sidecar (production mode) at ${sidecarUrl}, pid ${sidecar.proc.pid}`);
+
+  const ctx: BenchContext = { sidecarUrl, secret: SECRET, db: DB, cachedPayloads: {} };
+  for (const s of scenarios) await s.prepare?.(ctx);
+  const baselineCfg = { db: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: DB }, redisPrefix: REDIS_PREFIX, dataDir: path.join(dataDir, 'tmp'), cachedPayloads: ctx.cachedPayloads };
+  const baseline = await startChild(['bench/baselines.ts', JSON.stringify(baselineCfg)], {}, /\{"port":(\d+)\}/);
+  const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
+  log(`baselines at ${baselineUrl}, pid ${baseline.proc.pid}`);
+
+  const rows: string[][] = [];
+  try {
+    for (const s of scenarios) {
+      log(`scenario ${s.name}: sidecar`);
+      const mine = await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, ...s.sidecar(ctx) }, sidecar.proc.pid!);
+      log(`scenario ${s.name}: baseline (${s.baselineName})`);
+      const base = await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, ...s.baseline(ctx) }, baseline.proc.pid!);
+      const ratio = base.rps ? mine.rps / base.rps : 0;
+      rows.push([s.name, String(mine.rps), `${mine.p50} ms`, `${mine.p99} ms`, String(mine.errors + mine.non2xx), mb(mine.peakRss), s.baselineName, String(base.rps), ratio.toFixed(2), s.target]);
+      log(`  ${mine.rps} req/s (baseline ${base.rps}), ratio ${ratio.toFixed(2)}, p99 ${mine.p99} ms, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}`);
+    }
+    const extra: string[] = [];
+    for (const s of scenarios) if (s.extra) extra.push(...(await s.extra(ctx)));
+    report(rows, extra);
+  } finally {
+    sidecar.proc.kill('SIGTERM');
+    baseline.proc.kill('SIGTERM');
+  }
+}
+
+function machine(): string[] {
+  const v = (cmd: string, args: string[]) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!; } catch { return 'unknown'; } };
+  return [
+    `- CPU: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
+    `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
+    `- Node ${process.version}; ${v('mariadb', ['--version'])}; ${v('redis-server', ['--version'])}`,
+    `- Load: ${CONNECTIONS} connections, ${DURATION} s per run, autocannon in a separate process on the same cores`,
+  ];
+}
+
+function report(rows: string[][], extra: string[]): void {
+  const header = ['scenario', 'req/s', 'p50', 'p99', 'errors', 'peak RSS', 'baseline', 'baseline req/s', 'ratio', 'target'];
+  const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+  process.stdout.write(`\n${table}\n${extra.join('\n')}\n`);
+  const md = [
+    '# Performance',
+    '',
+    'Generated by `npm run bench` (bench/run.ts); numbers from the last run on the machine below. Each scenario runs against the sidecar and against its baseline in the same run: `bare` is node:http answering from memory, `direct` is node:http running the same SQL and Redis calls through mysql2/ioredis without a framework. Ratio = sidecar req/s ÷ baseline req/s.',
+    '',
+    '## Machine',
+    '',
+    ...machine(),
+    '',
+    '## Results',
+    '',
+    table,
+    '',
+    ...extra,
+    '',
+  ].join('\n');
+  writeFileSync(path.join(projectRoot, 'docs/performance.md'), md);
+  log('wrote docs/performance.md');
+}
+
+export type { Scenario };
+main().catch((err) => {
+  process.stderr.write(`bench: failed: ${(err as Error).stack}\n`);
+  process.exit(1);
+});

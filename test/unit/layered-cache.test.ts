@@ -1,0 +1,158 @@
+import { expect } from 'chai';
+import winston from 'winston';
+import { LayeredCache } from '../../src/cache/layered-cache.ts';
+import { cacheKeys, hashTagOf, isValidTag } from '../../src/cache/keys.ts';
+
+const silent = winston.createLogger({ silent: true });
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function l1Only(overrides: Partial<ConstructorParameters<typeof LayeredCache>[1]> = {}) {
+  return new LayeredCache(null, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0.1, ...overrides }, silent);
+}
+
+/** A loader that counts its calls and answers, after `ms`, what it read when it started. */
+function counting<T>(value: () => T, ms = 20) {
+  const loader = async () => {
+    loader.calls++;
+    const v = value();
+    await sleep(ms);
+    return v;
+  };
+  loader.calls = 0;
+  return loader;
+}
+
+describe('layered cache, in-process layer (no Redis)', () => {
+  it('200 concurrent reads of a cold key run the loader once and all get its value', async () => {
+    const cache = l1Only();
+    const load = counting(() => ({ n: 42 }));
+    const results = await Promise.all(Array.from({ length: 200 }, () => cache.wrap('k', load)));
+    expect(load.calls).to.equal(1);
+    expect(results.every((r) => r.n === 42)).to.equal(true);
+    expect(cache.stats()).to.include({ loads: 1 });
+    await cache.wrap('k', load);
+    expect(cache.stats().l1.hits).to.equal(1);
+  });
+
+  it('a failed load is not cached and the next read tries again', async () => {
+    const cache = l1Only();
+    let fail = true;
+    const load = async () => {
+      if (fail) throw new Error('db down');
+      return 'ok';
+    };
+    await cache.wrap('k', load).then(() => expect.fail('should throw'), (e) => expect(e.message).to.equal('db down'));
+    fail = false;
+    expect(await cache.wrap('k', load)).to.equal('ok');
+    expect(cache.stats().load_errors).to.equal(1);
+  });
+
+  it('invalidating a tag drops every key carrying it and nothing else', async () => {
+    const cache = l1Only();
+    let version = 1;
+    const load = async () => version;
+    await cache.wrap('a', load, { tags: ['user:1', 'billing'] });
+    await cache.wrap('b', load, { tags: ['user:2'] });
+    await cache.wrap('c', load, { tags: ['billing'] });
+    version = 2;
+    const res = await cache.invalidate({ tags: ['billing'] });
+    expect(res).to.deep.equal({ invalidated: 2, nodes_notified: 0 });
+    expect(await cache.wrap('a', load)).to.equal(2);
+    expect(await cache.wrap('b', load)).to.equal(1);
+    expect(await cache.wrap('c', load)).to.equal(2);
+    await cache.invalidate({ keys: ['b'] });
+    expect(await cache.wrap('b', load)).to.equal(2);
+    await cache.invalidate({ all: true });
+    expect(cache.size).to.equal(0);
+  });
+
+  it('a load that was running when an invalidation arrived is returned but not kept', async () => {
+    const cache = l1Only();
+    let version = 1;
+    const slow = counting(() => version, 50);
+    const first = cache.wrap('k', slow, { tags: ['options'] });
+    await sleep(10);
+    version = 2;
+    await cache.invalidate({ tags: ['options'] });
+    // A caller after the invalidation does not join the stale load.
+    const second = cache.wrap('k', slow, { tags: ['options'] });
+    expect(await first).to.equal(1);
+    expect(await second).to.equal(2);
+    expect(await cache.wrap('k', slow)).to.equal(2);
+    expect(slow.calls).to.equal(2);
+  });
+
+  it('keeps L1 within its entry and byte bounds, and honours the L1 TTL', async () => {
+    const cache = l1Only({ maxEntries: 5, maxBytes: 2000 });
+    for (let i = 0; i < 20; i++) await cache.wrap(`k${i}`, async () => 'x'.repeat(100));
+    expect(cache.stats().l1.entries).to.be.at.most(5);
+    expect(cache.stats().l1.bytes).to.be.at.most(2000);
+    const short = l1Only({ jitter: 0 });
+    const load = counting(() => 'v', 0);
+    await short.wrap('k', load, { l1TtlSec: 1 });
+    await sleep(1100);
+    await short.wrap('k', load, { l1TtlSec: 1 });
+    expect(load.calls).to.equal(2);
+  });
+
+  it('reports hit ratios between 0 and 1', async () => {
+    const cache = l1Only();
+    await cache.wrap('k', async () => 1);
+    for (let i = 0; i < 3; i++) await cache.wrap('k', async () => 1);
+    const s = cache.stats();
+    expect(s.hit_ratio).to.equal(0.75);
+    expect(s.l1.hit_ratio).to.equal(0.75);
+  });
+});
+
+describe('layered cache, Redis layer faked in memory', () => {
+  /** Just enough of RedisStore to watch what the cache asks of Redis. */
+  function fakeStore() {
+    const data = new Map<string, string>();
+    const deleted: string[] = [];
+    const store = {
+      available: true,
+      async get(key: string) { const raw = data.get(key); return raw === undefined ? undefined : { value: JSON.parse(raw), chars: raw.length }; },
+      async set(key: string, json: string) { data.set(key, json); },
+      async deleteKeys(keys: string[]) { deleted.push(...keys); keys.forEach((k) => data.delete(k)); return keys.length; },
+      async deleteTags() { return 0; },
+      async deleteAll() { return 0; },
+    };
+    return { store, data, deleted };
+  }
+
+  it('another node\'s invalidation also deletes what this node wrote to Redis just before it arrived', async () => {
+    const { store, data, deleted } = fakeStore();
+    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    await cache.wrap('v1:{user:1}:identity', async () => ({ role: 'editor' }), { tags: ['user:1'] });
+    await cache.wrap('v1:other', async () => 1, { tags: ['billing'] });
+    expect(data.has('v1:{user:1}:identity')).to.equal(true);
+    cache.applyRemote({ tags: ['user:1'] });
+    await sleep(0);
+    expect(deleted).to.deep.equal(['v1:{user:1}:identity']);
+    expect(cache.size).to.equal(1);
+  });
+
+  it('an invalidation Redis could not take is replayed once it is back', async () => {
+    const { store, deleted } = fakeStore();
+    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    store.available = false;
+    expect(await cache.invalidate({ keys: ['v1:a'] })).to.deep.equal({ invalidated: 0, nodes_notified: 0 });
+    expect(cache.hasPending).to.equal(true);
+    store.available = true;
+    await cache.replayPending();
+    expect(deleted).to.deep.equal(['v1:a']);
+    expect(cache.hasPending).to.equal(false);
+  });
+});
+
+describe('cache keys', () => {
+  it('put a user-scoped key in the slot of its tag set, and validate tags', () => {
+    expect(cacheKeys.userIdentity(42)).to.match(/^v\d+:/);
+    expect(hashTagOf(cacheKeys.userIdentity(42))).to.equal('user:42');
+    expect(isValidTag('user:42')).to.equal(true);
+    expect(isValidTag('options')).to.equal(true);
+    expect(isValidTag('*')).to.equal(false);
+    expect(isValidTag('user:4 2')).to.equal(false);
+  });
+});
