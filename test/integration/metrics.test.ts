@@ -167,3 +167,26 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
     expect(missing).to.deep.equal([]);
   });
 });
+
+describe('/metrics with the layered cache (real MariaDB and Redis)', () => {
+  let db: TestDb;
+  let sc: InProcessSidecar;
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+    sc = await startSidecar(db, { env: { SLBP_METRICS_TOKEN: TOKEN } });
+  });
+  after(async () => {
+    await sc?.stop();
+    await db?.drop();
+  });
+
+  it('the hit ratio and per-layer hits rise as repeated scrapes are answered from the cache', async () => {
+    const first = (await call(`${sc.base}/metrics`, auth)).text;
+    const hits0 = sample(first, 'slbp_cache_hits_total', 'layer="l1"')!;
+    const ratio0 = sample(first, 'slbp_performance_cache_hit_ratio')!;
+    await call(`${sc.base}/metrics`, auth);
+    const third = (await call(`${sc.base}/metrics`, auth)).text;
+    expect(sample(third, 'slbp_cache_hits_total', 'layer="l1"')).to.be.at.least(hits0 + 2);
+    expect(sample(third, 'slbp_performance_cache_hit_ratio')).to.be.above(Number.isNaN(ratio0) ? -1 : ratio0);
+  });
+});
