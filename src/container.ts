@@ -30,6 +30,7 @@ import { allRoutes } from './http/routes/index.ts';
 import { createBillingModule, type BillingModule } from './domain/billing/module.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
 export interface Service { name: string; start?(): Promise<void> | void; stop(): Promise<void> | void }
@@ -61,6 +62,8 @@ export interface Container {
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
+  /** Prometheus metrics, request timing, dashboard snapshots and alerts. */
+  monitoring: Monitoring;
   diagnostics(): Promise<{ system_info: Record<string, unknown>; performance_metrics: Record<string, unknown> }>;
   /** Loads wp_options and starts background services (jobs only when config.jobs.enabled). */
   start(): Promise<void>;
@@ -129,6 +132,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     middleware: [],
     services: bus ? [bus, replicas] : [replicas],
     routes: [],
+    monitoring: undefined as unknown as Monitoring,
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
       const mem = process.memoryUsage();
@@ -177,6 +181,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       await db.close();
     },
   };
+  c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);
   return c;
 }

@@ -27,6 +27,8 @@ export const cacheKeys = {
   billingItem: (kind: string, id: number) => v(`billing:${kind}:item:${id}`),
   /** An analytics result for a canonical query; tag `analytics`, with a TTL. */
   analytics: (kind: string, query: string) => v(`analytics:${kind}:${query}`),
+  /** Business and queue counts behind /metrics (reused at most 30 s); tag `billing`. */
+  metricsBusiness: () => v('metrics:business'),
 };
 
 export const cacheTags = {

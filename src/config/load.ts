@@ -69,6 +69,10 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_LEMON_SQUEEZY_API_URL', path: 'billing.lemonSqueezyApiUrl', kind: 'string' },
   { name: 'SLBP_GATEWAY_TIMEOUT_MS', path: 'billing.gatewayTimeoutMs', kind: 'int' },
   { name: 'SLBP_ANALYTICS_TTL_SEC', path: 'billing.analyticsTtlSec', kind: 'int' },
+  { name: 'SLBP_SLOW_REQUEST_MS', path: 'monitoring.slowRequestMs', kind: 'int' },
+  { name: 'SLBP_METRICS_CACHE_SEC', path: 'monitoring.businessCacheSec', kind: 'int' },
+  { name: 'SLBP_METRICS_RETENTION_DAYS', path: 'monitoring.metricsRetentionDays', kind: 'int' },
+  { name: 'SLBP_ALERT_NOTIFY_TIMEOUT_MS', path: 'monitoring.notifyTimeoutMs', kind: 'int' },
 ];
 
 const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];

@@ -74,6 +74,12 @@ export const configSchema = z.object({
     gatewayTimeoutMs: positiveInt,
     analyticsTtlSec: positiveInt,
   }),
+  monitoring: z.object({
+    slowRequestMs: positiveInt,
+    businessCacheSec: z.number().int().min(0).max(30, 'business counts may be cached for at most 30 s'),
+    metricsRetentionDays: positiveInt,
+    notifyTimeoutMs: positiveInt,
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;

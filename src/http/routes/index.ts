@@ -7,11 +7,13 @@ import { billingAccountRoutes } from './billing-account.ts';
 import { billingRoutes } from './billing.ts';
 import { withExamples } from './billing-examples.ts';
 import { healthRoutes } from './health.ts';
+import { monitoringRoutes } from './monitoring.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
 export function allRoutes(c: Container): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
+    ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
   ];

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { access } from '../../domain/access.ts';
+import { TIMEFRAMES, type MonitoringService } from '../../domain/monitoring-service.ts';
+import type { Metrics } from '../../observability/metrics.ts';
+import { invalidParams, RestError } from '../rest-error.ts';
+import { defineRoute, type RouteSpec } from '../route.ts';
+
+export interface MonitoringRouteDeps { metrics: Metrics; monitoring: MonitoringService }
+
+const positive = (max?: number) => {
+  const n = z.coerce.number().int().min(1);
+  return max ? n.max(max) : n;
+};
+
+/** /metrics (Prometheus text), /metrics/dashboard, /alerts and /alerts/config. */
+export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): RouteSpec[] {
+  return [
+    defineRoute({
+      method: 'GET', path: '/metrics', summary: 'Prometheus metrics (text exposition format 0.0.4)', tags: ['monitoring'],
+      access: access.monitoring,
+      responses: { 200: { description: 'text/plain; version=0.0.4' } },
+      errors: ['rest_forbidden'],
+      async handler(ctx) {
+        const { body, contentType } = await metrics.expose();
+        ctx.status = 200;
+        ctx.set('Content-Type', contentType);
+        ctx.set('Cache-Control', 'no-store');
+        ctx.body = body;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/metrics/dashboard', summary: 'Stored metric snapshots, their summary and the active alerts', tags: ['monitoring'],
+      access: access.monitoring,
+      responses: { 200: { description: '`{timeframe, metrics[], summary{}, alerts[]}` from wp_slbp_metrics' } },
+      query: z.object({ timeframe: z.enum(Object.keys(TIMEFRAMES) as [keyof typeof TIMEFRAMES]).default('1h') }),
+      errors: ['rest_forbidden', 'rest_invalid_param'],
+      handler: (_ctx, { query }) => monitoring.dashboard(query.timeframe),
+    }),
+    defineRoute({
+      method: 'GET', path: '/alerts', summary: 'Alerts by status, newest first', tags: ['monitoring'],
+      access: access.monitoring,
+      responses: { 200: { description: '`{alerts, total, status}`; X-WP-Total and X-WP-TotalPages headers' } },
+      query: z.object({
+        status: z.enum(['active', 'resolved', 'all']).default('active'),
+        page: positive().default(1),
+        per_page: positive(100).optional(),
+        limit: positive(100).optional(),
+      }),
+      errors: ['rest_forbidden', 'rest_invalid_param', 'rest_post_invalid_page_number'],
+      async handler(ctx, { query }) {
+        const perPage = query.per_page ?? query.limit ?? 10;
+        const out = await monitoring.alerts(query.status, perPage, query.page);
+        const pages = Math.max(1, Math.ceil(out.total / perPage));
+        if (query.page > pages && out.total > 0) throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
+        ctx.set('X-WP-Total', String(out.total));
+        ctx.set('X-WP-TotalPages', String(pages));
+        const link = (p: number) => {
+          const u = new URL(ctx.href);
+          u.searchParams.set('page', String(p));
+          return u.toString();
+        };
+        const links = [query.page > 1 ? `<${link(query.page - 1)}>; rel="prev"` : '', query.page < pages ? `<${link(query.page + 1)}>; rel="next"` : ''].filter(Boolean);
+        if (links.length) ctx.set('Link', links.join(', '));
+        return out;
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/alerts/config', summary: 'The alert rules (slbp_alert_config)', tags: ['monitoring'],
+      access: access.admin,
+      responses: { 200: { description: '`{config: {<rule>: {enabled, metric, condition, threshold, severity, message, cooldown, email_recipients, webhook_url, slack_webhook}}}`' } },
+      errors: ['rest_forbidden'],
+      handler: () => ({ config: monitoring.config() }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/alerts/config', summary: 'Replace the whole alert configuration', tags: ['monitoring'],
+      access: access.admin,
+      body: z.object({ config: z.record(z.string(), z.unknown()) }),
+      responses: { 200: { description: '`{success: true, message, config}`' }, 400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`)' } },
+      example: {
+        as: 'admin',
+        status: 200,
+        body: {
+          config: {
+            high_memory_usage: {
+              enabled: true, metric: 'system.memory_usage', condition: 'greater_than', threshold: 536870912, severity: 'warning',
+              message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)', cooldown: 300, email_recipients: [], webhook_url: '', slack_webhook: '',
+            },
+          },
+        },
+      },
+      errors: ['rest_forbidden', 'rest_invalid_param', 'rest_missing_callback_param'],
+      async handler(_ctx, { body }) {
+        const result = await monitoring.replaceConfig(body.config);
+        if ('problems' in result) {
+          const params: Record<string, string> = {};
+          for (const p of result.problems) params[`config.${p.entry}${p.field ? `.${p.field}` : ''}`] ??= p.message;
+          throw invalidParams(params, { config: result.problems });
+        }
+        return { success: true, message: 'Alert configuration updated', config: result.config };
+      },
+    }),
+  ];
+}

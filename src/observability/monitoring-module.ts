@@ -1,0 +1,64 @@
+import v8 from 'node:v8';
+import type { Middleware } from 'koa';
+import type { Container } from '../container.ts';
+import { AlertsRepository } from '../data/alerts-repository.ts';
+import { MetricsRepository } from '../data/metrics-repository.ts';
+import { AlertService } from '../domain/alert-service.ts';
+import { MonitoringService } from '../domain/monitoring-service.ts';
+import type { AppState } from '../http/route.ts';
+import { CronJob } from '../jobs/cron-job.ts';
+import { evaluateAlerts, snapshotMetrics, type MonitoringJobDeps } from '../jobs/monitoring-jobs.ts';
+import { SlotLock } from '../jobs/slot-lock.ts';
+import { AlertNotifier } from './alert-notifier.ts';
+import { Metrics } from './metrics.ts';
+import { dottedName, SITE_METRICS, SiteMetricsCollector } from './site-metrics.ts';
+
+export interface Monitoring {
+  metrics: Metrics;
+  service: MonitoringService;
+  alerts: AlertService;
+  /** Scheduled every 5 minutes / every minute when jobs are enabled; tests call runNow(). */
+  snapshotJob: CronJob;
+  alertJob: CronJob;
+}
+
+/** Builds metrics, request timing, the snapshot and alert jobs, and wires them into the container. */
+export function buildMonitoring(c: Container): Monitoring {
+  const metrics = new Metrics({
+    db: c.db,
+    cacheStats: () => c.cache.stats(),
+    logger: c.logger,
+    slowQueryMs: c.config.db.slowQueryMs,
+    slowRequestMs: c.config.monitoring.slowRequestMs,
+  });
+  metrics.attachSiteMetrics(new SiteMetricsCollector({
+    db: c.db, tables: c.tables, cache: () => c.cache, dataDir: c.dataDir, businessCacheSec: c.config.monitoring.businessCacheSec,
+    requests: metrics.requests, queries: metrics.queries, slowQueries: metrics.slowQueries,
+  }));
+  const knownMetrics = new Set(SITE_METRICS.map(dottedName));
+  const alertsRepo = new AlertsRepository(c.tables);
+  const metricsRepo = new MetricsRepository(c.tables);
+  const alerts = new AlertService({
+    q: c.db.write, alerts: alertsRepo, notifier: new AlertNotifier(c.logger, c.config.monitoring.notifyTimeoutMs), logger: c.logger,
+    rawConfig: () => c.settings.alertConfig, knownMetrics, site: () => ({ id: c.settings.siteId, url: c.settings.siteUrl }),
+  });
+  const service = new MonitoringService({ db: c.db, metricsRepo, alertsRepo, options: c.options, settings: c.settings, alerts, knownMetrics });
+  const lock = new SlotLock(c.redis, c.db, `${c.config.db.name}:${c.tables.prefix}`, c.instanceId, c.logger);
+  const deps: MonitoringJobDeps = { db: c.db, metrics, repo: metricsRepo, alerts, lock, logger: c.logger, retentionDays: c.config.monitoring.metricsRetentionDays };
+  const snapshotJob = new CronJob('metrics-snapshot', '*/5 * * * *', (now) => snapshotMetrics(deps, now), c.logger);
+  const alertJob = new CronJob('alert-evaluation', '* * * * *', (now) => evaluateAlerts(deps, now), c.logger);
+
+  c.requestObservers.push((r) => metrics.observeRequest(r));
+  const memory: Middleware<AppState> = async (ctx, next) => {
+    // V8's heap counters only: process.memoryUsage() also reads the RSS from /proc on every call.
+    const before = v8.getHeapStatistics().used_heap_size;
+    try {
+      await next();
+    } finally {
+      metrics.observeRequestMemory(ctx.method, ctx.state.routeName ?? 'unmatched', v8.getHeapStatistics().used_heap_size - before);
+    }
+  };
+  c.middleware.push(memory);
+  if (c.config.jobs.enabled) c.services.push(snapshotJob, alertJob);
+  return { metrics, service, alerts, snapshotJob, alertJob };
+}

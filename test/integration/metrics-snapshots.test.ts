@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import { MetricsRepository } from '../../src/data/metrics-repository.ts';
+import { snapshotMetrics } from '../../src/jobs/monitoring-jobs.ts';
+import { SlotLock } from '../../src/jobs/slot-lock.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { call, expectRestError } from '../helpers/http.ts';
+import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
+
+const TOKEN = 'metrics-token-for-snapshot-tests';
+const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
+
+describe('metric snapshots and /metrics/dashboard (real MariaDB and Redis)', () => {
+  let db: TestDb;
+  let sc: InProcessSidecar;
+  const count = async () => Number(((await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_metrics`))[0] as any[])[0].n);
+
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+    sc = await startSidecar(db, { env: { SLBP_METRICS_TOKEN: TOKEN } });
+  });
+  after(async () => {
+    await sc?.stop();
+    await db?.drop();
+  });
+
+  it('writes one snapshot per 5-minute slot, which the dashboard shows with a summary', async () => {
+    const now = new Date();
+    await sc.container.monitoring.snapshotJob.runNow(now);
+    const written = await count();
+    expect(written).to.be.at.least(18);
+    // Same slot again (another node, or a second tick): nothing more is written.
+    await sc.container.monitoring.snapshotJob.runNow(new Date(now.getTime() + 1000));
+    expect(await count()).to.equal(written);
+
+    const res = await call(`${sc.base}/metrics/dashboard`, auth);
+    expect(res.status).to.equal(200);
+    expect(res.body).to.have.keys('timeframe', 'metrics', 'summary', 'alerts');
+    expect(res.body.timeframe).to.equal('1h');
+    const active = res.body.metrics.find((m: any) => m.category === 'business' && m.metric_name === 'active_subscriptions');
+    const [[sql]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`);
+    expect(active).to.include({ metric_value: Number(sql.n), metric_unit: 'count' });
+    expect(active.collected_at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+    expect(res.body.summary['business.active_subscriptions']).to.deep.equal({ count: 1, sum: Number(sql.n), min: Number(sql.n), max: Number(sql.n), unit: 'count', avg: Number(sql.n) });
+    expect(res.body.summary['database.connections'].min).to.be.at.least(1);
+  });
+
+  it('prunes rows older than the retention when it writes', async () => {
+    await db.pool.query(`INSERT INTO ${db.prefix}slbp_metrics (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('system', 'memory_usage', 1, 'bytes', UTC_TIMESTAMP() - INTERVAL 40 DAY)`);
+    const before = await count();
+    await sc.container.monitoring.snapshotJob.runNow(new Date(Date.now() + 5 * 60_000));
+    const [[old]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_metrics WHERE collected_at < UTC_TIMESTAMP() - INTERVAL 30 DAY`);
+    expect(Number(old.n)).to.equal(0);
+    expect(await count()).to.be.above(before - 1);
+  });
+
+  it('the dashboard timeframe is checked: 24h works, an unknown one is 400', async () => {
+    expect((await call(`${sc.base}/metrics/dashboard?timeframe=24h`, auth)).body.timeframe).to.equal('24h');
+    expectRestError(await call(`${sc.base}/metrics/dashboard?timeframe=2y`, auth), 'rest_invalid_param', 400);
+    expectRestError(await call(`${sc.base}/metrics/dashboard`), 'rest_forbidden', 401);
+  });
+
+  it('without Redis, the database lock still lets only one of two nodes write a slot', async () => {
+    const c = sc.container;
+    const repo = new MetricsRepository(c.tables);
+    const slot = new Date(Date.now() + 60 * 60_000);
+    const node = (id: string) => ({
+      db: c.db, metrics: c.monitoring.metrics, repo, alerts: c.monitoring.alerts, logger: c.logger, retentionDays: 30,
+      lock: new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger),
+    });
+    const before = await count();
+    const outcomes = await Promise.all([snapshotMetrics(node('a'), slot), snapshotMetrics(node('b'), slot)]);
+    expect([...outcomes].sort()).to.deep.equal(['ran', 'taken']);
+    const perSnapshot = (await count()) - before;
+    expect(perSnapshot).to.be.at.least(18);
+    // A late node in the same slot finds the rows and writes nothing.
+    expect(await snapshotMetrics(node('c'), new Date(slot.getTime() + 2000))).to.equal('taken');
+    expect((await count()) - before).to.equal(perSnapshot);
+  });
+});
