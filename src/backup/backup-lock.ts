@@ -85,6 +85,13 @@ export class BackupLock {
     return client ? client.get(LOCK).catch(() => null) : null;
   }
 
+  /** Frees the lock if `token` (a crashed holder's, read with holder()) still holds it. */
+  async breakStale(token: string): Promise<boolean> {
+    const client = this.client;
+    if (!client) return false;
+    return Number(await client.eval(RELEASE, 1, LOCK, token)) === 1;
+  }
+
   /** Slot state: `pending` after the cron fired somewhere, `done:<backup id>` once completed. */
   async slotState(slot: string): Promise<string | null> {
     const client = this.client;

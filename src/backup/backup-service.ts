@@ -1,3 +1,4 @@
+import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
 import type { Database } from '../data/database.ts';
@@ -53,11 +54,25 @@ export class BackupService {
   /** Ids of backups this process is writing right now. */
   isRunning(id: string): boolean { return this.running.has(id); }
 
-  /** Marks crashed backups failed (partial files removed), unless a live node holds the lock for them. */
+  /**
+   * Marks crashed backups failed and deletes their partial files. A backup written on this
+   * host by a process that no longer exists is a crash for sure (its stale lock is freed at
+   * once); one from another host (shared directory) counts as crashed once nobody holds the
+   * lock for it.
+   */
   async recover(): Promise<string[]> {
     await this.d.store.init();
     const holder = await this.d.lock.holder().catch(() => null);
-    const cleaned = await this.d.store.recover((id) => this.running.has(id) || Boolean(holder?.includes(id)));
+    const stale: string[] = [];
+    const cleaned = await this.d.store.recover((id, progress) => {
+      if (this.running.has(id)) return true;
+      if (progress.node?.host === os.hostname() && !pidAlive(progress.node.pid)) {
+        if (holder?.includes(id)) stale.push(holder);
+        return false;
+      }
+      return Boolean(holder?.includes(id));
+    });
+    for (const token of stale) await this.d.lock.breakStale(token).catch(() => false);
     if (cleaned.length) this.d.logger.warn('removed partial backups left by a crash', { backups: cleaned });
     return cleaned;
   }
@@ -88,24 +103,27 @@ export class BackupService {
 
   private progressInfo(id: string, opts: CreateOptions): BackupInfo {
     const cfg = this.d.backupConfig();
-    return { id, type: opts.type ?? 'full', components: opts.components ?? cfg.weekly_components, created_at: isoSeconds(), status: 'in_progress', size: 0, files: {} };
+    return {
+      id, type: opts.type ?? 'full', components: opts.components ?? cfg.weekly_components, created_at: isoSeconds(), status: 'in_progress', size: 0, files: {},
+      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId },
+    };
   }
 
   /** Runs a backup while `lease` is held by the caller (used by restore for its safety backup). */
   async runLocked(lease: Lease, id: string, opts: CreateOptions): Promise<BackupInfo> {
     const cfg = this.d.backupConfig();
     const components = opts.components ?? cfg.weekly_components;
-    const info: BackupInfo = { ...this.progressInfo(id, opts), components };
+    const { node: _node, ...info } = { ...this.progressInfo(id, opts), components } as BackupInfo;
+    await this.d.store.begin({ ...info, node: _node }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
     const started = Date.now();
     this.running.add(id);
     const timings: Record<string, number> = {};
     let manifest: Manifest | null = null;
     let result: BackupInfo;
     try {
-      const dir = await this.d.store.begin(info).catch(async (err) => {
-        if ((err as NodeJS.ErrnoException).code === 'EEXIST') return this.d.store.dirOf(id);
-        throw err;
-      });
+      const dir = this.d.store.dirOf(id);
       const ctx = { dir, archive: { gzip: cfg.compression, key: this.key }, onProgress: opts.onProgress };
       const files: Partial<Record<Component, ManifestFile>> = {};
       const skipped: Partial<Record<Component, string>> = {};
@@ -182,4 +200,14 @@ export class BackupService {
 
   dirOf(id: string): string { return this.d.store.dirOf(id); }
   fileOf(id: string, f: ManifestFile): string { return path.join(this.d.store.dirOf(id), f.name); }
+}
+
+/** Whether a process with this pid exists on this host. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -43,6 +43,8 @@ export interface BackupInfo {
   error?: string;
   failed_at?: string;
   fencing_token?: number | null;
+  /** While in progress: which process writes it (to tell a crash from a live run). */
+  node?: { host: string; pid: number; instance: string };
 }
 
 const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -109,7 +111,8 @@ export class BackupStore {
   /** Removes whatever data was written and leaves only a failure record. */
   async fail(info: BackupInfo, error: string): Promise<BackupInfo> {
     const dir = this.dirOf(info.id);
-    const failed: BackupInfo = { ...info, status: 'failed', files: {}, size: 0, error, failed_at: isoSeconds() };
+    const { node: _node, ...rest } = info;
+    const failed: BackupInfo = { ...rest, status: 'failed', files: {}, size: 0, error, failed_at: isoSeconds() };
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       if (name !== 'progress.json') await rm(path.join(dir, name), { force: true, recursive: true });
     }
@@ -147,7 +150,7 @@ export class BackupStore {
   }
 
   /** Marks backups interrupted by a crash as failed and deletes their partial files. */
-  async recover(isActive: (id: string) => boolean): Promise<string[]> {
+  async recover(isActive: (id: string, progress: BackupInfo) => boolean): Promise<string[]> {
     const cleaned: string[] = [];
     for (const name of (await readdir(this.root).catch(() => [] as string[])).filter(isBackupId)) {
       const dir = this.dirOf(name);
@@ -158,7 +161,7 @@ export class BackupStore {
         await rm(path.join(dir, 'progress.json'), { force: true });
         continue;
       }
-      if (!progress || isActive(name)) continue;
+      if (!progress || isActive(name, progress)) continue;
       await this.fail(progress, 'interrupted: the node stopped during the backup; partial files removed');
       cleaned.push(name);
     }

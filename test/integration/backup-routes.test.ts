@@ -115,7 +115,8 @@ describe('backups: create, list, restore, refuse', () => {
     const m = (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.manifest;
     const file = path.join(root, id, m.files.database.name);
     const bytes = await readFile(file);
-    bytes[Math.floor(bytes.length / 2)] ^= 0x01;
+    const at = Math.floor(bytes.length / 2);
+    bytes[at] = bytes[at]! ^ 0x01;
     await writeFile(file, bytes);
     const countBefore = (await adminCall(sc.url, 'GET', '/backup/list')).body.total;
     const res = await adminCall(sc.url, 'POST', `/backup/restore/${id}`, {});
