@@ -71,8 +71,13 @@ export class BackupMaintenance {
     const remoteRemoved: string[] = [];
     const remote = this.remote();
     if (remote) {
-      const ids = (await remote.listIds()).map((id) => ({ id, at: createdAtOf(id) })).sort((a, b) => b.at - a.at);
-      for (const b of expired(ids, cfg.retention_days, keep, now)) {
+      // Remote copies follow the local decision; copies without a local twin (another node's,
+      // or a lost disk) are judged by the time in their id.
+      const local = new Set(all.map((b) => b.id));
+      const ids = await remote.listIds();
+      const orphans = ids.filter((id) => !local.has(id)).map((id) => ({ id, at: createdAtOf(id) })).sort((a, b) => b.at - a.at);
+      const doomed = [...ids.filter((id) => localRemoved.includes(id)).map((id) => ({ id })), ...expired(orphans, cfg.retention_days, keep, now)];
+      for (const b of doomed) {
         await remote.remove(b.id);
         remoteRemoved.push(b.id);
       }

@@ -166,6 +166,7 @@ export class BackupService {
     for (const o of this.d.observers) {
       try { o(outcome); } catch (err) { this.d.logger.warn('backup observer failed', { error: (err as Error).message }); }
     }
+    this.d.logger.debug('post-backup steps', { backup_id: id });
     await this.d.afterBackup?.(result, manifest).catch((err) => this.d.logger.warn('post-backup step failed', { backup_id: id, error: (err as Error).message }));
     return result;
   }

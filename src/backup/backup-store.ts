@@ -169,8 +169,8 @@ export class BackupStore {
   }
 }
 
-/** `2026-11-26T11:02:17Z`: ISO 8601 UTC to the second. */
-export const isoSeconds = (d = new Date()) => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** ISO 8601 UTC with milliseconds, so backups started in the same second still sort. */
+export const isoSeconds = (d = new Date()) => d.toISOString();
 
 export function toInfo(m: Manifest): BackupInfo {
   const files: Partial<Record<Component, string>> = {};

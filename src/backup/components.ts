@@ -70,8 +70,18 @@ export async function restoreFiles(file: string, f: ManifestFile, key: Buffer | 
   const input = await openArchive(file, archiveOf(f, key));
   const child = spawn('tar', ['-x', '-f', '-', '-C', uploadsDir, '--no-same-owner', '--no-overwrite-dir'], { stdio: ['pipe', 'ignore', 'pipe'] });
   const done = exitOf(child, 'tar extract');
+  // tar stops reading at its end-of-archive blocks, so the rest of the stream may hit a closed
+  // pipe: that EPIPE is harmless, tar's exit status decides (the sha256 was checked before).
+  child.stdin!.on('error', () => undefined);
+  let inputError: Error | null = null;
+  input.once('error', (err) => { inputError = err; child.kill(); });
   input.pipe(child.stdin!);
-  await Promise.all([new Promise<void>((resolve, reject) => { input.once('error', reject); child.stdin!.once('finish', resolve); child.stdin!.once('error', reject); }), done]);
+  try {
+    await done;
+  } finally {
+    input.destroy();
+  }
+  if (inputError) throw inputError;
 }
 
 /** Reads a config archive back as JSON. */

@@ -70,11 +70,13 @@ export class RestoreService {
     try {
       // Checked again under the lock: the files could have changed while we waited.
       await this.verifyOrRefuse(id, components);
+      this.d.logger.debug('taking safety backup', { backup_id: id });
       const safety = await this.d.backups.runLocked(lease, newBackupId(), { type: 'pre_restore', components });
       if (safety.status !== 'completed') throw new BackupError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
       const results: Record<string, unknown> = { safety_backup_id: safety.id };
       for (const c of components) {
         const t = Date.now();
+        this.d.logger.debug('restoring component', { backup_id: id, component: c });
         await this.restoreComponent(id, m, c, this.d.config.db.name);
         results[c] = { restored: true, duration_ms: Date.now() - t };
       }

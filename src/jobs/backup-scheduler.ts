@@ -33,10 +33,12 @@ export class BackupScheduler {
   private task: ScheduledTask | null = null;
   private signature = '';
   private sweepTimer: NodeJS.Timeout | null = null;
+  private started = false;
 
   constructor(private readonly d: SchedulerDeps) {}
 
   start(): void {
+    this.started = true;
     this.reschedule();
     this.sweepTimer = setInterval(() => { this.sweep().catch((err) => this.d.logger.warn('backup sweep failed', { error: (err as Error).message })); }, this.d.sweepMs ?? 60_000);
     this.sweepTimer.unref();
@@ -44,6 +46,8 @@ export class BackupScheduler {
 
   /** (Re)creates the cron task when the schedule or enabled flag changed. */
   reschedule(): void {
+    // Config changes arrive on every node, but only nodes running jobs keep a cron task.
+    if (!this.started) return;
     const cfg = this.d.backupConfig();
     const sig = `${cfg.enabled}|${cfg.schedule}|${this.d.timezone}`;
     if (sig === this.signature) return;
@@ -94,6 +98,7 @@ export class BackupScheduler {
   }
 
   stop(): void {
+    this.started = false;
     if (this.sweepTimer) clearInterval(this.sweepTimer);
     void this.task?.destroy();
     this.task = null;

@@ -41,7 +41,7 @@ describe('backups: create, list, restore, refuse', () => {
     expect(info.components).to.deep.equal(['database', 'config']);
     expect(info.files).to.have.keys('database', 'config');
     expect(info.size).to.be.greaterThan(1000);
-    expect(info.created_at).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+    expect(info.created_at).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
     const one = await adminCall(sc.url, 'GET', `/backup/${info.id}`);
     expect(one.status).to.equal(200);
     const m = one.body.backup_info.manifest;
