@@ -42,15 +42,18 @@ async function main(): Promise<void> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, SLBP_ENV: 'production', DB_NAME: dbName, SLBP_PORT: '0', SLBP_SIDECAR_SECRET: secret, SLBP_DATA_DIR: dataDir, SLBP_JOBS_ENABLED: 'false', SLBP_LOG_FORMAT: 'json', SLBP_REDIS_PREFIX: `slbp-bench-${process.pid}:` },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    const onData = (d: Buffer) => {
       out += d;
       const m = /"url":"(http:\/\/[^"]+?)\/wp-json/.exec(out);
       if (m) resolve(m[1]!);
-    });
+    };
+    // The logger writes to stdout or stderr depending on the level; watch both.
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`sidecar exited with ${code}: ${out}`)));
   });
   try {
