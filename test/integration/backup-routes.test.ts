@@ -60,6 +60,27 @@ describe('backups: create, list, restore, refuse', () => {
     expect(JSON.stringify(snap)).to.not.include(TEST_SHIM_SECRET);
   });
 
+  it('SLBP_BACKUP_SCOPE=plugin dumps only the plugin tables', async () => {
+    const cfg = sc.container.config.backup as { scope: 'all' | 'plugin' };
+    cfg.scope = 'plugin';
+    try {
+      const id = await create(['database']);
+      const m = (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.manifest;
+      expect(m.database.scope).to.equal('plugin');
+      expect(m.database.tables).to.have.length(14);
+      expect(m.database.tables.every((t: string) => t.startsWith(`${db.prefix}slbp_`))).to.equal(true);
+      const scratch = await sc.container.backup.restore.scratchDatabase('p');
+      try {
+        await sc.container.backup.restore.restoreDatabaseInto(id, scratch);
+        expect(Object.keys(await tableFingerprint(db.pool, scratch)).sort()).to.deep.equal([...m.database.tables].sort());
+      } finally {
+        await db.pool.query(`DROP DATABASE IF EXISTS \`${scratch}\``);
+      }
+    } finally {
+      cfg.scope = 'all';
+    }
+  });
+
   it('lists newest first with working filters', async () => {
     const a = await create(['config']);
     const b = await create(['config']);

@@ -73,4 +73,29 @@ describe('backup schedule: one backup per slot across the pool', () => {
       await a.container.redis!.client.del('backup:lock');
     }
   });
+
+  it('a holder that lost its lease does not commit (fencing)', async () => {
+    const c = await startSidecar(db, { env: { SLBP_REDIS_PREFIX: a.redisPrefix, SLBP_BACKUP_LOCK_LEASE_MS: '1000', SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${db.name}-c`) } });
+    const hold = await db.pool.getConnection();
+    try {
+      await waitFor(async () => c.container.redis!.isReady(), 5000, 'redis');
+      // The dump waits on a locked table while another node takes the lock over.
+      await hold.query(`LOCK TABLES ${db.prefix}terms WRITE`);
+      const { id, finished } = await c.container.backup.backups.start({ components: ['database'] });
+      await new Promise((r) => setTimeout(r, 300));
+      await c.container.redis!.client.set('backup:lock', 'usurper|x', 'PX', 10_000);
+      await new Promise((r) => setTimeout(r, 800));
+      await hold.query('UNLOCK TABLES');
+      const info = await finished;
+      expect(info.status).to.equal('failed');
+      expect(info.error).to.match(/lock was lost/);
+      expect(await c.container.backup.store.manifest(id)).to.equal(null);
+      expect(await c.container.redis!.client.get('backup:lock')).to.equal('usurper|x');
+    } finally {
+      await hold.query('UNLOCK TABLES').catch(() => undefined);
+      hold.release();
+      await c.container.redis!.client.del('backup:lock');
+      await c.running.shutdown('test done');
+    }
+  });
 });
