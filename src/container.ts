@@ -28,6 +28,8 @@ import type { RequestObserver } from './http/middleware/request-context.ts';
 import type { AppState, RouteSpec } from './http/route.ts';
 import { allRoutes } from './http/routes/index.ts';
 import { createBillingModule, type BillingModule } from './domain/billing/module.ts';
+import { buildBackupModule, type BackupModule } from './backup/backup-module.ts';
+import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
@@ -64,6 +66,9 @@ export interface Container {
   routes: RouteSpec[];
   /** Prometheus metrics, request timing, dashboard snapshots and alerts. */
   monitoring: Monitoring;
+  /** Told about every backup attempt (metrics hook in here). */
+  backupObservers: BackupObserver[];
+  backup: BackupModule;
   diagnostics(): Promise<{ system_info: Record<string, unknown>; performance_metrics: Record<string, unknown> }>;
   /** Loads wp_options and starts background services (jobs only when config.jobs.enabled). */
   start(): Promise<void>;
@@ -119,6 +124,16 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
+  const backupObservers: BackupObserver[] = [];
+  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
+  health.registerDetail('backups', async () => {
+    const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
+    const cfg = backup.getConfig();
+    // Overdue = no completed backup within twice the schedule's period (daily for cron schedules).
+    const periodS = (cfg.schedule === 'weekly' ? 7 : cfg.schedule === 'monthly' ? 31 : 1) * 86_400;
+    const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
+    return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
+  });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
 
   const c: Container = {
@@ -130,9 +145,17 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
-    services: bus ? [bus, replicas] : [replicas],
+    services: [
+      ...(bus ? [bus] : []),
+      replicas,
+      // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
+      { name: 'backups', start: async () => { await backup.backups.recover(); }, stop: () => backup.maintenance.close() },
+      ...(config.jobs.enabled ? [backup.scheduler] : []),
+    ],
     routes: [],
     monitoring: undefined as unknown as Monitoring,
+    backupObservers,
+    backup,
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
       const mem = process.memoryUsage();

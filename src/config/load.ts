@@ -73,6 +73,19 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_METRICS_CACHE_SEC', path: 'monitoring.businessCacheSec', kind: 'int' },
   { name: 'SLBP_METRICS_RETENTION_DAYS', path: 'monitoring.metricsRetentionDays', kind: 'int' },
   { name: 'SLBP_ALERT_NOTIFY_TIMEOUT_MS', path: 'monitoring.notifyTimeoutMs', kind: 'int' },
+  { name: 'SLBP_BACKUP_DIR', path: 'backup.dir', kind: 'string' },
+  { name: 'SLBP_BACKUP_ENCRYPTION_KEY', path: 'backup.encryptionKey', kind: 'secret' },
+  { name: 'SLBP_UPLOADS_DIR', path: 'backup.uploadsDir', kind: 'string' },
+  { name: 'SLBP_BACKUP_SCOPE', path: 'backup.scope', kind: 'string' },
+  { name: 'SLBP_BACKUP_KEEP_COUNT', path: 'backup.keepCount', kind: 'int' },
+  { name: 'SLBP_BACKUP_TIMEZONE', path: 'backup.timezone', kind: 'string' },
+  { name: 'SLBP_BACKUP_LOCK_LEASE_MS', path: 'backup.lockLeaseMs', kind: 'int' },
+  { name: 'SLBP_BACKUP_S3_ENDPOINT', path: 'backup.s3.endpoint', kind: 'string' },
+  { name: 'SLBP_BACKUP_S3_REGION', path: 'backup.s3.region', kind: 'string' },
+  { name: 'SLBP_BACKUP_S3_BUCKET', path: 'backup.s3.bucket', kind: 'string' },
+  { name: 'SLBP_BACKUP_S3_PREFIX', path: 'backup.s3.prefix', kind: 'string' },
+  { name: 'SLBP_BACKUP_S3_ACCESS_KEY_ID', path: 'backup.s3.accessKeyId', kind: 'secret' },
+  { name: 'SLBP_BACKUP_S3_SECRET_ACCESS_KEY', path: 'backup.s3.secretAccessKey', kind: 'secret' },
 ];
 
 const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];

@@ -80,6 +80,26 @@ export const configSchema = z.object({
     metricsRetentionDays: positiveInt,
     notifyTimeoutMs: positiveInt,
   }),
+  backup: z.object({
+    /** Empty = `<dataDir>/backups`, outside any web root. */
+    dir: z.string(),
+    /** 32 bytes as 64 hex digits or base64; empty = archives are not encrypted. */
+    encryptionKey: z.string().refine((k) => k === '' || /^[0-9a-fA-F]{64}$/.test(k) || Buffer.from(k, 'base64').length === 32, 'must be 32 bytes as 64 hex digits or base64'),
+    /** Empty = the `files` component is skipped (recorded in the manifest). */
+    uploadsDir: z.string(),
+    scope: z.enum(['all', 'plugin']),
+    keepCount: z.number().int().min(1),
+    timezone: z.string().min(1),
+    lockLeaseMs: z.number().int().min(1000),
+    s3: z.object({
+      endpoint: z.string(),
+      region: z.string().min(1),
+      bucket: z.string(),
+      prefix: z.string(),
+      accessKeyId: z.string(),
+      secretAccessKey: z.string(),
+    }),
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;

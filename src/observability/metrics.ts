@@ -1,7 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } from 'prom-client';
 import type { CacheStats } from '../cache/cache-service.ts';
 import type { Database, QueryEvent } from '../data/database.ts';
-import { replicaLagSeconds } from '../data/read-models/monitoring-read-model.ts';
+import type { ReplicaState } from '../data/replica-monitor.ts';
 import type { Logger } from './logger.ts';
 import { promName, SITE_METRICS, type SiteMetric, type SiteMetricsCollector } from './site-metrics.ts';
 import { SlidingWindow } from './window.ts';
@@ -15,6 +15,8 @@ export interface MetricsDeps {
   logger: Logger;
   slowQueryMs: number;
   slowRequestMs: number;
+  /** Replica states from the replica monitor (lag, in use). */
+  replicas?: () => ReplicaState[];
 }
 
 /**
@@ -96,6 +98,7 @@ export class Metrics {
 
   private poolCollectors(): void {
     const db = this.d.db;
+    const replicas = this.d.replicas;
     const registers = [this.registry];
     new Gauge({
       name: 'slbp_db_pool_connections', help: 'Connections of each pool by state (in use, free) and waiting requests', labelNames: ['pool', 'state'], registers,
@@ -109,19 +112,18 @@ export class Metrics {
     });
     new Gauge({ name: 'slbp_db_pool_limit', help: 'Connection limit of each pool', labelNames: ['pool'], registers, collect() { for (const p of db.stats()) this.set({ pool: p.name }, p.limit); } });
     new Gauge({
-      name: 'slbp_db_replica_lag_seconds', help: 'Seconds_Behind_Master of each read replica (absent without replicas)', labelNames: ['pool'], registers,
-      async collect() {
+      name: 'slbp_db_replica_lag_seconds', help: 'Seconds_Behind_Master of each read replica, from the replica monitor (absent without replicas)', labelNames: ['pool'], registers,
+      collect() {
         this.reset();
-        await Promise.all(db.readers.map(async (r) => {
-          let lag: number | null | undefined;
-          try {
-            lag = await replicaLagSeconds({ query: (sql, p) => db.queryOn(r, sql, p) });
-          } catch {
-            return; // unreachable, or the sidecar's replica user may not read replication status: no sample
-          }
-          // Stopped replication has no lag to report; "very far behind" is what it means for reads.
-          if (lag !== undefined) this.set({ pool: r.name }, lag ?? 1e9);
-        }));
+        // Stopped or unreachable replication has no lag to report; "very far behind" is what it means for reads.
+        for (const r of replicas?.() ?? []) if (r.checkedAt) this.set({ pool: r.name }, r.lagSeconds ?? 1e9);
+      },
+    });
+    new Gauge({
+      name: 'slbp_db_replica_in_use', help: 'Whether reads are sent to each replica (1) or it is skipped for lag or failure (0)', labelNames: ['pool'], registers,
+      collect() {
+        this.reset();
+        for (const r of replicas?.() ?? []) this.set({ pool: r.name }, r.usable ? 1 : 0);
       },
     });
   }

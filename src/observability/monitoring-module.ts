@@ -30,7 +30,9 @@ export function buildMonitoring(c: Container): Monitoring {
     logger: c.logger,
     slowQueryMs: c.config.db.slowQueryMs,
     slowRequestMs: c.config.monitoring.slowRequestMs,
+    replicas: () => c.replicas.replicaLag(),
   });
+  c.backupObservers.push((r) => metrics.backupFinished(r));
   metrics.attachSiteMetrics(new SiteMetricsCollector({
     db: c.db, tables: c.tables, cache: () => c.cache, dataDir: c.dataDir, businessCacheSec: c.config.monitoring.businessCacheSec,
     requests: metrics.requests, queries: metrics.queries, slowQueries: metrics.slowQueries,

@@ -55,11 +55,3 @@ export async function liveConnections(q: Queryable): Promise<number> {
   const rows = await q.query<{ n: number }[]>('SELECT COUNT(*) AS n FROM information_schema.processlist WHERE db = DATABASE()');
   return num(rows[0]?.n);
 }
-
-/** Seconds_Behind_Master of a replica; null when replication is stopped, undefined when the server is no replica. */
-export async function replicaLagSeconds(q: Queryable): Promise<number | null | undefined> {
-  const rows = await q.query<Record<string, unknown>[]>('SHOW SLAVE STATUS');
-  if (!rows[0]) return undefined;
-  const lag = rows[0].Seconds_Behind_Master;
-  return lag === null || lag === undefined ? null : num(lag);
-}

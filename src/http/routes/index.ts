@@ -6,6 +6,7 @@ import { analyticsRoutes } from './analytics.ts';
 import { billingAccountRoutes } from './billing-account.ts';
 import { billingRoutes } from './billing.ts';
 import { withExamples } from './billing-examples.ts';
+import { backupRoutes } from './backup.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
 
@@ -16,6 +17,7 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
+    ...backupRoutes(c.backup),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;

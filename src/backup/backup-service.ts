@@ -1,0 +1,214 @@
+import os from 'node:os';
+import path from 'node:path';
+import type { Config } from '../config/schema.ts';
+import type { Database } from '../data/database.ts';
+import type { OptionsRepository } from '../data/options-repository.ts';
+import type { BackupRepository } from '../data/backup-repository.ts';
+import { maybeUnserialize } from '../data/php-serialize.ts';
+import type { Tables } from '../data/tables.ts';
+import { redactSecrets, type BackupConfig, type Component } from '../domain/backup-config.ts';
+import type { Logger } from '../observability/logger.ts';
+import { parseKey } from './archive-io.ts';
+import type { BackupLock, Lease } from './backup-lock.ts';
+import { isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
+import { writeConfig, writeDatabase, writeFiles } from './components.ts';
+import { dbTargetFrom, toolVersion } from './db-tools.ts';
+import { BackupError } from './backup-error.ts';
+
+/** What observers (metrics) hear after every backup attempt. */
+export interface BackupResult { ok: boolean; at: Date; bytes: number; durationMs: number; id: string; type: string; error?: string }
+export type BackupObserver = (r: BackupResult) => void;
+
+export interface BackupDeps {
+  config: Config;
+  db: Database;
+  tables: Tables;
+  options: OptionsRepository;
+  repo: BackupRepository;
+  lock: BackupLock;
+  store: BackupStore;
+  logger: Logger;
+  instanceId: string;
+  observers: BackupObserver[];
+  /** The effective `slbp_backup_config`. */
+  backupConfig(): BackupConfig;
+  /** Called after a backup finished or failed (webhook, remote copy, retention). */
+  afterBackup?(info: BackupInfo, manifest: Manifest | null): Promise<void>;
+}
+
+export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (component: Component, bytes: number) => void }
+
+/** Creates backups: streams each component to disk, then commits the manifest. */
+export class BackupService {
+  readonly key: Buffer | null;
+  private readonly running = new Set<string>();
+  private versions: Record<string, string> | null = null;
+
+  constructor(private readonly d: BackupDeps) {
+    this.key = parseKey(d.config.backup.encryptionKey);
+  }
+
+  get store(): BackupStore { return this.d.store; }
+  get instanceId(): string { return this.d.instanceId; }
+
+  /** Ids of backups this process is writing right now. */
+  isRunning(id: string): boolean { return this.running.has(id); }
+
+  /**
+   * Marks crashed backups failed and deletes their partial files. A backup written on this
+   * host by a process that no longer exists is a crash for sure (its stale lock is freed at
+   * once); one from another host (shared directory) counts as crashed once nobody holds the
+   * lock for it.
+   */
+  async recover(): Promise<string[]> {
+    await this.d.store.init();
+    const holder = await this.d.lock.holder().catch(() => null);
+    const stale: string[] = [];
+    const cleaned = await this.d.store.recover((id, progress) => {
+      if (this.running.has(id)) return true;
+      if (progress.node?.host === os.hostname() && !pidAlive(progress.node.pid)) {
+        if (holder?.includes(id)) stale.push(holder);
+        return false;
+      }
+      return Boolean(holder?.includes(id));
+    });
+    for (const token of stale) await this.d.lock.breakStale(token).catch(() => false);
+    if (cleaned.length) this.d.logger.warn('removed partial backups left by a crash', { backups: cleaned });
+    return cleaned;
+  }
+
+  /** Takes the pool-wide lock or answers 409. */
+  async lease(what: string): Promise<Lease> {
+    const lease = await this.d.lock.acquire(`${this.d.instanceId}|${what}`);
+    if (!lease) throw new BackupError('slbp_backup_in_progress', 'Another backup or restore is running; try again when it has finished.', 409);
+    return lease;
+  }
+
+  /**
+   * Starts a backup under the lock. `started` resolves once the backup is recorded as
+   * in_progress (for `?async=1`), `finished` when it completed or failed.
+   */
+  async start(opts: CreateOptions): Promise<{ id: string; finished: Promise<BackupInfo> }> {
+    const id = newBackupId();
+    const lease = await this.lease(id);
+    try {
+      await this.d.store.begin({ ...this.progressInfo(id, opts), components: opts.components ?? this.d.backupConfig().weekly_components });
+    } catch (err) {
+      await lease.release();
+      throw err;
+    }
+    const finished = this.runLocked(lease, id, opts).finally(() => lease.release());
+    return { id, finished };
+  }
+
+  private progressInfo(id: string, opts: CreateOptions): BackupInfo {
+    const cfg = this.d.backupConfig();
+    return {
+      id, type: opts.type ?? 'full', components: opts.components ?? cfg.weekly_components, created_at: isoSeconds(), status: 'in_progress', size: 0, files: {},
+      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId },
+    };
+  }
+
+  /** Runs a backup while `lease` is held by the caller (used by restore for its safety backup). */
+  async runLocked(lease: Lease, id: string, opts: CreateOptions): Promise<BackupInfo> {
+    const cfg = this.d.backupConfig();
+    const components = opts.components ?? cfg.weekly_components;
+    const { node: _node, ...info } = { ...this.progressInfo(id, opts), components } as BackupInfo;
+    await this.d.store.begin({ ...info, node: _node }).catch((err) => {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    });
+    const started = Date.now();
+    this.running.add(id);
+    const timings: Record<string, number> = {};
+    let manifest: Manifest | null = null;
+    let result: BackupInfo;
+    try {
+      const dir = this.d.store.dirOf(id);
+      const ctx = { dir, archive: { gzip: cfg.compression, key: this.key }, onProgress: opts.onProgress };
+      const files: Partial<Record<Component, ManifestFile>> = {};
+      const skipped: Partial<Record<Component, string>> = {};
+      const { backup, db } = this.d.config;
+      let database: Manifest['database'] = null;
+      for (const component of components) {
+        const t = Date.now();
+        if (component === 'database') {
+          const tables = await this.d.repo.baseTables(this.d.db.write, db.name, backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined);
+          files.database = await writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : []);
+          database = { name: db.name, scope: backup.scope, tables };
+        } else if (component === 'files') {
+          if (!backup.uploadsDir) skipped.files = 'SLBP_UPLOADS_DIR is not configured';
+          else files.files = await writeFiles(ctx, backup.uploadsDir, this.d.store.root);
+        } else {
+          files.config = await writeConfig(ctx, await this.configSnapshot());
+        }
+        timings[component] = Date.now() - t;
+        if (lease.lost) throw new Error('the backup lock was lost (lease not renewed); another node may have taken over');
+      }
+      manifest = {
+        format: 1, id, type: info.type, components, created_at: info.created_at, completed_at: isoSeconds(), status: 'completed',
+        size: Object.values(files).reduce((n, f) => n + f!.bytes, 0), files, skipped, database,
+        tool_versions: await this.toolVersions(), fencing_token: lease.fencing, node: this.d.instanceId, slot: opts.slot ?? null,
+        timings_ms: { ...timings, total: Date.now() - started },
+      };
+      // Fencing: a holder whose lease lapsed must not publish; the manifest is the commit point.
+      if (lease.lost) throw new Error('the backup lock was lost before commit');
+      await this.d.store.commit(manifest);
+      result = { ...info, status: 'completed', size: manifest.size, files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f!.name])), completed_at: manifest.completed_at, fencing_token: lease.fencing };
+      this.d.logger.info('backup completed', { backup_id: id, bytes: manifest.size, duration_ms: Date.now() - started, fencing_token: lease.fencing });
+    } catch (err) {
+      const message = (err as Error).message;
+      this.d.logger.error('backup failed', { backup_id: id, error: message });
+      result = await this.d.store.fail(info, message).catch(() => ({ ...info, status: 'failed' as const, error: message, failed_at: isoSeconds() }));
+    } finally {
+      this.running.delete(id);
+    }
+    const outcome: BackupResult = { ok: result.status === 'completed', at: new Date(), bytes: result.size, durationMs: Date.now() - started, id, type: result.type, error: result.error };
+    for (const o of this.d.observers) {
+      try { o(outcome); } catch (err) { this.d.logger.warn('backup observer failed', { error: (err as Error).message }); }
+    }
+    this.d.logger.debug('post-backup steps', { backup_id: id });
+    await this.d.afterBackup?.(result, manifest).catch((err) => this.d.logger.warn('post-backup step failed', { backup_id: id, error: (err as Error).message }));
+    return result;
+  }
+
+  /** Every `slbp_*` option (decoded) and the sidecar's settings, with secrets redacted. */
+  async configSnapshot(): Promise<unknown> {
+    const rows = await this.d.options.listLike(this.d.db.write, 'slbp\\_%');
+    const options: Record<string, unknown> = {};
+    for (const r of rows) options[r.option_name] = maybeUnserialize(r.option_value, `option ${r.option_name}`);
+    const { wpSalts: _salts, ...sidecar } = this.d.config;
+    return { exported_at: isoSeconds(), options: redactSecrets(options), sidecar: redactSecrets(sidecar) };
+  }
+
+  private async toolVersions(): Promise<Record<string, string>> {
+    this.versions ??= { node: process.version, mysqldump: await toolVersion('mysqldump'), tar: await toolVersion('tar'), sidecar: this.d.config.version };
+    return this.versions;
+  }
+
+  /** Backups, newest first, filtered like the plugin's list. */
+  async list(f: { type?: string; status?: string; from?: Date; to?: Date } = {}): Promise<BackupInfo[]> {
+    return (await this.d.store.list()).filter((b) =>
+      (!f.type || b.type === f.type) && (!f.status || b.status === f.status)
+      && (!f.from || Date.parse(b.created_at) >= f.from.getTime()) && (!f.to || Date.parse(b.created_at) <= f.to.getTime()));
+  }
+
+  /** Seconds since the newest completed backup, or null when there is none. */
+  async lastSuccessAge(): Promise<{ age_seconds: number | null; last_backup_id: string | null }> {
+    const last = (await this.d.store.list()).find((b) => b.status === 'completed');
+    if (!last) return { age_seconds: null, last_backup_id: null };
+    return { age_seconds: Math.round((Date.now() - Date.parse(last.completed_at ?? last.created_at)) / 1000), last_backup_id: last.id };
+  }
+
+  dirOf(id: string): string { return this.d.store.dirOf(id); }
+  fileOf(id: string, f: ManifestFile): string { return path.join(this.d.store.dirOf(id), f.name); }
+}
+
+/** Whether a process with this pid exists on this host. */
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import type { Component } from '../domain/backup-config.ts';
+import { openArchive, writeArchive, type ArchiveOptions } from './archive-io.ts';
+import type { ManifestFile } from './backup-store.ts';
+import { exitOf, loadSql, startDump, withDefaultsFile, type DbTarget } from './db-tools.ts';
+
+export interface WriteContext {
+  dir: string;
+  archive: ArchiveOptions;
+  onProgress?: (component: Component, bytes: number) => void;
+}
+
+/** `database.sql.gz.enc` and friends: the name says how to read the file back. */
+export function fileName(base: string, a: ArchiveOptions): string {
+  return `${base}${a.gzip ? '.gz' : ''}${a.key ? '.enc' : ''}`;
+}
+
+async function write(ctx: WriteContext, component: Component, base: string, source: Readable): Promise<ManifestFile> {
+  const name = fileName(base, ctx.archive);
+  const out = await writeArchive(source, path.join(ctx.dir, name), ctx.archive, (n) => ctx.onProgress?.(component, n));
+  return { name, ...out, compressed: ctx.archive.gzip, encrypted: Boolean(ctx.archive.key) };
+}
+
+/** mysqldump → gzip → (encrypt) → sha256 → file; an empty `tables` means the whole database. */
+export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, tables: string[]): Promise<ManifestFile> {
+  return withDefaultsFile(target, async (defaults) => {
+    const dump = startDump(defaults, database, tables);
+    // Wait for both: a dump that dies half-way still ends its stdout cleanly.
+    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', dump.stdout), dump.done]);
+    return file;
+  });
+}
+
+/**
+ * The uploads directory as a tar stream (GNU tar, compressed by us so the hash covers the
+ * stored bytes), without the backup directory itself when it lives inside uploads.
+ */
+export async function writeFiles(ctx: WriteContext, uploadsDir: string, backupRoot: string): Promise<ManifestFile> {
+  const st = await stat(uploadsDir);
+  if (!st.isDirectory()) throw new Error(`uploads directory ${uploadsDir} is not a directory`);
+  const args = ['-c', '-f', '-', '-C', uploadsDir];
+  const rel = path.relative(path.resolve(uploadsDir), path.resolve(backupRoot));
+  if (rel && !rel.startsWith('..') && !path.isAbsolute(rel)) args.push(`--exclude=./${rel}`);
+  args.push('.');
+  const child = spawn('tar', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file] = await Promise.all([write(ctx, 'files', 'files.tar', child.stdout!), exitOf(child, 'tar')]);
+  return file;
+}
+
+/** The `slbp_*` options and the sidecar's settings, secrets already removed by the caller. */
+export async function writeConfig(ctx: WriteContext, snapshot: unknown): Promise<ManifestFile> {
+  return write(ctx, 'config', 'config.json', Readable.from([Buffer.from(JSON.stringify(snapshot, null, 2))]));
+}
+
+function archiveOf(f: ManifestFile, key: Buffer | null): ArchiveOptions {
+  if (f.encrypted && !key) throw new Error('this backup is encrypted and no SLBP_BACKUP_ENCRYPTION_KEY is configured');
+  return { gzip: f.compressed, key: f.encrypted ? key : null };
+}
+
+/** Streams a database archive into `database` (its dump drops and recreates each table). */
+export async function restoreDatabase(file: string, f: ManifestFile, key: Buffer | null, target: DbTarget, database: string): Promise<void> {
+  await loadSql(target, database, await openArchive(file, archiveOf(f, key)));
+}
+
+/** Extracts a files archive over the uploads directory (GNU tar refuses `..` and absolute names). */
+export async function restoreFiles(file: string, f: ManifestFile, key: Buffer | null, uploadsDir: string): Promise<void> {
+  const input = await openArchive(file, archiveOf(f, key));
+  const child = spawn('tar', ['-x', '-f', '-', '-C', uploadsDir, '--no-same-owner', '--no-overwrite-dir'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const done = exitOf(child, 'tar extract');
+  // tar stops reading at its end-of-archive blocks, so the rest of the stream may hit a closed
+  // pipe: that EPIPE is harmless, tar's exit status decides (the sha256 was checked before).
+  child.stdin!.on('error', () => undefined);
+  let inputError: Error | null = null;
+  input.once('error', (err) => { inputError = err; child.kill(); });
+  input.pipe(child.stdin!);
+  try {
+    await done;
+  } finally {
+    input.destroy();
+  }
+  if (inputError) throw inputError;
+}
+
+/** Reads a config archive back as JSON. */
+export async function readConfig(file: string, f: ManifestFile, key: Buffer | null): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await openArchive(file, archiveOf(f, key))) chunks.push(chunk as Buffer);
+  return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+}

@@ -1,0 +1,89 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { Config } from '../config/schema.ts';
+import { isBackupId, type Manifest } from './backup-store.ts';
+
+export interface RemoteSettings { endpoint: string; region: string; bucket: string; prefix: string; accessKeyId: string; secretAccessKey: string }
+
+/** SLBP_BACKUP_S3_* settings, overridden by `remote_storage.credentials` from the plugin's option. */
+export function remoteSettings(env: Config['backup']['s3'], creds: Record<string, string> | never[]): RemoteSettings {
+  const c = Array.isArray(creds) ? {} : creds;
+  return {
+    endpoint: c.endpoint ?? env.endpoint,
+    region: c.region ?? env.region,
+    bucket: c.bucket ?? env.bucket,
+    prefix: c.prefix ?? env.prefix,
+    accessKeyId: c.access_key_id ?? env.accessKeyId,
+    secretAccessKey: c.secret_access_key ?? env.secretAccessKey,
+  };
+}
+
+/** Copies of backups in an S3-compatible bucket: `<prefix><backup id>/<file>`, manifest last. */
+export class RemoteStore {
+  private readonly s3: S3Client;
+
+  constructor(private readonly s: RemoteSettings) {
+    if (!s.bucket) throw new Error('remote storage is enabled but no bucket is configured (SLBP_BACKUP_S3_BUCKET)');
+    this.s3 = new S3Client({
+      region: s.region,
+      ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}),
+      ...(s.accessKeyId ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
+      // The SDK's default aws-chunked checksums are stored verbatim by some S3-compatible
+      // servers (a silently corrupted object); send plain bodies unless a checksum is required.
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+  }
+
+  private key(id: string, name: string): string {
+    return `${this.s.prefix}${id}/${name}`;
+  }
+
+  /** Uploads every file of a completed backup, then its manifest (so a listed copy is whole). */
+  async upload(dir: string, manifest: Manifest): Promise<void> {
+    for (const f of Object.values(manifest.files)) {
+      const file = path.join(dir, f!.name);
+      const { size } = await stat(file);
+      await this.s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, f!.name), Body: createReadStream(file), ContentLength: size }));
+    }
+    await this.s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, 'manifest.json'), Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
+  }
+
+  private async keys(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    let token: string | undefined;
+    do {
+      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.s.bucket, Prefix: prefix, ContinuationToken: token }));
+      for (const o of page.Contents ?? []) if (o.Key) out.push(o.Key);
+      token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return out;
+  }
+
+  /** Ids of the backups held remotely. */
+  async listIds(): Promise<string[]> {
+    const ids = new Set<string>();
+    for (const k of await this.keys(this.s.prefix)) {
+      const id = k.slice(this.s.prefix.length).split('/')[0];
+      if (isBackupId(id)) ids.add(id);
+    }
+    return [...ids];
+  }
+
+  async remove(id: string): Promise<void> {
+    if (!isBackupId(id)) throw new Error('invalid backup id');
+    for (const k of await this.keys(`${this.s.prefix}${id}/`)) await this.s3.send(new DeleteObjectCommand({ Bucket: this.s.bucket, Key: k }));
+  }
+
+  close(): void {
+    this.s3.destroy();
+  }
+}
+
+/** Creation time encoded in a backup id (UTC), for retention of copies that have no local twin. */
+export function createdAtOf(id: string): number {
+  const m = /^backup_(\d{4}-\d{2}-\d{2})_(\d{2})-(\d{2})-(\d{2})_/.exec(id);
+  return m ? Date.parse(`${m[1]}T${m[2]}:${m[3]}:${m[4]}Z`) : NaN;
+}

@@ -1,0 +1,122 @@
+import { z } from 'zod';
+import { BackupError } from '../../backup/backup-error.ts';
+import { publicBackupConfig, type BackupModule } from '../../backup/backup-module.ts';
+import { BACKUP_ID } from '../../backup/backup-store.ts';
+import { access } from '../../domain/access.ts';
+import { COMPONENTS } from '../../domain/backup-config.ts';
+import { defineRoute, type RouteSpec } from '../route.ts';
+import { RestError } from '../rest-error.ts';
+
+const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
+const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new Set(a)]);
+const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).transform((v) => v === '1' || v === 'true');
+/** `2026-11-26` or a full ISO 8601 time; a bare date as `to_date` means the end of that day. */
+const dateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'a date (YYYY-MM-DD) or ISO 8601 time');
+
+/** Turns the backup services' errors into WordPress errors. */
+async function guard<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof BackupError) throw new RestError(err.code, err.message, err.status, err.data);
+    throw err;
+  }
+}
+
+/** The plugin's backup routes, administrators only. */
+export function backupRoutes(m: BackupModule): RouteSpec[] {
+  const tags = ['backups'];
+  return [
+    defineRoute({
+      method: 'POST', path: '/backup/create', summary: 'Create a backup (201 when done; ?async=1 answers 202 at once)', tags,
+      access: access.admin,
+      query: z.object({ async: flag.optional() }),
+      body: z.object({ type: z.string().regex(/^[a-z_]{1,32}$/).optional(), components: components.optional() }),
+      errors: ['slbp_backup_in_progress'],
+      async handler(ctx, { query, body }) {
+        const { id, finished } = await guard(() => m.backups.start({ type: body.type ?? 'full', components: body.components }));
+        if (query.async) {
+          finished.catch(() => undefined);
+          ctx.status = 202;
+          return { success: true, backup_id: id, message: 'Backup started', backup_info: await m.store.info(id) };
+        }
+        const info = await finished;
+        const ok = info.status === 'completed';
+        ctx.status = ok ? 201 : 500;
+        return { success: ok, backup_id: id, message: ok ? 'Backup created successfully' : `Backup failed: ${info.error}`, backup_info: ok ? await m.store.info(id) : info };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/backup/list', summary: 'Backups, newest first', tags,
+      access: access.admin,
+      query: z.object({
+        type: z.string().optional(),
+        status: z.enum(['in_progress', 'completed', 'failed']).optional(),
+        from_date: dateParam.optional(),
+        to_date: dateParam.optional(),
+      }),
+      async handler(_ctx, { query }) {
+        const to = query.to_date ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date) : undefined;
+        const backups = await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? new Date(query.from_date) : undefined, to });
+        return { backups, total: backups.length };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/backup/config', summary: 'Backup settings (slbp_backup_config)', tags,
+      access: access.admin,
+      handler: () => ({ config: publicBackupConfig(m.getConfig()) }),
+    }),
+    defineRoute({
+      method: 'POST', path: '/backup/config', summary: 'Change backup settings (keys not sent keep their value)', tags,
+      access: access.admin,
+      body: z.record(z.string(), z.unknown()),
+      async handler(_ctx, { body }) {
+        const patch = (body.config && typeof body.config === 'object' ? body.config : body) as Record<string, unknown>;
+        const saved = await guard(() => m.saveConfig(patch));
+        return { success: true, message: 'Backup configuration saved', config: publicBackupConfig(saved) };
+      },
+    }),
+    defineRoute({
+      method: 'POST', path: '/backup/dr-test', summary: 'Disaster recovery drill: back up, restore into a scratch database, compare, clean up', tags,
+      access: access.admin,
+      errors: ['slbp_backup_in_progress'],
+      handler: () => guard(() => m.restore.drTest()),
+    }),
+    defineRoute({
+      method: 'POST', path: '/backup/restore/:id', summary: 'Restore a backup (checksums first, then a safety backup)', tags,
+      access: access.admin,
+      params: idParams,
+      body: z.object({ components: components.optional() }),
+      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
+      async handler(_ctx, { params, body }) {
+        const restore_results = await guard(() => m.restore.restore(params.id, body.components));
+        return { success: true, message: 'Backup restored successfully', backup_id: params.id, restore_results };
+      },
+    }),
+    defineRoute({
+      method: 'DELETE', path: '/backup/delete/:id', summary: 'Delete a backup here and its remote copy', tags,
+      access: access.admin,
+      // The id comes from the path only: the plugin let `?backup_id=` override it (path traversal).
+      params: idParams,
+      errors: ['slbp_backup_not_found', 'slbp_backup_in_progress'],
+      async handler(_ctx, { params }) {
+        const info = await m.store.info(params.id);
+        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
+        if (info.status === 'in_progress' && m.backups.isRunning(params.id)) throw new RestError('slbp_backup_in_progress', 'The backup is still running.', 409);
+        const { remote } = await m.maintenance.removeEverywhere(params.id);
+        return { success: true, backup_id: params.id, message: 'Backup deleted', remote_deleted: remote };
+      },
+    }),
+    defineRoute({
+      method: 'GET', path: '/backup/:id', summary: 'One backup with its manifest (files, bytes, sha256)', tags,
+      access: access.admin,
+      params: idParams,
+      errors: ['slbp_backup_not_found'],
+      async handler(_ctx, { params }) {
+        const info = await m.store.info(params.id);
+        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
+        return { success: true, backup_info: info };
+      },
+    }),
+  ];
+}

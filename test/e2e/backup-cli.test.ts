@@ -1,0 +1,48 @@
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { projectRoot } from '../../src/config/load.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { cleanRedisPrefix, sidecarEnv } from '../helpers/sidecar.ts';
+
+const run = promisify(execFile);
+
+describe('backup command line', () => {
+  let db: TestDb;
+  let env: Record<string, string>;
+
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+    env = sidecarEnv(db);
+  });
+  after(async () => {
+    await cleanRedisPrefix(env.SLBP_REDIS_PREFIX!);
+    await db?.drop();
+    await rm(path.join(projectRoot, env.SLBP_DATA_DIR!), { recursive: true, force: true });
+  });
+
+  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/backup.ts'), ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } })
+    .then((r) => ({ code: 0, out: r.stdout, err: r.stderr }), (e) => ({ code: e.code as number, out: e.stdout as string, err: e.stderr as string }));
+
+  it('creates, lists and verifies with plain lines when not on a terminal, and flags a damaged archive', async () => {
+    const created = await cli('create', '--components', 'database,config');
+    expect(created.code, created.err).to.equal(0);
+    const id = /^(backup_\S+) completed/m.exec(created.out)?.[1];
+    expect(id, created.out).to.be.a('string');
+    expect(created.out).to.not.include('\r');
+    const list = await cli('list');
+    expect(list.out).to.match(new RegExp(`^${id}\\tfull\\tcompleted\\t`, 'm'));
+    const ok = await cli('verify', id!);
+    expect(ok.code).to.equal(0);
+    expect(ok.out.trim().split('\n').every((l) => l.startsWith('ok'))).to.equal(true);
+    const file = path.join(projectRoot, env.SLBP_DATA_DIR!, 'backups', id!, 'config.json.gz');
+    const bytes = await readFile(file);
+    bytes[bytes.length - 5] = bytes[bytes.length - 5]! ^ 0xff;
+    await writeFile(file, bytes);
+    const bad = await cli('verify', id!);
+    expect(bad.code).to.equal(1);
+    expect(bad.out).to.match(/^BAD\s+config/m);
+  });
+});
