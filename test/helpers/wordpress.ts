@@ -107,7 +107,8 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     if (proc && proc.exitCode === null && proc.signalCode === null) {
       const p = proc;
       const exited = new Promise((r) => p.once('exit', r));
-      p.kill('SIGTERM');
+      // The whole process group: with PHP_CLI_SERVER_WORKERS the workers outlive a killed master.
+      process.kill(-p.pid!, 'SIGTERM');
       await exited;
     }
     await pool?.end();
@@ -146,6 +147,7 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     proc = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', dir, path.join(FIXTURES, 'router.php')], {
       env: { ...process.env, PHP_CLI_SERVER_WORKERS: '2' },
       stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
     });
     proc.stdout!.on('data', (d) => { out += d; });
     proc.stderr!.on('data', (d) => { out += d; });
