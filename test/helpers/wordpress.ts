@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import mysql from 'mysql2/promise';
+import { buildShimZip } from '../../scripts/shim-zip.ts';
 import { adminConnection, dropDatabase, schemaSql } from '../../scripts/lib/db-admin.ts';
 import { projectRoot } from '../../src/config/load.ts';
 import { testServer } from './db.ts';
@@ -12,7 +13,6 @@ import { freePort } from './mariadb-instance.ts';
 
 const run = promisify(execFile);
 const DEBIAN_WORDPRESS = '/usr/share/wordpress';
-export const SHIM_PLUGIN_DIR = path.join(projectRoot, 'wp-plugin-shim/skylearn-billing-sidecar');
 const FIXTURES = path.join(projectRoot, 'test/fixtures/wordpress');
 
 export interface WordPressSite {
@@ -124,13 +124,14 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     await run('cp', ['-rL', DEBIAN_WORDPRESS, dir]);
     await rm(path.join(dir, 'wp-config.php'), { force: true });
     await rm(path.join(dir, '.htaccess'), { force: true });
-    await cp(SHIM_PLUGIN_DIR, path.join(dir, 'wp-content/plugins/skylearn-billing-sidecar'), { recursive: true });
     await mkdir(path.join(dir, 'wp-content/mu-plugins'), { recursive: true });
     await cp(path.join(FIXTURES, 'test-site-mu-plugin.php'), path.join(dir, 'wp-content/mu-plugins/test-site.php'));
     await writeFile(wpConfig, wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }));
 
     const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
-    const { stdout } = await run('php', [path.join(FIXTURES, 'install.php'), dir, url], {
+    // The plugin goes in from the zip `npm run shim:zip` builds, unpacked by WordPress itself.
+    const zip = await buildShimZip(tmp);
+    const { stdout } = await run('php', [path.join(FIXTURES, 'install.php'), dir, url, zip], {
       env: { ...process.env, WP_ADMIN_PASSWORD: adminPassword, WP_STUDENT_PASSWORD: `student-${randomBytes(6).toString('hex')}` },
     });
     const installed = JSON.parse(stdout.slice(stdout.indexOf('{')));
