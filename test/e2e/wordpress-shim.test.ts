@@ -10,7 +10,7 @@ import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { seedBilling } from '../helpers/shim-fixtures.ts';
 import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
-import { installWordPress, type WordPressSite } from '../helpers/wordpress.ts';
+import { installWordPress, UNCONFIGURED_HEADER, type WordPressSite } from '../helpers/wordpress.ts';
 
 const TIMEOUT_SEC = 2;
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -102,6 +102,32 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expectRestError(await viaWp(`/?rest_route=${route}`), 'rest_forbidden', 401);
   });
 
+  it('supersedes the original plugin\'s same-named routes, the webhook included', async () => {
+    // test/fixtures/wordpress/original-plugin-routes.php registers these like the PHP plugin does.
+    const health = await viaWp(`${NS}/health`);
+    expect(health.body.served_by).to.equal(undefined);
+    expect(health.body.status, health.text).to.be.oneOf(['healthy', 'degraded']);
+    expect(health.body.instance_id).to.equal((await call(`${sidecarUrl}${NS}/health`)).body.instance_id);
+    expect((await viaWp(`${NS}/transactions/1`, wp.adminAuth)).body.served_by).to.equal(undefined);
+
+    const payload = JSON.stringify({ meta: { event_name: 'order_created' }, data: { id: '1' } });
+    const hook = await viaWp('/wp-json/slbp/v1/webhook/lemon_squeezy', undefined, {
+      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': 'ab'.repeat(32), 'X-Event-Name': 'order_created' }, body: payload,
+    });
+    expect(hook.body.served_by, hook.text).to.equal(undefined);
+    const sent = lastTo('/wp-json/slbp/v1/webhook/lemon_squeezy');
+    expect(sent.body.toString('utf8')).to.equal(payload);
+    expect(sent.headers['x-signature']).to.equal('ab'.repeat(32));
+    expect(sent.headers['content-type']).to.equal('application/json');
+    expect(sent.headers['x-slbp-signature']).to.equal(undefined);
+
+    // An unconfigured shim does nothing: the original plugin's routes answer, nothing is forwarded.
+    const before = proxy.requests.length;
+    const unconfigured = await viaWp(`${NS}/health`, undefined, { headers: { [UNCONFIGURED_HEADER]: '1' } });
+    expect(unconfigured.body.served_by).to.equal('original-plugin');
+    expect(proxy.requests.length).to.equal(before);
+  });
+
   it('passes the sidecar\'s errors through in WordPress\'s shape', async () => {
     const missing = await viaWp(`${NS}/no-such-route`, wp.adminAuth);
     expectRestError(missing, 'rest_no_route', 404);
@@ -179,6 +205,14 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
       await Promise.all([page.waitForURL(/page=slbp-sidecar/), page.click('input[value="Flush cache"]')]);
       const notice = (await page.textContent('.wrap .notice'))?.trim();
       expect(notice).to.be.a('string').and.not.empty;
+      expect(await page.content()).to.not.match(PHP_PROBLEM);
+
+      // Without SLBP_SIDECAR_URL/SECRET (and no saved settings): a notice and the settings form.
+      await page.setExtraHTTPHeaders({ [UNCONFIGURED_HEADER]: '1' });
+      await page.goto(adminPage);
+      expect(await page.textContent('.notice-warning')).to.include('SkyLearn Billing Sidecar is not configured');
+      expect(await page.locator('#slbp-url').count()).to.equal(1);
+      expect(await page.locator('#slbp-sidecar-status').count()).to.equal(0);
       expect(await page.content()).to.not.match(PHP_PROBLEM);
     } finally {
       await browser.close();

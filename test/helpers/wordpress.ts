@@ -39,6 +39,9 @@ export function pluginTablesSql(prefix: string): string[] {
   return [...schemaSql(prefix).matchAll(new RegExp(`CREATE TABLE \`${prefix}slbp_[a-z_]+\` \\([\\s\\S]*?\\) ENGINE=[^;]*;`, 'g'))].map((m) => m[0]);
 }
 
+/** Request header that makes the test site load without the shim's constants (see wpConfigSource). */
+export const UNCONFIGURED_HEADER = 'X-Test-Shim-Unconfigured';
+
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
 function wpConfigSource(o: { dbName: string; prefix: string; sidecarUrl: string; secret: string; timeoutSec: number; debugLog: string }): string {
@@ -61,9 +64,12 @@ define( 'WP_DEBUG_LOG', '${o.debugLog}' );
 define( 'DISABLE_WP_CRON', true );
 define( 'AUTOMATIC_UPDATER_DISABLED', true );
 define( 'WP_HTTP_BLOCK_EXTERNAL', true );
-define( 'SLBP_SIDECAR_URL', '${o.sidecarUrl}' );
-define( 'SLBP_SIDECAR_SECRET', '${o.secret}' );
-define( 'SLBP_SIDECAR_TIMEOUT', ${o.timeoutSec} );
+// Test sites only: a request carrying this header sees WordPress with the shim unconfigured.
+if ( empty( $_SERVER['HTTP_${UNCONFIGURED_HEADER.toUpperCase().replaceAll('-', '_')}'] ) ) {
+	define( 'SLBP_SIDECAR_URL', '${o.sidecarUrl}' );
+	define( 'SLBP_SIDECAR_SECRET', '${o.secret}' );
+	define( 'SLBP_SIDECAR_TIMEOUT', ${o.timeoutSec} );
+}
 $table_prefix = '${o.prefix}';
 if ( ! defined( 'ABSPATH' ) ) {
 	define( 'ABSPATH', __DIR__ . '/' );
@@ -126,6 +132,7 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     await rm(path.join(dir, '.htaccess'), { force: true });
     await mkdir(path.join(dir, 'wp-content/mu-plugins'), { recursive: true });
     await cp(path.join(FIXTURES, 'test-site-mu-plugin.php'), path.join(dir, 'wp-content/mu-plugins/test-site.php'));
+    await cp(path.join(FIXTURES, 'original-plugin-routes.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-routes.php'));
     await writeFile(wpConfig, wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }));
 
     const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
