@@ -181,7 +181,7 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(after.status, after.text).to.equal(200);
   });
 
-  it('shows the sidecar\'s health on the admin page, without PHP notices (headless Chromium)', async () => {
+  it('shows the sidecar\'s health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -201,6 +201,19 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
       const shot = path.join(artifacts, 'shim-admin-page.png');
       await page.screenshot({ path: shot, fullPage: true });
       console.log(`      admin page screenshot: ${shot}`);
+
+      // Cookie + nonce, as WordPress's own JavaScript calls the REST API: the nonce makes the
+      // cookie count; without it WordPress treats the call as anonymous (CSRF protection).
+      const fromPage = await page.evaluate(async (route) => {
+        const nonce = await (await fetch('/wp-admin/admin-ajax.php?action=rest-nonce')).text();
+        const withNonce = await fetch(route, { headers: { 'X-WP-Nonce': nonce } });
+        const withoutNonce = await fetch(route);
+        return { nonce, withNonce: [withNonce.status, ((await withNonce.json()) as { status: string }).status] as const, withoutNonce: withoutNonce.status };
+      }, `${NS}/health/detailed`);
+      expect(fromPage.nonce).to.match(/^[a-f0-9]{10}$/);
+      expect(fromPage.withNonce[0]).to.equal(200);
+      expect(fromPage.withNonce[1]).to.be.oneOf(['healthy', 'degraded']);
+      expect(fromPage.withoutNonce).to.equal(401);
 
       await Promise.all([page.waitForURL(/page=slbp-sidecar/), page.click('input[value="Flush cache"]')]);
       const notice = (await page.textContent('.wrap .notice'))?.trim();
