@@ -127,9 +127,14 @@ final class SLBP_Sidecar_Client {
 	public function send( string $method, string $path_with_query, string $body, ?int $user_id, array $headers = array() ) {
 		$remote_addr = isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
 		if ( '' !== $remote_addr ) {
-			// Signed: the sidecar trusts X-SLBP-Client-IP. Unsigned (anonymous): WordPress acts as a
-			// proxy, so the visitor's address travels in X-Forwarded-For for rate limits and logs.
-			$headers[ null === $user_id ? 'X-Forwarded-For' : 'X-SLBP-Client-IP' ] = $remote_addr;
+			// WordPress acts as a proxy: the visitor's address goes in X-Forwarded-For (which the
+			// sidecar believes from a trusted proxy), so address allowlists such as
+			// slbp_health_check_ips judge the visitor, not the WordPress host. A signed request
+			// also carries X-SLBP-Client-IP (0004).
+			$headers['X-Forwarded-For'] = $remote_addr;
+			if ( null !== $user_id ) {
+				$headers['X-SLBP-Client-IP'] = $remote_addr;
+			}
 		}
 		if ( null !== $user_id ) {
 			$headers = array_merge( $headers, $this->signed_headers( $method, $path_with_query, $body, $user_id ) );
