@@ -8,7 +8,7 @@ import { call, expectRestError } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
-import { seedBilling } from '../helpers/shim-fixtures.ts';
+import { getFrom, seedBilling, setHealthCheckIps } from '../helpers/shim-fixtures.ts';
 import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
 import { installWordPress, UNCONFIGURED_HEADER, type WordPressSite } from '../helpers/wordpress.ts';
 
@@ -126,6 +126,21 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     const unconfigured = await viaWp(`${NS}/health`, undefined, { headers: { [UNCONFIGURED_HEADER]: '1' } });
     expect(unconfigured.body.served_by).to.equal('original-plugin');
     expect(proxy.requests.length).to.equal(before);
+  });
+
+  it('the sidecar\'s address allowlists see the visitor\'s address, not the WordPress host\'s', async () => {
+    // WordPress and the sidecar share 127.0.0.1; a visitor from 127.0.0.2 must not inherit
+    // WordPress's place on the health-check allowlist, signed in or not.
+    await setHealthCheckIps(wp, sidecarUrl, ['127.0.0.1']);
+    try {
+      const route = `${wp.url}${NS}/health/detailed`;
+      expect((await getFrom('127.0.0.2', route, { Authorization: wp.studentAuth })).status).to.equal(403);
+      expect((await getFrom('127.0.0.2', route)).status).to.equal(401);
+      expect(lastTo(`${NS}/health/detailed`).headers['x-forwarded-for']).to.equal('127.0.0.2');
+      expect((await getFrom('127.0.0.1', route)).status).to.equal(200);
+    } finally {
+      await setHealthCheckIps(wp, sidecarUrl, []);
+    }
   });
 
   it('passes the sidecar\'s errors through in WordPress\'s shape', async () => {

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import { expect } from 'chai';
 import { demoOptions } from '../../scripts/lib/demo-data.ts';
 import { SIZES } from '../../scripts/lib/demo-data.ts';
@@ -51,4 +52,27 @@ export async function expectTransactionsForwarded(site: WordPressSite, sidecarUr
   expect(mine.body).to.have.length(12);
   expect(mine.body.every((t: { user_id: number | string }) => Number(t.user_id) === site.studentId)).to.equal(true);
   expect(mine.headers.get('x-wp-total')).to.equal('12');
+}
+
+/** GET `url` from a given loopback source address (127.0.0.2 is a different visitor than 127.0.0.1). */
+export function getFrom(localAddress: string, url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = http.get(url, { localAddress, headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    req.on('error', reject);
+  });
+}
+
+/** Sets slbp_health_check_ips and waits until the sidecar (re-reading options every second) applies it. */
+export async function setHealthCheckIps(site: WordPressSite, sidecarUrl: string, ips: string[]): Promise<void> {
+  await site.pool.query(`UPDATE ${site.prefix}options SET option_value = ? WHERE option_name = 'slbp_health_check_ips'`, [phpSerialize(ips)]);
+  const want = ips.includes('127.0.0.1') ? 200 : 401;
+  for (let i = 0; i < 50; i++) {
+    if ((await call(`${sidecarUrl}${NS}/health/detailed`)).status === want) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`the sidecar did not apply slbp_health_check_ips = ${JSON.stringify(ips)}`);
 }
