@@ -1,0 +1,51 @@
+<?php
+/**
+ * Plugin Name:       SkyLearn Billing Sidecar
+ * Description:       Forwards the SkyLearn Billing Pro REST API to the SkyLearn Billing sidecar service, with the signed identity of the WordPress user.
+ * Version:           1.0.0
+ * Requires at least: 6.1
+ * Requires PHP:      8.1
+ * Author:            SkyLearn
+ * License:           GPL-2.0-or-later
+ * Text Domain:       skylearn-billing-sidecar
+ *
+ * @package SkyLearnBillingSidecar
+ */
+
+declare(strict_types=1);
+
+if ( ! defined( 'ABSPATH' ) ) {
+	exit;
+}
+
+define( 'SLBP_SIDECAR_PLUGIN_VERSION', '1.0.0' );
+
+require_once __DIR__ . '/includes/class-slbp-sidecar-settings.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-client.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-rest-controller.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-invalidator.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-status-view.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-admin-page.php';
+
+/**
+ * Wires the plugin. The settings screen is always available so an administrator can configure
+ * the sidecar; everything else (forwarding, cache invalidation) runs only once it is configured.
+ */
+function slbp_sidecar_bootstrap(): void {
+	$settings = SLBP_Sidecar_Settings::load();
+
+	if ( is_admin() ) {
+		( new SLBP_Sidecar_Admin_Page( $settings ) )->register();
+	}
+
+	if ( ! $settings->is_configured() ) {
+		add_action( 'admin_notices', array( $settings, 'render_missing_notice' ) );
+		return;
+	}
+
+	$client = new SLBP_Sidecar_Client( $settings );
+	( new SLBP_Sidecar_Rest_Controller( $client ) )->register();
+	( new SLBP_Sidecar_Invalidator( $client ) )->register();
+}
+
+slbp_sidecar_bootstrap();
