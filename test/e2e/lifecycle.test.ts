@@ -1,4 +1,5 @@
 import { mkdtemp, writeFile } from 'node:fs/promises';
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -10,6 +11,17 @@ import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** One probe on a fresh connection, as a load balancer's health checker makes it. */
+function probe(url: string): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    http.get(url, { agent: false }, (res) => {
+      let text = '';
+      res.on('data', (d) => { text += d; });
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+    }).on('error', reject);
+  });
+}
 
 /** Sends requests from `clients` concurrent loops until `until()` is true; counts statuses and errors. */
 async function hammer(url: string, clients: number, until: () => boolean) {
@@ -105,7 +117,7 @@ require_once ABSPATH . 'wp-settings.php';
     // The load balancer's view: poll /ready until it says 503, then stop sending new requests.
     const t0 = Date.now();
     while (!balancerSawDrain && Date.now() - t0 < 5000) {
-      const res = await call(`${sc.base}/ready`);
+      const res = await probe(`${sc.base}/ready`);
       readyStatusesDuringDrain.push(res.status);
       if (res.status === 503) {
         expect(res.body.ready).to.equal(false);
