@@ -17,6 +17,13 @@ import { ApiKeysRepository } from './data/api-keys-repository.ts';
 import { NonceStore } from './cache/nonce-store.ts';
 import { shimIdentity } from './http/identity/shim-signature.ts';
 import { apiKeyIdentity } from './http/identity/api-key.ts';
+import { accessTokenIdentity } from './http/identity/access-token.ts';
+import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
+import { AuthService } from './domain/auth/auth-service.ts';
+import { LoginLockout } from './domain/auth/login-lockout.ts';
+import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
+import { SessionsRepository } from './data/sessions-repository.ts';
+import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
@@ -42,12 +49,16 @@ export interface Container {
   users: UsersRepository;
   apiKeys: ApiKeysRepository;
   userDirectory: UserDirectory;
+  auth: AuthService;
+  sessions: SessionStore;
   settings: SiteSettings;
   health: HealthService;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
   requestObservers: RequestObserver[];
+  /** Told the zone of every request the rate limiter rejects (metrics count them). */
+  rateLimitObservers: RateLimitObserver[];
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
@@ -97,16 +108,33 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
+  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
+  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  const sessions = new SessionStore(
+    { redis: new RedisSessions(redis), database: new DatabaseSessions(new SessionsRepository(tables), db.write) },
+    config.security.sessionHandler,
+    () => settings.sessionHandler,
+  );
+  const auth = new AuthService({
+    users, read: db.read, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
+  });
+  const rateLimitObservers: RateLimitObserver[] = [];
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
+      accessTokenIdentity(tokens, userDirectory),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
-    middleware: [],
+    rateLimitObservers,
+    middleware: config.security.rateLimitEnabled
+      ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
+      : [],
     services: [],
     routes: [],
     async diagnostics() {
