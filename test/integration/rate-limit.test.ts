@@ -15,10 +15,10 @@ const randomAddress = () => `10.${octet()}.${octet()}.${octet()}`;
  * Seven attempts on the `auth` zone sent at once (well inside one second), optionally spread over
  * several nodes: sign-ins, or (cheaper: no password hashing) refreshes with an unknown token.
  */
-async function sevenLogins(bases: string[], headers: (i: number) => Record<string, string>, route: 'login' | 'refresh' = 'refresh'): Promise<JsonResponse[]> {
+async function sevenLogins(bases: string[], headers: (i: number) => Record<string, string>, route: 'login' | 'refresh' = 'refresh', spell: (i: number) => string = () => route): Promise<JsonResponse[]> {
   const json = route === 'login' ? { username: 'nobody', password: 'x' } : { refresh_token: 'not-a-real-refresh-token' };
   startedAt = Date.now();
-  return Promise.all(Array.from({ length: 7 }, (_, i) => call(`${bases[i % bases.length]}/auth/${route}`, { method: 'POST', json, headers: headers(i) })));
+  return Promise.all(Array.from({ length: 7 }, (_, i) => call(`${bases[i % bases.length]}/auth/${spell(i)}`, { method: 'POST', json, headers: headers(i) })));
 }
 let startedAt = 0;
 
@@ -64,6 +64,12 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
       // Distinct real clients behind the proxy each have their own bucket.
       const spread = await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': randomAddress() }));
       expect(spread.every((r) => r.status === 401)).to.equal(true);
+    });
+
+    it('spelling the path differently (case, trailing slash) does not escape the auth zone', async () => {
+      const ip = randomAddress();
+      const spellings = ['refresh', 'REFRESH', 'Refresh/', 'refresh/'];
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': ip }), 'refresh', (i) => spellings[i % spellings.length]!));
     });
 
     it("an API key's hourly rate_limit is enforced per key", async () => {

@@ -58,7 +58,8 @@ export function limitKey(caller: Caller, ip: string): string {
 
 function pathMatcher(template: string): RegExp {
   const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/:(\w+)/g, '/[^/]+');
-  return new RegExp(`^${escaped}/?$`);
+  // Case-insensitive like the router, so `/AUTH/LOGIN` cannot slip past the auth zone.
+  return new RegExp(`^${escaped}/?$`, 'i');
 }
 
 /**
@@ -113,7 +114,13 @@ export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
 
   return async (ctx: AppContext, next: Next): Promise<void> => {
     matchers ??= opts.routes().filter((r) => r.rateLimit).map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
-    const kind = matchers.find((m) => m.re.test(ctx.path))?.kind;
+    let path = ctx.path;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // malformed escapes: match the raw path; the router answers 404 for it anyway
+    }
+    const kind = matchers.find((m) => m.re.test(path))?.kind;
     if (kind === 'exempt' || ctx.method === 'OPTIONS') return next();
     const caller = ctx.state.caller;
     const who = limitKey(caller, ctx.state.origin.ip);
