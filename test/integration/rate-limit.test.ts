@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { createApiKey, STUDENT_ID } from '../helpers/auth.ts';
+import { createApiKey, signedHeaders, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
@@ -47,7 +47,7 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
     let sc: InProcessSidecar;
     const zones: string[] = [];
     before(async () => {
-      sc = await startSidecar(db, { env: ON });
+      sc = await startSidecar(db, { env: { ...ON, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
       sc.container.rateLimitObservers.push((z) => zones.push(z));
     });
     after(async () => sc?.stop());
@@ -90,6 +90,9 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
         const statuses: number[] = [];
         for (let i = 0; i < 4; i++) statuses.push((await call(sc.base, { headers: { 'X-Forwarded-For': ip } })).status);
         expect(statuses).to.deep.equal([200, 200, 200, 429]);
+        // WordPress itself (the signed shim as user 0) is never limited.
+        const path = new URL(sc.base).pathname;
+        for (let i = 0; i < 5; i++) expect((await call(sc.base, { headers: signedHeaders({ method: 'GET', path, userId: 0 }) })).status).to.equal(200);
       } finally {
         await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'slbp_performance_config'`,
           ['a:3:{s:16:"cache_expiration";i:3600;s:28:"enable_background_processing";b:1;s:18:"rate_limit_general";i:100;}']);

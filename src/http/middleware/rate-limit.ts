@@ -52,7 +52,6 @@ export interface RateLimitOptions {
 export function limitKey(caller: Caller, ip: string): string {
   if (caller.kind === 'user') return `user:${caller.userId}`;
   if (caller.kind === 'api_key') return `key:${caller.keyId}`;
-  if (caller.kind === 'system') return 'system';
   return `ip:${ip}`;
 }
 
@@ -65,7 +64,7 @@ function pathMatcher(template: string): RegExp {
 /**
  * The zones every node shares through Redis (koa-ratelimit's Redis driver): `general` and `api`
  * for every route, `auth` on sign-in routes (keyed on the address), and each API key's hourly
- * `rate_limit`. Probes marked `exempt` are never limited. While Redis is down each node enforces
+ * `rate_limit`. Probes marked `exempt` and WordPress itself (the signed shim as user 0) are never limited. While Redis is down each node enforces
  * the same limits in a bounded in-process map. Rejections are WordPress-shaped 429s.
  */
 export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
@@ -121,8 +120,9 @@ export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
       // malformed escapes: match the raw path; the router answers 404 for it anyway
     }
     const kind = matchers.find((m) => m.re.test(path))?.kind;
-    if (kind === 'exempt' || ctx.method === 'OPTIONS') return next();
     const caller = ctx.state.caller;
+    // WordPress itself (signed shim request, user 0: cache invalidation hooks) is never limited.
+    if (kind === 'exempt' || ctx.method === 'OPTIONS' || caller.kind === 'system') return next();
     const who = limitKey(caller, ctx.state.origin.ip);
     const zones: [ZoneName, string, number, number][] = [];
     if (caller.kind === 'api_key' && caller.rateLimitPerHour > 0) zones.push(['api_key', who, caller.rateLimitPerHour, 3_600_000]);
