@@ -117,7 +117,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     () => settings.sessionHandler,
   );
   const auth = new AuthService({
-    users, read: db.read, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];

@@ -1,5 +1,18 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
+import { spawn } from 'node:child_process';
+
+/** Runs a command with `input` on stdin; resolves with its stdout. */
+function run(cmd: string, args: string[], input: string): Promise<{ stdout: string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(cmd, args);
+    let stdout = '';
+    p.stdout.on('data', (d) => { stdout += d; });
+    p.on('error', reject);
+    p.on('close', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`${cmd} exited ${code}`))));
+    p.stdin.end(input);
+  });
+}
 import { ADMIN_ID, createApiKey, STUDENT_ID } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -62,6 +75,19 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
       expect(res.body.user.username).to.equal(user);
     }
     expectRestError(await login('student5', 'abcdEFGH1234ijklMNOP5679'), 'slbp_invalid_credentials', 401);
+  });
+
+  it("records an Application Password's last use and address, in a value PHP still reads", async () => {
+    // Back to never-used entries (an earlier test signed in with them already).
+    await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = ? WHERE user_id = ? AND meta_key = '_application_passwords'`, [hashes.application_passwords, STUDENT_ID + 4]);
+    expect((await login('student5', APP_PASSWORD, { 'X-Forwarded-For': '10.1.2.3' })).status).to.equal(200);
+    const [[row]] = await db.pool.query<any>(`SELECT meta_value FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = '_application_passwords'`, [STUDENT_ID + 4]);
+    const { stdout } = await run('php', ['-r', 'echo json_encode(unserialize(stream_get_contents(STDIN)));'], row.meta_value);
+    const entries = JSON.parse(stdout);
+    expect(entries).to.have.length(2);
+    expect(entries[0].last_used).to.equal(null);
+    expect(entries[1]).to.include({ name: 'phpass app', last_ip: '10.1.2.3' });
+    expect(entries[1].last_used).to.be.within(Math.floor(Date.now() / 1000) - 120, Math.floor(Date.now() / 1000) + 5);
   });
 
   it('answers an unknown user exactly like a wrong password', async () => {

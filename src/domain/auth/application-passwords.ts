@@ -1,4 +1,4 @@
-import { maybeUnserialize } from '../../data/php-serialize.ts';
+import { maybeUnserialize, phpSerialize } from '../../data/php-serialize.ts';
 import { verifyWpPassword } from '../passwords.ts';
 
 /** The user meta key WordPress keeps Application Passwords under (WP_Application_Passwords::USERMETA_KEY_APPLICATION_PASSWORDS). */
@@ -29,4 +29,14 @@ export async function matchApplicationPassword(entries: ApplicationPassword[], g
   if (!raw) return null;
   for (const e of entries) if (await verifyWpPassword(raw, e.password)) return e;
   return null;
+}
+
+/**
+ * The meta value with the matched entry's `last_used`/`last_ip` updated, as
+ * WP_Application_Passwords::record_application_password_usage() does (at most once a day), or
+ * null when nothing needs writing.
+ */
+export function recordUsage(entries: ApplicationPassword[], used: ApplicationPassword, ip: string, now = Math.floor(Date.now() / 1000)): string | null {
+  if (used.last_used && now - Number(used.last_used) < 86_400) return null;
+  return phpSerialize(entries.map((e) => (e.uuid === used.uuid ? { ...e, last_used: now, last_ip: ip } : e)));
 }

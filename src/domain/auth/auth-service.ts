@@ -6,7 +6,7 @@ import type { Logger } from '../../observability/logger.ts';
 import { verifyWpPassword, hashWpBcrypt } from '../passwords.ts';
 import type { UserDirectory, UserIdentity } from '../user-directory.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { APPLICATION_PASSWORDS_META, matchApplicationPassword, parseApplicationPasswords } from './application-passwords.ts';
+import { APPLICATION_PASSWORDS_META, matchApplicationPassword, parseApplicationPasswords, recordUsage } from './application-passwords.ts';
 import type { LoginLockout } from './login-lockout.ts';
 import type { SessionStore } from './session-store.ts';
 
@@ -35,6 +35,7 @@ export class AuthService {
   constructor(private readonly deps: {
     users: UsersRepository;
     read: Queryable;
+    write: Queryable;
     directory: UserDirectory;
     tokens: AccessTokens;
     sessions: SessionStore;
@@ -59,7 +60,15 @@ export class AuthService {
       } catch (err) {
         this.deps.logger.warn('application passwords of a user cannot be decoded', { user_id: row.ID, error: (err as Error).message });
       }
-      if (await matchApplicationPassword(entries, password)) via = 'application_password';
+      const used = await matchApplicationPassword(entries, password);
+      if (used) {
+        via = 'application_password';
+        const raw = meta.get(APPLICATION_PASSWORDS_META)!;
+        const next = recordUsage(entries, used, ip);
+        // Best effort, compare-and-set: a concurrent change by WordPress wins and usage is not recorded.
+        if (next) await users.replaceMetaIfUnchanged(this.deps.write, Number(row.ID), APPLICATION_PASSWORDS_META, raw, next)
+          .catch((err) => this.deps.logger.warn('could not record application password use', { user_id: row.ID, error: (err as Error).message }));
+      }
     }
     const user = row && via ? await this.deps.directory.get(Number(row.ID)) : null;
     if (!row || !via || !user) {
