@@ -111,8 +111,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
   const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
-    { redis: new RedisSessions(redis), database: new DatabaseSessions(new SessionsRepository(tables), db.write) },
+    { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },
     config.security.sessionHandler,
     () => settings.sessionHandler,
   );
@@ -185,6 +186,22 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       await db.close();
     },
   };
+  if (config.jobs.enabled) {
+    // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
+    let timer: NodeJS.Timeout | null = null;
+    c.services.push({
+      name: 'session-purge',
+      start() {
+        timer = setInterval(() => {
+          sessionsRepo.purgeExpired(db.write).catch((err) => log.warn('could not prune expired sessions', { error: (err as Error).message }));
+        }, 3_600_000);
+        timer.unref();
+      },
+      stop() {
+        if (timer) clearInterval(timer);
+      },
+    });
+  }
   c.routes = allRoutes(c);
   return c;
 }

@@ -43,7 +43,7 @@ export function authRoutes({ auth, directory }: AuthRouteDeps): RouteSpec[] {
       method: 'POST', path: '/auth/refresh', summary: 'Exchange a refresh token for a new token pair (the old one stops working)', tags: ['auth'],
       access: access.public, rateLimit: 'auth', body: refreshBody,
       errors: ['slbp_invalid_refresh_token'],
-      handler: (_ctx, { body }) => auth.refresh(body.refresh_token, _ctx.state.origin.ip),
+      handler: (ctx, { body }) => auth.refresh(body.refresh_token, ctx.state.origin.ip),
     }),
     defineRoute({
       method: 'POST', path: '/auth/logout', summary: 'Revoke a refresh token', tags: ['auth'],
