@@ -95,7 +95,7 @@ require_once ABSPATH . 'wp-settings.php';
   });
 
   it('SIGTERM under load: /ready turns 503 while draining and no in-flight request fails', async () => {
-    const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '1500' }));
+    const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '3000' }));
     let balancerSawDrain = false;
     let readyStatusesDuringDrain: number[] = [];
     const load = hammer(`${sc.base}/health`, 16, () => balancerSawDrain);

@@ -23,7 +23,9 @@ export function requestContext(logger: Logger, trustedProxies: AddressList, obse
     ctx.state.requestId = requestId;
     ctx.state.startedAt = startedAt;
     ctx.state.caller = ANONYMOUS;
-    ctx.state.logger = logger.child({ request_id: requestId });
+    // Most requests never log: build the child logger only when something asks for it.
+    let child: Logger | undefined;
+    Object.defineProperty(ctx.state, 'logger', { get: () => (child ??= logger.child({ request_id: requestId })), configurable: true, enumerable: true });
     ctx.set('X-Request-Id', requestId);
     try {
       await next();
