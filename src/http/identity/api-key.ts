@@ -23,19 +23,13 @@ export function apiKeyIdentity(keys: ApiKeysRepository, read: Queryable, write: 
     name: 'api_key',
     async resolve(ctx: AppContext): Promise<Caller | null> {
       let key = ctx.get('X-API-Key').trim();
-      let fromBearer = false;
       if (!key) {
         const bearer = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1]?.trim() ?? '';
         if (!bearer || looksLikeAccessToken(bearer) || skipBearer(bearer)) return null;
         key = bearer;
-        fromBearer = true;
       }
       if (key.length > 256) throw invalid();
       const row = await keys.findByHash(read, hashApiKey(key));
-      // A bearer value that is no key at all may be meant for another layer (a monitoring token
-      // configured elsewhere): the caller stays anonymous and access rules answer. A known key
-      // that is revoked or expired is always refused.
-      if (!row && fromBearer) return null;
       if (!row || Number(row.is_active) !== 1) throw invalid();
       if (row.expires_at && Date.parse(`${row.expires_at.replace(' ', 'T')}Z`) <= Date.now()) throw invalid();
       const user = await users.get(Number(row.user_id));
