@@ -21,6 +21,13 @@ import { ApiKeysRepository } from './data/api-keys-repository.ts';
 import { NonceStore } from './cache/nonce-store.ts';
 import { shimIdentity } from './http/identity/shim-signature.ts';
 import { apiKeyIdentity } from './http/identity/api-key.ts';
+import { accessTokenIdentity } from './http/identity/access-token.ts';
+import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
+import { AuthService } from './domain/auth/auth-service.ts';
+import { LoginLockout } from './domain/auth/login-lockout.ts';
+import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
+import { SessionsRepository } from './data/sessions-repository.ts';
+import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
@@ -54,6 +61,8 @@ export interface Container {
   users: UsersRepository;
   apiKeys: ApiKeysRepository;
   userDirectory: UserDirectory;
+  auth: AuthService;
+  sessions: SessionStore;
   settings: SiteSettings;
   health: HealthService;
   billing: BillingModule;
@@ -61,6 +70,8 @@ export interface Container {
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
   requestObservers: RequestObserver[];
+  /** Told the zone of every request the rate limiter rejects (metrics count them). */
+  rateLimitObservers: RateLimitObserver[];
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
@@ -135,16 +146,34 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
+  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
+  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  const sessionsRepo = new SessionsRepository(tables);
+  const sessions = new SessionStore(
+    { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },
+    config.security.sessionHandler,
+    () => settings.sessionHandler,
+  );
+  const auth = new AuthService({
+    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
+  });
+  const rateLimitObservers: RateLimitObserver[] = [];
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, settings, health, billing, latency,
+    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
+      accessTokenIdentity(tokens, userDirectory),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
-    middleware: [],
+    rateLimitObservers,
+    middleware: config.security.rateLimitEnabled
+      ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
+      : [],
     services: [
       ...(bus ? [bus] : []),
       replicas,
@@ -204,6 +233,22 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       await db.close();
     },
   };
+  if (config.jobs.enabled) {
+    // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
+    let timer: NodeJS.Timeout | null = null;
+    c.services.push({
+      name: 'session-purge',
+      start() {
+        timer = setInterval(() => {
+          sessionsRepo.purgeExpired(db.write).catch((err) => log.warn('could not prune expired sessions', { error: (err as Error).message }));
+        }, 3_600_000);
+        timer.unref();
+      },
+      stop() {
+        if (timer) clearInterval(timer);
+      },
+    });
+  }
   c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);
   return c;

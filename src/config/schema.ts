@@ -61,6 +61,11 @@ export const configSchema = z.object({
     healthToken: z.string(),
     monitoringIps: z.array(z.string()),
     healthCheckIps: z.array(z.string()),
+    /** Overrides the slbp_session_handler option when set. */
+    sessionHandler: z.enum(['', 'redis', 'database']),
+    accessTokenTtlSec: z.number().int().min(30).max(86_400),
+    refreshTokenTtlSec: z.number().int().min(300),
+    rateLimitEnabled: z.boolean(),
   }),
   wpSalts: z.record(z.string(), z.string()),
   log: z.object({

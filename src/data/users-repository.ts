@@ -43,4 +43,16 @@ export class UsersRepository {
     for (const r of rows) if (!out.has(r.meta_key)) out.set(r.meta_key, r.meta_value);
     return out;
   }
+
+  /**
+   * Replaces one meta value only if it still holds `expected` (compare-and-set), so a value
+   * WordPress changed in the meantime is never overwritten with a stale copy. True when written.
+   */
+  async replaceMetaIfUnchanged(q: Queryable, userId: number, key: string, expected: string, next: string): Promise<boolean> {
+    const res = await q.query<{ affectedRows: number }>(
+      `UPDATE \`${this.tables.core.usermeta}\` SET meta_value = ? WHERE user_id = ? AND meta_key = ? AND meta_value = ?`,
+      [next, userId, key, expected],
+    );
+    return res.affectedRows > 0;
+  }
 }

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import bcrypt from 'bcryptjs';
+import blake from 'blakejs';
 
 const ITOA64 = './0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz';
 
@@ -51,9 +52,18 @@ function equalStrings(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-/** Checks a password against every format WordPress has stored: $wp$2y$, $2y$, $P$/$H$, md5. */
+/**
+ * WordPress 6.8+ `wp_fast_hash()` (used for Application Passwords): `$generic$` + hex of
+ * sodium_crypto_generichash (keyed BLAKE2b, 30 bytes) with the key `wp_fast_hash_6.8+`.
+ */
+export function wpFastHash(message: string): string {
+  return `$generic$${blake.blake2bHex(Buffer.from(message, 'utf8'), Buffer.from('wp_fast_hash_6.8+'), 30)}`;
+}
+
+/** Checks a password against every format WordPress has stored: $wp$2y$, $2y$, $P$/$H$, md5, $generic$. */
 export async function verifyWpPassword(password: string, stored: string): Promise<boolean> {
   if (!stored) return false;
+  if (stored.startsWith('$generic$')) return equalStrings(wpFastHash(password), stored);
   if (stored.startsWith('$wp$2')) {
     const pre = createHmac('sha384', 'wp-sha384').update(password, 'utf8').digest('base64');
     return bcrypt.compare(pre, stored.slice(3).replace(/^\$2y\$/, '$2b$'));

@@ -19,6 +19,8 @@ export interface AppState {
   routeName?: string;
   /** Names kept by `_fields`, when the caller asked for a subset. */
   fields?: string[];
+  /** Expiry (Unix seconds) of the access token the caller presented, if any. */
+  tokenExpiresAt?: number;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -51,6 +53,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   body?: B;
   /** The handler reads ctx.state.rawBody itself (signed webhooks); no JSON parsing is done. */
   rawBody?: boolean;
+  /**
+   * Rate-limit zones besides the defaults (`general` and `api` for every route): `auth` adds the
+   * login zone; `exempt` skips limiting (probes a load balancer polls).
+   */
+  rateLimit?: 'auth' | 'exempt';
   /** Documented responses by status (used for the API reference). */
   responses?: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
   /** Error codes the route may answer with, besides the global ones. */

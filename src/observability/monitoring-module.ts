@@ -33,6 +33,7 @@ export function buildMonitoring(c: Container): Monitoring {
     replicas: () => c.replicas.replicaLag(),
   });
   c.backupObservers.push((r) => metrics.backupFinished(r));
+  c.rateLimitObservers.push((zone) => metrics.rateLimited(zone));
   metrics.attachSiteMetrics(new SiteMetricsCollector({
     db: c.db, tables: c.tables, cache: () => c.cache, dataDir: c.dataDir, businessCacheSec: c.config.monitoring.businessCacheSec,
     requests: metrics.requests, queries: metrics.queries, slowQueries: metrics.slowQueries,

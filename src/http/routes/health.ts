@@ -12,7 +12,7 @@ export interface HealthRouteDeps {
 export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpec[] {
   return [
     defineRoute({
-      method: 'GET', path: '/health', summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
+      method: 'GET', path: '/health', rateLimit: 'exempt', summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
       async handler(ctx) {
@@ -22,7 +22,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
       },
     }),
     defineRoute({
-      method: 'GET', path: '/ready', summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
+      method: 'GET', path: '/ready', rateLimit: 'exempt', summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'ready' }, 503: { description: 'not ready or draining' } },
       async handler(ctx) {
@@ -32,7 +32,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
       },
     }),
     defineRoute({
-      method: 'GET', path: '/live', summary: 'Process liveness', tags: ['operations'],
+      method: 'GET', path: '/live', rateLimit: 'exempt', summary: 'Process liveness', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'alive' } },
       handler: () => health.live(),

@@ -7,6 +7,7 @@ import { billingAccountRoutes } from './billing-account.ts';
 import { billingRoutes } from './billing.ts';
 import { withExamples } from './billing-examples.ts';
 import { backupRoutes } from './backup.ts';
+import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
 
@@ -18,6 +19,7 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
     ...backupRoutes(c.backup),
+    ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;

@@ -1,0 +1,144 @@
+import ratelimit from 'koa-ratelimit';
+import type { Middleware, Next } from 'koa';
+import type { RedisHandle } from '../../cache/redis.ts';
+import type { Caller } from '../../domain/caller.ts';
+import type { Logger } from '../../observability/logger.ts';
+import { RestError } from '../rest-error.ts';
+import { fullPath } from '../router.ts';
+import type { AppContext, AppState, RouteSpec } from '../route.ts';
+
+export type ZoneName = 'general' | 'api' | 'auth' | 'api_key';
+
+/** Called once per rejected request, e.g. to count rejections per zone in metrics. */
+export type RateLimitObserver = (zone: ZoneName) => void;
+
+/**
+ * nginx-style "rate r/s, burst b" as a sliding window: at most `rate + burst` requests in any
+ * `(rate + burst) / rate` seconds. A burst of rate+burst passes at once and the long-run average
+ * stays at `rate` (auth: 6 at once, then 1 per second; api: 30 at once, then 10 per second).
+ * See docs/decisions/0005-rate-limits.md.
+ */
+export function burstZone(rate: number, burst: number): { max: number; durationMs: number } {
+  const max = rate + burst;
+  return { max, durationMs: Math.round((max / rate) * 1000) };
+}
+
+export const ZONES = { api: burstZone(10, 20), auth: burstZone(1, 5) };
+
+/** A Map that forgets its oldest entries past `limit`, so per-process fallback limits stay bounded. */
+export class BoundedMap<K, V> extends Map<K, V> {
+  constructor(private readonly limit: number) {
+    super();
+  }
+
+  override set(key: K, value: V): this {
+    if (!this.has(key) && this.size >= this.limit) this.delete(this.keys().next().value as K);
+    return super.set(key, value);
+  }
+}
+
+export interface RateLimitOptions {
+  redis: RedisHandle | null;
+  routes: () => RouteSpec[];
+  /** `rate_limit_general` (requests per minute per client) from slbp_performance_config. */
+  generalPerMinute: () => number;
+  observers: RateLimitObserver[];
+  logger: Logger;
+  /** Entries kept per zone by the in-process fallback. */
+  fallbackEntries?: number;
+}
+
+/** Who a limit counts against: the verified identity, else the client address. */
+export function limitKey(caller: Caller, ip: string): string {
+  if (caller.kind === 'user') return `user:${caller.userId}`;
+  if (caller.kind === 'api_key') return `key:${caller.keyId}`;
+  return `ip:${ip}`;
+}
+
+function pathMatcher(template: string): RegExp {
+  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/:(\w+)/g, '/[^/]+');
+  // Case-insensitive like the router, so `/AUTH/LOGIN` cannot slip past the auth zone.
+  return new RegExp(`^${escaped}/?$`, 'i');
+}
+
+/**
+ * The zones every node shares through Redis (koa-ratelimit's Redis driver): `general` and `api`
+ * for every route, `auth` on sign-in routes (keyed on the address), and each API key's hourly
+ * `rate_limit`. Probes marked `exempt` and WordPress itself (the signed shim as user 0) are never limited. While Redis is down each node enforces
+ * the same limits in a bounded in-process map. Rejections are WordPress-shaped 429s.
+ */
+export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
+  const limiters = new Map<string, ReturnType<typeof ratelimit>>();
+  const memory = new Map<string, BoundedMap<unknown, unknown>>();
+  let lastWarn = 0;
+  let matchers: { re: RegExp; kind: 'auth' | 'exempt' }[] | null = null;
+
+  const limiterFor = (zone: ZoneName, driver: 'redis' | 'memory', max: number, duration: number) => {
+    const name = `${zone}:${driver}:${max}:${duration}`;
+    let mw = limiters.get(name);
+    if (!mw) {
+      if (!memory.has(zone)) memory.set(zone, new BoundedMap(opts.fallbackEntries ?? 50_000));
+      mw = ratelimit({
+        driver,
+        db: (driver === 'redis' ? opts.redis!.client : memory.get(zone)!) as never,
+        namespace: `ratelimit:${zone}`,
+        duration,
+        max,
+        id: (ctx: AppContext) => (ctx.state as { rateLimitId?: string }).rateLimitId ?? false,
+      } as never);
+      limiters.set(name, mw);
+    }
+    return mw;
+  };
+
+  /** True when the request may pass this zone; on refusal ctx holds koa-ratelimit's headers. */
+  const check = async (ctx: AppContext, zone: ZoneName, id: string, max: number, duration: number): Promise<boolean> => {
+    (ctx.state as { rateLimitId?: string }).rateLimitId = id;
+    let passed = false;
+    const pass = async () => { passed = true; };
+    if (opts.redis?.isReady()) {
+      try {
+        await limiterFor(zone, 'redis', max, duration)(ctx as never, pass);
+        return passed;
+      } catch (err) {
+        if (Date.now() - lastWarn > 30_000) {
+          lastWarn = Date.now();
+          opts.logger.warn('rate limits fall back to per-process counts (redis failed)', { error: (err as Error).message });
+        }
+      }
+    }
+    await limiterFor(zone, 'memory', max, duration)(ctx as never, pass);
+    return passed;
+  };
+
+  return async (ctx: AppContext, next: Next): Promise<void> => {
+    matchers ??= opts.routes().filter((r) => r.rateLimit).map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
+    let path = ctx.path;
+    try {
+      path = decodeURIComponent(path);
+    } catch {
+      // malformed escapes: match the raw path; the router answers 404 for it anyway
+    }
+    const kind = matchers.find((m) => m.re.test(path))?.kind;
+    const caller = ctx.state.caller;
+    // WordPress itself (signed shim request, user 0: cache invalidation hooks) is never limited.
+    if (kind === 'exempt' || ctx.method === 'OPTIONS' || caller.kind === 'system') return next();
+    const who = limitKey(caller, ctx.state.origin.ip);
+    const zones: [ZoneName, string, number, number][] = [];
+    if (caller.kind === 'api_key' && caller.rateLimitPerHour > 0) zones.push(['api_key', who, caller.rateLimitPerHour, 3_600_000]);
+    const general = Math.floor(opts.generalPerMinute());
+    if (general > 0) zones.push(['general', who, general, 60_000]);
+    zones.push(['api', who, ZONES.api.max, ZONES.api.durationMs]);
+    // Sign-in attempts are anonymous by nature: count them per address.
+    if (kind === 'auth') zones.push(['auth', `ip:${ctx.state.origin.ip}`, ZONES.auth.max, ZONES.auth.durationMs]);
+    for (const [zone, id, max, duration] of zones) {
+      if (await check(ctx, zone, id, max, duration)) continue;
+      const retryAfter = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);
+      ctx.set('Retry-After', String(retryAfter));
+      for (const observe of opts.observers) observe(zone);
+      throw new RestError('slbp_rate_limited', `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`, 429, { retry_after: retryAfter, zone });
+    }
+    delete (ctx.state as { rateLimitId?: string }).rateLimitId;
+    await next();
+  };
+}
