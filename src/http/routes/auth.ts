@@ -17,6 +17,8 @@ const userCaller: AccessRule = {
 };
 
 const refreshBody = z.object({ refresh_token: stringParam({ min: 16, max: 256, pattern: /^[\w-]+$/ }) });
+/** Well formed, never issued: the documented examples show the answers for an unknown token. */
+const EXAMPLE_REFRESH_TOKEN = 'example-refresh-token-not-issued';
 
 /** Carries a RestError's retry_after into the Retry-After header (429s). */
 async function withRetryAfter<T>(ctx: AppContext, fn: () => Promise<T>): Promise<T> {
@@ -37,17 +39,23 @@ export function authRoutes({ auth, directory }: AuthRouteDeps): RouteSpec[] {
       body: z.object({ username: stringParam({ min: 1, max: 255 }), password: z.string({ error: (i) => (i.input === undefined ? undefined : 'Must be a string.') }).min(1).max(4096) }),
       errors: ['slbp_invalid_credentials', 'slbp_login_locked', 'slbp_rate_limited'],
       responses: { 200: { description: '{access_token, refresh_token, token_type, expires_in, user}' }, 401: { description: 'wrong username or password' }, 429: { description: 'locked out or rate limited' } },
+      // The demo data's administrator (README: demo logins).
+      example: { as: 'anonymous', body: { username: 'admin', password: 'demo-admin-password' }, status: 200 },
       handler: (ctx, { body }) => withRetryAfter(ctx, () => auth.login(body.username, body.password, ctx.state.origin.ip)),
     }),
     defineRoute({
       method: 'POST', path: '/auth/refresh', summary: 'Exchange a refresh token for a new token pair (the old one stops working)', tags: ['auth'],
       access: access.public, rateLimit: 'auth', body: refreshBody,
       errors: ['slbp_invalid_refresh_token'],
+      responses: { 200: { description: 'a new {access_token, refresh_token, ...}' }, 401: { description: 'unknown, used or expired refresh token' } },
+      example: { as: 'anonymous', body: { refresh_token: EXAMPLE_REFRESH_TOKEN }, status: 401 },
       handler: (ctx, { body }) => auth.refresh(body.refresh_token, ctx.state.origin.ip),
     }),
     defineRoute({
       method: 'POST', path: '/auth/logout', summary: 'Revoke a refresh token', tags: ['auth'],
       access: access.public, rateLimit: 'auth', body: refreshBody,
+      responses: { 200: { description: '{logged_out, revoked}: revoked is false when the token was unknown or already used' } },
+      example: { as: 'anonymous', body: { refresh_token: EXAMPLE_REFRESH_TOKEN }, status: 200 },
       async handler(_ctx, { body }) {
         return { logged_out: true, revoked: await auth.logout(body.refresh_token) };
       },

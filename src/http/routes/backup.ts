@@ -12,6 +12,8 @@ const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new S
 const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).transform((v) => v === '1' || v === 'true');
 /** `2026-11-26` or a full ISO 8601 time; a bare date as `to_date` means the end of that day. */
 const dateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'a date (YYYY-MM-DD) or ISO 8601 time');
+/** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
+const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
 
 /** Turns the backup services' errors into WordPress errors. */
 async function guard<T>(fn: () => Promise<T>): Promise<T> {
@@ -33,6 +35,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       query: z.object({ async: flag.optional() }),
       body: z.object({ type: z.string().regex(/^[a-z_]{1,32}$/).optional(), components: components.optional() }),
       errors: ['slbp_backup_in_progress'],
+      responses: { 201: { description: 'backup completed' }, 202: { description: 'backup started (?async=1)' }, 409: { description: 'another backup is running' }, 500: { description: 'backup failed' } },
+      example: { as: 'admin', body: { components: ['config'] }, status: 201 },
       async handler(ctx, { query, body }) {
         const { id, finished } = await guard(() => m.backups.start({ type: body.type ?? 'full', components: body.components }));
         if (query.async) {
@@ -79,7 +83,9 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
     defineRoute({
       method: 'POST', path: '/backup/dr-test', summary: 'Disaster recovery drill: back up, restore into a scratch database, compare, clean up', tags,
       access: access.admin,
+      body: z.object({}),
       errors: ['slbp_backup_in_progress'],
+      responses: { 200: { description: '{test_results, overall_success, duration_ms}' }, 409: { description: 'another backup is running' } },
       handler: () => guard(() => m.restore.drTest()),
     }),
     defineRoute({
@@ -88,6 +94,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       params: idParams,
       body: z.object({ components: components.optional() }),
       errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
+      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
+      example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(_ctx, { params, body }) {
         const restore_results = await guard(() => m.restore.restore(params.id, body.components));
         return { success: true, message: 'Backup restored successfully', backup_id: params.id, restore_results };
@@ -99,6 +107,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       // The id comes from the path only: the plugin let `?backup_id=` override it (path traversal).
       params: idParams,
       errors: ['slbp_backup_not_found', 'slbp_backup_in_progress'],
+      responses: { 200: { description: 'deleted here and remotely' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is still running' } },
+      example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
         if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
@@ -112,6 +122,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       access: access.admin,
       params: idParams,
       errors: ['slbp_backup_not_found'],
+      responses: { 200: { description: 'backup_info with its manifest' }, 404: { description: 'unknown backup id' } },
+      example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
         if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
