@@ -11,6 +11,7 @@ import { OptionsRepository } from './data/options-repository.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
+import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
 import { ApiKeysRepository } from './data/api-keys-repository.ts';
@@ -44,6 +45,8 @@ export interface Container {
   userDirectory: UserDirectory;
   settings: SiteSettings;
   health: HealthService;
+  /** Lemon Squeezy webhooks, enrolment, outgoing webhooks, the task queue and its jobs. */
+  payments: Payments;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
@@ -96,10 +99,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const apiKeys = new ApiKeysRepository(tables);
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
+    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency, payments,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
@@ -107,7 +111,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     middleware: [],
-    services: [],
+    // Outgoing webhooks run on every node; the queue worker and the expiry schedule only where jobs are on.
+    services: [
+      { name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() },
+      ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []),
+    ],
     routes: [],
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
