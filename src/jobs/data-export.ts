@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { Database } from '../data/database.ts';
+import type { Queryable } from '../data/database.ts';
 import type { GatewayRecordsRepository } from '../data/payments/gateway-records-repository.ts';
 import type { NoticesRepository } from '../data/payments/notices-repository.ts';
 
@@ -32,10 +32,11 @@ export const exportPath = (dir: string, taskId: number) => path.join(dir, `expor
  * then a notification telling the owner where to fetch it.
  */
 export class DataExport {
-  constructor(private readonly db: Database, private readonly records: GatewayRecordsRepository, private readonly notices: NoticesRepository, private readonly dir: string) {}
+  constructor(private readonly records: GatewayRecordsRepository, private readonly notices: NoticesRepository, private readonly dir: string) {}
 
-  async run(taskId: number, userId: number, kind: ExportKind): Promise<string> {
-    const rows = await this.records.forUser(this.db.write, kind, userId);
+  /** Writes the file, then adds the notification through `q` (the task's completing transaction). */
+  async run(q: Queryable, taskId: number, userId: number, kind: ExportKind): Promise<string> {
+    const rows = await this.records.forUser(q, kind, userId);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = exportPath(this.dir, taskId);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;
@@ -46,7 +47,7 @@ export class DataExport {
       await fh.close();
     }
     await rename(tmp, file);
-    await this.notices.insert(this.db.write, {
+    await this.notices.insert(q, {
       userId, type: 'data_export_ready', title: 'Your export is ready',
       message: `Your ${kind} export (${rows.length} rows) is ready to download.`,
       data: { export_id: taskId, kind, rows: rows.length, path: `/wp-json/skylearn-billing-pro/v1/exports/${taskId}` },

@@ -1,4 +1,3 @@
-import type { Database } from '../data/database.ts';
 import type { EventLedgerRepository } from '../data/payments/event-ledger-repository.ts';
 import type { NoticesRepository } from '../data/payments/notices-repository.ts';
 import type { TasksRepository } from '../data/payments/tasks-repository.ts';
@@ -8,7 +7,6 @@ import type { SubscriptionExpiry } from './subscription-expiry.ts';
 import type { TaskHandler } from './task-queue.ts';
 
 export interface HandlerDeps {
-  db: Database;
   notices: NoticesRepository;
   expiry: SubscriptionExpiry;
   exporter: DataExport;
@@ -27,32 +25,30 @@ const positiveInt = (v: unknown, name: string): number => {
 export function taskHandlers(d: HandlerDeps): Map<string, TaskHandler> {
   return new Map<string, TaskHandler>([
     /** `{user_ids: [..]} | {user_id}, type, title, message, data?}`: one notification per user, all or none. */
-    ['send_notifications', async (data) => {
+    ['send_notifications', async (data, _task, q) => {
       const ids = Array.isArray(data.user_ids) ? data.user_ids : [data.user_id];
       const users = ids.map((id) => positiveInt(id, 'user_id'));
       if (typeof data.title !== 'string' || typeof data.message !== 'string') throw new Error('title and message are required');
-      await d.db.transaction(async (q) => {
-        for (const userId of users) {
-          await d.notices.insert(q, { userId, type: typeof data.type === 'string' ? data.type : 'general', title: data.title as string, message: data.message as string, data: (data.data as Record<string, unknown>) ?? null });
-        }
-      });
+      for (const userId of users) {
+        await d.notices.insert(q, { userId, type: typeof data.type === 'string' ? data.type : 'general', title: data.title as string, message: data.message as string, data: (data.data as Record<string, unknown>) ?? null });
+      }
     }],
     ['subscription_expiry', async (data) => {
       await d.expiry.run({ noticeDays: data.notice_days === undefined ? 7 : positiveInt(data.notice_days, 'notice_days') });
     }],
     /** `{user_id, kind: transactions|subscriptions}`. */
-    ['data_export', async (data, task) => {
+    ['data_export', async (data, task, q) => {
       const kind = data.kind ?? 'transactions';
       if (kind !== 'transactions' && kind !== 'subscriptions') throw new Error('kind must be "transactions" or "subscriptions"');
-      await d.exporter.run(task.id, positiveInt(data.user_id, 'user_id'), kind);
+      await d.exporter.run(q, task.id, positiveInt(data.user_id, 'user_id'), kind);
     }],
     /** `{days?: 30, ledger_days?: 90}`: old webhook logs and finished tasks; old idempotency ledger rows. */
-    ['cleanup_logs', async (data) => {
+    ['cleanup_logs', async (data, _task, q) => {
       const days = data.days === undefined ? 30 : positiveInt(data.days, 'days');
       const ledgerDays = data.ledger_days === undefined ? 90 : positiveInt(data.ledger_days, 'ledger_days');
-      await d.logs.deleteOlderThan(d.db.write, days);
-      await d.tasks.deleteFinishedOlderThan(d.db.write, days);
-      await d.ledger.prune(d.db.write, ledgerDays);
+      await d.logs.deleteOlderThan(q, days);
+      await d.tasks.deleteFinishedOlderThan(q, days);
+      await d.ledger.prune(q, ledgerDays);
     }],
   ]);
 }

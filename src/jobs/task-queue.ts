@@ -1,9 +1,13 @@
-import type { Database } from '../data/database.ts';
+import type { Database, Queryable } from '../data/database.ts';
+import { withLockRetry } from '../data/payments/sql-errors.ts';
 import type { TaskRow, TasksRepository } from '../data/payments/tasks-repository.ts';
 import type { Logger } from '../observability/logger.ts';
 
-/** Runs one task's work; throwing fails the attempt. */
-export type TaskHandler = (data: Record<string, unknown>, task: TaskRow) => Promise<void>;
+/**
+ * Runs one task's work; throwing fails the attempt. `q` is the transaction that also marks the
+ * task completed: database work done through it happens exactly once, together with the completion.
+ */
+export type TaskHandler = (data: Record<string, unknown>, task: TaskRow, q: Queryable) => Promise<void>;
 
 /** A task type nobody handles: fails at once, with no retries, since retrying cannot help. */
 export class UnknownTaskTypeError extends Error {
@@ -36,6 +40,7 @@ export class TaskQueue {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private stopped = true;
+  private lastRecovery = 0;
   private readonly o: Required<TaskQueueOptions>;
 
   constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly handlers: Map<string, TaskHandler>, private readonly logger: Logger, opts: TaskQueueOptions = {}) {
@@ -60,8 +65,12 @@ export class TaskQueue {
   /** One round: recover abandoned tasks, claim a batch and run it. Resolves to whether any task ran. */
   async tick(): Promise<boolean> {
     if (!this.o.enabled()) return false;
-    const recovered = await this.tasks.recoverStuck(this.db.write, this.o.stuckAfterSec, this.o.maxAttempts);
-    if (recovered) this.logger.warn('recovered tasks stuck in processing', { count: recovered });
+    // Recovery is a scan; once every few seconds per node is plenty for a timeout counted in minutes.
+    if (Date.now() - this.lastRecovery >= Math.min(30_000, this.o.stuckAfterSec * 1000)) {
+      this.lastRecovery = Date.now();
+      const recovered = await this.tasks.recoverStuck(this.db.write, this.o.stuckAfterSec, this.o.maxAttempts);
+      if (recovered) this.logger.warn('recovered tasks stuck in processing', { count: recovered });
+    }
     const batch = await this.tasks.claim(this.db, this.o.batchSize);
     const queue = [...batch];
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
@@ -85,14 +94,19 @@ export class TaskQueue {
       } catch {
         throw new Error('task_data is not valid JSON');
       }
-      await handler(data, task);
-      await this.tasks.complete(this.db.write, task.id);
+      // A lock conflict rolls the handler's writes back with the completion, so running it again is safe.
+      await withLockRetry(() => this.db.transaction(async (q) => {
+        await handler(data, task, q);
+        await this.tasks.complete(q, task.id);
+      }));
     } catch (err) {
       const failures = Number(task.retry_count) + 1;
       const retry = !(err instanceof UnknownTaskTypeError) && failures < this.o.maxAttempts;
       const delaySec = this.o.backoffBaseSec * 2 ** (failures - 1);
-      await this.tasks.fail(this.db.write, task.id, (err as Error).message, retry ? { delaySec } : null);
       this.logger.warn('background task failed', { task_id: task.id, type: task.task_type, attempt: failures, will_retry: retry, error: (err as Error).message });
+      await withLockRetry(() => this.tasks.fail(this.db.write, task.id, (err as Error).message, retry ? { delaySec } : null)).catch((e) =>
+        // Left in processing: the stuck-task recovery counts the attempt later.
+        this.logger.warn('could not record a task failure', { task_id: task.id, error: (e as Error).message }));
     }
   }
 

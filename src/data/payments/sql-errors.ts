@@ -11,3 +11,15 @@ export function sqlUtc(iso: string | Date | null | undefined): string | null {
   if (Number.isNaN(d.getTime())) throw new Error(`not a date: ${String(iso)}`);
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }
+
+/** Runs `fn` again (up to `attempts` times, with a short jittered pause) when MariaDB rolled it back for a lock conflict. */
+export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isRetryableLock(err) || attempt >= attempts) throw err;
+      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+    }
+  }
+}

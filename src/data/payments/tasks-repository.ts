@@ -61,17 +61,24 @@ export class TasksRepository {
 
   /**
    * Tasks left in `processing` longer than `timeoutSec` (their node died): counted as a failed
-   * attempt and made pending again, or failed when they have no attempt left.
+   * attempt and made pending again, or failed when they have no attempt left. The candidates are
+   * found with a plain read and updated by primary key, so the recovery never locks the rows
+   * other nodes are busy completing.
    */
   async recoverStuck(q: Queryable, timeoutSec: number, maxAttempts: number): Promise<number> {
-    const res = await q.query<{ affectedRows: number }>(
-      `UPDATE ${this.t} SET retry_count = retry_count + 1,
-         status = IF(retry_count >= ?, 'failed', 'pending'),
-         error_message = CONCAT('timed out in processing after ', ?, ' s'),
-         completed_at = IF(status = 'failed', UTC_TIMESTAMP(), NULL), started_at = NULL
-       WHERE status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND`,
-      [maxAttempts, timeoutSec, timeoutSec]);
-    return res.affectedRows;
+    const stale = await q.query<{ id: number }[]>(
+      `SELECT id FROM ${this.t} WHERE status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100`, [timeoutSec]);
+    let recovered = 0;
+    for (const { id } of stale) {
+      // MariaDB assigns left to right, so status and completed_at see the incremented retry_count.
+      const res = await q.query<{ affectedRows: number }>(
+        `UPDATE ${this.t} SET retry_count = retry_count + 1, status = IF(retry_count >= ?, 'failed', 'pending'),
+           error_message = CONCAT('timed out in processing after ', ?, ' s'), completed_at = IF(status = 'failed', UTC_TIMESTAMP(), NULL), started_at = NULL
+         WHERE id = ? AND status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND`,
+        [maxAttempts, timeoutSec, id, timeoutSec]);
+      recovered += res.affectedRows;
+    }
+    return recovered;
   }
 
   async get(q: Queryable, id: number): Promise<TaskRow | null> {

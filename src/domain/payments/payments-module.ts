@@ -53,8 +53,8 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   });
   const exportsDir = path.join(d.dataDir, 'exports');
   const expiry = new SubscriptionExpiry(db, records, notices, enrolment, d.cache, logger);
-  const exporter = new DataExport(db, records, notices, exportsDir);
-  const handlers = taskHandlers({ db, notices, expiry, exporter, logs, tasks, ledger });
+  const exporter = new DataExport(records, notices, exportsDir);
+  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger });
   const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
   return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks };
 }

@@ -2,7 +2,7 @@ import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
 import type { Database } from '../../data/database.ts';
 import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
-import { isRetryableLock } from '../../data/payments/sql-errors.ts';
+import { withLockRetry } from '../../data/payments/sql-errors.ts';
 import { INCOMING_WEBHOOK_ID, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AppliedEvent, EventApplier } from './event-applier.ts';
@@ -13,8 +13,6 @@ export interface WebhookAnswer { status: number; body: Record<string, unknown> }
 
 /** Receives what an applied event changed (outgoing webhooks). */
 export type AppliedListener = (event: string, applied: AppliedEvent) => void;
-
-const MAX_LOCK_RETRIES = 5;
 
 /**
  * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
@@ -82,22 +80,15 @@ export class WebhookProcessor {
   /** Ledger claim, the event's rows and the log row commit together; lock conflicts are retried. */
   private async applyOnce(event: string, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
     const key = idempotencyKey(env);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.db.transaction(async (q) => {
-          if (!(await this.ledger.claim(q, key, `${event}:${env.data.type}:${env.data.id}`))) return 'duplicate' as const;
-          const applied = await this.applier.apply(q, event as never, env);
-          await this.logs.insert(q, {
-            webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
-            responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
-          });
-          return applied;
-        });
-      } catch (err) {
-        if (!isRetryableLock(err) || attempt >= MAX_LOCK_RETRIES) throw err;
-        await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
-      }
-    }
+    return withLockRetry(() => this.db.transaction(async (q) => {
+      if (!(await this.ledger.claim(q, key, `${event}:${env.data.type}:${env.data.id}`))) return 'duplicate' as const;
+      const applied = await this.applier.apply(q, event as never, env);
+      await this.logs.insert(q, {
+        webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
+        responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+      });
+      return applied;
+    }));
   }
 
   private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
