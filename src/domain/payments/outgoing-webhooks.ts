@@ -57,9 +57,11 @@ export class WebhookDispatcher {
   }
 
   /** Sends `event` to every active webhook subscribed to it; resolves once each first attempt is done. */
-  async dispatch(event: string, data: unknown): Promise<void> {
-    const hooks = (await this.hooks.active(this.q)).filter((h) => subscribesTo(h.events, event));
-    await Promise.all(hooks.map((h) => this.attempt(h, event, data, randomUUID(), 1)));
+  dispatch(event: string, data: unknown): Promise<void> {
+    return this.track((async () => {
+      const hooks = (await this.hooks.active(this.q)).filter((h) => subscribesTo(h.events, event));
+      await Promise.all(hooks.map((h) => this.attempt(h, event, data, randomUUID(), 1)));
+    })());
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
