@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
-import { sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
+import { sidecarEnv, type ChildSidecar } from '../helpers/sidecar.ts';
+import { spawnReady } from '../helpers/spawn-ready.ts';
 
 const TASKS = 1000;
 
@@ -25,7 +26,7 @@ describe('task queue across two sidecar processes', function () {
     await db.pool.query(`INSERT INTO ${db.prefix}slbp_background_tasks (task_type, task_data, priority, status, retry_count, scheduled_at) VALUES ?`,
       [values.map((v) => [...v, new Date(Date.now() - 1000).toISOString().slice(0, 19).replace('T', ' ')])]);
     const env = sidecarEnv(db, { SLBP_JOBS_ENABLED: 'true' }, prefix);
-    nodes.push(...(await Promise.all([spawnSidecar(env), spawnSidecar(env)])));
+    nodes.push(...(await Promise.all([spawnReady(env), spawnReady(env)])));
 
     const deadline = Date.now() + 90_000;
     let left = TASKS;

@@ -3,7 +3,8 @@ import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
-import { sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
+import { sidecarEnv, type ChildSidecar } from '../helpers/sidecar.ts';
+import { spawnReady } from '../helpers/spawn-ready.ts';
 import { orderData, signedDelivery, subscriptionData, webhookBody } from '../fixtures/lemon-squeezy.ts';
 
 describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
@@ -26,7 +27,7 @@ describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
     env = sidecarEnv(db, {}, prefix);
-    sc = await spawnSidecar(env);
+    sc = await spawnReady(env);
   });
   after(async () => {
     await sc?.stop();
@@ -57,7 +58,7 @@ describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
 
     await cleanRedisPrefix(prefix);
     await sc!.stop();
-    sc = await spawnSidecar(env);
+    sc = await spawnReady(env);
     const again = await Promise.all([call(`${sc.base}/webhooks/lemon-squeezy`, order), call(`${sc.url}/wp-json/slbp/v1/webhook/lemon_squeezy`, sub)]);
     expect(again.map((a) => a.body)).to.deep.equal([
       { received: true, processed: false, duplicate: true },
