@@ -68,6 +68,8 @@ describe('outgoing webhooks', () => {
       expect(Object.keys(body).sort()).to.deep.equal(['data', 'event', 'timestamp', 'webhook']);
       expect(body.webhook).to.deep.equal({ id, name: 'CRM' });
       expect(body.data.transaction).to.include({ order_id: '4242', status: 'completed', amount: '15.00' });
+      expect(body.data.enrolled_courses).to.deep.equal([101]);
+      expect(body.data.user_id).to.be.a('number');
       expect(new Date(body.timestamp).toISOString()).to.equal(body.timestamp);
       expect(await logsOf(id)).to.deep.equal([{ event: 'order_created', status: 'success', attempts: 1, response_code: 200 }]);
       expect(await hookRow(id)).to.include({ failed_attempts: 0, ok_at: 1 });

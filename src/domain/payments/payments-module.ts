@@ -48,8 +48,9 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
-  webhooks.onApplied((event, applied) => {
-    dispatcher.dispatch(event, applied).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
+  webhooks.onApplied((event, { userId, transaction, subscription, enrolled, unenrolled }) => {
+    const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
+    dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
   const exportsDir = path.join(d.dataDir, 'exports');
   const expiry = new SubscriptionExpiry(db, records, notices, enrolment, d.cache, logger);

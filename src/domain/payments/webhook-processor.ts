@@ -6,7 +6,7 @@ import { withLockRetry } from '../../data/payments/sql-errors.ts';
 import { INCOMING_WEBHOOK_ID, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { AppliedEvent, EventApplier } from './event-applier.ts';
-import { envelopeSchema, idempotencyKey, isHandled, verifySignature, type Envelope } from './lemon-squeezy-event.ts';
+import { envelopeSchema, idempotencyKey, isHandled, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
 export interface WebhookDelivery { raw: Buffer; contentType: string; signature: string | undefined }
 export interface WebhookAnswer { status: number; body: Record<string, unknown> }
@@ -78,11 +78,11 @@ export class WebhookProcessor {
   }
 
   /** Ledger claim, the event's rows and the log row commit together; lock conflicts are retried. */
-  private async applyOnce(event: string, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
+  private async applyOnce(event: HandledEvent, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
     const key = idempotencyKey(env);
     return withLockRetry(() => this.db.transaction(async (q) => {
       if (!(await this.ledger.claim(q, key, `${event}:${env.data.type}:${env.data.id}`))) return 'duplicate' as const;
-      const applied = await this.applier.apply(q, event as never, env);
+      const applied = await this.applier.apply(q, event, env);
       await this.logs.insert(q, {
         webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
         responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
