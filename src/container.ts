@@ -103,19 +103,16 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency, payments,
+    config, logger: log, instanceId, dataDir, tables, db, redis, options, cache, users, apiKeys, userDirectory, settings, health, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
+    payments,
     middleware: [],
-    // Outgoing webhooks run on every node; the queue worker and the expiry schedule only where jobs are on.
-    services: [
-      { name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() },
-      ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []),
-    ],
+    services: [],
     routes: [],
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(db.read).catch(() => null);
@@ -166,5 +163,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     },
   };
   c.routes = allRoutes(c);
+  // Outgoing webhooks are sent from every node; the queue worker and the expiry schedule run only where jobs are on.
+  c.services.push({ name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() }, ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []));
   return c;
 }

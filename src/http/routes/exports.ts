@@ -21,7 +21,7 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
       summary: 'Queue a CSV export of the caller\'s transactions or subscriptions',
       access: access.ownerOr('read_billing'),
       body: z.object({ type: z.enum(['transactions', 'subscriptions']).default('transactions') }),
-      errors: ['slbp_export_not_found'],
+      responses: { 202: { description: 'Queued: `{id, type, status: "pending"}`; fetch GET /exports/{id} once the notification arrives' } },
       async handler(ctx, { body }) {
         const id = await exports.request(ownerId(ctx), body.type);
         ctx.status = 202;
@@ -35,6 +35,7 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
       access: access.ownerOr('read_billing'),
       params: z.object({ id: z.coerce.number().int().positive() }),
       errors: ['slbp_export_not_found', 'slbp_export_not_ready'],
+      responses: { 200: { description: 'The CSV file (text/csv)' }, 404: { description: 'No such export, or not the caller\'s' }, 409: { description: 'Not finished yet' } },
       async handler(ctx, { params }) {
         const found = await exports.find(params.id, ownerId(ctx));
         if (!found) throw notFound();
