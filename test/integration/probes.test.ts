@@ -75,7 +75,8 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     await sc.container.settings.refresh();
     try {
       expectRestError(await call(`${sc.base}/health/detailed`), 'rest_forbidden', 401);
-      expectRestError(await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer wrong' } }), 'rest_forbidden', 401);
+      // A bearer value that is neither the health token nor a valid key is a bad credential, not anonymity.
+      expectRestError(await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer wrong' } }), 'slbp_invalid_api_key', 401);
     } finally {
       await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:9:"127.0.0.1";}' WHERE option_name = 'slbp_health_check_ips'`);
       await sc.container.settings.refresh();
