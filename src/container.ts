@@ -15,6 +15,7 @@ import { ReplicaMonitor } from './data/replica-monitor.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
+import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
 import { ApiKeysRepository } from './data/api-keys-repository.ts';
@@ -66,6 +67,8 @@ export interface Container {
   settings: SiteSettings;
   health: HealthService;
   billing: BillingModule;
+  /** Lemon Squeezy webhooks, enrolment, outgoing webhooks, the task queue and its jobs. */
+  payments: Payments;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
@@ -145,6 +148,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
@@ -170,6 +174,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
+    payments,
     rateLimitObservers,
     middleware: config.security.rateLimitEnabled
       ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
@@ -251,5 +256,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   }
   c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);
+  // Outgoing webhooks are sent from every node; the queue worker and the expiry schedule run only where jobs are on.
+  c.services.push({ name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() }, ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []));
   return c;
 }

@@ -10,6 +10,8 @@ import { backupRoutes } from './backup.ts';
 import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
+import { exportRoutes } from './exports.ts';
+import { webhookRoutes } from './webhooks.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
 export function allRoutes(c: Container): RouteSpec[] {
@@ -20,6 +22,8 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
     ...backupRoutes(c.backup),
     ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
+    ...webhookRoutes(c.payments.webhooks),
+    ...exportRoutes(c.payments.exports),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;

@@ -1,0 +1,44 @@
+import type { Queryable } from '../database.ts';
+import type { Tables } from '../tables.ts';
+
+/** `webhook_id` of incoming gateway deliveries; outgoing attempts carry their webhook's id. */
+export const INCOMING_WEBHOOK_ID = 0;
+
+export interface WebhookLogEntry {
+  webhookId: number;
+  event: string;
+  payload: string;
+  responseCode: number | null;
+  responseBody: string | null;
+  status: string;
+  attempts?: number;
+}
+
+export interface WebhookLogRow { id: number; webhook_id: number; event: string; payload: string; response_code: number | null; response_body: string | null; status: string; attempts: number; created_at: string }
+
+/** `{prefix}slbp_webhook_logs`: every incoming delivery and every outgoing attempt. */
+export class WebhookLogsRepository {
+  constructor(private readonly tables: Tables) {}
+
+  async insert(q: Queryable, e: WebhookLogEntry): Promise<void> {
+    await q.query(
+      `INSERT INTO \`${this.tables.slbp.webhook_logs}\` (webhook_id, event, payload, response_code, response_body, status, attempts, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP())`,
+      [e.webhookId, e.event.slice(0, 50), e.payload, e.responseCode, e.responseBody?.slice(0, 65_000) ?? null, e.status, e.attempts ?? 1],
+    );
+  }
+
+  async list(q: Queryable, filter: { webhookId?: number; event?: string } = {}): Promise<WebhookLogRow[]> {
+    const where: string[] = [];
+    const args: unknown[] = [];
+    if (filter.webhookId !== undefined) { where.push('webhook_id = ?'); args.push(filter.webhookId); }
+    if (filter.event) { where.push('event = ?'); args.push(filter.event); }
+    return q.query(`SELECT * FROM \`${this.tables.slbp.webhook_logs}\` ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, args);
+  }
+
+  async deleteOlderThan(q: Queryable, days: number): Promise<number> {
+    const res = await q.query<{ affectedRows: number }>(
+      `DELETE FROM \`${this.tables.slbp.webhook_logs}\` WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY`, [days]);
+    return res.affectedRows;
+  }
+}

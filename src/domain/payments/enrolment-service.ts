@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto';
+import type { Queryable } from '../../data/database.ts';
+import { maybeUnserialize, phpSerialize } from '../../data/php-serialize.ts';
+import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
+import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
+import { hashPhpass } from '../passwords.ts';
+
+export interface EnrolmentRef { transactionId: string | null; subscriptionId: string | null; notes: string }
+
+/** Course ids mapped to a Lemon Squeezy product in `slbp_course_mappings` (`{product: [courses]}`). */
+export function coursesFor(mappings: Record<string, unknown>, productId: string | null | undefined): number[] {
+  if (!productId) return [];
+  const v = mappings[String(productId)];
+  const list = Array.isArray(v) ? v : v && typeof v === 'object' ? Object.values(v) : v !== undefined && v !== null && v !== '' ? [v] : [];
+  return [...new Set(list.map(Number).filter((n) => Number.isSafeInteger(n) && n > 0))];
+}
+
+const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
+
+/**
+ * Buyers and LearnDash enrolment, always inside the caller's transaction: access meta
+ * `course_{id}_access_from`, the plugin's `slbp_enrollment_{id}` meta and an enrolment log row.
+ * Enrolling an enrolled user or unenrolling one without access changes nothing.
+ */
+export class EnrolmentService {
+  constructor(private readonly buyers: BuyersRepository, private readonly enrolments: EnrolmentRepository) {}
+
+  /** The buyer: `custom_data.user_id` if that user exists, else the user with the email, else a new subscriber. */
+  async resolveBuyer(q: Queryable, hintedId: number | null, email: string, name: string | null | undefined): Promise<{ userId: number; created: boolean }> {
+    if (hintedId !== null && (await this.buyers.exists(q, hintedId))) return { userId: hintedId, created: false };
+    const normalised = email.trim().toLowerCase();
+    const found = await this.buyers.lockByEmail(q, normalised);
+    if (found !== null) return { userId: found, created: false };
+    const base = (normalised.split('@')[0] ?? 'buyer').replace(/[^a-z0-9_.-]/g, '').slice(0, 50) || 'buyer';
+    let login = base;
+    for (let i = 2; await this.buyers.loginTaken(q, login); i++) login = `${base}${i}`;
+    const [first = '', ...rest] = (name ?? '').trim().split(/\s+/);
+    const userId = await this.buyers.create(q, {
+      login, email: normalised, passHash: hashPhpass(randomBytes(18).toString('base64')), displayName: (name ?? '').trim() || login,
+      firstName: first, lastName: rest.join(' '), capabilities: phpSerialize({ subscriber: true }),
+    });
+    return { userId, created: true };
+  }
+
+  /** Grants access to each course the user does not have yet; returns the newly enrolled ids. */
+  async enrol(q: Queryable, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+    const have = await this.enrolments.lockAccess(q, userId, courseIds);
+    const added: number[] = [];
+    const records = ref.subscriptionId && [...have.keys()].length ? await this.enrolments.enrolmentRecords(q, userId) : new Map<number, string>();
+    for (const courseId of courseIds) {
+      if (have.has(courseId)) {
+        // Already enrolled (e.g. by the subscription's first order): remember the subscription, so its expiry can end the access.
+        const rec = this.record(records.get(courseId), userId, courseId);
+        if (ref.subscriptionId && rec && rec.subscription_id !== ref.subscriptionId) {
+          await this.enrolments.setMeta(q, userId, EnrolmentRepository.enrolmentKey(courseId), phpSerialize({ ...rec, subscription_id: ref.subscriptionId }));
+        }
+        continue;
+      }
+      await this.enrolments.setMeta(q, userId, EnrolmentRepository.accessKey(courseId), String(Math.floor(Date.now() / 1000)));
+      await this.enrolments.setMeta(q, userId, EnrolmentRepository.enrolmentKey(courseId), phpSerialize({
+        transaction_id: ref.transactionId ?? '', subscription_id: ref.subscriptionId ?? '', enrolled_date: sqlNow(),
+        source: 'lemon_squeezy', lms: 'learndash', metadata: {},
+      }));
+      await this.enrolments.log(q, { userId, courseId, action: 'enrolled', transactionId: ref.transactionId, notes: ref.notes });
+      added.push(courseId);
+    }
+    return added;
+  }
+
+  /** Removes access to the courses whose enrolment record names this subscription. */
+  async unenrolSubscription(q: Queryable, userId: number, subscriptionId: string): Promise<number[]> {
+    const records = await this.enrolments.enrolmentRecords(q, userId);
+    const courses = [...records].filter(([courseId, raw]) => this.record(raw, userId, courseId)?.subscription_id === subscriptionId).map(([courseId]) => courseId);
+    return this.unenrol(q, userId, courses, { transactionId: null, subscriptionId, notes: `Lemon Squeezy subscription ${subscriptionId} ended (expires_at passed)` });
+  }
+
+  private record(raw: string | undefined, userId: number, courseId: number): Record<string, unknown> | null {
+    if (!raw) return null;
+    const v = maybeUnserialize(raw, `user meta slbp_enrollment_${courseId} of user ${userId}`);
+    return v && typeof v === 'object' ? (v as Record<string, unknown>) : null;
+  }
+
+  /** Removes access to each course the user has; returns the ids actually removed. */
+  async unenrol(q: Queryable, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+    const have = await this.enrolments.lockAccess(q, userId, courseIds);
+    const removed: number[] = [];
+    for (const courseId of courseIds) {
+      if (!have.has(courseId)) continue;
+      await this.enrolments.deleteMeta(q, userId, [EnrolmentRepository.accessKey(courseId), EnrolmentRepository.enrolmentKey(courseId)]);
+      await this.enrolments.log(q, { userId, courseId, action: 'unenrolled', transactionId: ref.transactionId, notes: ref.notes });
+      removed.push(courseId);
+    }
+    return removed;
+  }
+}

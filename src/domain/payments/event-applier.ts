@@ -1,0 +1,112 @@
+import type { Queryable } from '../../data/database.ts';
+import type { GatewayRecordsRepository, StoredSubscription, SubscriptionWrite, TransactionWrite } from '../../data/payments/gateway-records-repository.ts';
+import { sqlUtc } from '../../data/payments/sql-errors.ts';
+import { coursesFor, type EnrolmentService } from './enrolment-service.ts';
+import { customUserId, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import { centsToDecimal } from './money.ts';
+
+export const GATEWAY = 'lemon_squeezy';
+
+/** What one applied event changed; the user id drives cache invalidation, the rest outgoing webhooks. */
+export interface AppliedEvent {
+  userId: number;
+  transaction?: { id: number; order_id: string; status: string; amount: string; currency: string };
+  subscription?: { id: number; subscription_id: string; status: string; expires_at: string | null };
+  enrolled: number[];
+  unenrolled: number[];
+  note?: string;
+}
+
+/** Statuses after which a subscriber keeps course access (a cancelled one until `ends_at`). */
+const ACCESS = new Set(['on_trial', 'active', 'past_due', 'paused']);
+
+/** Billing cycle is not in the subscription payload: kept from the row, else guessed from the first period. */
+function guessCycle(createdAt: string | null, renewsAt: string | null): string {
+  if (!createdAt || !renewsAt) return 'monthly';
+  const days = (Date.parse(`${renewsAt.replace(' ', 'T')}Z`) - Date.parse(`${createdAt.replace(' ', 'T')}Z`)) / 86_400_000;
+  return days > 300 ? 'yearly' : days < 10 ? 'weekly' : 'monthly';
+}
+
+/**
+ * Applies one verified Lemon Squeezy event to the billing tables, inside the caller's transaction.
+ * Rows are upserted by the gateway's ids; an event older than the stored row (`updated_at`) does
+ * not overwrite it.
+ */
+export class EventApplier {
+  constructor(private readonly records: GatewayRecordsRepository, private readonly enrolment: EnrolmentService, private readonly mappings: () => Record<string, unknown>) {}
+
+  async apply(q: Queryable, event: HandledEvent, env: Envelope): Promise<AppliedEvent> {
+    if (event === 'order_created' || event === 'order_refunded') return this.order(q, env);
+    if (event.startsWith('subscription_payment_')) return this.invoice(q, event, env);
+    return this.subscription(q, env);
+  }
+
+  private async order(q: Queryable, env: Envelope): Promise<AppliedEvent> {
+    const a = orderSchema.parse(env.data.attributes);
+    const { userId } = await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name);
+    const courses = coursesFor(this.mappings(), a.first_order_item?.product_id);
+    const status = orderStatus(a.status, a.refunded);
+    const write: TransactionWrite = {
+      userId, orderId: env.data.id, transactionId: a.identifier, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
+      status, courseId: courses[0] ?? null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
+      metadata: {
+        source: 'lemon_squeezy', order_number: a.order_number ?? null, product_id: a.first_order_item?.product_id ?? null, variant_id: a.first_order_item?.variant_id ?? null,
+        product_name: a.first_order_item?.product_name ?? null, refunded_amount: a.refunded_amount !== undefined ? centsToDecimal(a.refunded_amount) : null, test_mode: a.test_mode ?? false,
+      },
+    };
+    const existing = await this.records.lockTransaction(q, GATEWAY, write.orderId);
+    if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt) return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
+    const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
+    const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
+    const enrolled = status === 'completed' ? await this.enrolment.enrol(q, userId, courses, ref) : [];
+    const unenrolled = status === 'refunded' ? await this.enrolment.unenrol(q, userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }) : [];
+    return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled, unenrolled };
+  }
+
+  private async subscription(q: Queryable, env: Envelope): Promise<AppliedEvent> {
+    const a = subscriptionSchema.parse(env.data.attributes);
+    const existing = await this.records.lockSubscription(q, GATEWAY, env.data.id);
+    const updatedAt = sqlUtc(a.updated_at);
+    if (existing && updatedAt && existing.updated_at && existing.updated_at > updatedAt) return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
+    const userId = existing?.user_id ?? (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
+    const order = a.order_id ? await this.records.lockTransaction(q, GATEWAY, a.order_id) : null;
+    const status = a.status === 'trialing' ? 'on_trial' : a.status;
+    const endsAt = sqlUtc(a.ends_at);
+    const write: SubscriptionWrite = {
+      userId, subscriptionId: env.data.id, gateway: GATEWAY, planId: a.variant_id, status,
+      amount: existing?.amount ?? order?.amount ?? '0.00', currency: existing?.currency ?? order?.currency ?? 'USD',
+      billingCycle: existing?.billing_cycle ?? guessCycle(sqlUtc(a.trial_ends_at) ?? sqlUtc(a.created_at), sqlUtc(a.renews_at)),
+      nextBillingDate: ACCESS.has(status) && status !== 'paused' ? sqlUtc(a.renews_at) : null,
+      expiresAt: status === 'cancelled' || status === 'expired' ? endsAt : null,
+      createdAt: sqlUtc(a.created_at), updatedAt,
+    };
+    const id = existing ? (await this.records.updateSubscription(q, existing.id, write), existing.id) : await this.records.insertSubscription(q, write);
+    const courses = coursesFor(this.mappings(), a.product_id);
+    const ref = { transactionId: order?.transaction_id ?? null, subscriptionId: write.subscriptionId, notes: `Lemon Squeezy subscription ${write.subscriptionId} ${status}` };
+    const keepsAccess = ACCESS.has(status) || (status === 'cancelled' && endsAt !== null && endsAt > sqlUtc(new Date())!);
+    const enrolled = keepsAccess && status !== 'cancelled' ? await this.enrolment.enrol(q, userId, courses, ref) : [];
+    const unenrolled = keepsAccess ? [] : await this.enrolment.unenrol(q, userId, courses, ref);
+    return { userId, subscription: this.summary(id, write), enrolled, unenrolled };
+  }
+
+  private async invoice(q: Queryable, event: HandledEvent, env: Envelope): Promise<AppliedEvent> {
+    const a = invoiceSchema.parse(env.data.attributes);
+    const sub: StoredSubscription | null = await this.records.lockSubscription(q, GATEWAY, a.subscription_id);
+    const userId = sub?.user_id ?? (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
+    // The first invoice pays for the order that order_created already recorded; one payment, one row.
+    if (event === 'subscription_payment_success' && a.billing_reason === 'initial') return { userId, enrolled: [], unenrolled: [], note: 'initial invoice: recorded by order_created' };
+    const status = event === 'subscription_payment_success' ? 'completed' : event === 'subscription_payment_failed' ? 'failed' : 'refunded';
+    const write: TransactionWrite = {
+      userId, orderId: `invoice_${env.data.id}`, transactionId: `invoice_${env.data.id}`, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
+      status, courseId: null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
+      metadata: { source: 'lemon_squeezy', kind: 'subscription_invoice', invoice_id: env.data.id, subscription_id: a.subscription_id, billing_reason: a.billing_reason ?? null, invoice_status: a.status, test_mode: a.test_mode ?? false },
+    };
+    const existing = await this.records.lockTransaction(q, GATEWAY, write.orderId);
+    const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
+    return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled: [], unenrolled: [] };
+  }
+
+  private summary(id: number, w: SubscriptionWrite) {
+    return { id, subscription_id: w.subscriptionId, status: w.status, expires_at: w.expiresAt };
+  }
+}

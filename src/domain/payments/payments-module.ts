@@ -1,0 +1,61 @@
+import path from 'node:path';
+import type { CacheService } from '../../cache/cache-service.ts';
+import type { Database } from '../../data/database.ts';
+import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
+import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
+import { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
+import { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
+import { NoticesRepository } from '../../data/payments/notices-repository.ts';
+import { OutgoingWebhooksRepository } from '../../data/payments/outgoing-webhooks-repository.ts';
+import { TasksRepository } from '../../data/payments/tasks-repository.ts';
+import { WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
+import type { Tables } from '../../data/tables.ts';
+import { DataExport } from '../../jobs/data-export.ts';
+import { ExpiryScheduler, SubscriptionExpiry } from '../../jobs/subscription-expiry.ts';
+import { taskHandlers } from '../../jobs/task-handlers.ts';
+import { TaskQueue, type TaskQueueOptions } from '../../jobs/task-queue.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { SiteSettings } from '../site-settings.ts';
+import { EnrolmentService } from './enrolment-service.ts';
+import { EventApplier } from './event-applier.ts';
+import { ExportsService } from './exports-service.ts';
+import { WebhookDispatcher, type DispatcherOptions } from './outgoing-webhooks.ts';
+import { WebhookProcessor } from './webhook-processor.ts';
+
+export interface PaymentsDeps { db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string }
+
+export interface Payments {
+  webhooks: WebhookProcessor;
+  dispatcher: WebhookDispatcher;
+  queue: TaskQueue;
+  expiry: SubscriptionExpiry;
+  expiryScheduler: ExpiryScheduler;
+  exports: ExportsService;
+  tasks: TasksRepository;
+}
+
+/** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
+export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions; dispatcher?: DispatcherOptions } = {}): Payments {
+  const { db, tables, logger } = d;
+  const records = new GatewayRecordsRepository(tables);
+  const logs = new WebhookLogsRepository(tables);
+  const ledger = new EventLedgerRepository(tables);
+  const notices = new NoticesRepository(tables);
+  const tasks = new TasksRepository(tables);
+  const enrolment = new EnrolmentService(new BuyersRepository(tables), new EnrolmentRepository(tables));
+  const mappings = () => d.settings.courseMappings;
+  const applier = new EventApplier(records, enrolment, mappings);
+  const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
+  const webhooks = new WebhookProcessor(db, ledger, logs, applier, d.cache, secret, logger);
+  const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
+  webhooks.onApplied((event, { userId, transaction, subscription, enrolled, unenrolled }) => {
+    const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
+    dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
+  });
+  const exportsDir = path.join(d.dataDir, 'exports');
+  const expiry = new SubscriptionExpiry(db, records, notices, enrolment, d.cache, logger);
+  const exporter = new DataExport(records, notices, exportsDir);
+  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger });
+  const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
+  return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks };
+}

@@ -1,0 +1,97 @@
+import type { CacheService } from '../../cache/cache-service.ts';
+import { cacheTags } from '../../cache/keys.ts';
+import type { Database } from '../../data/database.ts';
+import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
+import { withLockRetry } from '../../data/payments/sql-errors.ts';
+import { INCOMING_WEBHOOK_ID, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
+import type { Logger } from '../../observability/logger.ts';
+import type { AppliedEvent, EventApplier } from './event-applier.ts';
+import { envelopeSchema, idempotencyKey, isHandled, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+
+export interface WebhookDelivery { raw: Buffer; contentType: string; signature: string | undefined }
+export interface WebhookAnswer { status: number; body: Record<string, unknown> }
+
+/** Receives what an applied event changed (outgoing webhooks). */
+export type AppliedListener = (event: string, applied: AppliedEvent) => void;
+
+/**
+ * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
+ * each event applied in one transaction together with its idempotency ledger row and its log row
+ * (docs/decisions/0005). Rejected deliveries (bad content type, JSON or signature) write nothing.
+ */
+export class WebhookProcessor {
+  private listeners: AppliedListener[] = [];
+
+  constructor(
+    private readonly db: Database,
+    private readonly ledger: EventLedgerRepository,
+    private readonly logs: WebhookLogsRepository,
+    private readonly applier: EventApplier,
+    private readonly cache: CacheService,
+    private readonly secret: () => string,
+    private readonly logger: Logger,
+  ) {}
+
+  onApplied(fn: AppliedListener): void {
+    this.listeners.push(fn);
+  }
+
+  async handle(d: WebhookDelivery): Promise<WebhookAnswer> {
+    if (!/^application\/([\w.+-]+\+)?json$/i.test(d.contentType)) return { status: 400, body: { error: 'Invalid content type' } };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(d.raw.toString('utf8'));
+    } catch {
+      return { status: 400, body: { error: 'Invalid JSON' } };
+    }
+    if (!d.signature) return { status: 400, body: { error: 'Missing signature' } };
+    if (!verifySignature(d.raw, this.secret(), d.signature)) {
+      this.logger.warn('lemon squeezy webhook with an invalid signature refused', { configured: Boolean(this.secret()) });
+      return { status: 401, body: { error: 'Invalid signature' } };
+    }
+    const raw = d.raw.toString('utf8');
+    const env = envelopeSchema.safeParse(parsed);
+    const eventName = env.success ? env.data.meta.event_name : String((parsed as { meta?: { event_name?: unknown } })?.meta?.event_name ?? 'unknown');
+    if (!env.success || !isHandled(eventName)) {
+      const body = { received: true, processed: false };
+      await this.log(eventName, raw, 200, body, env.success ? 'ignored' : 'invalid');
+      return { status: 200, body };
+    }
+    let outcome: AppliedEvent | 'duplicate';
+    try {
+      outcome = await this.applyOnce(eventName, env.data, raw);
+    } catch (err) {
+      this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.data.id, error: (err as Error).message });
+      const body = { error: 'Webhook processing failed' };
+      await this.log(eventName, raw, 500, { ...body, reason: (err as Error).message }, 'failed').catch(() => undefined);
+      return { status: 500, body };
+    }
+    if (outcome === 'duplicate') {
+      const body = { received: true, processed: false, duplicate: true };
+      await this.log(eventName, raw, 200, body, 'duplicate');
+      return { status: 200, body };
+    }
+    await this.cache.invalidate({ tags: cacheTags.billingChange(outcome.userId) }).catch((err) =>
+      this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
+    for (const fn of this.listeners) fn(eventName, outcome);
+    return { status: 200, body: { received: true, processed: true } };
+  }
+
+  /** Ledger claim, the event's rows and the log row commit together; lock conflicts are retried. */
+  private async applyOnce(event: HandledEvent, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
+    const key = idempotencyKey(env);
+    return withLockRetry(() => this.db.transaction(async (q) => {
+      if (!(await this.ledger.claim(q, key, `${event}:${env.data.type}:${env.data.id}`))) return 'duplicate' as const;
+      const applied = await this.applier.apply(q, event, env);
+      await this.logs.insert(q, {
+        webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
+        responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+      });
+      return applied;
+    }));
+  }
+
+  private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
+    return this.logs.insert(this.db.write, { webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: code, responseBody: JSON.stringify(body), status });
+  }
+}
