@@ -11,6 +11,8 @@ import type { AddressInfo } from 'node:net';
 import mysql from 'mysql2';
 import { Redis } from 'ioredis';
 import { probeFilesystem } from '../src/data/probes.ts';
+import { createTables } from '../src/data/tables.ts';
+import { TransactionsRepository } from '../src/data/transactions-repository.ts';
 
 interface BaselineConfig { db: { host: string; port: number; user: string; password: string; database: string }; redisPrefix: string; dataDir: string; cachedPayloads: Record<string, string> }
 const cfg = JSON.parse(process.argv[2] ?? '{}') as BaselineConfig;
@@ -30,6 +32,20 @@ async function healthBody(): Promise<string> {
   return JSON.stringify({ status: 'healthy', timestamp: iso(), instance_id: instance, version: '1.0.0', checks: { database: { healthy: true, message: 'Database connection OK', response_time: db }, cache: { healthy: true, message: 'Cache working properly', type: 'redis', response_time: cache }, filesystem: { healthy: true, message: 'Filesystem read/write OK', writable: true } } });
 }
 
+// The same list + count SQL the sidecar runs for /transactions, and the same cache round trips (GET miss, SET + tag).
+const transactions = new TransactionsRepository(createTables('wp_'));
+const q = { query: async <T>(sql: string, params?: unknown[]) => (await pool.query(sql, params))[0] as T };
+async function directTransactions(userId: number, perPage: number): Promise<{ body: string; total: number }> {
+  const key = `bench:tx:${userId}:${perPage}`;
+  const hit = await redis.get(key);
+  if (hit) return JSON.parse(hit) as { body: string; total: number };
+  const w = { orderby: 'created_at' as const, order: 'desc' as const, limit: perPage, offset: 0 };
+  const [rows, total] = await Promise.all([transactions.list(q, { userId }, w), transactions.count(q, { userId })]);
+  const body = JSON.stringify(rows.map((r) => ({ ...r, amount: Number(r.amount), metadata: r.metadata ? JSON.parse(r.metadata) : null })));
+  await redis.multi().set(key, JSON.stringify({ body, total }), 'EX', 600).sadd(`bench:tag:${userId}`, key).exec();
+  return { body, total };
+}
+
 const server = http.createServer(async (req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
   const send = (body: string) => {
@@ -41,6 +57,12 @@ const server = http.createServer(async (req, res) => {
     if (url.pathname === '/health') {
       if (!memo || Date.now() - memo.at >= 1000) memo = { at: Date.now(), value: healthBody() };
       return send(await memo.value);
+    }
+    if (url.pathname === '/direct/transactions') {
+      const { body, total } = await directTransactions(Number(url.searchParams.get('user_id')), Number(url.searchParams.get('per_page') ?? 50));
+      res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8', 'X-WP-Total': String(total) });
+      res.end(body);
+      return;
     }
     const cached = cfg.cachedPayloads[url.pathname];
     if (cached !== undefined) return send(cached);

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { intParam } from './params.ts';
 import { RestError } from './rest-error.ts';
 import type { AppContext } from './route.ts';
 
@@ -9,17 +10,11 @@ import type { AppContext } from './route.ts';
 export const MAX_PER_PAGE = 100;
 export const DEFAULT_PER_PAGE = 10;
 
-const intParam = (min: number, max?: number) => {
-  let s = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(min, `must be at least ${min}`);
-  if (max !== undefined) s = s.max(max, `must be at most ${max}`);
-  return s;
-};
-
 /** Spread into a route's query schema: `z.object({ ...collectionParams, status: ... })`. */
 export const collectionParams = {
-  page: intParam(1).optional(),
-  per_page: intParam(1, MAX_PER_PAGE).optional(),
-  limit: intParam(1, MAX_PER_PAGE).optional(),
+  page: intParam({ min: 1, max: 1_000_000 }).optional(),
+  per_page: intParam({ min: 1, max: MAX_PER_PAGE }).optional(),
+  limit: intParam({ min: 1, max: MAX_PER_PAGE }).optional(),
 };
 
 export interface Paging { page: number; perPage: number; offset: number }

@@ -90,25 +90,5 @@ export function csvList<T extends z.ZodType>(item: T, opts: { max?: number } = {
   }, z.array(item, { error: msg('Must be a list.') }).max(opts.max ?? 100));
 }
 
-/** The WordPress collection parameters: `page` ≥ 1 (default 1), `per_page` 1..100 (default 10), `limit` alias. */
-export const paginationShape = {
-  page: intParam({ min: 1, max: 1_000_000, default: 1 }),
-  per_page: intParam({ min: 1, max: 100 }).optional(),
-  limit: intParam({ min: 1, max: 100 }).optional(),
-  order: enumParam(['asc', 'desc']).optional(),
-};
-
-/**
- * A collection's query schema: pagination plus the route's own filters. The output has
- * `per_page` resolved (`per_page`, else `limit`, else 10) and `offset` computed.
- */
-export function collectionQuery<S extends z.ZodRawShape>(filters: S) {
-  return z.object({ ...paginationShape, ...filters }).transform((q) => {
-    const p = q as unknown as { page: number; per_page?: number; limit?: number };
-    const perPage = p.per_page ?? p.limit ?? 10;
-    return { ...q, page: p.page, per_page: perPage, offset: (p.page - 1) * perPage };
-  });
-}
-
 /** Route parameter `:id`: a positive integer id (BIGINT-safe). */
 export const idParams = z.object({ id: intParam() });

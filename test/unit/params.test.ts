@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { z } from 'zod';
-import { boolParam, collectionQuery, csvList, dateParam, enumParam, idParams, intParam, stringParam } from '../../src/http/params.ts';
+import { collectionParams, paging } from '../../src/http/collection.ts';
+import { boolParam, csvList, dateParam, enumParam, idParams, intParam, stringParam } from '../../src/http/params.ts';
 
 const ok = (schema: z.ZodType, v: unknown) => {
   const r = schema.safeParse(v);
@@ -42,10 +43,11 @@ describe('WordPress-style parameter schemas (src/http/params.ts)', () => {
     bad(csvList(enumParam(['a', 'b'])), 'a,c');
   });
 
-  it('collectionQuery: page ≥ 1, per_page 1..100 (default 10), limit as an alias, unknown parameters dropped', () => {
-    const q = collectionQuery({ status: enumParam(['active', 'expired']).optional() });
-    expect(ok(q, {})).to.deep.equal({ page: 1, per_page: 10, offset: 0 });
-    expect(ok(q, { page: '3', limit: '20', status: 'active', junk: 'x' })).to.deep.equal({ page: 3, per_page: 20, limit: 20, status: 'active', offset: 40 });
+  it('collection parameters: page ≥ 1, per_page 1..100 (default 10), limit as an alias, unknown parameters dropped', () => {
+    const q = z.object({ ...collectionParams, status: enumParam(['active', 'expired']).optional() });
+    expect(paging(ok(q, {}) as never)).to.deep.equal({ page: 1, perPage: 10, offset: 0 });
+    expect(ok(q, { page: '3', limit: '20', status: 'active', junk: 'x' })).to.deep.equal({ page: 3, limit: 20, status: 'active' });
+    expect(paging(ok(q, { page: '3', limit: '20' }) as never)).to.deep.equal({ page: 3, perPage: 20, offset: 40 });
     for (const v of [{ page: '0' }, { page: '-1' }, { per_page: '101' }, { per_page: '0' }, { page: ['1', '2'] }, { status: 'nope' }]) bad(q, v);
     expect(ok(idParams, { id: '42' })).to.deep.equal({ id: 42 });
     bad(idParams, { id: '42; DROP TABLE x' });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { collectionParams, dateTimeParam, listParam } from '../collection.ts';
 import { SUBSCRIPTION_STATUSES, TRANSACTION_STATUSES } from '../../domain/billing/values.ts';
 
-export const idParams = z.object({ id: z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer') });
+export { idParams } from '../params.ts';
 const positiveId = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer');
 const order = z.enum(['asc', 'desc']).optional();
 
