@@ -192,7 +192,7 @@ export async function stopPool(dir: string): Promise<void> {
 
 /**
  * The rolling-update plan for this pool: restart through scripts/pool.ts. By default nginx is
- * left alone and the nodes' drain does the work (docs/decisions/0005-rolling-updates.md);
+ * left alone and the nodes' drain does the work (docs/decisions/0011-rolling-updates.md);
  * `viaReload` also marks each node down in the upstream file and reloads nginx.
  */
 export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): RollingPlan {

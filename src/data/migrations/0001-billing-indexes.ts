@@ -1,7 +1,7 @@
 import { addIndexes, dropIndexes, type IndexSpec, type Migration } from './migration.ts';
 
 /**
- * Indexes for the billing API and analytics (docs/decisions/0005-billing-queries-and-indexes.md).
+ * Indexes for the billing API and analytics (docs/decisions/0006-billing-queries-and-indexes.md).
  * The plugin's own columns and indexes are left exactly as they are.
  */
 export const BILLING_INDEXES: IndexSpec[] = [

@@ -6,7 +6,7 @@ import { isDuplicateKey } from './sql-errors.ts';
 export const LEDGER_PREFIX = '_slbp_ls_event_';
 
 /**
- * The idempotency ledger for incoming gateway events (docs/decisions/0005). One row per applied
+ * The idempotency ledger for incoming gateway events (docs/decisions/0013-webhook-idempotency.md). One row per applied
  * event in `{prefix}options` (autoload off), claimed inside the event's own transaction: a second
  * claim of the same key waits on the first one's row lock and then fails as a duplicate, so
  * concurrent and later redeliveries change nothing, across restarts and Redis flushes.

@@ -83,7 +83,7 @@ export const invoiceSchema = z.object({
 });
 
 /**
- * The idempotency key of a delivery (docs/decisions/0005): the event name, the gateway object's
+ * The idempotency key of a delivery (docs/decisions/0013-webhook-idempotency.md): the event name, the gateway object's
  * type and id, and its `updated_at`; an object without `updated_at` falls back to a hash of the
  * attributes. Lemon Squeezy's retries and manual resends therefore map to one key.
  */

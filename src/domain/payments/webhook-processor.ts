@@ -17,7 +17,7 @@ export type AppliedListener = (event: string, applied: AppliedEvent) => void;
 /**
  * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
  * each event applied in one transaction together with its idempotency ledger row and its log row
- * (docs/decisions/0005). Rejected deliveries (bad content type, JSON or signature) write nothing.
+ * (docs/decisions/0013-webhook-idempotency.md). Rejected deliveries (bad content type, JSON or signature) write nothing.
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];

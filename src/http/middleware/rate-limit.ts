@@ -16,7 +16,7 @@ export type RateLimitObserver = (zone: ZoneName) => void;
  * nginx-style "rate r/s, burst b" as a sliding window: at most `rate + burst` requests in any
  * `(rate + burst) / rate` seconds. A burst of rate+burst passes at once and the long-run average
  * stays at `rate` (auth: 6 at once, then 1 per second; api: 30 at once, then 10 per second).
- * See docs/decisions/0005-rate-limits.md.
+ * See docs/decisions/0010-rate-limits.md.
  */
 export function burstZone(rate: number, burst: number): { max: number; durationMs: number } {
   const max = rate + burst;
