@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
+import { UPSTREAM_DEFAULTS } from '../../scripts/lib/nginx-config.ts';
 import { NS, poolPlan, readPoolState, restartNode, startPool, stopPool, UPSTREAM_MAX_FAILS, type PoolState } from '../../scripts/lib/pool.ts';
 import { rollingUpdate } from '../../scripts/lib/rolling-update.ts';
 import { ADMIN_ID, signedHeaders, TEST_SHIM_SECRET } from '../helpers/auth.ts';
@@ -122,7 +123,8 @@ describe('a pool of 3 sidecars behind nginx', function () {
     const lines: string[] = [];
     const result = await rollingUpdate(poolPlan(pool), (l) => lines.push(l));
     const finishedAt = Date.now();
-    await sleep(1500);
+    // nginx counted the drained node's 503s as failures and rests it for fail_timeout: wait that out.
+    await sleep(UPSTREAM_DEFAULTS.failTimeoutSec * 1000 + 1500);
     const r = await stop();
     const after = (await readPoolState(dir)).nodes.map((n) => n.pid);
     console.log(`      rolling update: ${result.nodes.map((n) => `node ${n.name} ${n.ok ? 'ok' : 'FAILED'} in ${n.ms} ms`).join(', ')}`);
