@@ -138,6 +138,10 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
+  if (config.db.shards.length) {
+    // Reads are sharded, writes are not yet: see docs/decisions/0013-billing-shards.md.
+    log.warn('SLBP_SHARDS is set: transaction reads use the shards, but webhook writes, exports and site metrics still use the main database', { shards: config.db.shards.length });
+  }
   const backupObservers: BackupObserver[] = [];
   const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
   health.registerDetail('backups', async () => {
