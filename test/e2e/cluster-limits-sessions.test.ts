@@ -62,6 +62,16 @@ describe('rate limits and sessions on a 3-master Redis Cluster', function () {
     expect((await ourKeys()).length, 'limit counters in the cluster').to.be.greaterThan(0);
   });
 
+  it('sign-in lockout counts failures from both nodes in the cluster (neither alone reaches 5)', async () => {
+    const login = (n: ChildSidecar, password: string) => call(`${n.base}/auth/login`, { method: 'POST', json: { username: 'student7', password }, headers: { 'X-Forwarded-For': randomAddress() } });
+    for (let i = 0; i < 5; i++) expectRestError(await login(nodes[i % 2]!, 'wrong'), 'slbp_invalid_credentials', 401);
+    for (const n of nodes) {
+      const locked = await login(n, 'demo-password');
+      expectRestError(locked, 'slbp_login_locked', 429);
+      expect(Number(locked.headers.get('retry-after'))).to.be.greaterThan(0);
+    }
+  });
+
   it('sessions in the cluster: login on one node, refresh rotation on the other, a used refresh token refused, logout', async () => {
     const [a, b] = nodes as [ChildSidecar, ChildSidecar];
     const headers = () => ({ 'X-Forwarded-For': randomAddress() });
