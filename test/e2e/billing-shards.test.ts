@@ -7,6 +7,7 @@ import { call, type JsonResponse } from '../helpers/http.ts';
 import { startSidecar, NS, type InProcessSidecar } from '../helpers/sidecar.ts';
 
 const SHARDS = 3;
+const HEALTH_TOKEN = 'shards-e2e-health-token';
 
 /**
  * SLBP_SHARDS with 3 shard databases on this MariaDB: the demo data's transactions are spread by
@@ -42,7 +43,7 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
       await admin.query(`CREATE TABLE \`${name}\`.\`${tx}\` LIKE \`${source.name}\`.\`${tx}\``);
       await admin.query(`INSERT INTO \`${name}\`.\`${tx}\` SELECT * FROM \`${source.name}\`.\`${tx}\` WHERE user_id % ${SHARDS} = ?`, [i]);
     }
-    const env = { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET };
+    const env = { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_HEALTH_TOKEN: HEALTH_TOKEN };
     unsharded = await startSidecar(source, { env });
     sharded = await startSidecar({ ...source, name: mainName }, { env: { ...env, SLBP_SHARDS: shardNames.map((n) => `${testServer.host}:${testServer.port}/${n}`).join(',') } });
   });
@@ -63,6 +64,25 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
       sum += Number(rows[0].n);
     }
     expect(sum).to.equal(Number(all.n));
+  });
+
+  it('/health/detailed reports each shard: usable, then not once its table is gone', async () => {
+    const shardsDetail = async () => {
+      const res = await call(`${sharded.base}/health/detailed`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } });
+      expect(res.status, res.text).to.be.oneOf([200, 503]);
+      return res.body.service_checks.shards;
+    };
+    const ok = await shardsDetail();
+    expect(ok.healthy).to.equal(true);
+    expect(ok.shards.map((s: any) => s.healthy)).to.deep.equal([true, true, true]);
+    await admin.query(`RENAME TABLE \`${shardNames[1]}\`.\`${tx}\` TO \`${shardNames[1]}\`.\`${tx}_away\``);
+    try {
+      const bad = await shardsDetail();
+      expect(bad.healthy).to.equal(false);
+      expect(bad.shards.map((s: any) => s.healthy)).to.deep.equal([true, false, true]);
+    } finally {
+      await admin.query(`RENAME TABLE \`${shardNames[1]}\`.\`${tx}_away\` TO \`${shardNames[1]}\`.\`${tx}\``);
+    }
   });
 
   for (const [order, perPage] of [['orderby=created_at&order=desc', 100], ['orderby=amount&order=asc', 37], ['orderby=id&order=desc', 100]] as const) {
