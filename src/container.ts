@@ -139,7 +139,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
   if (config.db.shards.length) {
-    // Reads are sharded, writes are not yet: see docs/decisions/0013-billing-shards.md.
+    // Reads are sharded, writes are not yet: see docs/decisions/0017-billing-shards.md.
     log.warn('SLBP_SHARDS is set: transaction reads use the shards, but webhook writes, exports and site metrics still use the main database', { shards: config.db.shards.length });
     health.registerDetail('shards', shardsDetail(db.shardQueryables(), tables));
   }
