@@ -12,7 +12,7 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
@@ -138,6 +138,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
+  if (config.db.shards.length) {
+    // Reads are sharded, writes are not yet: see docs/decisions/0017-billing-shards.md.
+    log.warn('SLBP_SHARDS is set: transaction reads use the shards, but webhook writes, exports and site metrics still use the main database', { shards: config.db.shards.length });
+    health.registerDetail('shards', shardsDetail(db.shardQueryables(), tables));
+  }
   const backupObservers: BackupObserver[] = [];
   const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
   health.registerDetail('backups', async () => {

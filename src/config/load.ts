@@ -37,6 +37,7 @@ export const SETTINGS: Setting[] = [
   { name: 'DB_PASSWORD', path: 'db.password', kind: 'secret' },
   { name: 'DB_HOST_WRITE', path: 'db.writeHost', kind: 'string' },
   { name: 'DB_HOST_READ', path: 'db.readHosts', kind: 'list' },
+  { name: 'SLBP_SHARDS', path: 'db.shards', kind: 'list' },
   { name: 'SLBP_TABLE_PREFIX', path: 'db.tablePrefix', kind: 'string' },
   { name: 'SLBP_DB_POOL_SIZE', path: 'db.connectionLimit', kind: 'int' },
   { name: 'SLBP_DB_READ_POOL_SIZE', path: 'db.readConnectionLimit', kind: 'int' },

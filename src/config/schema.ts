@@ -26,6 +26,8 @@ export const configSchema = z.object({
     password: z.string(),
     writeHost: z.string().optional(),
     readHosts: z.array(z.string()),
+    /** Billing shards, `[host[:port]]/database` each; empty = unsharded (see src/data/shards.ts). */
+    shards: z.array(z.string().regex(/^([^/]*(:\/.*)?\/)?[A-Za-z0-9_$-]+$/, 'host[:port]/database, host:/socket/database or database')),
     tablePrefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'only letters, digits and underscores'),
     connectionLimit: positiveInt,
     readConnectionLimit: positiveInt,

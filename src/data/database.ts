@@ -29,6 +29,16 @@ function classify(err: unknown): Error {
   return e;
 }
 
+/**
+ * `host:port/database`, `host:/socket/database`, `/database` or `database` (the last two on
+ * DB_HOST): the database name is what follows the last slash, since socket paths hold slashes.
+ */
+export function splitShardSpec(spec: string): { host: string | null; database: string } {
+  const cut = spec.lastIndexOf('/');
+  if (cut < 0) return { host: null, database: spec };
+  return { host: spec.slice(0, cut) || null, database: spec.slice(cut + 1) };
+}
+
 interface NamedPool { name: string; pool: Pool; limit: number }
 
 /**
@@ -39,22 +49,33 @@ interface NamedPool { name: string; pool: Pool; limit: number }
 export class Database extends EventEmitter {
   readonly writer: NamedPool;
   readonly readers: NamedPool[];
+  /** Billing shard pools, in SLBP_SHARDS order (shard i holds users with user_id % N = i). */
+  readonly shards: NamedPool[];
   private closed = false;
 
   constructor(private readonly cfg: Config['db']) {
     super();
     this.writer = this.makePool('writer', cfg.writeHost ?? null, cfg.connectionLimit);
     this.readers = cfg.readHosts.map((h, i) => this.makePool(`reader${i + 1}`, h, cfg.readConnectionLimit));
+    this.shards = cfg.shards.map((s, i) => {
+      const { host, database } = splitShardSpec(s);
+      return this.makePool(`shard${i}`, host, cfg.connectionLimit, database);
+    });
   }
 
-  private makePool(name: string, hostSpec: string | null, limit: number): NamedPool {
+  /** Queryables on the shard pools (the writer of each shard; shards have no replicas here). */
+  shardQueryables(): Queryable[] {
+    return this.shards.map((p) => ({ query: (sql, params) => this.queryOn(p, sql, params) }));
+  }
+
+  private makePool(name: string, hostSpec: string | null, limit: number, database = this.cfg.name): NamedPool {
     const parsed = hostSpec ? parseDbHost(hostSpec) : null;
     const opts: PoolOptions = {
       host: parsed?.host ?? this.cfg.host,
       port: parsed?.port ?? (parsed ? 3306 : this.cfg.port),
       user: this.cfg.user,
       password: this.cfg.password,
-      database: this.cfg.name,
+      database,
       charset: 'UTF8MB4_UNICODE_CI',
       timezone: 'Z',
       dateStrings: true,
@@ -175,7 +196,7 @@ export class Database extends EventEmitter {
   }
 
   stats(): PoolStats[] {
-    return [this.writer, ...this.readers].map(({ name, pool, limit }) => {
+    return [this.writer, ...this.readers, ...this.shards].map(({ name, pool, limit }) => {
       const inner = pool as unknown as { _allConnections: { length: number }; _freeConnections: { length: number }; _connectionQueue: { length: number } };
       return { name, limit, total: inner._allConnections.length, free: inner._freeConnections.length, queued: inner._connectionQueue.length };
     });
@@ -184,6 +205,6 @@ export class Database extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.writer, ...this.readers].map((p) => new Promise<void>((r) => p.pool.end(() => r()))));
+    await Promise.all([this.writer, ...this.readers, ...this.shards].map((p) => new Promise<void>((r) => p.pool.end(() => r()))));
   }
 }

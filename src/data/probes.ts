@@ -14,6 +14,25 @@ export async function findMissingTables(q: Queryable, tables: Tables): Promise<s
   return tables.required.filter((t) => !present.has(t));
 }
 
+/** Whether a shard database holds `{prefix}slbp_transactions` (the table it serves). */
+export async function shardReady(q: Queryable, tables: Tables): Promise<boolean> {
+  const rows = await q.query<{ n: number | string }[]>(
+    'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [tables.slbp.transactions]);
+  return Number(rows[0]?.n ?? 0) === 1;
+}
+
+/** The `shards` section of /health/detailed: one that fails makes admin lists fail too. */
+export function shardsDetail(shards: Queryable[], tables: Tables) {
+  return async () => {
+    const states = await Promise.all(shards.map((q, i) => shardReady(q, tables).then(
+      (ok) => ({ shard: i, healthy: ok, ...(ok ? {} : { error: `${tables.slbp.transactions} missing` }) }),
+      (err: Error) => ({ shard: i, healthy: false, error: err.message }),
+    )));
+    const bad = states.filter((s) => !s.healthy).length;
+    return { healthy: bad === 0, message: bad ? `${bad} of ${states.length} shard(s) not usable` : `${states.length} shards`, shards: states };
+  };
+}
+
 export async function serverVersion(q: Queryable): Promise<string> {
   const rows = await q.query<{ v: string }[]>('SELECT VERSION() AS v');
   return rows[0]?.v ?? 'unknown';

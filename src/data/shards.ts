@@ -1,8 +1,7 @@
 /**
  * The operations guide's sharding strategy: a user's billing rows live on shard `user_id % N`.
  * User-scoped queries go to that one shard; admin lists and analytics ask every shard and merge.
- * Not wired into the container yet: the billing repositories take a shard from here once they
- * exist.
+ * The billing service takes its shards from src/data/shard-router.ts (SLBP_SHARDS).
  */
 
 /** The shard index of a WordPress user id (a non-negative whole number) among `count` shards. */
@@ -59,7 +58,23 @@ export async function mergedPage<S, R>(
   perPage: number,
 ): Promise<MergedPage<R>> {
   if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1) throw new RangeError('page and perPage must be whole numbers ≥ 1');
-  const limit = page * perPage;
+  const { rows, total } = await mergedWindow(shards, fetchSlice, compare, (page - 1) * perPage, perPage);
+  return { rows, total, totalPages: Math.ceil(total / perPage) };
+}
+
+/**
+ * Rows `offset` .. `offset + limit - 1` of the merged list (the routes' LIMIT/OFFSET window);
+ * each shard is asked for its first `offset + limit` rows. Same contract as `mergedPage`.
+ */
+export async function mergedWindow<S, R>(
+  shards: readonly S[],
+  fetchSlice: (shard: S, limit: number) => Promise<ShardSlice<R>>,
+  compare: (a: R, b: R) => number,
+  offset: number,
+  perPage: number,
+): Promise<ShardSlice<R>> {
+  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(perPage) || perPage < 1) throw new RangeError('offset must be a whole number ≥ 0 and perPage ≥ 1');
+  const limit = offset + perPage;
   const slices = await Promise.all(shards.map((s) => fetchSlice(s, limit)));
   const total = slices.reduce((n, s) => n + s.total, 0);
   // k-way merge of already sorted slices, stopping once the page is complete.
@@ -76,7 +91,7 @@ export async function mergedPage<S, R>(
     merged.push(slices[best]!.rows[pos[best]!]!);
     pos[best]!++;
   }
-  return { rows: merged.slice(limit - perPage), total, totalPages: Math.ceil(total / perPage) };
+  return { rows: merged.slice(offset), total };
 }
 
 /** Runs `query` on every shard and folds the answers (sums, counts, grouped totals). */

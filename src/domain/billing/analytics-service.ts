@@ -1,5 +1,6 @@
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
 import type { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
+import type { ShardRouter } from '../../data/shard-router.ts';
 import type { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { analyticsWindow, type WindowQuery } from './analytics-window.ts';
 import type { BillingReads } from './billing-reads.ts';
@@ -32,6 +33,8 @@ export class AnalyticsService {
     private readonly subs: SubscriptionStatsReadModel,
     private readonly timeZone: () => string,
     private readonly ttlSec: number,
+    /** When set, revenue comes from `slbp_transactions` on every shard (the day groups add up). */
+    private readonly shards: ShardRouter | null = null,
   ) {}
 
   private cal(): SiteCalendar {
@@ -52,7 +55,7 @@ export class AnalyticsService {
       // query on one core, so a cold 12-month report finishes sooner; the day groups add up exactly.
       const slices = timeSlices(w.from, w.to, w.to.getTime() - w.from.getTime() > 92 * 86_400_000 ? 4 : 1);
       const [parts, mrr, churned] = await Promise.all([
-        Promise.all(slices.map(([a, b]) => this.revenue.revenueByDay(db, { from: dbFromDate(a), to: dbFromDate(b), currency: q.currency, segments }))),
+        Promise.all((this.shards?.shards ?? [db]).flatMap((tx) => slices.map(([a, b]) => this.revenue.revenueByDay(tx, { from: dbFromDate(a), to: dbFromDate(b), currency: q.currency, segments })))),
         this.revenue.mrr(db, q.currency),
         this.revenue.churned(db, from, to, q.currency),
       ]);

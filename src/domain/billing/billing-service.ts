@@ -1,4 +1,6 @@
 import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { Queryable } from '../../data/database.ts';
+import type { ShardRouter } from '../../data/shard-router.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
 import type { BillingReads } from './billing-reads.ts';
@@ -22,7 +24,35 @@ export class BillingService {
     private readonly reads: BillingReads,
     private readonly transactions: TransactionsRepository,
     private readonly subscriptions: SubscriptionsRepository,
+    /** Where `slbp_transactions` lives when SLBP_SHARDS is set; null = on the main database. */
+    private readonly shards: ShardRouter | null = null,
   ) {}
+
+  /**
+   * One user's transactions: their shard, else the pool the read routing chose. Shards are read
+   * on their own writers (no replicas), so read-your-writes holds there by construction.
+   */
+  transactionsFor(userId: number, q: Queryable): Queryable {
+    return this.shards ? this.shards.forUser(userId) : q;
+  }
+
+  private async transactionPage(q: Queryable, filter: TransactionFilter, w: ListWindow): Promise<Page<TransactionRow>> {
+    if (!this.shards || filter.userId !== undefined) {
+      const on = filter.userId === undefined ? q : this.transactionsFor(filter.userId, q);
+      const [rows, total] = await Promise.all([this.transactions.list(on, filter, w), this.transactions.count(on, filter)]);
+      return { rows, total };
+    }
+    // Every shard's first offset + limit rows in the list's order, merged; totals summed.
+    return this.shards.listWindow(
+      async (shard, limit) => {
+        const [rows, total] = await Promise.all([this.transactions.list(shard, filter, { ...w, limit, offset: 0 }), this.transactions.count(shard, filter)]);
+        return { rows, total };
+      },
+      { column: w.orderby, kind: w.orderby === 'amount' ? 'decimal' : w.orderby === 'id' ? 'id' : 'text', order: w.order },
+      w.offset,
+      w.limit,
+    );
+  }
 
   async listTransactions(v: Viewer, query: TransactionQuery): Promise<Page<TransactionRow>> {
     const userId = this.reads.userScope(v, query.userId);
@@ -34,14 +64,16 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, async (q) => {
-      const [rows, total] = await Promise.all([this.transactions.list(q, filter, query.window), this.transactions.count(q, filter)]);
-      return { rows, total };
-    });
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) => this.transactionPage(q, filter, query.window));
   }
 
   async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
-    const row = await this.reads.item(v, 'transaction', id, (q) => this.transactions.findById(q, id));
+    const row = await this.reads.item(v, 'transaction', id, async (q) => {
+      if (!this.shards) return this.transactions.findById(q, id);
+      // Ids are unique across shards only when each shard's auto-increment offset differs (see docs/deployment.md).
+      const found = await Promise.all(this.shards.shards.map((s) => this.transactions.findById(s, id)));
+      return found.find((r) => r !== null) ?? null;
+    });
     if (!row || !canSee(v, row.user_id)) throw transactionNotFound();
     return row;
   }
@@ -73,8 +105,8 @@ export class BillingService {
     return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
       const [live, lifetime, last] = await Promise.all([
         this.subscriptions.activeSummary(q, userId, LIVE_SUBSCRIPTION),
-        this.transactions.sumByCurrency(q, userId, PAID),
-        this.transactions.list(q, { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
+        this.transactions.sumByCurrency(this.transactionsFor(userId, q), userId, PAID),
+        this.transactions.list(this.transactionsFor(userId, q), { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
       ]);
       return {
         user_id: userId,

@@ -7,6 +7,7 @@ import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Tables } from '../../data/tables.ts';
+import { ShardRouter } from '../../data/shard-router.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
 import type { UsersRepository } from '../../data/users-repository.ts';
 import type { SiteSettings } from '../site-settings.ts';
@@ -38,7 +39,8 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   const transactions = new TransactionsRepository(d.tables);
   const subscriptions = new SubscriptionsRepository(d.tables);
   const courses = new EnrolledCoursesReadModel(d.tables);
-  const billing = new BillingService(reads, transactions, subscriptions);
+  const shards = ShardRouter.fromDatabase(d.db);
+  const billing = new BillingService(reads, transactions, subscriptions, shards);
   const gateway = new LemonSqueezyClient(d.config.billing.lemonSqueezyApiUrl, d.config.billing.gatewayTimeoutMs);
   const credentials = () => {
     const p = d.settings.paymentSettings;
@@ -50,7 +52,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     billing,
     actions: new SubscriptionActions(d.db.write, subscriptions, gateway, credentials, routing, d.cache),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
-    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec),
+    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, shards),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
   };
 }

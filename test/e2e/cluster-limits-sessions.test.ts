@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { randomBytes } from 'node:crypto';
+import { Cluster } from 'ioredis';
+import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
+import { testRedisPrefix } from '../helpers/redis.ts';
+import { startRedisCluster, type RedisClusterServers } from '../helpers/redis-server.ts';
+import { sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
+
+const octet = () => 1 + (randomBytes(1)[0]! % 250);
+const randomAddress = () => `10.${octet()}.${octet()}.${octet()}`;
+
+/**
+ * Rate limits and Redis-held sessions with Redis as a 3-master Cluster: two sidecar processes
+ * share the cluster, so a limit and a refresh token must hold across nodes and across slots.
+ */
+describe('rate limits and sessions on a 3-master Redis Cluster', function () {
+  this.timeout(120_000);
+  let cluster: RedisClusterServers;
+  let db: TestDb;
+  let prefix: string;
+  let nodes: ChildSidecar[] = [];
+  let client: Cluster;
+
+  before(async () => {
+    [cluster, db] = await Promise.all([startRedisCluster(3), createTestDb({ size: 'tiny' })]);
+    prefix = testRedisPrefix();
+    const env = sidecarEnv(db, { WP_REDIS_CLUSTER: cluster.seeds, SLBP_RATE_LIMIT_ENABLED: 'true', SLBP_SESSION_HANDLER: 'redis', SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET }, prefix);
+    nodes = await Promise.all([spawnSidecar(env), spawnSidecar(env)]);
+    client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })));
+  });
+  after(async () => {
+    client?.disconnect();
+    await Promise.all(nodes.map((n) => n.stop()));
+    await cluster?.destroy();
+    await db?.drop();
+  });
+
+  /** Every key under our prefix, on every master. */
+  async function ourKeys(): Promise<string[]> {
+    const keys: string[] = [];
+    for (const n of client.nodes('master')) keys.push(...(await n.keys(`${prefix}*`)));
+    return keys;
+  }
+
+  it('two sidecars share one sign-in limit through the cluster: the 7th attempt is a WordPress-shaped 429', async () => {
+    const ip = randomAddress();
+    const startedAt = Date.now();
+    const results: JsonResponse[] = await Promise.all(Array.from({ length: 7 }, (_, i) => call(`${nodes[i % 2]!.base}/auth/refresh`, {
+      method: 'POST', json: { refresh_token: 'not-a-real-refresh-token' }, headers: { 'X-Forwarded-For': ip },
+    })));
+    expect(results.map((r) => r.status).sort(), results.map((r) => r.text).join('\n')).to.deep.equal([401, 401, 401, 401, 401, 401, 429]);
+    const res = results.find((r) => r.status === 429)!;
+    expectRestError(res, 'slbp_rate_limited', 429);
+    expect(res.body.data.retry_after).to.be.a('number').greaterThan(0);
+    expect(Number(res.headers.get('retry-after'))).to.equal(res.body.data.retry_after);
+    expect(res.headers.get('x-ratelimit-limit')).to.equal('6');
+    expect(res.headers.get('x-ratelimit-remaining')).to.equal('0');
+    expect(Number(res.headers.get('x-ratelimit-reset'))).to.be.at.least(Math.floor(startedAt / 1000));
+    // Alternating nodes, each would allow 6 on its own: the 429 shows the count is shared.
+    expect((await ourKeys()).length, 'limit counters in the cluster').to.be.greaterThan(0);
+  });
+
+  it('sign-in lockout counts failures from both nodes in the cluster (neither alone reaches 5)', async () => {
+    const login = (n: ChildSidecar, password: string) => call(`${n.base}/auth/login`, { method: 'POST', json: { username: 'student7', password }, headers: { 'X-Forwarded-For': randomAddress() } });
+    for (let i = 0; i < 5; i++) expectRestError(await login(nodes[i % 2]!, 'wrong'), 'slbp_invalid_credentials', 401);
+    for (const n of nodes) {
+      const locked = await login(n, 'demo-password');
+      expectRestError(locked, 'slbp_login_locked', 429);
+      expect(Number(locked.headers.get('retry-after'))).to.be.greaterThan(0);
+    }
+  });
+
+  it('sessions in the cluster: login on one node, refresh rotation on the other, a used refresh token refused, logout', async () => {
+    const [a, b] = nodes as [ChildSidecar, ChildSidecar];
+    const headers = () => ({ 'X-Forwarded-For': randomAddress() });
+    const first = await call(`${a.base}/auth/login`, { method: 'POST', json: { username: 'manager', password: 'demo-manager-password' }, headers: headers() });
+    expect(first.status, first.text).to.equal(200);
+    const [[rows]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
+    expect(Number(rows.n), 'nothing in wp_slbp_sessions').to.equal(0);
+    const sessions = (await ourKeys()).filter((k) => k.startsWith(`${prefix}session:`));
+    expect(sessions.length, 'the session lives in the cluster').to.equal(1);
+
+    const refreshed = await call(`${b.base}/auth/refresh`, { method: 'POST', json: { refresh_token: first.body.refresh_token }, headers: headers() });
+    expect(refreshed.status, refreshed.text).to.equal(200);
+    expect(refreshed.body.refresh_token).to.not.equal(first.body.refresh_token);
+    const me = await call(`${a.base}/users/me`, { headers: { Authorization: `Bearer ${refreshed.body.access_token}` } });
+    expect(me.status, me.text).to.equal(200);
+    expect(me.body.username).to.equal('manager');
+    // The used refresh token is spent, on either node.
+    for (const n of [a, b]) expectRestError(await call(`${n.base}/auth/refresh`, { method: 'POST', json: { refresh_token: first.body.refresh_token }, headers: headers() }), 'slbp_invalid_refresh_token', 401);
+
+    const out = await call(`${a.base}/auth/logout`, { method: 'POST', json: { refresh_token: refreshed.body.refresh_token }, headers: headers() });
+    expect(out.body).to.deep.equal({ logged_out: true, revoked: true });
+    expectRestError(await call(`${b.base}/auth/refresh`, { method: 'POST', json: { refresh_token: refreshed.body.refresh_token }, headers: headers() }), 'slbp_invalid_refresh_token', 401);
+    expect((await ourKeys()).filter((k) => k.startsWith(`${prefix}session:`))).to.deep.equal([]);
+  });
+});
