@@ -1,9 +1,10 @@
 /**
  * Load generator, run in its own process so it never shares an event loop with the server it
- * measures. Reads one scenario as JSON from argv[2], prints one JSON result line on stdout.
+ * measures. Reads one scenario from the JSON file named by argv[2], prints one JSON result line on stdout.
  */
 import autocannon from 'autocannon';
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { shimSignature, shimStringToSign } from '../src/http/identity/shim-signature.ts';
 
 export interface LoadSpec {
@@ -22,7 +23,7 @@ export interface LoadSpec {
 
 export interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number> }
 
-const spec = JSON.parse(process.argv[2] ?? '{}') as LoadSpec;
+const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
 let i = 0;
 const statuses: Record<string, number> = {};
 

@@ -57,7 +57,10 @@ async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRs
   let peak = rssOf(pid);
   const timer = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 100);
   try {
-    const out = execFileSync(process.execPath, [...tsx, path.join(projectRoot, 'bench/load.ts'), JSON.stringify(spec)], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
+    // A scenario's path list can be far larger than the argument limit: hand it over in a file.
+    const specFile = path.join(projectRoot, 'var/bench/load-spec.json');
+    writeFileSync(specFile, JSON.stringify(spec));
+    const out = execFileSync(process.execPath, [...tsx, path.join(projectRoot, 'bench/load.ts'), specFile], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
     return { ...(JSON.parse(out.trim().split('\n').pop()!) as LoadResult), peakRss: peak };
   } finally {
     clearInterval(timer);
