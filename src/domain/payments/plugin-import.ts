@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../../data/database.ts';
 import type { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import type { OptionRow, PluginDataRepository, PluginKind } from '../../data/payments/plugin-data-repository.ts';
 import { withLockRetry } from '../../data/payments/sql-errors.ts';
-import { maybeUnserialize, PhpSerializeError } from '../../data/php-serialize.ts';
+import { maybeUnserialize, PhpSerializeError, phpUnserialize } from '../../data/php-serialize.ts';
 import { GATEWAY } from './event-applier.ts';
 import { coursesFor } from './enrolment-service.ts';
 import { inferCycle, MalformedRecord, parseEnrolment, parseOrder, parseSubscription, type PluginOrder } from './plugin-records.ts';
@@ -51,7 +51,7 @@ export class PluginImporter {
     const orderUsers = new Map<string, number>();
 
     await this.each(q, 'order', opts, async (row) => {
-      const o = parseOrder(maybeUnserialize(row.option_value, `option ${row.option_name}`));
+      const o = parseOrder(phpUnserialize(row.option_value, `option ${row.option_name}`));
       this.checkName(row, 'order', o.id);
       return this.db.transaction(async (t) => {
         const existing = await this.records.lockTransaction(t, GATEWAY, o.id);
@@ -70,7 +70,7 @@ export class PluginImporter {
     }, s.orders, s);
 
     await this.each(q, 'subscription', opts, async (row) => {
-      const sub = parseSubscription(maybeUnserialize(row.option_value, `option ${row.option_name}`));
+      const sub = parseSubscription(phpUnserialize(row.option_value, `option ${row.option_name}`));
       this.checkName(row, 'subscription', sub.id);
       const order = sub.orderId ? await this.linkedOrder(q, sub.orderId, s, row) : null;
       return this.db.transaction(async (t) => {
@@ -122,7 +122,7 @@ export class PluginImporter {
       const userId = Number(row.user_id);
       const outcome = await this.guard(s, source, async (): Promise<Outcome> => {
         if (!existing.has(userId)) return this.unmatched(s, { option_name: source } as OptionRow, 'the user no longer exists');
-        const e = parseEnrolment(maybeUnserialize(row.meta_value, source));
+        const e = parseEnrolment(phpUnserialize(row.meta_value, source));
         return this.db.transaction(async (t) => {
           if (await this.plugin.lockEnrolmentLog(t, userId, courseId, e.transactionId)) return 'already_present';
           opts.onRecord?.(`${opts.dryRun ? 'would log' : 'log'} enrolment of user ${userId} in course ${courseId}`);
@@ -161,7 +161,7 @@ export class PluginImporter {
       return await withLockRetry(fn);
     } catch (err) {
       if (!(err instanceof MalformedRecord) && !(err instanceof PhpSerializeError)) throw err;
-      s.malformed.push({ source, reason: err instanceof PhpSerializeError ? err.message.replace(`${source}: `, '') : err.message });
+      s.malformed.push({ source, reason: err instanceof PhpSerializeError ? err.message.slice(err.source.length + 2) : err.message });
       return 'malformed';
     }
   }
@@ -180,7 +180,7 @@ export class PluginImporter {
     const raw = (await this.plugin.optionValues(q, [`slbp_order_${orderId}`])).get(`slbp_order_${orderId}`);
     if (raw === undefined) return null;
     try {
-      return parseOrder(maybeUnserialize(raw, `option slbp_order_${orderId}`));
+      return parseOrder(phpUnserialize(raw, `option slbp_order_${orderId}`));
     } catch {
       s.warnings.push({ source: row.option_name, reason: `its order option slbp_order_${orderId} is malformed` });
       return null;

@@ -109,10 +109,13 @@ const parse = (sql: string) => new Date(`${sql.replace(' ', 'T')}Z`);
  * measured from the period start (trial end when there was a trial, else `created_at`) to
  * `renews_at`. Same month and day a whole number of years later → yearly; the same day of the
  * month (or the `billing_anchor` day, clamped to short months) → monthly; a whole number of weeks
- * → weekly; otherwise the nearest of the three. No `renews_at`, or none after the start, → monthly.
+ * → weekly; otherwise the nearest of the three. Still in the trial, no `renews_at`, or none after
+ * the start → monthly (the plugin's default plan length).
  */
 export function inferCycle(s: Pick<PluginSubscription, 'createdAt' | 'trialEndsAt' | 'renewsAt' | 'billingAnchor'>): 'weekly' | 'monthly' | 'yearly' {
-  const startSql = s.trialEndsAt && s.renewsAt && s.trialEndsAt < s.renewsAt ? s.trialEndsAt : s.createdAt;
+  // During a trial renews_at is the trial's end: no paid period to measure yet.
+  if (s.trialEndsAt && s.renewsAt && s.renewsAt <= s.trialEndsAt) return 'monthly';
+  const startSql = s.trialEndsAt ?? s.createdAt;
   if (!startSql || !s.renewsAt || s.renewsAt <= startSql) return 'monthly';
   const start = parse(startSql);
   const renews = parse(s.renewsAt);
