@@ -4,7 +4,7 @@ import type { Database, Queryable } from '../../data/database.ts';
 import type { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import type { OptionRow, PluginDataRepository, PluginKind } from '../../data/payments/plugin-data-repository.ts';
 import { withLockRetry } from '../../data/payments/sql-errors.ts';
-import { maybeUnserialize, PhpSerializeError, phpUnserialize } from '../../data/php-serialize.ts';
+import { PhpSerializeError, phpUnserialize } from '../../data/php-serialize.ts';
 import { GATEWAY } from './event-applier.ts';
 import { coursesFor } from './enrolment-service.ts';
 import { inferCycle, MalformedRecord, parseEnrolment, parseOrder, parseSubscription, type PluginOrder } from './plugin-records.ts';
@@ -46,8 +46,8 @@ export class PluginImporter {
     const s: ImportSummary = { dry_run: dry, orders: zero(), subscriptions: zero(), enrolments: zero(), unmatched: [], malformed: [], warnings: [] };
     const touched = new Set<number>();
     const q = this.db.write;
-    const orderLinks = await this.links(q, 'order', 'slbp_orders');
-    const subLinks = await this.links(q, 'subscription', 'slbp_subscriptions');
+    const orderLinks = await this.links(q, 'order', 'slbp_orders', s);
+    const subLinks = await this.links(q, 'subscription', 'slbp_subscriptions', s);
     const orderUsers = new Map<string, number>();
 
     await this.each(q, 'order', opts, async (row) => {
@@ -188,12 +188,19 @@ export class PluginImporter {
   }
 
   /** Gateway id → user, from `slbp_{kind}_user_{id}` options first, then the users' meta lists; links to deleted users are ignored. */
-  private async links(q: Queryable, kind: PluginKind, metaKey: string): Promise<Links> {
+  private async links(q: Queryable, kind: PluginKind, metaKey: string, s: ImportSummary): Promise<Links> {
     const out: Links = new Map();
     const candidates: [string, number][] = [];
     for (const r of await this.plugin.metaByKey(q, metaKey)) {
       let ids: unknown;
-      try { ids = maybeUnserialize(r.meta_value, `user meta ${metaKey} of user ${r.user_id}`); } catch { continue; }
+      const source = `user meta ${metaKey} of user ${r.user_id}`;
+      try {
+        ids = phpUnserialize(r.meta_value, source);
+      } catch (err) {
+        // Reported, not counted: the records it links still import, matched by email.
+        s.malformed.push({ source, reason: (err as Error).message.slice(source.length + 2) });
+        continue;
+      }
       for (const id of Array.isArray(ids) ? ids : ids && typeof ids === 'object' ? Object.values(ids) : []) candidates.push([String(id), Number(r.user_id)]);
     }
     // Options are the plugin's own per-record link: they win over the meta lists.
