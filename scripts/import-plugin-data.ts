@@ -26,12 +26,17 @@ const tty = Boolean(process.stdout.isTTY);
 const config = loadConfig({ argv: passThrough, overrides: { log: { level: 'warn', format: 'pretty' }, jobs: { enabled: false } } });
 const c = buildContainer(config);
 let code = 0;
+let drawn = 0;
 try {
   await c.start();
   const summary = await c.payments.importer.run({
     dryRun,
     // On a terminal one line is rewritten; in logs and cron mail progress would only be noise.
-    onProgress: tty ? (p) => process.stdout.write(`\r  ${p.phase}: ${p.done}/${p.total}   `) : undefined,
+    onProgress: tty ? (p) => {
+      if (p.done !== p.total && Date.now() - drawn < 100) return;
+      drawn = Date.now();
+      process.stdout.write(`\r  ${p.phase}: ${p.done}/${p.total}   `);
+    } : undefined,
     onRecord: dryRun || args.values.verbose ? (line) => process.stdout.write(`${tty ? '\r' : ''}${line}\n`) : undefined,
   });
   if (tty) process.stdout.write('\n');
