@@ -2,6 +2,7 @@ import type { EventLedgerRepository } from '../data/payments/event-ledger-reposi
 import type { NoticesRepository } from '../data/payments/notices-repository.ts';
 import type { TasksRepository } from '../data/payments/tasks-repository.ts';
 import type { WebhookLogsRepository } from '../data/payments/webhook-logs-repository.ts';
+import type { PluginImportService } from '../domain/payments/plugin-import-service.ts';
 import type { DataExport } from './data-export.ts';
 import type { SubscriptionExpiry } from './subscription-expiry.ts';
 import type { TaskHandler } from './task-queue.ts';
@@ -13,6 +14,7 @@ export interface HandlerDeps {
   logs: WebhookLogsRepository;
   tasks: TasksRepository;
   ledger: EventLedgerRepository;
+  imports: PluginImportService;
 }
 
 const positiveInt = (v: unknown, name: string): number => {
@@ -49,6 +51,10 @@ export function taskHandlers(d: HandlerDeps): Map<string, TaskHandler> {
       await d.logs.deleteOlderThan(q, days);
       await d.tasks.deleteFinishedOlderThan(q, days);
       await d.ledger.prune(q, ledgerDays);
+    }],
+    /** `{dry_run?: boolean}`: imports the PHP plugin's option-stored history (docs/decisions/0013-plugin-data-import.md). */
+    ['plugin_import', async (data, task, q) => {
+      await d.imports.runTask(task.id, data, q);
     }],
   ]);
 }

@@ -5,6 +5,7 @@ import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
 import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
 import { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
 import { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
+import { PluginDataRepository } from '../../data/payments/plugin-data-repository.ts';
 import { NoticesRepository } from '../../data/payments/notices-repository.ts';
 import { OutgoingWebhooksRepository } from '../../data/payments/outgoing-webhooks-repository.ts';
 import { TasksRepository } from '../../data/payments/tasks-repository.ts';
@@ -20,6 +21,8 @@ import { EnrolmentService } from './enrolment-service.ts';
 import { EventApplier } from './event-applier.ts';
 import { ExportsService } from './exports-service.ts';
 import { WebhookDispatcher, type DispatcherOptions } from './outgoing-webhooks.ts';
+import { PluginImporter } from './plugin-import.ts';
+import { PluginImportService } from './plugin-import-service.ts';
 import { WebhookProcessor } from './webhook-processor.ts';
 
 export interface PaymentsDeps { db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string }
@@ -32,6 +35,8 @@ export interface Payments {
   expiryScheduler: ExpiryScheduler;
   exports: ExportsService;
   tasks: TasksRepository;
+  importer: PluginImporter;
+  imports: PluginImportService;
 }
 
 /** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
@@ -55,7 +60,10 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const exportsDir = path.join(d.dataDir, 'exports');
   const expiry = new SubscriptionExpiry(db, records, notices, enrolment, d.cache, logger);
   const exporter = new DataExport(records, notices, exportsDir);
-  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger });
+  const plugin = new PluginDataRepository(tables);
+  const importer = new PluginImporter(db, records, plugin, mappings, d.cache);
+  const imports = new PluginImportService(db, tasks, plugin, importer);
+  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, imports });
   const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
-  return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks };
+  return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports };
 }

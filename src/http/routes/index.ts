@@ -11,6 +11,7 @@ import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
 import { exportRoutes } from './exports.ts';
+import { importRoutes } from './imports.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
@@ -24,6 +25,7 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
     ...webhookRoutes(c.payments.webhooks),
     ...exportRoutes(c.payments.exports),
+    ...importRoutes(c.payments.imports),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;
