@@ -52,7 +52,7 @@ export function taskHandlers(d: HandlerDeps): Map<string, TaskHandler> {
       await d.tasks.deleteFinishedOlderThan(q, days);
       await d.ledger.prune(q, ledgerDays);
     }],
-    /** `{dry_run?: boolean}`: imports the PHP plugin's option-stored history (docs/decisions/0013-plugin-data-import.md). */
+    /** `{dry_run?: boolean}`: imports the PHP plugin's option-stored history (docs/decisions/0018-plugin-data-import.md). */
     ['plugin_import', async (data, task, q) => {
       await d.imports.runTask(task.id, data, q);
     }],

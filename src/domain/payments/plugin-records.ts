@@ -105,7 +105,7 @@ const DAY = 86_400_000;
 const parse = (sql: string) => new Date(`${sql.replace(' ', 'T')}Z`);
 
 /**
- * The billing cycle, which the plugin never stored (docs/decisions/0013-plugin-data-import.md):
+ * The billing cycle, which the plugin never stored (docs/decisions/0018-plugin-data-import.md):
  * measured from the period start (trial end when there was a trial, else `created_at`) to
  * `renews_at`. Same month and day a whole number of years later → yearly; the same day of the
  * month (or the `billing_anchor` day, clamped to short months) → monthly; a whole number of weeks

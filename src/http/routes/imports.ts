@@ -4,7 +4,7 @@ import type { PluginImportService } from '../../domain/payments/plugin-import-se
 import { RestError } from '../rest-error.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
-/** Import of the PHP plugin's option-stored Lemon Squeezy history, as a background task (docs/decisions/0013-plugin-data-import.md). */
+/** Import of the PHP plugin's option-stored Lemon Squeezy history, as a background task (docs/decisions/0018-plugin-data-import.md). */
 export function importRoutes(imports: PluginImportService): RouteSpec[] {
   return [
     defineRoute({
