@@ -5,7 +5,7 @@
  * and the machine go into docs/performance.md.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -27,6 +27,10 @@ function log(msg: string): void {
 function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
   const proc = spawn(process.execPath, [...tsx, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
+  // Everything the process says goes to var/bench/<name>.log, for when a run goes wrong.
+  const logFile = createWriteStream(path.join(projectRoot, 'var/bench', `${path.basename(args[0]!, '.ts')}.log`));
+  proc.stdout!.pipe(logFile);
+  proc.stderr!.pipe(logFile);
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`did not start: ${args.join(' ')}\n${out}`)), 30_000);
     const onData = (d: Buffer) => {
@@ -70,6 +74,7 @@ async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRs
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 
 async function main(): Promise<void> {
+  mkdirSync(path.join(projectRoot, 'var/bench'), { recursive: true });
   log(`preparing database ${DB} (bench size: 1,000,000 transactions, 100,000 subscriptions; reused when present)`);
   execFileSync(process.execPath, [...tsx, 'scripts/demo-data.ts', '--db', DB, '--size', 'bench'], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   log('applying the sidecar\'s index migration (idempotent)');
@@ -105,6 +110,7 @@ async function main(): Promise<void> {
   log(`baselines at ${baselineUrl}, pid ${baseline.proc.pid}`);
 
   const rows: string[][] = [];
+  const extra: string[] = [];
   try {
     for (const s of scenarios) {
       log(`scenario ${s.name}: sidecar`);
@@ -117,9 +123,12 @@ async function main(): Promise<void> {
       const ratio = base?.rps ? (mine.rps / base.rps).toFixed(2) : 'n/a';
       rows.push([s.name, String(mine.rps), `${mine.p50} ms`, `${mine.p99} ms`, String(mine.errors + mine.non2xx), mb(mine.peakRss), s.baselineName, base ? String(base.rps) : 'n/a', ratio, s.target]);
       log(`  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio}, p99 ${mine.p99} ms, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}`);
+      if (s.extra) {
+        const lines = await s.extra(ctx);
+        for (const l of lines) log(l);
+        extra.push(...lines);
+      }
     }
-    const extra: string[] = [];
-    for (const s of scenarios) if (s.extra) extra.push(...(await s.extra(ctx)));
     report(rows, extra);
   } finally {
     sidecar.proc.kill('SIGTERM');
@@ -163,6 +172,6 @@ function report(rows: string[][], extra: string[]): void {
 
 export type { Scenario };
 main().catch((err) => {
-  process.stderr.write(`bench: failed: ${(err as Error).stack}\n`);
+  process.stderr.write(`bench: failed: ${(err as Error).stack}${(err as { cause?: unknown }).cause ? `\ncause: ${String((err as { cause?: unknown }).cause)}` : ''}\n`);
   process.exit(1);
 });
