@@ -3,24 +3,15 @@ import { cp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import net from 'node:net';
+import { freePort } from '../../scripts/lib/pool.ts';
 import mysql from 'mysql2/promise';
 
 const run = promisify(execFile);
 const ROOT = '/tmp/slbp-test-mariadb';
 const TEMPLATE = path.join(ROOT, `template-${process.pid}`);
 
-/** A free TCP port on loopback. */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(port));
-    });
-    s.on('error', reject);
-  });
-}
+/** A free TCP port on loopback (the pool scripts' helper; tests import it from here). */
+export { freePort };
 
 export interface MariaDbInstance {
   port: number;
