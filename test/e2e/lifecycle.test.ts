@@ -135,6 +135,13 @@ require_once ABSPATH . 'wp-settings.php';
     expect(sc.output()).to.include('shutdown complete');
   });
 
+  it('a SIGTERM right after start-up drains and exits 0 (handlers are in place as soon as it listens)', async () => {
+    const sc = await spawnSidecar(sidecarEnv(db));
+    sc.proc.kill('SIGTERM');
+    expect(await sc.exited).to.equal(0);
+    expect(sc.output()).to.include('shutdown complete');
+  });
+
   describe('when MariaDB goes away', () => {
     let maria: MariaDbInstance;
     let sc: ChildSidecar;
