@@ -34,21 +34,3 @@ export interface CacheService {
   invalidate(req: InvalidateRequest): Promise<InvalidateResult>;
   stats(): CacheStats;
 }
-
-/** No caching at all: every read goes to the loader. Used where caching must be off. */
-export class PassthroughCache implements CacheService {
-  wrap<T>(_key: string, load: () => Promise<T>): Promise<T> {
-    this.loads++;
-    return load();
-  }
-
-  private loads = 0;
-
-  async invalidate(): Promise<InvalidateResult> {
-    return { invalidated: 0, nodes_notified: 0 };
-  }
-
-  stats(): CacheStats {
-    return { l1: { hits: 0, misses: this.loads, entries: 0, bytes: 0 }, l2: { hits: 0, misses: 0, errors: 0 }, loads: this.loads, invalidations: 0 };
-  }
-}

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { BASE, fullPath } from './router.ts';
+import { fullPath } from './router.ts';
 import type { RouteExample, RouteSpec } from './route.ts';
 
 type Json = Record<string, unknown>;
@@ -133,4 +133,3 @@ export function buildOpenApi(routes: RouteSpec[], version: string): Json {
   };
 }
 
-export const OPENAPI_PATH = `${BASE}/openapi.json`;
