@@ -28,6 +28,7 @@ export function createApp(c: Container): Koa<AppState> {
     trustedProxies: c.trustedProxies,
     healthCheckIps: () => [...cfg.security.healthCheckIps, ...c.settings.healthCheckIps],
     monitoringIps: () => [...cfg.security.monitoringIps, ...c.settings.monitoringIps],
+    version: () => c.settings.version,
     metricsToken: cfg.security.metricsToken,
     healthToken: cfg.security.healthToken,
   }));

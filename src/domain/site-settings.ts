@@ -46,6 +46,8 @@ export class SiteSettings {
   private timer: NodeJS.Timeout | null = null;
   readonly problems = new Map<string, string>();
   loadedAt = 0;
+  /** Bumped on every reload, so dependents can rebuild what they derive from the options. */
+  version = 0;
   private inflight: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
@@ -86,6 +88,7 @@ export class SiteSettings {
     }
     this.raw = next;
     this.loadedAt = Date.now();
+    this.version++;
   }
 
   start(intervalMs: number): void {

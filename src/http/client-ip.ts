@@ -3,6 +3,8 @@ import { BlockList, isIP } from 'node:net';
 /** An address matcher for exact addresses and CIDR ranges (IPv4 and IPv6, v4-mapped folded). */
 export class AddressList {
   private readonly list = new BlockList();
+  /** Answers per address: BlockList.check allocates on every call, and the same peers repeat. */
+  private readonly seen = new Map<string, boolean>();
   readonly size: number;
 
   constructor(entries: string[]) {
@@ -25,10 +27,14 @@ export class AddressList {
 
   has(address: string | undefined): boolean {
     if (!address || !this.size) return false;
+    const known = this.seen.get(address);
+    if (known !== undefined) return known;
     const addr = normalizeIp(address);
     const type = isIP(addr);
-    if (!type) return false;
-    return this.list.check(addr, type === 6 ? 'ipv6' : 'ipv4');
+    const answer = type ? this.list.check(addr, type === 6 ? 'ipv6' : 'ipv4') : false;
+    if (this.seen.size >= 4096) this.seen.clear();
+    this.seen.set(address, answer);
+    return answer;
   }
 }
 

@@ -8,6 +8,8 @@ export interface OriginSources {
   /** Current allowlists (config + wp_options), read per request so option changes apply. */
   healthCheckIps(): string[];
   monitoringIps(): string[];
+  /** Changes whenever the lists may have changed (the wp_options reload time). */
+  version(): number;
   metricsToken: string;
   healthToken: string;
 }
@@ -19,16 +21,15 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/** Cached AddressList per distinct list, so a changed option takes effect without rebuilding per request. */
-function memoList(get: () => string[]): () => AddressList {
-  let key = '';
+/** The AddressList for the current lists, rebuilt only when the options were reloaded (not per request). */
+function memoList(get: () => string[], version: () => number): () => AddressList {
+  let seen = Number.NaN;
   let list = new AddressList([]);
   return () => {
-    const entries = get();
-    const k = entries.join(',');
-    if (k !== key) {
-      key = k;
-      list = new AddressList(entries);
+    const v = version();
+    if (v !== seen) {
+      seen = v;
+      list = new AddressList(get());
     }
     return list;
   };
@@ -36,8 +37,8 @@ function memoList(get: () => string[]): () => AddressList {
 
 /** Resolves the client address and the network-level grants (allowlists, configured tokens). */
 export function requestOrigin(src: OriginSources) {
-  const health = memoList(src.healthCheckIps);
-  const monitoring = memoList(src.monitoringIps);
+  const health = memoList(src.healthCheckIps, src.version);
+  const monitoring = memoList(src.monitoringIps, src.version);
   return async (ctx: AppContext, next: Next): Promise<void> => {
     const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('X-Forwarded-For') || undefined, src.trustedProxies);
     const auth = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1]?.trim() ?? '';
