@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createApiKey, signedHeaders, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
+import { call, type JsonResponse } from '../helpers/http.ts';
+import { expectOneRateLimited } from '../helpers/rate-limit.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { sidecarEnv, spawnSidecar, startSidecar, type ChildSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
@@ -22,17 +23,6 @@ async function sevenLogins(bases: string[], headers: (i: number) => Record<strin
 }
 let startedAt = 0;
 
-function expectOneRateLimited(results: JsonResponse[]): void {
-  const limited = results.filter((r) => r.status === 429);
-  expect(results.map((r) => r.status).sort(), 'statuses').to.deep.equal([401, 401, 401, 401, 401, 401, 429]);
-  const res = limited[0]!;
-  expectRestError(res, 'slbp_rate_limited', 429);
-  expect(res.body.data.retry_after).to.be.a('number').greaterThan(0);
-  expect(Number(res.headers.get('retry-after'))).to.equal(res.body.data.retry_after);
-  expect(res.headers.get('x-ratelimit-limit')).to.equal('6');
-  expect(res.headers.get('x-ratelimit-remaining')).to.equal('0');
-  expect(Number(res.headers.get('x-ratelimit-reset'))).to.be.at.least(Math.floor(startedAt / 1000));
-}
 
 describe('rate limits (koa-ratelimit on Redis)', () => {
   let db: TestDb;
@@ -54,13 +44,13 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
 
     it('the 7th sign-in attempt inside a second from one address gets a WordPress-shaped 429 with Retry-After', async () => {
       const ip = randomAddress();
-      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': ip }), 'login'));
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': ip }), 'login'), startedAt);
       expect(zones).to.include('auth');
     });
 
     it('keys on the right-most untrusted X-Forwarded-For hop: a forged left-most entry does not change the bucket', async () => {
       const real = randomAddress();
-      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': `${randomAddress()}, ${real}` })));
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': `${randomAddress()}, ${real}` })), startedAt);
       // Distinct real clients behind the proxy each have their own bucket.
       const spread = await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': randomAddress() }));
       expect(spread.every((r) => r.status === 401)).to.equal(true);
@@ -69,7 +59,7 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
     it('spelling the path differently (case, trailing slash) does not escape the auth zone', async () => {
       const ip = randomAddress();
       const spellings = ['refresh', 'REFRESH', 'Refresh/', 'refresh/'];
-      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': ip }), 'refresh', (i) => spellings[i % spellings.length]!));
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': ip }), 'refresh', (i) => spellings[i % spellings.length]!), startedAt);
     });
 
     it("an API key's hourly rate_limit is enforced per key", async () => {
@@ -109,7 +99,7 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
   it('from an untrusted peer, a forged X-Forwarded-For does not move the caller to another bucket', async () => {
     const sc = await startSidecar(db, { env: { ...ON, SLBP_TRUSTED_PROXIES: '192.0.2.10' } });
     try {
-      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': randomAddress() })));
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': randomAddress() })), startedAt);
     } finally {
       await sc.stop();
     }
@@ -118,7 +108,7 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
   it('while Redis is down each node still enforces the limits in process', async () => {
     const sc = await startSidecar(db, { env: { ...ON, WP_REDIS_PORT: String(await freePort()) } });
     try {
-      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': '10.99.99.99' })));
+      expectOneRateLimited(await sevenLogins([sc.base], () => ({ 'X-Forwarded-For': '10.99.99.99' })), startedAt);
     } finally {
       await sc.stop();
     }
@@ -131,7 +121,7 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
     try {
       nodes.push(...(await Promise.all([spawnSidecar(env), spawnSidecar(env)])));
       const ip = randomAddress();
-      expectOneRateLimited(await sevenLogins(nodes.map((n) => n.base), () => ({ 'X-Forwarded-For': ip })));
+      expectOneRateLimited(await sevenLogins(nodes.map((n) => n.base), () => ({ 'X-Forwarded-For': ip })), startedAt);
     } finally {
       await Promise.all(nodes.map((n) => n.stop()));
       await cleanRedisPrefix(prefix);
