@@ -8,6 +8,11 @@ import { SiteCalendar } from './site-calendar.ts';
 import { centsOf, dbFromDate, isoFromDate, moneyFromCents } from './values.ts';
 import { queryDigest, type Viewer } from './viewer.ts';
 
+/** The fields both analytics answers start with: the period asked for and the window it covers. */
+function windowFields(period: string, w: { from: Date; to: Date; size: string }, zone: string) {
+  return { period, from: isoFromDate(w.from), to: isoFromDate(w.to), group_by: w.size, timezone: zone };
+}
+
 interface Cents { gross: number; refunds: number; n: number }
 type Money = number | Record<string, number>;
 
@@ -78,11 +83,7 @@ export class AnalyticsService {
       const perCurrency = (pick: (r: (typeof mrr)[number]) => string): Money =>
         q.currency ? moneyFromCents(centsOf(mrr[0] ? pick(mrr[0]) : '0')) : Object.fromEntries(mrr.map((r) => [r.currency, moneyFromCents(centsOf(pick(r)))]));
       return {
-        period: q.period,
-        from: isoFromDate(w.from),
-        to: isoFromDate(w.to),
-        group_by: w.size,
-        timezone: cal.zone,
+        ...windowFields(q.period, w, cal.zone),
         currency: q.currency ?? null,
         totals: shape(totals),
         series: cal.bucketLabels(w.from, w.to, w.size).map((date) => ({ date, ...shape(byBucket.get(date)) })),
@@ -134,11 +135,7 @@ export class AnalyticsService {
       const newBy = fold(created);
       const churnBy = fold(churned);
       return {
-        period: q.period,
-        from: isoFromDate(w.from),
-        to: isoFromDate(w.to),
-        group_by: w.size,
-        timezone: cal.zone,
+        ...windowFields(q.period, w, cal.zone),
         total: groups.reduce((n, g) => n + Number(g.n), 0),
         by_status: count((g) => g.status),
         by_plan: count((g) => g.plan_id),
