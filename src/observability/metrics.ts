@@ -15,6 +15,8 @@ export interface MetricsDeps {
   logger: Logger;
   slowQueryMs: number;
   slowRequestMs: number;
+  /** Completion time of the newest completed backup in the store, read at scrape time. */
+  lastGoodBackup?: () => Promise<Date | null>;
   /** Replica states from the replica monitor (lag, in use). */
   replicas?: () => ReplicaState[];
 }
@@ -69,7 +71,20 @@ export class Metrics {
     this.slowQueryTotal = new Counter({ name: 'slbp_db_slow_queries_total', help: 'Queries slower than SLBP_SLOW_QUERY_MS', registers, labelNames: ['pool'] });
     this.rateLimitTotal = new Counter({ name: 'slbp_rate_limit_rejections_total', help: 'Requests answered 429, per rate-limit zone', registers, labelNames: ['zone'] });
     this.backupRuns = new Counter({ name: 'slbp_backup_runs_total', help: 'Finished backups by result', registers, labelNames: ['result'] });
-    this.backupLastSuccess = new Gauge({ name: 'slbp_backup_last_success_timestamp_seconds', help: 'Unix time of the last successful backup known to this node (0: none yet)', registers });
+    const lastGood = d.lastGoodBackup;
+    const self = this;
+    this.backupLastSuccess = new Gauge({
+      name: 'slbp_backup_last_success_timestamp_seconds', help: 'Unix time of the newest completed backup in the backup store (0: none yet)', registers,
+      // Read from the store at scrape time, so the value survives restarts and covers backups other nodes made.
+      async collect() {
+        if (!lastGood) return;
+        const at = await lastGood().catch(() => null);
+        if (at && at.getTime() / 1000 > self.lastBackupAt) {
+          self.lastBackupAt = at.getTime() / 1000;
+          this.set(self.lastBackupAt);
+        }
+      },
+    });
     this.backupLastBytes = new Gauge({ name: 'slbp_backup_last_size_bytes', help: 'Size of the last successful backup', registers });
     this.backupLastDuration = new Gauge({ name: 'slbp_backup_last_duration_seconds', help: 'Duration of the last finished backup', registers });
     for (const r of ['success', 'failure']) this.backupRuns.inc({ result: r }, 0);
@@ -185,7 +200,7 @@ export class Metrics {
     this.rateLimitTotal.inc({ zone });
   }
 
-  /** Call when a backup finishes (or at start with the last good backup found on disk/in storage). */
+  /** Call when a backup finishes (successful runs also move the last-success gauge at once). */
   backupFinished(r: BackupResult): void {
     this.backupRuns.inc({ result: r.ok ? 'success' : 'failure' });
     if (r.durationMs !== undefined) this.backupLastDuration.set(r.durationMs / 1000);

@@ -31,6 +31,10 @@ export function buildMonitoring(c: Container): Monitoring {
     slowQueryMs: c.config.db.slowQueryMs,
     slowRequestMs: c.config.monitoring.slowRequestMs,
     replicas: () => c.replicas.replicaLag(),
+    lastGoodBackup: async () => {
+      const { age_seconds } = await c.backup.backups.lastSuccessAge();
+      return age_seconds === null ? null : new Date(Date.now() - age_seconds * 1000);
+    },
   });
   c.backupObservers.push((r) => metrics.backupFinished(r));
   c.rateLimitObservers.push((zone) => metrics.rateLimited(zone));
