@@ -73,10 +73,16 @@ export class BackupLock {
         if (released) return;
         released = true;
         if (timer) clearInterval(timer);
-        this.localHeld = false;
+        // Free the pool-wide key first: "not held here" must mean another acquire can succeed.
         if (client) await client.eval(RELEASE, 1, LOCK, token).catch(() => undefined);
+        this.localHeld = false;
       },
     };
+  }
+
+  /** Whether this node holds the lock right now (a backup, restore or drill is running here). */
+  get heldHere(): boolean {
+    return this.localHeld;
   }
 
   /** The current holder's token (to tell a running backup from a crashed one), or null. */

@@ -54,6 +54,9 @@ export class BackupService {
   /** Ids of backups this process is writing right now. */
   isRunning(id: string): boolean { return this.running.has(id); }
 
+  /** Whether a backup, restore or drill on this node still holds the lock (post-steps included). */
+  busy(): boolean { return this.d.lock.heldHere; }
+
   /**
    * Marks crashed backups failed and deletes their partial files. A backup written on this
    * host by a process that no longer exists is a crash for sure (its stale lock is freed at

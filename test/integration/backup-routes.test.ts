@@ -199,6 +199,8 @@ describe('backups: create, list, restore, refuse', () => {
     const listed = (await adminCall(sc.url, 'GET', '/backup/list')).body.backups.find((b: any) => b.id === id);
     expect(listed.status).to.be.oneOf(['in_progress', 'completed']);
     await waitFor(async () => (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.status === 'completed', 20_000, 'async backup');
+    // Completed is visible once the manifest is written; retention and notices still hold the lock.
+    await waitFor(async () => !sc.container.backup.backups.busy(), 20_000, 'async backup post-steps');
   });
 
   it('GET/POST /backup/config keep the plugin shape, validate, and take effect', async () => {
