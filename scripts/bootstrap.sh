@@ -31,6 +31,8 @@ if [ "$mode" = test ]; then
   command -v php >/dev/null 2>&1 || need_pkgs+=(php-cli)
   php -m 2>/dev/null | grep -qi '^mysqli$' || need_pkgs+=(php-mysql)
   [ -d /usr/share/wordpress ] || need_pkgs+=(wordpress)
+  # A theme is only a recommendation of the wordpress package; without one the front page is blank.
+  [ -d /usr/share/wordpress/wp-content/themes/twentytwentythree ] || need_pkgs+=(wordpress-theme-twentytwentythree)
   command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || need_pkgs+=(nginx)
   command -v promtool >/dev/null 2>&1 || need_pkgs+=(prometheus)
   command -v chromium >/dev/null 2>&1 || need_pkgs+=(chromium)
