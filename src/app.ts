@@ -1,11 +1,9 @@
 import Koa from 'koa';
 import type { Container } from './container.ts';
 import { requestBody } from './http/middleware/body.ts';
-import { errorHandler } from './http/middleware/errors.ts';
+import { frame } from './http/middleware/frame.ts';
 import { identity } from './http/middleware/identity.ts';
 import { requestOrigin } from './http/middleware/origin.ts';
-import { requestContext } from './http/middleware/request-context.ts';
-import { respond } from './http/middleware/respond.ts';
 import { securityHeaders } from './http/middleware/security.ts';
 import { buildRouter, fullPath, notFound } from './http/router.ts';
 import type { AppState } from './http/route.ts';
@@ -15,29 +13,27 @@ export function createApp(c: Container): Koa<AppState> {
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
   const cfg = c.config;
-  app.use(requestContext(c.logger, c.trustedProxies, c.requestObservers));
-  app.use(errorHandler());
-  app.use(async (ctx, next) => {
-    await next();
-    // While draining, ask keep-alive clients to reconnect (to another node).
-    if (c.health.draining) ctx.set('Connection', 'close');
-  });
-  app.use(respond());
-  app.use(securityHeaders(cfg.server.corsOrigins));
-  app.use(requestOrigin({
-    trustedProxies: c.trustedProxies,
-    healthCheckIps: () => [...cfg.security.healthCheckIps, ...c.settings.healthCheckIps],
-    monitoringIps: () => [...cfg.security.monitoringIps, ...c.settings.monitoringIps],
-    version: () => c.settings.version,
-    metricsToken: cfg.security.metricsToken,
-    healthToken: cfg.security.healthToken,
-  }));
   const rawPaths = new Set(c.routes.filter((r) => r.rawBody).map((r) => fullPath(r)));
-  app.use(requestBody(cfg.server.bodyLimitBytes, (p) => rawPaths.has(p.replace(/\/+$/, ''))));
-  app.use(identity(c.identityResolvers));
+  app.use(frame({
+    logger: c.logger,
+    trustedProxies: c.trustedProxies,
+    observers: c.requestObservers,
+    headers: securityHeaders(cfg.server.corsOrigins),
+    origin: requestOrigin({
+      trustedProxies: c.trustedProxies,
+      healthCheckIps: () => [...cfg.security.healthCheckIps, ...c.settings.healthCheckIps],
+      monitoringIps: () => [...cfg.security.monitoringIps, ...c.settings.monitoringIps],
+      version: () => c.settings.version,
+      metricsToken: cfg.security.metricsToken,
+      healthToken: cfg.security.healthToken,
+    }),
+    body: requestBody(cfg.server.bodyLimitBytes, (p) => rawPaths.has(p.replace(/\/+$/, ''))),
+    identity: identity(c.identityResolvers),
+    draining: () => c.health.draining,
+  }));
+  // Rate limits and other module middleware run with the caller known, before the routes.
   for (const mw of c.middleware) app.use(mw);
-  const router = buildRouter(c.routes, () => c.settings.siteUrl);
-  app.use(router.routes());
+  app.use(buildRouter(c.routes, () => c.settings.siteUrl));
   app.use(notFound());
   return app;
 }

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { Next } from 'koa';
+import type { Middleware, Next } from 'koa';
 import { noRoute } from './rest-error.ts';
 import { routeMiddleware, type AppContext, type AppState, type RouteSpec } from './route.ts';
 
@@ -67,20 +67,42 @@ export function namespaceIndex(routes: RouteSpec[], siteUrl: string): Record<str
   return { namespace: NAMESPACE, routes: out, _links: { up: [{ href: `${root}/wp-json/` }] } };
 }
 
-/** Mounts every route; unknown paths and known paths with a wrong method answer rest_no_route. */
-export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Router<AppState> {
+/**
+ * Mounts every route; unknown paths and known paths with a wrong method answer rest_no_route.
+ * Paths without parameters are found in a table first (koa-router tries every route's pattern in
+ * turn); the table follows koa-router's matching (case-insensitive, one optional trailing slash,
+ * HEAD with GET), and everything else goes to koa-router.
+ */
+export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Middleware<AppState> {
   const router = new Router<AppState>();
+  const exact = new Map<string, (ctx: AppContext) => Promise<void> | void>();
+  const add = (method: string, path: string, handler: (ctx: AppContext) => Promise<void> | void) => {
+    const key = `${method} ${path.toLowerCase()}`;
+    if (!exact.has(key)) exact.set(key, handler);
+    if (method === 'GET') add('HEAD', path, handler);
+  };
   const index = (ctx: AppContext) => {
     ctx.state.routeName = '/';
     ctx.body = namespaceIndex(routes, siteUrl());
   };
   router.get(BASE, index);
   router.get(`${BASE}/`, index);
+  add('GET', BASE, index);
   for (const r of routes) {
-    const template = r.absolute ? r.path : r.path;
-    router.register(fullPath(r), [r.method], routeMiddleware(r, template) as never);
+    const path = fullPath(r);
+    const mw = routeMiddleware(r, r.path);
+    router.register(path, [r.method], mw as never);
+    if (!path.includes(':') && !path.includes('(') && !path.includes('*')) add(r.method, path, mw);
   }
-  return router;
+  const routed = router.routes();
+  return (ctx, next) => {
+    const p = ctx.path;
+    const trimmed = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
+    const handler = exact.get(`${ctx.method} ${trimmed.toLowerCase()}`);
+    if (!handler) return routed(ctx as never, next) as Promise<void>;
+    ctx.params = {};
+    return Promise.resolve(handler(ctx));
+  };
 }
 
 export function notFound() {

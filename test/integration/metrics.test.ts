@@ -6,6 +6,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { CountingCache, exposedNames, promtool, sample } from '../helpers/monitoring.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
+import { HEAP_SAMPLE_EVERY } from '../../src/observability/monitoring-module.ts';
 
 const TOKEN = 'metrics-token-for-tests';
 const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };
@@ -57,6 +58,19 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
     expect(sample(res.text, 'slbp_http_request_duration_seconds_count', 'route="/live",status="200"')).to.be.at.least(1);
     expect(sample(res.text, 'process_cpu_seconds_total')).to.be.a('number');
     expect(sample(res.text, 'slbp_performance_opcache_hit_ratio')).to.equal(0);
+  });
+
+  it('every request is timed; one request in HEAP_SAMPLE_EVERY has its heap delta measured', async () => {
+    const before = await scrape();
+    const count = (text: string, name: string) => sample(text, name, 'method="GET",route="/ready"') ?? 0;
+    const n = HEAP_SAMPLE_EVERY * 4;
+    for (let i = 0; i < n; i++) expect((await call(`${sc.base}/ready`)).status).to.equal(200);
+    const after = await scrape();
+    const timed = count(after, 'slbp_http_request_duration_seconds_count') - count(before, 'slbp_http_request_duration_seconds_count');
+    const measured = count(after, 'slbp_http_request_heap_delta_bytes_count') - count(before, 'slbp_http_request_heap_delta_bytes_count');
+    expect(timed).to.equal(n);
+    // The scrapes are requests too, so the sample can fall one either way of n / HEAP_SAMPLE_EVERY.
+    expect(measured).to.be.within(n / HEAP_SAMPLE_EVERY - 1, n / HEAP_SAMPLE_EVERY + 1);
   });
 
   it('refuses callers without the metrics token or a monitoring address', async () => {

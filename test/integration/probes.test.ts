@@ -44,6 +44,26 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect(ready.body.checks).to.include.keys('database', 'dependencies');
   });
 
+  it('routes without parameters match as koa-router matches: any case, one trailing slash, HEAD with GET', async () => {
+    const live = await call(`${sc.base}/live`);
+    const variants = [`${sc.base}/live/`, `${sc.url}/WP-JSON/skylearn-billing-pro/v1/LIVE`, `${sc.base}/live?x=1`];
+    for (const url of variants) {
+      const res = await call(url);
+      expect(res.status, url).to.equal(200);
+      expect(Object.keys(res.body), url).to.deep.equal(Object.keys(live.body));
+    }
+    const head = await fetch(`${sc.base}/live`, { method: 'HEAD' });
+    expect(head.status).to.equal(200);
+    expect(await head.text()).to.equal('');
+    const headers = (r: { headers: Headers }) => [...r.headers.keys()].filter((k) => !['date', 'x-request-id', 'content-length', 'connection', 'keep-alive'].includes(k)).sort();
+    expect(headers(head)).to.deep.equal(headers(live));
+    expectRestError(await call(`${sc.base}/live//`), 'rest_no_route', 404);
+    expectRestError(await call(`${sc.base}/live`, { method: 'POST' }), 'rest_no_route', 404);
+    expectRestError(await call(`${sc.base}/l%69ve`), 'rest_no_route', 404);
+    // Parameterised routes still go through koa-router.
+    expectRestError(await call(`${sc.base}/transactions/12`), 'rest_forbidden', 401);
+  });
+
   it('/ready answers 503 naming a dropped plugin table, and 200 once it is back', async () => {
     await db.pool.query(`RENAME TABLE ${db.prefix}slbp_webhooks TO ${db.prefix}slbp_webhooks_aside`);
     try {

@@ -12,6 +12,7 @@ const invalid = () => new RestError('slbp_invalid_token', 'The access token is i
 export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory): IdentityResolver {
   return {
     name: 'access_token',
+    headers: ['authorization'],
     async resolve(ctx: AppContext): Promise<Caller | null> {
       const bearer = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1]?.trim() ?? '';
       if (!bearer || !looksLikeAccessToken(bearer)) return null;

@@ -21,6 +21,7 @@ export function apiKeyIdentity(keys: ApiKeysRepository, read: Queryable, write: 
   const lastTouch = new Map<number, number>();
   return {
     name: 'api_key',
+    headers: ['x-api-key', 'authorization'],
     async resolve(ctx: AppContext): Promise<Caller | null> {
       let key = ctx.get('X-API-Key').trim();
       if (!key) {

@@ -29,6 +29,7 @@ const refuse = (code: string, message: string) => new RestError(code, message, 4
 export function shimIdentity(secret: string, nonces: NonceStore, users: UserDirectory): IdentityResolver {
   return {
     name: 'shim',
+    headers: ['x-slbp-signature'],
     async resolve(ctx: AppContext): Promise<Caller | null> {
       const signature = ctx.get('X-SLBP-Signature');
       if (!signature) return null;

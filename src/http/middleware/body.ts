@@ -1,5 +1,4 @@
 import getRawBody from 'raw-body';
-import type { Next } from 'koa';
 import { parseBody, type AppContext } from '../route.ts';
 
 /**
@@ -7,14 +6,12 @@ import { parseBody, type AppContext } from '../route.ts';
  * WordPress, rejects a malformed JSON body on any route with rest_invalid_json. Paths for which
  * `isRaw` is true (signed webhooks) keep only the exact bytes and answer their own errors.
  */
-export function requestBody(limit: number, isRaw: (path: string) => boolean) {
-  return async (ctx: AppContext, next: Next): Promise<void> => {
-    if (ctx.method !== 'GET' && ctx.method !== 'HEAD' && ctx.method !== 'OPTIONS') {
-      const declared = Number(ctx.get('Content-Length') || 0);
-      if (declared > limit) throw Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, limit });
-      ctx.state.rawBody = await getRawBody(ctx.req, { limit, length: ctx.get('Content-Length') || undefined });
-      if (!isRaw(ctx.path)) ctx.state.body = parseBody(ctx);
-    }
-    await next();
+export function requestBody(limit: number, isRaw: (path: string) => boolean): (ctx: AppContext) => Promise<void> | undefined {
+  const read = async (ctx: AppContext): Promise<void> => {
+    const declared = Number(ctx.get('Content-Length') || 0);
+    if (declared > limit) throw Object.assign(new Error('request entity too large'), { type: 'entity.too.large', status: 413, limit });
+    ctx.state.rawBody = await getRawBody(ctx.req, { limit, length: ctx.get('Content-Length') || undefined });
+    if (!isRaw(ctx.path)) ctx.state.body = parseBody(ctx);
   };
+  return (ctx) => (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS' ? undefined : read(ctx));
 }

@@ -1,4 +1,3 @@
-import type { Next } from 'koa';
 import type { Caller } from '../../domain/caller.ts';
 import type { AppContext } from '../route.ts';
 
@@ -9,19 +8,29 @@ import type { AppContext } from '../route.ts';
  */
 export interface IdentityResolver {
   name: string;
+  /** The request headers (lower case) that carry this kind of credential; without them `resolve` is not asked. */
+  headers: string[];
   resolve(ctx: AppContext): Promise<Caller | null>;
 }
 
-/** Runs the resolvers in order; the first that recognises the request decides the caller. */
-export function identity(resolvers: IdentityResolver[]) {
-  return async (ctx: AppContext, next: Next): Promise<void> => {
+/**
+ * Runs the resolvers in order; the first that recognises the request decides the caller. A
+ * request with none of the credential headers stays anonymous without asking any resolver.
+ */
+export function identity(resolvers: IdentityResolver[]): (ctx: AppContext) => Promise<void> | undefined {
+  const credentialHeaders = [...new Set(resolvers.flatMap((r) => r.headers))];
+  const resolve = async (ctx: AppContext): Promise<void> => {
     for (const r of resolvers) {
       const caller = await r.resolve(ctx);
       if (caller) {
         ctx.state.caller = caller;
-        break;
+        return;
       }
     }
-    await next();
+  };
+  return (ctx) => {
+    const h = ctx.req.headers;
+    for (const name of credentialHeaders) if (h[name] !== undefined) return resolve(ctx);
+    return undefined;
   };
 }

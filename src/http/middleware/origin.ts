@@ -1,5 +1,4 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
-import type { Next } from 'koa';
 import { AddressList, resolveClientIp } from '../client-ip.ts';
 import type { AppContext } from '../route.ts';
 
@@ -36,12 +35,14 @@ function memoList(get: () => string[], version: () => number): () => AddressList
 }
 
 /** Resolves the client address and the network-level grants (allowlists, configured tokens). */
-export function requestOrigin(src: OriginSources) {
+export function requestOrigin(src: OriginSources): (ctx: AppContext) => void {
   const health = memoList(src.healthCheckIps, src.version);
   const monitoring = memoList(src.monitoringIps, src.version);
-  return async (ctx: AppContext, next: Next): Promise<void> => {
-    const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', ctx.get('X-Forwarded-For') || undefined, src.trustedProxies);
-    const auth = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1]?.trim() ?? '';
+  return (ctx) => {
+    const h = ctx.req.headers;
+    const forwarded = h['x-forwarded-for'];
+    const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, src.trustedProxies);
+    const auth = h.authorization ? /^Bearer\s+(.+)$/i.exec(h.authorization)?.[1]?.trim() ?? '' : '';
     ctx.state.origin = {
       ip,
       healthCheckAddress: health().has(ip),
@@ -49,6 +50,5 @@ export function requestOrigin(src: OriginSources) {
       metricsToken: sameSecret(auth, src.metricsToken),
       healthToken: sameSecret(auth, src.healthToken),
     };
-    await next();
   };
 }

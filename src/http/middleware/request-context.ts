@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { Next } from 'koa';
 import type { Logger } from '../../observability/logger.ts';
 import type { AddressList } from '../client-ip.ts';
 import { normalizeIp } from '../client-ip.ts';
@@ -10,29 +9,30 @@ export interface RequestObserver {
   (info: { method: string; route: string; status: number; ms: number; requestId: string }): void;
 }
 
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
 /**
- * First middleware: assigns the request id (a trusted proxy's X-Request-Id is kept), a child
- * logger, the start time, and reports the finished request to observers (metrics, slow log).
+ * The request id (a trusted proxy's X-Request-Id is kept, anything else gets a fresh UUID), the
+ * start time and the anonymous caller; the child logger is built only when something logs.
  */
-export function requestContext(logger: Logger, trustedProxies: AddressList, observers: RequestObserver[]) {
-  return async (ctx: AppContext, next: Next): Promise<void> => {
-    const startedAt = performance.now();
-    const given = ctx.get('X-Request-Id');
-    const peer = normalizeIp(ctx.req.socket.remoteAddress ?? '');
-    const requestId = given && /^[\w.:-]{1,128}$/.test(given) && trustedProxies.has(peer) ? given : randomUUID();
-    ctx.state.requestId = requestId;
-    ctx.state.startedAt = startedAt;
-    ctx.state.caller = ANONYMOUS;
-    // Most requests never log: build the child logger only when something asks for it.
-    let child: Logger | undefined;
-    Object.defineProperty(ctx.state, 'logger', { get: () => (child ??= logger.child({ request_id: requestId })), configurable: true, enumerable: true });
-    ctx.set('X-Request-Id', requestId);
-    try {
-      await next();
-    } finally {
-      const ms = performance.now() - startedAt;
-      const route = ctx.state.routeName ?? 'unmatched';
-      for (const observe of observers) observe({ method: ctx.method, route, status: ctx.status, ms, requestId });
-    }
-  };
+export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: AddressList): void {
+  const startedAt = performance.now();
+  const given = ctx.req.headers['x-request-id'];
+  const requestId = typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.size > 0 && trustedProxies.has(normalizeIp(ctx.req.socket.remoteAddress ?? ''))
+    ? given
+    : randomUUID();
+  const state = ctx.state;
+  state.requestId = requestId;
+  state.startedAt = startedAt;
+  state.caller = ANONYMOUS;
+  let child: Logger | undefined;
+  Object.defineProperty(state, 'logger', { get: () => (child ??= logger.child({ request_id: requestId })), configurable: true, enumerable: true });
+  ctx.res.setHeader('X-Request-Id', requestId);
+}
+
+/** Reports the finished request to the observers (metrics, slow-request log). */
+export function finishRequest(ctx: AppContext, observers: RequestObserver[]): void {
+  const ms = performance.now() - ctx.state.startedAt;
+  const info = { method: ctx.method, route: ctx.state.routeName ?? 'unmatched', status: ctx.status, ms, requestId: ctx.state.requestId };
+  for (const observe of observers) observe(info);
 }
