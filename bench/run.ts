@@ -16,6 +16,9 @@ import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
 const DB = process.env.BENCH_DB ?? 'slbp_bench';
 const DURATION = Number(process.env.BENCH_DURATION ?? 8);
 const CONNECTIONS = 64;
+/** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
+const selected = ONLY ? scenarios.filter((s) => ONLY.test(s.name)) : scenarios;
 const SECRET = 'bench-shim-secret-0123456789';
 const REDIS_PREFIX = 'slbp-bench:';
 const tsx = ['--import', 'tsx'];
@@ -103,7 +106,7 @@ async function main(): Promise<void> {
   log(`sidecar (production mode) at ${sidecarUrl}, pid ${sidecar.proc.pid}`);
 
   const ctx: BenchContext = { sidecarUrl, secret: SECRET, db: DB, cachedPayloads: {}, tokens: {} };
-  for (const s of scenarios) await s.prepare?.(ctx);
+  for (const s of selected) await s.prepare?.(ctx);
   const baselineCfg = { db: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: DB }, redisPrefix: REDIS_PREFIX, dataDir: path.join(dataDir, 'tmp'), cachedPayloads: ctx.cachedPayloads };
   const baseline = await startChild(['bench/baselines.ts', JSON.stringify(baselineCfg)], {}, /\{"port":(\d+)\}/);
   const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
@@ -112,7 +115,7 @@ async function main(): Promise<void> {
   const rows: string[][] = [];
   const extra: string[] = [];
   try {
-    for (const s of scenarios) {
+    for (const s of selected) {
       log(`scenario ${s.name}: sidecar`);
       const mine = await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, ...s.sidecar(ctx) }, sidecar.proc.pid!);
       let base: (LoadResult & { peakRss: number }) | null = null;
@@ -150,6 +153,10 @@ function report(rows: string[][], extra: string[]): void {
   const header = ['scenario', 'req/s', 'p50', 'p99', 'errors', 'peak RSS', 'baseline', 'baseline req/s', 'ratio', 'target'];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   process.stdout.write(`\n${table}\n${extra.join('\n')}\n`);
+  if (ONLY) {
+    log('BENCH_ONLY set: docs/performance.md left as it was');
+    return;
+  }
   const md = [
     '# Performance',
     '',

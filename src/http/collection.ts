@@ -58,7 +58,7 @@ function pageUrl(ctx: AppContext, page: number): string {
  * Sets the collection headers and rejects a page past the end like WordPress
  * (`rest_post_invalid_page_number`, only when there is at least one row).
  */
-export function sendCollection<T>(ctx: AppContext, items: T[], total: number, p: Paging): T[] {
+export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: Paging): T {
   const totalPages = Math.ceil(total / p.perPage);
   if (total > 0 && p.page > totalPages) {
     throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);

@@ -3,6 +3,7 @@ import { ADMIN_ID, asUser, createApiKey, STUDENT_ID, TEST_SHIM_SECRET } from '..
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
 import { NS, startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
+import { cacheTags } from '../../src/cache/keys.ts';
 
 describe('billing lists on the demo data', () => {
   let db: TestDb;
@@ -89,6 +90,34 @@ describe('billing lists on the demo data', () => {
     }
     const arrayForm = await get(ADMIN_ID, '/transactions?_fields[]=id&_fields[]=amount&per_page=3');
     expect(arrayForm.body.map((t: any) => Object.keys(t).sort())).to.deep.equal([['amount', 'id'], ['amount', 'id'], ['amount', 'id']]);
+  });
+
+  it('a cached page is rendered once: repeats are byte-identical, _fields trims it, and a change shows after invalidation', async () => {
+    const path = '/transactions?per_page=5&orderby=id&order=asc';
+    const first = await get(STUDENT_ID, path);
+    const again = await get(STUDENT_ID, path);
+    expect(first.status).to.equal(200);
+    expect(again.text).to.equal(first.text);
+    expect(again.headers.get('content-type')).to.equal('application/json; charset=UTF-8');
+    expect(Number(again.headers.get('content-length'))).to.equal(Buffer.byteLength(first.text));
+    expect(again.headers.get('x-wp-total')).to.equal(first.headers.get('x-wp-total'));
+    const trimmed = await get(STUDENT_ID, `${path}&_fields=id,amount`);
+    expect(trimmed.body).to.deep.equal(first.body.map((t: any) => ({ id: t.id, amount: t.amount })));
+    expect((await get(STUDENT_ID, path)).text).to.equal(first.text);
+
+    const id = first.body[0].id;
+    await db.pool.query(`UPDATE ${tx()} SET amount = amount + 1 WHERE id = ?`, [id]);
+    try {
+      // Unchanged until the cache hears of the change (the webhook and the shim's hooks tell it).
+      expect((await get(STUDENT_ID, path)).text).to.equal(first.text);
+      await sc.container.cache.invalidate({ tags: cacheTags.billingChange(STUDENT_ID) });
+      const changed = await get(STUDENT_ID, path);
+      expect(changed.body[0].amount).to.equal(first.body[0].amount + 1);
+      expect(changed.body.slice(1)).to.deep.equal(first.body.slice(1));
+    } finally {
+      await db.pool.query(`UPDATE ${tx()} SET amount = amount - 1 WHERE id = ?`, [id]);
+      await sc.container.cache.invalidate({ tags: cacheTags.billingChange(STUDENT_ID) });
+    }
   });
 
   it('a subscriber sees only their rows; someone else\'s id is 404 and another user_id is refused', async () => {

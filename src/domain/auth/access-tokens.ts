@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 
 /** What an access token says: the user, the refresh-token family it came from, and its lifetime. */
 export interface AccessClaims { sub: number; sid: string; iat: number; exp: number }
@@ -19,6 +20,13 @@ export function deriveTokenKey(sidecarSecret: string, salts: Record<string, stri
 
 /** Short-lived HS256 JWTs (three base64url parts), verified without any lookup. */
 export class AccessTokens {
+  /**
+   * Tokens whose signature was checked already, with their claims: a client sends the same token
+   * on every call for its lifetime, and the HMAC is most of a cached read's identity cost. Only
+   * exact strings that verified are kept; expiry is still checked on every use.
+   */
+  private readonly verified = new LRUCache<string, AccessClaims>({ max: 5000 });
+
   constructor(private readonly key: Buffer, readonly ttlSec: number) {}
 
   issue(userId: number, sid: string, now = Math.floor(Date.now() / 1000)): string {
@@ -29,6 +37,8 @@ export class AccessTokens {
 
   /** The claims of a well-formed, correctly signed, unexpired token; otherwise null. */
   verify(token: string, now = Math.floor(Date.now() / 1000)): AccessClaims | null {
+    const known = this.verified.get(token);
+    if (known) return known.exp > now ? known : null;
     const parts = token.split('.');
     if (parts.length !== 3 || token.length > 2048 || parts[0] !== HEADER) return null;
     const expected = Buffer.from(this.sign(`${parts[0]}.${parts[1]}`));
@@ -41,6 +51,7 @@ export class AccessTokens {
       return null;
     }
     if (!Number.isSafeInteger(claims.sub) || claims.sub <= 0 || typeof claims.exp !== 'number' || claims.exp <= now || typeof claims.sid !== 'string') return null;
+    this.verified.set(token, claims);
     return claims;
   }
 

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { cacheTags } from '../../cache/keys.ts';
 import { isAdmin, type Caller } from '../caller.ts';
 
@@ -20,8 +20,16 @@ export function scopeOf(userId: number | undefined): { scope: string; tags: stri
   return userId === undefined ? { scope: 'all', tags: [cacheTags.billing] } : { scope: `user:${userId}`, tags: [cacheTags.user(userId)] };
 }
 
+/** Plain objects with their keys in code-unit order, so equal queries serialise alike. */
+function sortedKeys(_k: string, v: unknown): unknown {
+  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) return v;
+  const keys = Object.keys(v).sort();
+  const out: Record<string, unknown> = {};
+  for (const k of keys) out[k] = (v as Record<string, unknown>)[k];
+  return out;
+}
+
 /** A short stable digest of a query object, for cache keys. */
 export function queryDigest(q: unknown): string {
-  const canonical = JSON.stringify(q, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
-  return createHash('sha1').update(canonical).digest('hex').slice(0, 20);
+  return hash('sha1', JSON.stringify(q, sortedKeys)).slice(0, 20);
 }

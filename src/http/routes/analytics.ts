@@ -1,6 +1,7 @@
 import { billingAccess } from '../../domain/billing/access-rules.ts';
 import type { BillingModule } from '../../domain/billing/module.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
+import { renderOnce } from '../middleware/respond.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { analyticsQuery } from './billing-params.ts';
 
@@ -10,16 +11,16 @@ export function analyticsRoutes(m: BillingModule): RouteSpec[] {
     defineRoute({
       method: 'GET', path: '/analytics/revenue', summary: 'Revenue per local-calendar bucket, per currency, with MRR and churn', tags: ['analytics'],
       access: billingAccess.analytics, query: analyticsQuery,
-      handler: (ctx, { query }) => m.analytics.revenueReport(viewerOf(ctx.state.caller), {
+      handler: async (ctx, { query }) => renderOnce(await m.analytics.revenueReport(viewerOf(ctx.state.caller), {
         period: query.period, dateFrom: query.date_from, dateTo: query.date_to, groupBy: query.group_by, currency: query.currency,
-      }),
+      })),
     }),
     defineRoute({
       method: 'GET', path: '/analytics/subscriptions', summary: 'Subscription counts by status, plan and gateway; new and churned per bucket', tags: ['analytics'],
       access: billingAccess.analytics, query: analyticsQuery.omit({ currency: true }),
-      handler: (ctx, { query }) => m.analytics.subscriptionReport(viewerOf(ctx.state.caller), {
+      handler: async (ctx, { query }) => renderOnce(await m.analytics.subscriptionReport(viewerOf(ctx.state.caller), {
         period: query.period, dateFrom: query.date_from, dateTo: query.date_to, groupBy: query.group_by,
-      }),
+      })),
     }),
   ];
 }

@@ -3,6 +3,7 @@ import type { BillingModule } from '../../domain/billing/module.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
 import { paging, sendCollection } from '../collection.ts';
+import { renderOnce } from '../middleware/respond.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { subscriptionItem, transactionItem } from '../serializers/billing.ts';
 import { idParams, subscriptionQuery, transactionQuery, userQuery } from './billing-params.ts';
@@ -19,7 +20,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, after: query.after, before: query.before,
           window: { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset },
         });
-        return sendCollection(ctx, page.rows.map(transactionItem), page.total, p);
+        return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(transactionItem)), page.total, p);
       },
     }),
     defineRoute({
@@ -44,7 +45,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id,
           window: { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset },
         });
-        return sendCollection(ctx, page.rows.map(subscriptionItem), page.total, p);
+        return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(subscriptionItem)), page.total, p);
       },
     }),
     defineRoute({
