@@ -20,16 +20,24 @@ export function scopeOf(userId: number | undefined): { scope: string; tags: stri
   return userId === undefined ? { scope: 'all', tags: [cacheTags.billing] } : { scope: `user:${userId}`, tags: [cacheTags.user(userId)] };
 }
 
-/** Plain objects with their keys in code-unit order, so equal queries serialise alike. */
-function sortedKeys(_k: string, v: unknown): unknown {
-  if (!v || typeof v !== 'object' || Array.isArray(v) || v instanceof Date) return v;
-  const keys = Object.keys(v).sort();
-  const out: Record<string, unknown> = {};
-  for (const k of keys) out[k] = (v as Record<string, unknown>)[k];
-  return out;
+/**
+ * JSON with the keys of plain objects in code-unit order, so equal queries serialise alike
+ * whatever order their keys were set in (what JSON.stringify with a sorting replacer gives, at
+ * a fraction of the cost: a replacer is a call per value). Dates are written as toJSON does.
+ */
+function canonicalJson(v: unknown): string | undefined {
+  if (v === null || typeof v !== 'object') return v === undefined || typeof v === 'function' ? undefined : JSON.stringify(v);
+  if (v instanceof Date) return JSON.stringify(v);
+  if (Array.isArray(v)) return `[${v.map((x) => canonicalJson(x) ?? 'null').join(',')}]`;
+  const parts: string[] = [];
+  for (const k of Object.keys(v).sort()) {
+    const item = canonicalJson((v as Record<string, unknown>)[k]);
+    if (item !== undefined) parts.push(`${JSON.stringify(k)}:${item}`);
+  }
+  return `{${parts.join(',')}}`;
 }
 
 /** A short stable digest of a query object, for cache keys. */
 export function queryDigest(q: unknown): string {
-  return hash('sha1', JSON.stringify(q, sortedKeys)).slice(0, 20);
+  return hash('sha1', canonicalJson(q) ?? 'undefined').slice(0, 20);
 }
