@@ -58,6 +58,12 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    * login zone; `exempt` skips limiting (probes a load balancer polls).
    */
   rateLimit?: 'auth' | 'exempt';
+  /**
+   * Answered by the light lane (src/http/light-lane.ts) before the framework when the request
+   * is a plain GET/HEAD: for probes that load balancers poll. Only for public GET routes without
+   * inputs, exempt from rate limits, whose handler is synchronous and does not use the context.
+   */
+  light?: boolean;
   /** Documented responses by status (used for the API reference). */
   responses?: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
   /** Error codes the route may answer with, besides the global ones. */

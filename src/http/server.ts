@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../app.ts';
+import { lightLane } from './light-lane.ts';
 import type { Container } from '../container.ts';
 
 export interface RunningServer {
@@ -16,7 +17,11 @@ export interface RunningServer {
 export async function startServer(c: Container): Promise<RunningServer> {
   await c.start();
   const app = createApp(c);
-  const server = http.createServer(app.callback());
+  const framework = app.callback();
+  const light = lightLane(c.routes, { trustedProxies: c.trustedProxies, observers: c.requestObservers, draining: () => c.health.draining });
+  const server = http.createServer((req, res) => {
+    if (!light(req, res)) void framework(req, res);
+  });
   // Slightly above typical load balancer keep-alive so the balancer closes first.
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;

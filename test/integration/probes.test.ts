@@ -57,6 +57,11 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect(await head.text()).to.equal('');
     const headers = (r: { headers: Headers }) => [...r.headers.keys()].filter((k) => !['date', 'x-request-id', 'content-length', 'connection', 'keep-alive'].includes(k)).sort();
     expect(headers(head)).to.deep.equal(headers(live));
+    // /live is answered by the light lane; with a query string it goes through the framework: same answer.
+    const framework = await call(`${sc.base}/live?via=framework`);
+    expect(headers(framework)).to.deep.equal(headers(live));
+    expect(framework.headers.get('content-type')).to.equal(live.headers.get('content-type'));
+    expect(framework.body.instance_id).to.equal(live.body.instance_id);
     expectRestError(await call(`${sc.base}/live//`), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/live`, { method: 'POST' }), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/l%69ve`), 'rest_no_route', 404);

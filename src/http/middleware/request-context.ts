@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
 import type { AddressList } from '../client-ip.ts';
 import { normalizeIp } from '../client-ip.ts';
@@ -17,10 +18,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  */
 export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: AddressList): void {
   const startedAt = performance.now();
-  const given = ctx.req.headers['x-request-id'];
-  const requestId = typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.size > 0 && trustedProxies.has(normalizeIp(ctx.req.socket.remoteAddress ?? ''))
-    ? given
-    : randomUUID();
+  const requestId = requestIdOf(ctx.req, trustedProxies);
   const state = ctx.state;
   state.requestId = requestId;
   state.startedAt = startedAt;
@@ -28,6 +26,14 @@ export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: Ad
   let child: Logger | undefined;
   Object.defineProperty(state, 'logger', { get: () => (child ??= logger.child({ request_id: requestId })), configurable: true, enumerable: true });
   ctx.res.setHeader('X-Request-Id', requestId);
+}
+
+/** A trusted proxy's well-formed X-Request-Id, else a fresh UUID. */
+export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.size > 0 && trustedProxies.has(normalizeIp(req.socket.remoteAddress ?? ''))
+    ? given
+    : randomUUID();
 }
 
 /** Reports the finished request to the observers (metrics, slow-request log). */

@@ -1,7 +1,7 @@
 import type { AppContext } from '../route.ts';
 
 /** Headers every answer carries: an API that serves JSON only, never framed, never cached. */
-const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
   ['Referrer-Policy', 'no-referrer'],

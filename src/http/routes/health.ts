@@ -32,7 +32,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
       },
     }),
     defineRoute({
-      method: 'GET', path: '/live', rateLimit: 'exempt', summary: 'Process liveness', tags: ['operations'],
+      method: 'GET', path: '/live', rateLimit: 'exempt', light: true, summary: 'Process liveness', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'alive' } },
       handler: () => health.live(),

@@ -1,0 +1,71 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { access } from '../domain/access.ts';
+import type { AddressList } from './client-ip.ts';
+import { requestIdOf, type RequestObserver } from './middleware/request-context.ts';
+import { JSON_TYPE } from './middleware/respond.ts';
+import { SECURITY_HEADERS } from './middleware/security.ts';
+import { fullPath } from './router.ts';
+import type { RouteSpec } from './route.ts';
+
+export interface LightLaneOptions {
+  trustedProxies: AddressList;
+  observers: RequestObserver[];
+  draining(): boolean;
+}
+
+/**
+ * The light lane: routes marked `light` (the liveness probe) answered straight from node:http,
+ * before Koa builds a context and runs the middleware. A pool behind a load balancer answers
+ * these probes from every balancer, every few seconds, forever; they need no identity, body or
+ * rate limit, and the framework's share was most of their cost.
+ *
+ * The answer is the one the framework gives: same status, JSON body and content type, the
+ * security headers, X-Request-Id (a trusted proxy's is kept), `Connection: close` while
+ * draining, and the request reported to the same observers (request metrics). Anything else is
+ * left to the framework (returns false): other methods, a query string (`_fields`), an Origin
+ * header (CORS), or a handler that throws.
+ */
+export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
+  const table = new Map<string, RouteSpec>();
+  for (const r of routes) {
+    if (!r.light) continue;
+    const problems = [
+      r.method !== 'GET' && 'not a GET route',
+      r.access !== access.public && 'not public',
+      r.rateLimit !== 'exempt' && 'not exempt from rate limits',
+      (r.params || r.query || r.body || r.rawBody) && 'takes input',
+      fullPath(r).includes(':') && 'has path parameters',
+    ].filter(Boolean);
+    if (problems.length) throw new Error(`route ${r.method} ${r.path} cannot be light: ${problems.join(', ')}`);
+    table.set(fullPath(r).toLowerCase(), r);
+  }
+  if (!table.size) return () => false;
+  return (req, res) => {
+    const url = req.url ?? '';
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || req.headers.origin !== undefined) return false;
+    // As koa-router matches: case-insensitive, one optional trailing slash.
+    const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
+    const route = table.get(path.toLowerCase());
+    if (!route) return false;
+    const startedAt = performance.now();
+    let body: Buffer;
+    try {
+      const result = route.handler(undefined as never, { params: {}, query: {}, body: undefined });
+      if (result instanceof Promise) throw new Error(`light route ${route.path} returned a promise`);
+      body = Buffer.from(JSON.stringify(result), 'utf8');
+    } catch {
+      return false;
+    }
+    const requestId = requestIdOf(req, opts.trustedProxies);
+    res.setHeader('X-Request-Id', requestId);
+    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Content-Length', body.length);
+    if (opts.draining()) res.setHeader('Connection', 'close');
+    res.statusCode = 200;
+    res.end(req.method === 'HEAD' ? undefined : body);
+    const info = { method: req.method, route: route.path, status: 200, ms: performance.now() - startedAt, requestId };
+    for (const observe of opts.observers) observe(info);
+    return true;
+  };
+}
