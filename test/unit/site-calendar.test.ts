@@ -17,6 +17,27 @@ describe('site calendar (analytics buckets without MariaDB time zone tables)', (
     expect(new SiteCalendar('-03:30').segments(new Date(0), new Date(1e12))).to.deep.equal([{ until: null, offsetMin: -210 }]);
   });
 
+  it('a calendar that remembers offsets answers as Intl does, at every instant around changes', () => {
+    const reference = (zone: string, ms: number) => {
+      const f = new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+      const p = Object.fromEntries(f.formatToParts(new Date(ms)).map((x) => [x.type, Number(x.value)]));
+      return Math.round((Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - Math.floor(ms / 1000) * 1000) / 60_000);
+    };
+    for (const [zone, change] of [['America/New_York', '2026-03-08T07:00:00Z'], ['Australia/Lord_Howe', '2026-04-04T15:00:00Z'], ['Europe/Berlin', '2026-10-25T01:00:00Z'], ['Asia/Kathmandu', '1985-12-31T18:30:00Z']] as const) {
+      const warm = new SiteCalendar(zone);
+      const at = Date.parse(change);
+      const answers: number[] = [];
+      for (let pass = 0; pass < 2; pass++) {
+        for (let t = at - 5 * 60_000; t <= at + 5 * 60_000; t += 29_000) {
+          const fresh = reference(zone, t);
+          expect(warm.offsetAt(t), `${zone} ${new Date(t).toISOString()}`).to.equal(fresh);
+          if (pass === 0) answers.push(fresh);
+        }
+      }
+      expect(new Set(answers).size, `${zone} changes offset in the window`).to.equal(2);
+    }
+  });
+
   it('maps local midnights to UTC on both sides of a change', () => {
     const ny = new SiteCalendar('America/New_York');
     expect(ny.startOfDay(2026, 3, 8).toISOString()).to.equal('2026-03-08T05:00:00.000Z');

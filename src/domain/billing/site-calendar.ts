@@ -17,12 +17,24 @@ export class SiteCalendar {
       : null;
   }
 
+  /**
+   * Offsets already asked for, by UTC minute. Zones change offset on whole minutes, so one answer
+   * holds for its minute; Intl's formatToParts is the slow part of every analytics request.
+   */
+  private readonly byMinute = new Map<number, number>();
+
   /** Minutes to add to UTC to get local time at instant `ms`. */
   offsetAt(ms: number): number {
     if (this.fixed !== null) return this.fixed;
-    const p = Object.fromEntries(this.fmt!.formatToParts(new Date(ms)).map((x) => [x.type, x.value]));
+    const minute = Math.floor(ms / 60_000);
+    const known = this.byMinute.get(minute);
+    if (known !== undefined) return known;
+    const p = Object.fromEntries(this.fmt!.formatToParts(new Date(minute * 60_000)).map((x) => [x.type, x.value]));
     const asUtc = Date.UTC(Number(p.year), Number(p.month) - 1, Number(p.day), Number(p.hour), Number(p.minute), Number(p.second));
-    return Math.round((asUtc - Math.floor(ms / 1000) * 1000) / 60_000);
+    const offset = Math.round((asUtc - minute * 60_000) / 60_000);
+    if (this.byMinute.size >= 50_000) this.byMinute.clear();
+    this.byMinute.set(minute, offset);
+    return offset;
   }
 
   /** Local calendar date (y, m 1-12, d) at instant `ms`. */
