@@ -10,14 +10,26 @@ export function sendJson(ctx: AppContext, status: number, body: unknown): void {
 }
 
 /**
- * A response body serialised once: `value` is what the route answers, `bytes` its JSON as
- * UTF-8. Made by `renderOnce` for values that do not change while they are cached.
+ * A response body for a value that does not change while it is cached: `value` is what the
+ * route answers, `bytes` its JSON as UTF-8. The bytes are kept from the second time they are
+ * asked for: a page that is asked for once (a walk over many users and pages) costs no memory
+ * after its answer, and a page that is asked for again is serialised no more.
  */
 export class Rendered {
   private encoded: Buffer | undefined;
-  constructor(readonly value: unknown) {}
+  private uses = 0;
+  constructor(private readonly source: object, private readonly render: (s: never) => unknown) {}
+
+  /** The response value (made again when asked for; only `_fields` needs it after the first answer). */
+  get value(): unknown {
+    return this.render(this.source as never);
+  }
+
   get bytes(): Buffer {
-    return (this.encoded ??= Buffer.from(JSON.stringify(this.value), 'utf8'));
+    if (this.encoded) return this.encoded;
+    const bytes = Buffer.from(JSON.stringify(this.value), 'utf8');
+    if (this.uses++ > 0) this.encoded = bytes;
+    return bytes;
   }
 }
 
@@ -25,13 +37,13 @@ const renderings = new WeakMap<object, Rendered>();
 
 /**
  * The rendering of `source` (a value the cache hands out unchanged, such as a page of rows),
- * built by `render` the first time and reused while `source` lives: a cached page is turned into
- * response items and JSON text once, not on every hit. A new value from the cache (after an
- * invalidation, a reload or an L2 read) is a new object, so it gets a new rendering.
+ * shared by every request that gets the same value: a cached page is turned into response items
+ * and JSON once, not on every hit. A new value from the cache (after an invalidation, a reload
+ * or an L2 read) is a new object, so it gets a new rendering; `render` must depend on `source` only.
  */
 export function renderOnce<S extends object>(source: S, render: (s: S) => unknown = (s) => s): Rendered {
   let r = renderings.get(source);
-  if (!r) renderings.set(source, (r = new Rendered(render(source))));
+  if (!r) renderings.set(source, (r = new Rendered(source, render as (s: never) => unknown)));
   return r;
 }
 
