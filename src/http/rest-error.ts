@@ -1,4 +1,17 @@
-/** An error that becomes WordPress's `{code, message, data: {status, ...}}` response. */
+let savedStackLimit = Error.stackTraceLimit;
+
+/** Turns stack capture off for the one Error about to be built (the constructor turns it back on). */
+function withoutStack(message: string): string {
+  savedStackLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  return message;
+}
+
+/**
+ * An error that becomes WordPress's `{code, message, data: {status, ...}}` response. It is an
+ * answer, not a fault: no stack trace is captured (that was most of the cost of a 401 or 429,
+ * which floods of bad requests are made of) and none is ever logged.
+ */
 export class RestError extends Error {
   constructor(
     readonly code: string,
@@ -6,7 +19,8 @@ export class RestError extends Error {
     readonly status: number,
     readonly data: Record<string, unknown> = {},
   ) {
-    super(message);
+    super(withoutStack(message));
+    Error.stackTraceLimit = savedStackLimit;
     this.name = 'RestError';
   }
 
