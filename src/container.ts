@@ -141,8 +141,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const billingDbs = new BillingDatabases(db);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
   if (billingDbs.sharded) {
-    // Billing reads and cancel/resume use the shards; the other writes do not yet (docs/decisions/0017-billing-shards.md).
-    log.warn('SLBP_SHARDS is set: billing reads and subscription cancel/resume use the shards, but webhook writes, the expiry job, the plugin import and exports still use the main database, and backups cover the main database only', { shards: config.db.shards.length });
+    // Billing reads and writes use the shards; backups do not (docs/decisions/0019-shard-writes.md).
+    log.warn('SLBP_SHARDS is set: backups cover the main database only, not the billing shards; back the shards up separately', { shards: config.db.shards.length });
     health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
@@ -155,7 +155,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
