@@ -8,6 +8,7 @@ import { RedisHandle } from './cache/redis.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
+import { BillingDatabases } from './data/billing-databases.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
@@ -137,11 +138,12 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const apiKeys = new ApiKeysRepository(tables);
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
   const nonces = new NonceStore(redis, 2 * 60 + 60);
-  const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users });
-  if (config.db.shards.length) {
-    // Reads are sharded, writes are not yet: see docs/decisions/0017-billing-shards.md.
-    log.warn('SLBP_SHARDS is set: transaction reads use the shards, but webhook writes, exports and site metrics still use the main database', { shards: config.db.shards.length });
-    health.registerDetail('shards', shardsDetail(db.shardQueryables(), tables));
+  const billingDbs = new BillingDatabases(db);
+  const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
+  if (billingDbs.sharded) {
+    // Billing reads and writes use the shards; backups do not (docs/decisions/0019-shard-writes.md).
+    log.warn('SLBP_SHARDS is set: backups cover the main database only, not the billing shards; back the shards up separately', { shards: config.db.shards.length });
+    health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
   const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
@@ -153,7 +155,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');

@@ -59,7 +59,9 @@ export class Database extends EventEmitter {
     this.readers = cfg.readHosts.map((h, i) => this.makePool(`reader${i + 1}`, h, cfg.readConnectionLimit));
     this.shards = cfg.shards.map((s, i) => {
       const { host, database } = splitShardSpec(s);
-      return this.makePool(`shard${i}`, host, cfg.connectionLimit, database);
+      // Ids written on shard i are ≡ i + 1 (mod N), so they are unique across shards: merged lists
+      // and lookups by id work without a central sequence (docs/decisions/0019-shard-writes.md).
+      return this.makePool(`shard${i}`, host, cfg.connectionLimit, database, `, auto_increment_increment = ${cfg.shards.length}, auto_increment_offset = ${i + 1}`);
     });
   }
 
@@ -68,7 +70,7 @@ export class Database extends EventEmitter {
     return this.shards.map((p) => ({ query: (sql, params) => this.queryOn(p, sql, params) }));
   }
 
-  private makePool(name: string, hostSpec: string | null, limit: number, database = this.cfg.name): NamedPool {
+  private makePool(name: string, hostSpec: string | null, limit: number, database = this.cfg.name, sessionExtra = ''): NamedPool {
     const parsed = hostSpec ? parseDbHost(hostSpec) : null;
     const opts: PoolOptions = {
       host: parsed?.host ?? this.cfg.host,
@@ -96,7 +98,7 @@ export class Database extends EventEmitter {
     const pool = mysql.createPool(opts);
     // Session settings every query relies on; queued on the connection before any caller's query.
     pool.on('connection', (conn) => {
-      conn.query("SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_520_ci", () => undefined);
+      conn.query(`SET time_zone = '+00:00', NAMES utf8mb4 COLLATE utf8mb4_unicode_520_ci${sessionExtra}`, () => undefined);
     });
     return { name, pool, limit };
   }
@@ -172,9 +174,20 @@ export class Database extends EventEmitter {
   }
 
   /** Runs fn inside one transaction on the writer; commits on success, rolls back on any error. */
-  async transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    const conn = await this.acquire(this.writer, this.cfg.acquireTimeoutMs);
-    const q: Queryable = { query: (sql, params) => this.run(conn, this.writer.name, sql, params, this.cfg.queryTimeoutMs) };
+  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
+    return this.transactionOn(this.writer, fn);
+  }
+
+  /** Runs fn inside one transaction on billing shard `index` (see `shards`); same contract as `transaction`. */
+  shardTransaction<T>(index: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const p = this.shards[index];
+    if (!p) throw new RangeError(`no billing shard ${index} (SLBP_SHARDS lists ${this.shards.length})`);
+    return this.transactionOn(p, fn);
+  }
+
+  private async transactionOn<T>(p: NamedPool, fn: (q: Queryable) => Promise<T>): Promise<T> {
+    const conn = await this.acquire(p, this.cfg.acquireTimeoutMs);
+    const q: Queryable = { query: (sql, params) => this.run(conn, p.name, sql, params, this.cfg.queryTimeoutMs) };
     try {
       await q.query('START TRANSACTION');
       const out = await fn(q);

@@ -2,6 +2,7 @@ import { mkdir, open, readFile, unlink } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Queryable } from './database.ts';
+import { shardTables } from './migrations/shards.ts';
 import type { Tables } from './tables.ts';
 
 /** Required tables that do not exist in the current database. */
@@ -14,18 +15,20 @@ export async function findMissingTables(q: Queryable, tables: Tables): Promise<s
   return tables.required.filter((t) => !present.has(t));
 }
 
-/** Whether a shard database holds `{prefix}slbp_transactions` (the table it serves). */
-export async function shardReady(q: Queryable, tables: Tables): Promise<boolean> {
-  const rows = await q.query<{ n: number | string }[]>(
-    'SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [tables.slbp.transactions]);
-  return Number(rows[0]?.n ?? 0) === 1;
+/** The shard tables (src/data/migrations/shards.ts) missing from a shard database. */
+export async function shardMissingTables(q: Queryable, tables: Tables): Promise<string[]> {
+  const want = shardTables(tables);
+  const rows = await q.query<{ name: string }[]>(
+    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${want.map(() => '?').join(',')})`, want);
+  const present = new Set(rows.map((r) => r.name));
+  return want.filter((t) => !present.has(t));
 }
 
-/** The `shards` section of /health/detailed: one that fails makes admin lists fail too. */
-export function shardsDetail(shards: Queryable[], tables: Tables) {
+/** The `shards` section of /health/detailed: one that fails makes admin lists and its users' writes fail too. */
+export function shardsDetail(shards: readonly Queryable[], tables: Tables) {
   return async () => {
-    const states = await Promise.all(shards.map((q, i) => shardReady(q, tables).then(
-      (ok) => ({ shard: i, healthy: ok, ...(ok ? {} : { error: `${tables.slbp.transactions} missing` }) }),
+    const states = await Promise.all(shards.map((q, i) => shardMissingTables(q, tables).then(
+      (missing) => ({ shard: i, healthy: missing.length === 0, ...(missing.length ? { error: `${missing.join(', ')} missing` } : {}) }),
       (err: Error) => ({ shard: i, healthy: false, error: err.message }),
     )));
     const bad = states.filter((s) => !s.healthy).length;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
+import type { BillingDatabases } from '../data/billing-databases.ts';
 import type { Queryable } from '../data/database.ts';
 import type { GatewayRecordsRepository } from '../data/payments/gateway-records-repository.ts';
 import type { NoticesRepository } from '../data/payments/notices-repository.ts';
@@ -32,11 +33,11 @@ export const exportPath = (dir: string, taskId: number) => path.join(dir, `expor
  * then a notification telling the owner where to fetch it.
  */
 export class DataExport {
-  constructor(private readonly records: GatewayRecordsRepository, private readonly notices: NoticesRepository, private readonly dir: string) {}
+  constructor(private readonly dbs: BillingDatabases, private readonly records: GatewayRecordsRepository, private readonly notices: NoticesRepository, private readonly dir: string) {}
 
-  /** Writes the file, then adds the notification through `q` (the task's completing transaction). */
+  /** Writes the file (rows from the user's billing database), then adds the notification through `q` (the task's completing transaction). */
   async run(q: Queryable, taskId: number, userId: number, kind: ExportKind): Promise<string> {
-    const rows = await this.records.forUser(q, kind, userId);
+    const rows = await this.records.forUser(this.dbs.forUser(userId, q), kind, userId);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = exportPath(this.dir, taskId);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;

@@ -1,4 +1,6 @@
+import type { BillingDatabases } from '../data/billing-databases.ts';
 import type { EventLedgerRepository } from '../data/payments/event-ledger-repository.ts';
+import type { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
 import type { NoticesRepository } from '../data/payments/notices-repository.ts';
 import type { TasksRepository } from '../data/payments/tasks-repository.ts';
 import type { WebhookLogsRepository } from '../data/payments/webhook-logs-repository.ts';
@@ -14,6 +16,8 @@ export interface HandlerDeps {
   logs: WebhookLogsRepository;
   tasks: TasksRepository;
   ledger: EventLedgerRepository;
+  effects: MainEffectsRepository;
+  billingDbs: BillingDatabases;
   imports: PluginImportService;
 }
 
@@ -44,13 +48,15 @@ export function taskHandlers(d: HandlerDeps): Map<string, TaskHandler> {
       if (kind !== 'transactions' && kind !== 'subscriptions') throw new Error('kind must be "transactions" or "subscriptions"');
       await d.exporter.run(q, task.id, positiveInt(data.user_id, 'user_id'), kind);
     }],
-    /** `{days?: 30, ledger_days?: 90}`: old webhook logs and finished tasks; old idempotency ledger rows. */
+    /** `{days?: 30, ledger_days?: 90}`: old webhook logs and finished tasks; old idempotency ledger rows (on every shard too) and split-write records. */
     ['cleanup_logs', async (data, _task, q) => {
       const days = data.days === undefined ? 30 : positiveInt(data.days, 'days');
       const ledgerDays = data.ledger_days === undefined ? 90 : positiveInt(data.ledger_days, 'ledger_days');
       await d.logs.deleteOlderThan(q, days);
       await d.tasks.deleteFinishedOlderThan(q, days);
       await d.ledger.prune(q, ledgerDays);
+      await d.effects.prune(q, ledgerDays);
+      if (d.billingDbs.sharded) for (const shard of d.billingDbs.all()) await d.ledger.prune(shard, ledgerDays);
     }],
     /** `{dry_run?: boolean}`: imports the PHP plugin's option-stored history (docs/decisions/0018-plugin-data-import.md). */
     ['plugin_import', async (data, task, q) => {

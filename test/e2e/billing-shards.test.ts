@@ -2,26 +2,27 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import mysql from 'mysql2/promise';
 import { ADMIN_ID, asUser, TEST_SHIM_SECRET } from '../helpers/auth.ts';
-import { createTestDb, testServer, type TestDb } from '../helpers/db.ts';
+import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, type JsonResponse } from '../helpers/http.ts';
+import { BILLING_TABLES, serverConnection, shardedCopy, type ShardedCopy } from '../helpers/shards.ts';
 import { startSidecar, NS, type InProcessSidecar } from '../helpers/sidecar.ts';
 
 const SHARDS = 3;
 const HEALTH_TOKEN = 'shards-e2e-health-token';
 
 /**
- * SLBP_SHARDS with 3 shard databases on this MariaDB: the demo data's transactions are spread by
- * `user_id % 3`, and a second sidecar reads one unsharded copy. The sharded sidecar's own database
- * holds every table except the transactions (its copy is empty), so each answer it gives about
- * transactions came from the shards.
+ * SLBP_SHARDS with 3 shard databases on this MariaDB, prepared by scripts/migrate.ts: the demo
+ * data's transactions, subscriptions and enrolment logs are spread by `user_id % 3`, and a second
+ * sidecar reads one unsharded copy. The sharded sidecar's own database holds every table but
+ * without billing rows, so each answer it gives about them came from the shards.
+ * (Rows the sidecar writes itself: test/e2e/shard-writes.test.ts.)
  */
 describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   this.timeout(120_000);
   let source: TestDb;
   let admin: mysql.Connection;
-  const suffix = `${process.pid}_${randomBytes(3).toString('hex')}`;
-  const mainName = `slbp_t_shmain_${suffix}`;
-  const shardNames = Array.from({ length: SHARDS }, (_, i) => `slbp_t_shard${i}_${suffix}`);
+  let layout: ShardedCopy;
+  let shardNames: string[];
   let unsharded: InProcessSidecar;
   let sharded: InProcessSidecar;
   let tx: string;
@@ -31,39 +32,32 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   before(async () => {
     source = await createTestDb({ size: 'small' });
     tx = `${source.prefix}slbp_transactions`;
-    admin = await mysql.createConnection({ host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password });
-    const [tables] = await admin.query<any[]>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ?', [source.name]);
-    await admin.query(`CREATE DATABASE \`${mainName}\``);
-    for (const { t } of tables) {
-      await admin.query(`CREATE TABLE \`${mainName}\`.\`${t}\` LIKE \`${source.name}\`.\`${t}\``);
-      if (t !== tx) await admin.query(`INSERT INTO \`${mainName}\`.\`${t}\` SELECT * FROM \`${source.name}\`.\`${t}\``);
-    }
-    for (const [i, name] of shardNames.entries()) {
-      await admin.query(`CREATE DATABASE \`${name}\``);
-      await admin.query(`CREATE TABLE \`${name}\`.\`${tx}\` LIKE \`${source.name}\`.\`${tx}\``);
-      await admin.query(`INSERT INTO \`${name}\`.\`${tx}\` SELECT * FROM \`${source.name}\`.\`${tx}\` WHERE user_id % ${SHARDS} = ?`, [i]);
-    }
+    admin = await serverConnection();
+    layout = await shardedCopy(admin, source, SHARDS, `${process.pid}_${randomBytes(3).toString('hex')}`);
+    shardNames = layout.shards;
     const env = { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_HEALTH_TOKEN: HEALTH_TOKEN };
     unsharded = await startSidecar(source, { env });
-    sharded = await startSidecar({ ...source, name: mainName }, { env: { ...env, SLBP_SHARDS: shardNames.map((n) => `${testServer.host}:${testServer.port}/${n}`).join(',') } });
+    sharded = await startSidecar({ ...source, name: layout.main }, { env: { ...env, SLBP_SHARDS: layout.spec } });
   });
   after(async () => {
     await unsharded?.stop();
     await sharded?.stop();
-    for (const name of [mainName, ...shardNames]) await admin?.query(`DROP DATABASE IF EXISTS \`${name}\``);
+    await layout?.drop();
     await admin?.end();
     await source?.drop();
   });
 
   it('each shard holds exactly the users with user_id % 3 = its index, and none is empty', async () => {
-    const [[all]] = await admin.query<any[]>(`SELECT COUNT(*) AS n FROM \`${source.name}\`.\`${tx}\``);
-    let sum = 0;
-    for (const [i, name] of shardNames.entries()) {
-      const [rows] = await admin.query<any[]>(`SELECT user_id % ${SHARDS} AS s, COUNT(*) AS n FROM \`${name}\`.\`${tx}\` GROUP BY s`);
-      expect(rows.map((r) => Number(r.s))).to.deep.equal([i]);
-      sum += Number(rows[0].n);
+    for (const table of BILLING_TABLES.map((t) => `${source.prefix}${t}`)) {
+      const [[all]] = await admin.query<any[]>(`SELECT COUNT(*) AS n FROM \`${source.name}\`.\`${table}\``);
+      let sum = 0;
+      for (const [i, name] of shardNames.entries()) {
+        const [rows] = await admin.query<any[]>(`SELECT user_id % ${SHARDS} AS s, COUNT(*) AS n FROM \`${name}\`.\`${table}\` GROUP BY s`);
+        expect(rows.map((r) => Number(r.s)), table).to.deep.equal([i]);
+        sum += Number(rows[0].n);
+      }
+      expect(sum, table).to.equal(Number(all.n));
     }
-    expect(sum).to.equal(Number(all.n));
   });
 
   it('/health/detailed reports each shard: usable, then not once its table is gone', async () => {
@@ -85,13 +79,16 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
     }
   });
 
-  for (const [order, perPage] of [['orderby=created_at&order=desc', 100], ['orderby=amount&order=asc', 37], ['orderby=id&order=desc', 100]] as const) {
-    it(`the admin list (${order}, ${perPage} per page) equals the unsharded list page by page, with the same X-WP-Total`, async () => {
+  for (const [list, order, perPage] of [
+    ['transactions', 'orderby=created_at&order=desc', 100], ['transactions', 'orderby=amount&order=asc', 37], ['transactions', 'orderby=id&order=desc', 100],
+    ['subscriptions', 'orderby=next_billing_date&order=asc', 9], ['subscriptions', 'orderby=amount&order=desc', 13],
+  ] as const) {
+    it(`the admin ${list} list (${order}, ${perPage} per page) equals the unsharded list page by page, with the same X-WP-Total`, async () => {
       let page = 1;
       let pages = 0;
       let seen = 0;
       for (;;) {
-        const path = `/transactions?${order}&per_page=${perPage}&page=${page}`;
+        const path = `/${list}?${order}&per_page=${perPage}&page=${page}`;
         const [want, got] = await Promise.all([get(unsharded, path), get(sharded, path)]);
         expect(want.status, want.text).to.equal(200);
         expect(got.status, got.text).to.equal(200);
@@ -104,13 +101,14 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
         page++;
       }
       expect(pages).to.be.greaterThan(10);
-      const [[all]] = await admin.query<any[]>(`SELECT COUNT(*) AS n FROM \`${source.name}\`.\`${tx}\``);
+      const [[all]] = await admin.query<any[]>(`SELECT COUNT(*) AS n FROM \`${source.name}\`.\`${source.prefix}slbp_${list}\``);
       expect(seen).to.equal(Number(all.n));
     });
   }
 
-  it('a filtered admin list (status, one currency) and revenue analytics agree with the unsharded copy', async () => {
-    for (const path of ['/transactions?status=completed&per_page=50&page=3', '/transactions?currency=EUR&per_page=20&page=2', '/analytics/revenue?period=12m', '/analytics/revenue?period=90d&currency=USD']) {
+  it('filtered admin lists (status, one currency) and revenue and subscription analytics agree with the unsharded copy', async () => {
+    for (const path of ['/transactions?status=completed&per_page=50&page=3', '/transactions?currency=EUR&per_page=20&page=2', '/subscriptions?status=active&per_page=10&page=2',
+      '/analytics/revenue?period=12m', '/analytics/revenue?period=90d&currency=USD', '/analytics/subscriptions?period=12m']) {
       const [want, got] = await Promise.all([get(unsharded, path), get(sharded, path)]);
       expect(want.status, `${path}: ${want.text}`).to.equal(200);
       expect(got.status, got.text).to.equal(200);
@@ -120,14 +118,17 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
     }
   });
 
-  it("a user's list, summary and one transaction come from that user's shard only", async () => {
+  it("a user's lists, summary, courses and single rows come from that user's shard only", async () => {
     const [[busy]] = await admin.query<any[]>(`SELECT user_id AS u, MIN(id) AS id FROM \`${source.name}\`.\`${tx}\` GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1`);
     const user = Number(busy.u);
-    const paths = [`/transactions?user_id=${user}&per_page=100`, `/billing/summary?user_id=${user}`, `/transactions/${busy.id}`];
+    const [[sub]] = await admin.query<any[]>(`SELECT id FROM \`${source.name}\`.\`${source.prefix}slbp_subscriptions\` WHERE user_id = ? ORDER BY id LIMIT 1`, [user]);
+    const paths = [`/transactions?user_id=${user}&per_page=100`, `/billing/summary?user_id=${user}`, `/transactions/${busy.id}`, `/subscriptions?user_id=${user}`,
+      `/courses/enrolled?user_id=${user}`, ...(sub ? [`/subscriptions/${sub.id}`] : [])];
     for (const path of paths) {
       const [want, got] = await Promise.all([get(unsharded, path), get(sharded, path)]);
       expect(want.status, want.text).to.equal(200);
       expect(got.body, path).to.deep.equal(want.body);
+      if (Array.isArray(want.body)) expect(want.body.length, `${path} has rows`).to.be.greaterThan(0);
     }
     // A stray row for this user on another shard is never read: user-scoped queries go to one shard.
     const other = shardNames[(user + 1) % SHARDS]!;

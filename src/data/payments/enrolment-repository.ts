@@ -1,7 +1,8 @@
 import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
 
-export interface EnrolmentLogWrite { userId: number; courseId: number; action: 'enrolled' | 'unenrolled'; transactionId: string | null; notes: string }
+/** One `slbp_enrollment_logs` row; `createdAt` (UTC) when it is written later than the change it records. */
+export interface EnrolmentLogWrite { userId: number; courseId: number; action: 'enrolled' | 'unenrolled'; transactionId: string | null; notes: string; createdAt?: string | null }
 
 /**
  * LearnDash access meta (`course_{id}_access_from`), the plugin's `slbp_enrollment_{id}` meta and
@@ -51,7 +52,7 @@ export class EnrolmentRepository {
   async log(q: Queryable, e: EnrolmentLogWrite): Promise<void> {
     await q.query(
       `INSERT INTO \`${this.tables.slbp.enrollment_logs}\` (user_id, course_id, action, status, transaction_id, lms, notes, created_at)
-       VALUES (?, ?, ?, 'success', ?, 'learndash', ?, UTC_TIMESTAMP())`,
-      [e.userId, e.courseId, e.action, e.transactionId, e.notes]);
+       VALUES (?, ?, ?, 'success', ?, 'learndash', ?, COALESCE(?, UTC_TIMESTAMP()))`,
+      [e.userId, e.courseId, e.action, e.transactionId, e.notes, e.createdAt ?? null]);
   }
 }

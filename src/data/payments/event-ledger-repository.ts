@@ -28,6 +28,12 @@ export class EventLedgerRepository {
     }
   }
 
+  /** Whether `key` was claimed on this database (a plain read: for ledgers no event claims on any more). */
+  async has(q: Queryable, key: string): Promise<boolean> {
+    const rows = await q.query<unknown[]>(`SELECT option_id FROM \`${this.tables.core.options}\` WHERE option_name = ?`, [`${LEDGER_PREFIX}${key}`]);
+    return rows.length > 0;
+  }
+
   /** Drops ledger rows older than `days` (gateways stop redelivering long before). */
   async prune(q: Queryable, days: number): Promise<number> {
     const cutoff = new Date(Date.now() - days * 86_400_000).toISOString();

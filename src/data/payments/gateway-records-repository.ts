@@ -41,9 +41,18 @@ export class GatewayRecordsRepository {
   constructor(private readonly tables: Tables) {}
 
   async lockTransaction(q: Queryable, gateway: string, orderId: string): Promise<StoredTransaction | null> {
+    return this.transaction(q, gateway, orderId, ' FOR UPDATE');
+  }
+
+  /** The stored order without a lock (finding which billing database holds it). */
+  findTransaction(q: Queryable, gateway: string, orderId: string): Promise<StoredTransaction | null> {
+    return this.transaction(q, gateway, orderId, '');
+  }
+
+  private async transaction(q: Queryable, gateway: string, orderId: string, lock: string): Promise<StoredTransaction | null> {
     const rows = await q.query<StoredTransaction[]>(
       `SELECT id, user_id, order_id, transaction_id, amount, currency, status, course_id, updated_at FROM \`${this.tables.slbp.transactions}\`
-       WHERE payment_gateway = ? AND order_id = ? ORDER BY id LIMIT 1 FOR UPDATE`, [gateway, orderId]);
+       WHERE payment_gateway = ? AND order_id = ? ORDER BY id LIMIT 1${lock}`, [gateway, orderId]);
     return rows[0] ?? null;
   }
 
@@ -63,9 +72,18 @@ export class GatewayRecordsRepository {
   }
 
   async lockSubscription(q: Queryable, gateway: string, subscriptionId: string): Promise<StoredSubscription | null> {
+    return this.subscription(q, gateway, subscriptionId, ' FOR UPDATE');
+  }
+
+  /** The stored subscription without a lock (finding which billing database holds it). */
+  findSubscription(q: Queryable, gateway: string, subscriptionId: string): Promise<StoredSubscription | null> {
+    return this.subscription(q, gateway, subscriptionId, '');
+  }
+
+  private async subscription(q: Queryable, gateway: string, subscriptionId: string, lock: string): Promise<StoredSubscription | null> {
     const rows = await q.query<StoredSubscription[]>(
       `SELECT id, user_id, subscription_id, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, updated_at
-       FROM \`${this.tables.slbp.subscriptions}\` WHERE payment_gateway = ? AND subscription_id = ? ORDER BY id LIMIT 1 FOR UPDATE`, [gateway, subscriptionId]);
+       FROM \`${this.tables.slbp.subscriptions}\` WHERE payment_gateway = ? AND subscription_id = ? ORDER BY id LIMIT 1${lock}`, [gateway, subscriptionId]);
     return rows[0] ?? null;
   }
 

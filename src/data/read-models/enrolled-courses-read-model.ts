@@ -10,19 +10,20 @@ export interface EnrolledCourseRow { course_id: number; title: string | null; ur
 export class EnrolledCoursesReadModel {
   constructor(private readonly tables: Tables) {}
 
-  async forUser(q: Queryable, userId: number): Promise<EnrolledCourseRow[]> {
-    const [meta, logs] = await Promise.all([
+  /** `logs` is where the user's `slbp_enrollment_logs` rows live (their billing shard); `q` holds usermeta and posts. */
+  async forUser(q: Queryable, userId: number, logs: Queryable = q): Promise<EnrolledCourseRow[]> {
+    const [meta, logRows] = await Promise.all([
       q.query<{ meta_key: string; meta_value: string }[]>(
         `SELECT meta_key, meta_value FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key LIKE 'course\\_%\\_access\\_from'`,
         [userId],
       ),
-      q.query<{ course_id: number | string; action: string; created_at: string | null }[]>(
+      logs.query<{ course_id: number | string; action: string; created_at: string | null }[]>(
         `SELECT course_id, action, created_at FROM \`${this.tables.slbp.enrollment_logs}\` WHERE user_id = ? ORDER BY created_at, id`,
         [userId],
       ),
     ]);
     const courses = new Map<number, EnrolledCourseRow>();
-    for (const l of logs) {
+    for (const l of logRows) {
       const id = Number(l.course_id);
       if (l.action === 'enrolled') {
         const prev = courses.get(id);

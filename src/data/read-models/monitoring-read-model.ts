@@ -39,6 +39,21 @@ export async function businessCounts(q: Queryable, t: Tables): Promise<BusinessC
   };
 }
 
+/** The counts of `businessCounts` that read billing tables, for one billing shard. */
+export type BillingCounts = Pick<BusinessCounts, 'transactions_24h' | 'active_subscriptions' | 'failed_transactions_1h'>;
+
+export async function billingCounts(q: Queryable, t: Tables): Promise<BillingCounts> {
+  const s = t.slbp;
+  const rows = await q.query<Record<string, unknown>[]>(
+    `SELECT
+      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR) AS transactions_24h,
+      (SELECT COUNT(*) FROM \`${s.subscriptions}\` WHERE status = 'active') AS active_subscriptions,
+      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR) AS failed_transactions_1h`,
+  );
+  const r = rows[0] ?? {};
+  return { transactions_24h: num(r.transactions_24h), active_subscriptions: num(r.active_subscriptions), failed_transactions_1h: num(r.failed_transactions_1h) };
+}
+
 /** Size of the WordPress database (data + indexes) in bytes. */
 export async function databaseSizeBytes(q: Queryable): Promise<number> {
   const rows = await q.query<{ bytes: string | number | null }[]>(

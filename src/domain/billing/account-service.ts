@@ -30,7 +30,7 @@ export class AccountService {
 
   async enrolledCourses(v: Viewer, requested?: number): Promise<EnrolledCourseRow[]> {
     const userId = this.reads.userScope(v, requested ?? this.self(v))!;
-    return this.reads.scoped(v, 'courses', userId, {}, (q) => this.courses.forUser(q, userId));
+    return this.reads.scoped(v, 'courses', userId, {}, (q) => this.courses.forUser(q, userId, this.billing.billingFor(userId, q)));
   }
 
   async listNotifications(v: Viewer, f: { isRead?: boolean; type?: string; limit: number; offset: number }): Promise<Page<NotificationRow>> {

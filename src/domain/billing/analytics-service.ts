@@ -1,5 +1,5 @@
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
-import type { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
+import { mrrFromSums, type RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import type { ShardRouter } from '../../data/shard-router.ts';
 import type { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { analyticsWindow, type WindowQuery } from './analytics-window.ts';
@@ -38,7 +38,7 @@ export class AnalyticsService {
     private readonly subs: SubscriptionStatsReadModel,
     private readonly timeZone: () => string,
     private readonly ttlSec: number,
-    /** When set, revenue comes from `slbp_transactions` on every shard (the day groups add up). */
+    /** When set, revenue and subscription figures come from every shard (the groups and sums add up). */
     private readonly shards: ShardRouter | null = null,
   ) {}
 
@@ -59,11 +59,14 @@ export class AnalyticsService {
       // A long window is scanned as a few time slices on separate connections: MariaDB runs each
       // query on one core, so a cold 12-month report finishes sooner; the day groups add up exactly.
       const slices = timeSlices(w.from, w.to, w.to.getTime() - w.from.getTime() > 92 * 86_400_000 ? 4 : 1);
-      const [parts, mrr, churned] = await Promise.all([
-        Promise.all((this.shards?.shards ?? [db]).flatMap((tx) => slices.map(([a, b]) => this.revenue.revenueByDay(tx, { from: dbFromDate(a), to: dbFromDate(b), currency: q.currency, segments })))),
-        this.revenue.mrr(db, q.currency),
-        this.revenue.churned(db, from, to, q.currency),
+      const billing = this.shards?.shards ?? [db];
+      const [parts, sums, ended] = await Promise.all([
+        Promise.all(billing.flatMap((tx) => slices.map(([a, b]) => this.revenue.revenueByDay(tx, { from: dbFromDate(a), to: dbFromDate(b), currency: q.currency, segments })))),
+        Promise.all(billing.map((b) => this.revenue.mrrSums(b, q.currency))),
+        Promise.all(billing.map((b) => this.revenue.churned(b, from, to, q.currency))),
       ]);
+      const mrr = mrrFromSums(sums.flat());
+      const churned = ended.reduce((n, c) => n + c, 0);
       const rows = parts.flat();
       const byBucket = new Map<string, Map<string, Cents>>();
       const totals = new Map<string, Cents>();
@@ -114,10 +117,13 @@ export class AnalyticsService {
       const from = dbFromDate(w.from);
       const to = dbFromDate(w.to);
       const segments = cal.segments(w.from, w.to);
+      // Counts from every shard simply add up (the folds below sum rows with the same key).
+      const billing = this.shards?.shards ?? [db];
+      const each = <R>(f: (b: typeof db) => Promise<R[]>) => Promise.all(billing.map(f)).then((p) => p.flat());
       const [groups, created, churned] = await Promise.all([
-        this.subs.groupCounts(db),
-        this.subs.createdByDay(db, from, to, segments),
-        this.subs.churnedByDay(db, from, to, segments),
+        each((b) => this.subs.groupCounts(b)),
+        each((b) => this.subs.createdByDay(b, from, to, segments)),
+        each((b) => this.subs.churnedByDay(b, from, to, segments)),
       ]);
       const count = (pick: (g: (typeof groups)[number]) => string) => {
         const out: Record<string, number> = {};

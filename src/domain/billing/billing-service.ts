@@ -1,6 +1,7 @@
 import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { ShardRouter } from '../../data/shard-router.ts';
+import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
 import type { BillingReads } from './billing-reads.ts';
@@ -15,6 +16,9 @@ const PAID = ['completed', 'paid'];
 /** Statuses that bill and give access: they count as active in the summary. */
 const LIVE_SUBSCRIPTION = ['active', 'on_trial', 'trialing', 'past_due'];
 
+/** How the merge across shards compares a list's order column (ShardRouter.listWindow). */
+const sortKind = (column: string) => (column === 'amount' ? 'decimal' : column === 'id' ? 'id' : 'text');
+
 export const transactionNotFound = () => new RestError('slbp_transaction_not_found', 'Transaction not found.', 404);
 export const subscriptionNotFound = () => new RestError('slbp_subscription_not_found', 'Subscription not found.', 404);
 
@@ -24,34 +28,48 @@ export class BillingService {
     private readonly reads: BillingReads,
     private readonly transactions: TransactionsRepository,
     private readonly subscriptions: SubscriptionsRepository,
-    /** Where `slbp_transactions` lives when SLBP_SHARDS is set; null = on the main database. */
+    /** Where the billing tables live when SLBP_SHARDS is set; null = on the main database. */
     private readonly shards: ShardRouter | null = null,
   ) {}
 
   /**
-   * One user's transactions: their shard, else the pool the read routing chose. Shards are read
-   * on their own writers (no replicas), so read-your-writes holds there by construction.
+   * One user's billing rows (transactions, subscriptions, enrolment logs): their shard, else the
+   * pool the read routing chose. Shards are read on their own writers (no replicas), so
+   * read-your-writes holds there by construction.
    */
-  transactionsFor(userId: number, q: Queryable): Queryable {
+  billingFor(userId: number, q: Queryable): Queryable {
     return this.shards ? this.shards.forUser(userId) : q;
   }
 
-  private async transactionPage(q: Queryable, filter: TransactionFilter, w: ListWindow): Promise<Page<TransactionRow>> {
+  /**
+   * A page of a billing list: on one database when unsharded or for one user, else every shard's
+   * first offset + limit rows in the list's order, merged, with the totals summed.
+   */
+  private async page<F extends { userId?: number }, W extends { orderby: string; order: SortOrder; limit: number; offset: number }, R extends { id: number | string }>(
+    q: Queryable, filter: F, w: W,
+    list: (on: Queryable, f: F, w: W) => Promise<R[]>, count: (on: Queryable, f: F) => Promise<number>,
+  ): Promise<Page<R>> {
     if (!this.shards || filter.userId !== undefined) {
-      const on = filter.userId === undefined ? q : this.transactionsFor(filter.userId, q);
-      const [rows, total] = await Promise.all([this.transactions.list(on, filter, w), this.transactions.count(on, filter)]);
+      const on = filter.userId === undefined ? q : this.billingFor(filter.userId, q);
+      const [rows, total] = await Promise.all([list(on, filter, w), count(on, filter)]);
       return { rows, total };
     }
-    // Every shard's first offset + limit rows in the list's order, merged; totals summed.
     return this.shards.listWindow(
       async (shard, limit) => {
-        const [rows, total] = await Promise.all([this.transactions.list(shard, filter, { ...w, limit, offset: 0 }), this.transactions.count(shard, filter)]);
+        const [rows, total] = await Promise.all([list(shard, filter, { ...w, limit, offset: 0 }), count(shard, filter)]);
         return { rows, total };
       },
-      { column: w.orderby, kind: w.orderby === 'amount' ? 'decimal' : w.orderby === 'id' ? 'id' : 'text', order: w.order },
+      { column: w.orderby as keyof R & string, kind: sortKind(w.orderby), order: w.order },
       w.offset,
       w.limit,
     );
+  }
+
+  /** A row by id: the sidecar's ids are unique across shards (see src/data/database.ts), so every shard is asked. */
+  private async byId<R>(q: Queryable, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
+    if (!this.shards) return find(q);
+    const found = await Promise.all(this.shards.shards.map(find));
+    return found.find((r) => r !== null) ?? null;
   }
 
   async listTransactions(v: Viewer, query: TransactionQuery): Promise<Page<TransactionRow>> {
@@ -64,16 +82,12 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) => this.transactionPage(q, filter, query.window));
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
+      (on, f, w) => this.transactions.list(on, f, w), (on, f) => this.transactions.count(on, f)));
   }
 
   async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
-    const row = await this.reads.item(v, 'transaction', id, async (q) => {
-      if (!this.shards) return this.transactions.findById(q, id);
-      // Ids are unique across shards only when each shard's auto-increment offset differs (see docs/deployment.md).
-      const found = await Promise.all(this.shards.shards.map((s) => this.transactions.findById(s, id)));
-      return found.find((r) => r !== null) ?? null;
-    });
+    const row = await this.reads.item(v, 'transaction', id, (q) => this.byId(q, (on) => this.transactions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw transactionNotFound();
     return row;
   }
@@ -86,14 +100,12 @@ export class BillingService {
       gateway: query.gateway,
       planId: query.planId,
     };
-    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, async (q) => {
-      const [rows, total] = await Promise.all([this.subscriptions.list(q, filter, query.window), this.subscriptions.count(q, filter)]);
-      return { rows, total };
-    });
+    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
+      (on, f, w) => this.subscriptions.list(on, f, w), (on, f) => this.subscriptions.count(on, f)));
   }
 
   async getSubscription(v: Viewer, id: number): Promise<SubscriptionRow> {
-    const row = await this.reads.item(v, 'subscription', id, (q) => this.subscriptions.findById(q, id));
+    const row = await this.reads.item(v, 'subscription', id, (q) => this.byId(q, (on) => this.subscriptions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw subscriptionNotFound();
     return row;
   }
@@ -104,9 +116,9 @@ export class BillingService {
     if (userId === undefined) throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
     return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
       const [live, lifetime, last] = await Promise.all([
-        this.subscriptions.activeSummary(q, userId, LIVE_SUBSCRIPTION),
-        this.transactions.sumByCurrency(this.transactionsFor(userId, q), userId, PAID),
-        this.transactions.list(this.transactionsFor(userId, q), { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
+        this.subscriptions.activeSummary(this.billingFor(userId, q), userId, LIVE_SUBSCRIPTION),
+        this.transactions.sumByCurrency(this.billingFor(userId, q), userId, PAID),
+        this.transactions.list(this.billingFor(userId, q), { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
       ]);
       return {
         user_id: userId,

@@ -1,5 +1,6 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import type { Config } from '../../config/schema.ts';
+import { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database } from '../../data/database.ts';
 import { NotificationsRepository } from '../../data/notifications-repository.ts';
 import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
@@ -7,7 +8,6 @@ import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Tables } from '../../data/tables.ts';
-import { ShardRouter } from '../../data/shard-router.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
 import type { UsersRepository } from '../../data/users-repository.ts';
 import type { SiteSettings } from '../site-settings.ts';
@@ -30,7 +30,11 @@ export interface BillingModule {
   invoices: InvoiceService;
 }
 
-export interface BillingDeps { config: Config; tables: Tables; db: Database; readRouting: PoolRouting; cache: CacheService; settings: SiteSettings; users: UsersRepository }
+export interface BillingDeps {
+  config: Config; tables: Tables; db: Database; readRouting: PoolRouting; cache: CacheService; settings: SiteSettings; users: UsersRepository;
+  /** Where billing rows live (SLBP_SHARDS); built from `db` when not given. */
+  billingDbs?: BillingDatabases;
+}
 
 /** Builds the billing repositories and services once; called from the container. */
 export function createBillingModule(d: BillingDeps): BillingModule {
@@ -39,7 +43,8 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   const transactions = new TransactionsRepository(d.tables);
   const subscriptions = new SubscriptionsRepository(d.tables);
   const courses = new EnrolledCoursesReadModel(d.tables);
-  const shards = ShardRouter.fromDatabase(d.db);
+  const dbs = d.billingDbs ?? new BillingDatabases(d.db);
+  const shards = dbs.router;
   const billing = new BillingService(reads, transactions, subscriptions, shards);
   const gateway = new LemonSqueezyClient(d.config.billing.lemonSqueezyApiUrl, d.config.billing.gatewayTimeoutMs);
   const credentials = () => {
@@ -50,7 +55,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   return {
     routing,
     billing,
-    actions: new SubscriptionActions(d.db.write, subscriptions, gateway, credentials, routing, d.cache),
+    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
     analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, shards),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),

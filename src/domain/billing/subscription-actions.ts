@@ -1,6 +1,6 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { Queryable } from '../../data/database.ts';
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SubscriptionRow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
 import { subscriptionNotFound } from './billing-service.ts';
@@ -21,13 +21,14 @@ const conflict = (row: SubscriptionRow, action: string) =>
   new RestError('slbp_invalid_transition', `A subscription that is ${normaliseSubscriptionStatus(row.status)} cannot be ${action}.`, 409, { current_status: normaliseSubscriptionStatus(row.status) });
 
 /**
- * Cancel and resume: check the transition on the writer, tell the gateway first (a gateway error
- * leaves the row unchanged), then change the row with a compare-and-set, mark the owner's
- * read-your-writes window and invalidate their billing caches on every node.
+ * Cancel and resume: check the transition on the writer of the billing database holding the row
+ * (its owner's shard with SLBP_SHARDS), tell the gateway first (a gateway error leaves the row
+ * unchanged), then change the row there with a compare-and-set, mark the owner's read-your-writes
+ * window and invalidate their billing caches on every node.
  */
 export class SubscriptionActions {
   constructor(
-    private readonly writer: Queryable,
+    private readonly dbs: BillingDatabases,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly gateway: LemonSqueezyClient,
     private readonly credentials: () => GatewayCredentials | null,
@@ -54,8 +55,10 @@ export class SubscriptionActions {
     next: (row: SubscriptionRow, endsAt: string | null) => { status: string; expiresAt: string | null },
     extraCheck?: (row: SubscriptionRow) => void,
   ): Promise<ActionResult> {
-    const row = await this.subscriptions.findById(this.writer, id);
-    if (!row || !canSee(v, row.user_id)) throw subscriptionNotFound();
+    const found = await this.dbs.locate((q) => this.subscriptions.findById(q, id));
+    const row = found?.value;
+    if (!found || !row || !canSee(v, row.user_id)) throw subscriptionNotFound();
+    const on = found.on;
     if (!from.includes(row.status)) throw conflict(row, action);
     extraCheck?.(row);
 
@@ -72,9 +75,9 @@ export class SubscriptionActions {
         throw err;
       }
     }
-    const changed = await this.subscriptions.transition(this.writer, id, from, next(row, endsAt));
+    const changed = await this.subscriptions.transition(on, id, from, next(row, endsAt));
     if (!changed) {
-      const now = await this.subscriptions.findById(this.writer, id);
+      const now = await this.subscriptions.findById(on, id);
       throw conflict(now ?? row, action);
     }
     const owner = Number(row.user_id);
@@ -83,7 +86,7 @@ export class SubscriptionActions {
       v.userId !== null && v.userId !== owner ? this.routing.markWrite(v.userId) : undefined,
       this.cache.invalidate({ tags: cacheTags.billingChange(owner) }),
     ]);
-    const updated = await this.subscriptions.findById(this.writer, id);
+    const updated = await this.subscriptions.findById(on, id);
     return { row: updated ?? row, gatewaySync };
   }
 }

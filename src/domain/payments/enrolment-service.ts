@@ -2,10 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize, phpSerialize } from '../../data/php-serialize.ts';
 import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
-import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
+import { EnrolmentRepository, type EnrolmentLogWrite } from '../../data/payments/enrolment-repository.ts';
 import { hashPhpass } from '../passwords.ts';
 
 export interface EnrolmentRef { transactionId: string | null; subscriptionId: string | null; notes: string }
+
+/**
+ * Where enrolment changes go: LearnDash meta through `main` (the WordPress database); the log
+ * rows are collected in `logs` for the caller to write on the user's billing database
+ * (src/domain/payments/enrolment-unit.ts).
+ */
+export interface EnrolmentTx { main: Queryable; logs: EnrolmentLogWrite[] }
 
 /** Course ids mapped to a Lemon Squeezy product in `slbp_course_mappings` (`{product: [courses]}`). */
 export function coursesFor(mappings: Record<string, unknown>, productId: string | null | undefined): number[] {
@@ -19,8 +26,8 @@ const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * Buyers and LearnDash enrolment, always inside the caller's transaction: access meta
- * `course_{id}_access_from`, the plugin's `slbp_enrollment_{id}` meta and an enrolment log row.
- * Enrolling an enrolled user or unenrolling one without access changes nothing.
+ * `course_{id}_access_from`, the plugin's `slbp_enrollment_{id}` meta and an enrolment log row
+ * per change. Enrolling an enrolled user or unenrolling one without access changes nothing.
  */
 export class EnrolmentService {
   constructor(private readonly buyers: BuyersRepository, private readonly enrolments: EnrolmentRepository) {}
@@ -43,7 +50,8 @@ export class EnrolmentService {
   }
 
   /** Grants access to each course the user does not have yet; returns the newly enrolled ids. */
-  async enrol(q: Queryable, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+  async enrol(tx: EnrolmentTx, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+    const q = tx.main;
     const have = await this.enrolments.lockAccess(q, userId, courseIds);
     const added: number[] = [];
     const records = ref.subscriptionId && [...have.keys()].length ? await this.enrolments.enrolmentRecords(q, userId) : new Map<number, string>();
@@ -61,17 +69,17 @@ export class EnrolmentService {
         transaction_id: ref.transactionId ?? '', subscription_id: ref.subscriptionId ?? '', enrolled_date: sqlNow(),
         source: 'lemon_squeezy', lms: 'learndash', metadata: {},
       }));
-      await this.enrolments.log(q, { userId, courseId, action: 'enrolled', transactionId: ref.transactionId, notes: ref.notes });
+      tx.logs.push({ userId, courseId, action: 'enrolled', transactionId: ref.transactionId, notes: ref.notes });
       added.push(courseId);
     }
     return added;
   }
 
   /** Removes access to the courses whose enrolment record names this subscription. */
-  async unenrolSubscription(q: Queryable, userId: number, subscriptionId: string): Promise<number[]> {
-    const records = await this.enrolments.enrolmentRecords(q, userId);
+  async unenrolSubscription(tx: EnrolmentTx, userId: number, subscriptionId: string): Promise<number[]> {
+    const records = await this.enrolments.enrolmentRecords(tx.main, userId);
     const courses = [...records].filter(([courseId, raw]) => this.record(raw, userId, courseId)?.subscription_id === subscriptionId).map(([courseId]) => courseId);
-    return this.unenrol(q, userId, courses, { transactionId: null, subscriptionId, notes: `Lemon Squeezy subscription ${subscriptionId} ended (expires_at passed)` });
+    return this.unenrol(tx, userId, courses, { transactionId: null, subscriptionId, notes: `Lemon Squeezy subscription ${subscriptionId} ended (expires_at passed)` });
   }
 
   private record(raw: string | undefined, userId: number, courseId: number): Record<string, unknown> | null {
@@ -81,15 +89,21 @@ export class EnrolmentService {
   }
 
   /** Removes access to each course the user has; returns the ids actually removed. */
-  async unenrol(q: Queryable, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+  async unenrol(tx: EnrolmentTx, userId: number, courseIds: number[], ref: EnrolmentRef): Promise<number[]> {
+    const q = tx.main;
     const have = await this.enrolments.lockAccess(q, userId, courseIds);
     const removed: number[] = [];
     for (const courseId of courseIds) {
       if (!have.has(courseId)) continue;
       await this.enrolments.deleteMeta(q, userId, [EnrolmentRepository.accessKey(courseId), EnrolmentRepository.enrolmentKey(courseId)]);
-      await this.enrolments.log(q, { userId, courseId, action: 'unenrolled', transactionId: ref.transactionId, notes: ref.notes });
+      tx.logs.push({ userId, courseId, action: 'unenrolled', transactionId: ref.transactionId, notes: ref.notes });
       removed.push(courseId);
     }
     return removed;
+  }
+
+  /** Writes collected log rows (on the users' billing database), in order. */
+  async writeLogs(q: Queryable, logs: EnrolmentLogWrite[]): Promise<void> {
+    for (const l of logs) await this.enrolments.log(q, l);
   }
 }

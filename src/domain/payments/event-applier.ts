@@ -1,7 +1,9 @@
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { GatewayRecordsRepository, StoredSubscription, SubscriptionWrite, TransactionWrite } from '../../data/payments/gateway-records-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import { coursesFor, type EnrolmentService } from './enrolment-service.ts';
+import type { EnrolmentUnit } from './enrolment-unit.ts';
 import { customUserId, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 import { centsToDecimal } from './money.ts';
 
@@ -27,23 +29,56 @@ function guessCycle(createdAt: string | null, renewsAt: string | null): string {
   return days > 300 ? 'yearly' : days < 10 ? 'weekly' : 'monthly';
 }
 
+/** The transaction an event is applied in: its owner's billing database and enrolment changes. */
+export interface ApplyTx { billing: Queryable; enrolment: EnrolmentUnit }
+
+type Kind = 'order' | 'invoice' | 'subscription';
+const kindOf = (event: HandledEvent): Kind =>
+  event === 'order_created' || event === 'order_refunded' ? 'order' : event.startsWith('subscription_payment_') ? 'invoice' : 'subscription';
+
 /**
  * Applies one verified Lemon Squeezy event to the billing tables, inside the caller's transaction.
  * Rows are upserted by the gateway's ids; an event older than the stored row (`updated_at`) does
- * not overwrite it.
+ * not overwrite it. A stored object keeps its owner: later events about it apply to that user
+ * (the buyer an event names is only asked for an object not stored yet), so every event about
+ * one object reaches the same billing shard.
  */
 export class EventApplier {
   constructor(private readonly records: GatewayRecordsRepository, private readonly enrolment: EnrolmentService, private readonly mappings: () => Record<string, unknown>) {}
 
-  async apply(q: Queryable, event: HandledEvent, env: Envelope): Promise<AppliedEvent> {
-    if (event === 'order_created' || event === 'order_refunded') return this.order(q, env);
-    if (event.startsWith('subscription_payment_')) return this.invoice(q, event, env);
-    return this.subscription(q, env);
+  /**
+   * The user owning the event's gateway object when some billing database stores it already
+   * (plain reads): the order; the invoice's row, else its subscription; the subscription.
+   */
+  async storedOwner(dbs: BillingDatabases, event: HandledEvent, env: Envelope): Promise<number | null> {
+    const order = (id: string) => dbs.locate((q) => this.records.findTransaction(q, GATEWAY, id));
+    const subscription = (id: string) => dbs.locate((q) => this.records.findSubscription(q, GATEWAY, id));
+    const kind = kindOf(event);
+    const found = kind === 'order' ? await order(env.data.id)
+      : kind === 'invoice' ? (await order(`invoice_${env.data.id}`)) ?? (await subscription(invoiceSchema.parse(env.data.attributes).subscription_id))
+        : await subscription(env.data.id);
+    return found ? Number(found.value.user_id) : null;
   }
 
-  private async order(q: Queryable, env: Envelope): Promise<AppliedEvent> {
+  /** The buyer the event names: `custom_data.user_id` if that user exists, else by email, else a new subscriber (on `q`, the main database). */
+  async buyer(q: Queryable, event: HandledEvent, env: Envelope): Promise<number> {
+    const kind = kindOf(event);
+    const a = kind === 'order' ? orderSchema.parse(env.data.attributes) : kind === 'invoice' ? invoiceSchema.parse(env.data.attributes) : subscriptionSchema.parse(env.data.attributes);
+    return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
+  }
+
+  /** Applies the event; `buyer` answers the owner of an object not stored yet. */
+  async apply(tx: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
+    const kind = kindOf(event);
+    if (kind === 'order') return this.order(tx, env, buyer);
+    if (kind === 'invoice') return this.invoice(tx, event, env, buyer);
+    return this.subscription(tx, env, buyer);
+  }
+
+  private async order({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = orderSchema.parse(env.data.attributes);
-    const { userId } = await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name);
+    const existing = await this.records.lockTransaction(q, GATEWAY, env.data.id);
+    const userId = existing ? Number(existing.user_id) : await buyer();
     const courses = coursesFor(this.mappings(), a.first_order_item?.product_id);
     const status = orderStatus(a.status, a.refunded);
     const write: TransactionWrite = {
@@ -54,21 +89,20 @@ export class EventApplier {
         product_name: a.first_order_item?.product_name ?? null, refunded_amount: a.refunded_amount !== undefined ? centsToDecimal(a.refunded_amount) : null, test_mode: a.test_mode ?? false,
       },
     };
-    const existing = await this.records.lockTransaction(q, GATEWAY, write.orderId);
-    if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt) return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
+    if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt) return { userId, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
     const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
     const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
-    const enrolled = status === 'completed' ? await this.enrolment.enrol(q, userId, courses, ref) : [];
-    const unenrolled = status === 'refunded' ? await this.enrolment.unenrol(q, userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }) : [];
+    const enrolled = status === 'completed' ? await enrolment.enrol(userId, courses, ref) : [];
+    const unenrolled = status === 'refunded' ? await enrolment.unenrol(userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }) : [];
     return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled, unenrolled };
   }
 
-  private async subscription(q: Queryable, env: Envelope): Promise<AppliedEvent> {
+  private async subscription({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = subscriptionSchema.parse(env.data.attributes);
     const existing = await this.records.lockSubscription(q, GATEWAY, env.data.id);
     const updatedAt = sqlUtc(a.updated_at);
     if (existing && updatedAt && existing.updated_at && existing.updated_at > updatedAt) return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
-    const userId = existing?.user_id ?? (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
+    const userId = existing ? Number(existing.user_id) : await buyer();
     const order = a.order_id ? await this.records.lockTransaction(q, GATEWAY, a.order_id) : null;
     const status = a.status === 'trialing' ? 'on_trial' : a.status;
     const endsAt = sqlUtc(a.ends_at);
@@ -84,24 +118,26 @@ export class EventApplier {
     const courses = coursesFor(this.mappings(), a.product_id);
     const ref = { transactionId: order?.transaction_id ?? null, subscriptionId: write.subscriptionId, notes: `Lemon Squeezy subscription ${write.subscriptionId} ${status}` };
     const keepsAccess = ACCESS.has(status) || (status === 'cancelled' && endsAt !== null && endsAt > sqlUtc(new Date())!);
-    const enrolled = keepsAccess && status !== 'cancelled' ? await this.enrolment.enrol(q, userId, courses, ref) : [];
-    const unenrolled = keepsAccess ? [] : await this.enrolment.unenrol(q, userId, courses, ref);
+    const enrolled = keepsAccess && status !== 'cancelled' ? await enrolment.enrol(userId, courses, ref) : [];
+    const unenrolled = keepsAccess ? [] : await enrolment.unenrol(userId, courses, ref);
     return { userId, subscription: this.summary(id, write), enrolled, unenrolled };
   }
 
-  private async invoice(q: Queryable, event: HandledEvent, env: Envelope): Promise<AppliedEvent> {
+  private async invoice({ billing: q }: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = invoiceSchema.parse(env.data.attributes);
     const sub: StoredSubscription | null = await this.records.lockSubscription(q, GATEWAY, a.subscription_id);
-    const userId = sub?.user_id ?? (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
     // The first invoice pays for the order that order_created already recorded; one payment, one row.
-    if (event === 'subscription_payment_success' && a.billing_reason === 'initial') return { userId, enrolled: [], unenrolled: [], note: 'initial invoice: recorded by order_created' };
+    if (event === 'subscription_payment_success' && a.billing_reason === 'initial') {
+      return { userId: sub ? Number(sub.user_id) : await buyer(), enrolled: [], unenrolled: [], note: 'initial invoice: recorded by order_created' };
+    }
+    const existing = await this.records.lockTransaction(q, GATEWAY, `invoice_${env.data.id}`);
+    const userId = existing ? Number(existing.user_id) : sub ? Number(sub.user_id) : await buyer();
     const status = event === 'subscription_payment_success' ? 'completed' : event === 'subscription_payment_failed' ? 'failed' : 'refunded';
     const write: TransactionWrite = {
       userId, orderId: `invoice_${env.data.id}`, transactionId: `invoice_${env.data.id}`, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
       status, courseId: null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
       metadata: { source: 'lemon_squeezy', kind: 'subscription_invoice', invoice_id: env.data.id, subscription_id: a.subscription_id, billing_reason: a.billing_reason ?? null, invoice_status: a.status, test_mode: a.test_mode ?? false },
     };
-    const existing = await this.records.lockTransaction(q, GATEWAY, write.orderId);
     const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
     return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled: [], unenrolled: [] };
   }

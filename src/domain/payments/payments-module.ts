@@ -1,10 +1,12 @@
 import path from 'node:path';
 import type { CacheService } from '../../cache/cache-service.ts';
+import { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database } from '../../data/database.ts';
 import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
 import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
 import { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
 import { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
+import { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
 import { PluginDataRepository } from '../../data/payments/plugin-data-repository.ts';
 import { NoticesRepository } from '../../data/payments/notices-repository.ts';
 import { OutgoingWebhooksRepository } from '../../data/payments/outgoing-webhooks-repository.ts';
@@ -25,7 +27,11 @@ import { PluginImporter } from './plugin-import.ts';
 import { PluginImportService } from './plugin-import-service.ts';
 import { WebhookProcessor } from './webhook-processor.ts';
 
-export interface PaymentsDeps { db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string }
+export interface PaymentsDeps {
+  db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string;
+  /** Where billing rows are written (SLBP_SHARDS); built from `db` when not given. */
+  billingDbs?: BillingDatabases;
+}
 
 export interface Payments {
   webhooks: WebhookProcessor;
@@ -42,6 +48,8 @@ export interface Payments {
 /** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
 export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions; dispatcher?: DispatcherOptions } = {}): Payments {
   const { db, tables, logger } = d;
+  const dbs = d.billingDbs ?? new BillingDatabases(db);
+  const effects = new MainEffectsRepository(tables);
   const records = new GatewayRecordsRepository(tables);
   const logs = new WebhookLogsRepository(tables);
   const ledger = new EventLedgerRepository(tables);
@@ -51,19 +59,19 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const mappings = () => d.settings.courseMappings;
   const applier = new EventApplier(records, enrolment, mappings);
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
-  const webhooks = new WebhookProcessor(db, ledger, logs, applier, d.cache, secret, logger);
+  const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
   webhooks.onApplied((event, { userId, transaction, subscription, enrolled, unenrolled }) => {
     const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
     dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
   const exportsDir = path.join(d.dataDir, 'exports');
-  const expiry = new SubscriptionExpiry(db, records, notices, enrolment, d.cache, logger);
-  const exporter = new DataExport(records, notices, exportsDir);
+  const expiry = new SubscriptionExpiry(dbs, records, notices, enrolment, effects, d.cache, logger);
+  const exporter = new DataExport(dbs, records, notices, exportsDir);
   const plugin = new PluginDataRepository(tables);
-  const importer = new PluginImporter(db, records, plugin, mappings, d.cache);
+  const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);
   const imports = new PluginImportService(db, tasks, plugin, importer);
-  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, imports });
+  const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, effects, billingDbs: dbs, imports });
   const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
   return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports };
 }

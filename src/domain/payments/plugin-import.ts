@@ -1,5 +1,6 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database, Queryable } from '../../data/database.ts';
 import type { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import type { OptionRow, PluginDataRepository, PluginKind } from '../../data/payments/plugin-data-repository.ts';
@@ -32,12 +33,13 @@ type Links = Map<string, number>;
 /**
  * Imports the PHP plugin's option-stored Lemon Squeezy history into the billing tables, with the
  * webhook's keys (gateway + order/subscription id), so rows the webhook already wrote, or an
- * earlier run imported, are left as they are. Users come from the plugin's links, else the
- * order's email; nobody is created. Each record is its own short transaction.
+ * earlier run imported, are left as they are (on whichever billing shard holds them). Users come
+ * from the plugin's links, else the order's email; nobody is created. Each record is its own
+ * short transaction on its user's billing database.
  */
 export class PluginImporter {
   constructor(
-    private readonly db: Database, private readonly records: GatewayRecordsRepository, private readonly plugin: PluginDataRepository,
+    private readonly db: Database, private readonly dbs: BillingDatabases, private readonly records: GatewayRecordsRepository, private readonly plugin: PluginDataRepository,
     private readonly mappings: () => Record<string, unknown>, private readonly cache: CacheService,
   ) {}
 
@@ -53,14 +55,19 @@ export class PluginImporter {
     await this.each(q, 'order', opts, async (row) => {
       const o = parseOrder(phpUnserialize(row.option_value, `option ${row.option_name}`));
       this.checkName(row, 'order', o.id);
-      return this.db.transaction(async (t) => {
+      const present = await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, o.id));
+      if (present) {
+        orderUsers.set(o.id, Number(present.value.user_id));
+        return 'already_present';
+      }
+      const userId = orderLinks.get(o.id) ?? (o.customerEmail ? await this.plugin.userByEmail(q, o.customerEmail) : null);
+      if (userId === null) return this.unmatched(s, row, `no linked user and no user with email ${o.customerEmail ?? '(none)'}`);
+      return this.dbs.transaction(userId, async (t) => {
         const existing = await this.records.lockTransaction(t, GATEWAY, o.id);
         if (existing) {
           orderUsers.set(o.id, Number(existing.user_id));
           return 'already_present';
         }
-        const userId = orderLinks.get(o.id) ?? (o.customerEmail ? await this.plugin.userByEmail(t, o.customerEmail) : null);
-        if (userId === null) return this.unmatched(s, row, `no linked user and no user with email ${o.customerEmail ?? '(none)'}`);
         orderUsers.set(o.id, userId);
         opts.onRecord?.(`${dry ? 'would import' : 'import'} order ${o.id} → user ${userId}: ${o.total} ${o.currency} ${o.status}`);
         if (!dry) await this.records.insertTransaction(t, this.transaction(o, userId));
@@ -72,13 +79,14 @@ export class PluginImporter {
     await this.each(q, 'subscription', opts, async (row) => {
       const sub = parseSubscription(phpUnserialize(row.option_value, `option ${row.option_name}`));
       this.checkName(row, 'subscription', sub.id);
+      if (await this.dbs.locate((b) => this.records.findSubscription(b, GATEWAY, sub.id))) return 'already_present';
       const order = sub.orderId ? await this.linkedOrder(q, sub.orderId, s, row) : null;
-      return this.db.transaction(async (t) => {
+      const stored = sub.orderId && !order ? (await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, sub.orderId!)))?.value ?? null : null;
+      const userId = subLinks.get(sub.id) ?? (sub.orderId ? orderUsers.get(sub.orderId) ?? (stored ? Number(stored.user_id) : null) : null)
+        ?? (order?.customerEmail ? await this.plugin.userByEmail(q, order.customerEmail) : null);
+      if (userId === null) return this.unmatched(s, row, sub.orderId ? `no linked user, and order ${sub.orderId} has no matching user` : 'no linked user and no order');
+      return this.dbs.transaction(userId, async (t) => {
         if (await this.records.lockSubscription(t, GATEWAY, sub.id)) return 'already_present';
-        const stored = sub.orderId && !order ? await this.records.lockTransaction(t, GATEWAY, sub.orderId) : null;
-        const userId = subLinks.get(sub.id) ?? (sub.orderId ? orderUsers.get(sub.orderId) ?? (stored ? Number(stored.user_id) : null) : null)
-          ?? (order?.customerEmail ? await this.plugin.userByEmail(t, order.customerEmail) : null);
-        if (userId === null) return this.unmatched(s, row, sub.orderId ? `no linked user, and order ${sub.orderId} has no matching user` : 'no linked user and no order');
         const amount = order?.total ?? stored?.amount ?? null;
         if (amount === null) s.warnings.push({ source: row.option_name, reason: `order ${sub.orderId ?? '(none)'} not found: amount 0.00 USD` });
         const cycle = inferCycle(sub);
@@ -123,7 +131,7 @@ export class PluginImporter {
       const outcome = await this.guard(s, source, async (): Promise<Outcome> => {
         if (!existing.has(userId)) return this.unmatched(s, { option_name: source } as OptionRow, 'the user no longer exists');
         const e = parseEnrolment(phpUnserialize(row.meta_value, source));
-        return this.db.transaction(async (t) => {
+        return this.dbs.transaction(userId, async (t) => {
           if (await this.plugin.lockEnrolmentLog(t, userId, courseId, e.transactionId)) return 'already_present';
           opts.onRecord?.(`${opts.dryRun ? 'would log' : 'log'} enrolment of user ${userId} in course ${courseId}`);
           if (!opts.dryRun) {

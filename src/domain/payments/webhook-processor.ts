@@ -1,10 +1,14 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database } from '../../data/database.ts';
 import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
+import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
 import { withLockRetry } from '../../data/payments/sql-errors.ts';
-import { INCOMING_WEBHOOK_ID, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
+import { INCOMING_WEBHOOK_ID, type WebhookLogEntry, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
 import type { Logger } from '../../observability/logger.ts';
+import type { EnrolmentService } from './enrolment-service.ts';
+import { EnrolmentUnit } from './enrolment-unit.ts';
 import type { AppliedEvent, EventApplier } from './event-applier.ts';
 import { envelopeSchema, idempotencyKey, isHandled, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
@@ -17,13 +21,18 @@ export type AppliedListener = (event: string, applied: AppliedEvent) => void;
 /**
  * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
  * each event applied in one transaction together with its idempotency ledger row and its log row
- * (docs/decisions/0013-webhook-idempotency.md). Rejected deliveries (bad content type, JSON or signature) write nothing.
+ * (docs/decisions/0013-webhook-idempotency.md). With SLBP_SHARDS the ledger row and the billing
+ * rows commit together on the owner's shard (docs/decisions/0019-shard-writes.md). Rejected
+ * deliveries (bad content type, JSON or signature) write nothing.
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];
 
   constructor(
     private readonly db: Database,
+    private readonly dbs: BillingDatabases,
+    private readonly enrolment: EnrolmentService,
+    private readonly effects: MainEffectsRepository,
     private readonly ledger: EventLedgerRepository,
     private readonly logs: WebhookLogsRepository,
     private readonly applier: EventApplier,
@@ -77,18 +86,44 @@ export class WebhookProcessor {
     return { status: 200, body: { received: true, processed: true } };
   }
 
-  /** Ledger claim, the event's rows and the log row commit together; lock conflicts are retried. */
+  /**
+   * Ledger claim and the event's rows commit together; lock conflicts are retried. Unsharded the
+   * buyer, the enrolment meta and the log row are in that one transaction too. Sharded, the owner
+   * is found first (the stored object's, else the buyer, created in a transaction of its own),
+   * the claim goes to the owner's shard, and the main database's part commits just before the
+   * shard's (see BillingDatabases.write and EnrolmentUnit); the log row follows the commit.
+   */
   private async applyOnce(event: HandledEvent, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
     const key = idempotencyKey(env);
-    return withLockRetry(() => this.db.transaction(async (q) => {
-      if (!(await this.ledger.claim(q, key, `${event}:${env.data.type}:${env.data.id}`))) return 'duplicate' as const;
-      const applied = await this.applier.apply(q, event, env);
-      await this.logs.insert(q, {
-        webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
-        responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+    const note = `${event}:${env.data.type}:${env.data.id}`;
+    const processed = (applied: AppliedEvent): WebhookLogEntry => ({
+      webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
+      responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+    });
+    // Claimed on the main database before SLBP_SHARDS was set: still applied once.
+    if (this.dbs.sharded && (await this.ledger.has(this.db.write, key))) return 'duplicate';
+    const outcome = await withLockRetry(async () => {
+      const owner = this.dbs.sharded ? await this.owner(event, env) : null;
+      // Unsharded there is one database and `owner` is not needed to choose it.
+      return this.dbs.write(owner ?? 0, async (tx) => {
+        if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
+        const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
+        const applied = await this.applier.apply({ billing: tx.billing, enrolment }, event, env, async () => owner ?? this.applier.buyer(tx.main, event, env));
+        await enrolment.finish();
+        if (!tx.split) await this.logs.insert(tx.main, processed(applied));
+        return applied;
       });
-      return applied;
-    }));
+    });
+    if (outcome !== 'duplicate' && this.dbs.sharded) {
+      await this.logs.insert(this.db.write, processed(outcome)).catch((err) =>
+        this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }));
+    }
+    return outcome;
+  }
+
+  /** The stored object's owner, else the buyer the event names (a new buyer commits before the shard write). */
+  private async owner(event: HandledEvent, env: Envelope): Promise<number> {
+    return (await this.applier.storedOwner(this.dbs, event, env)) ?? withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)));
   }
 
   private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
