@@ -1,7 +1,7 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.ts';
 import { isBackupId, type Manifest } from './backup-store.ts';
 
@@ -20,13 +20,28 @@ export function remoteSettings(env: Config['backup']['s3'], creds: Record<string
   };
 }
 
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let sdk: Promise<S3Sdk> | null = null;
+
+/**
+ * The S3 SDK, loaded the first time a remote copy is made or listed: it is the largest module the
+ * sidecar uses (about 25 MB resident), and most sites keep their backups local.
+ */
+function loadSdk(): Promise<S3Sdk> {
+  return (sdk ??= import('@aws-sdk/client-s3'));
+}
+
 /** Copies of backups in an S3-compatible bucket: `<prefix><backup id>/<file>`, manifest last. */
 export class RemoteStore {
-  private readonly s3: S3Client;
+  private client: Promise<{ sdk: S3Sdk; s3: S3Client }> | null = null;
 
   constructor(private readonly s: RemoteSettings) {
     if (!s.bucket) throw new Error('remote storage is enabled but no bucket is configured (SLBP_BACKUP_S3_BUCKET)');
-    this.s3 = new S3Client({
+  }
+
+  private connect(): Promise<{ sdk: S3Sdk; s3: S3Client }> {
+    const s = this.s;
+    return (this.client ??= loadSdk().then((sdk) => ({ sdk, s3: new sdk.S3Client({
       region: s.region,
       ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}),
       ...(s.accessKeyId ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
@@ -34,7 +49,7 @@ export class RemoteStore {
       // servers (a silently corrupted object); send plain bodies unless a checksum is required.
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
-    });
+    }) })));
   }
 
   private key(id: string, name: string): string {
@@ -43,19 +58,21 @@ export class RemoteStore {
 
   /** Uploads every file of a completed backup, then its manifest (so a listed copy is whole). */
   async upload(dir: string, manifest: Manifest): Promise<void> {
+    const { sdk: { PutObjectCommand }, s3 } = await this.connect();
     for (const f of Object.values(manifest.files)) {
       const file = path.join(dir, f!.name);
       const { size } = await stat(file);
-      await this.s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, f!.name), Body: createReadStream(file), ContentLength: size }));
+      await s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, f!.name), Body: createReadStream(file), ContentLength: size }));
     }
-    await this.s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, 'manifest.json'), Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
+    await s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, 'manifest.json'), Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
   }
 
   private async keys(prefix: string): Promise<string[]> {
+    const { sdk: { ListObjectsV2Command }, s3 } = await this.connect();
     const out: string[] = [];
     let token: string | undefined;
     do {
-      const page = await this.s3.send(new ListObjectsV2Command({ Bucket: this.s.bucket, Prefix: prefix, ContinuationToken: token }));
+      const page = await s3.send(new ListObjectsV2Command({ Bucket: this.s.bucket, Prefix: prefix, ContinuationToken: token }));
       for (const o of page.Contents ?? []) if (o.Key) out.push(o.Key);
       token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -74,11 +91,13 @@ export class RemoteStore {
 
   async remove(id: string): Promise<void> {
     if (!isBackupId(id)) throw new Error('invalid backup id');
-    for (const k of await this.keys(`${this.s.prefix}${id}/`)) await this.s3.send(new DeleteObjectCommand({ Bucket: this.s.bucket, Key: k }));
+    const keys = await this.keys(`${this.s.prefix}${id}/`);
+    const { sdk: { DeleteObjectCommand }, s3 } = await this.connect();
+    for (const k of keys) await s3.send(new DeleteObjectCommand({ Bucket: this.s.bucket, Key: k }));
   }
 
   close(): void {
-    this.s3.destroy();
+    this.client?.then(({ s3 }) => s3.destroy(), () => undefined);
   }
 }
 
