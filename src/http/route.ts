@@ -21,6 +21,8 @@ export interface AppState {
   fields?: string[];
   /** Expiry (Unix seconds) of the access token the caller presented, if any. */
   tokenExpiresAt?: number;
+  /** What the route answered, serialised by the frame (Koa's body is left for strings, buffers and streams). */
+  result?: unknown;
 }
 
 export type AppContext = ParameterizedContext<AppState>;
@@ -148,6 +150,14 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     }
     if (!spec.access.allows(ctx.state.caller, ctx.state.origin)) throw forbidden(ctx.state.caller.kind !== 'anonymous');
     const result = await spec.handler(ctx, input as never);
-    if (result !== undefined) ctx.body = result;
+    if (result === undefined) return;
+    if (typeof result === 'string' || Buffer.isBuffer(result) || typeof (result as { pipe?: unknown }).pipe === 'function') {
+      ctx.body = result;
+      return;
+    }
+    // Kept for the frame to serialise once; giving Koa an object body first costs a type lookup and header changes.
+    ctx.state.result = result;
+    // What Koa's body setter does: a handler that set no status answers 200.
+    if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) ctx.status = 200;
   };
 }

@@ -3,8 +3,8 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
 import type { AddressList } from '../client-ip.ts';
 import { normalizeIp } from '../client-ip.ts';
-import type { AppContext } from '../route.ts';
-import { ANONYMOUS } from '../../domain/caller.ts';
+import type { AppContext, AppState } from '../route.ts';
+import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
 export interface RequestObserver {
   (info: { method: string; route: string; status: number; ms: number; requestId: string }): void;
@@ -16,15 +16,35 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
  * The request id (a trusted proxy's X-Request-Id is kept, anything else gets a fresh UUID), the
  * start time and the anonymous caller; the child logger is built only when something logs.
  */
+/**
+ * The per-request state, one shape for every request (every field present from the start): the
+ * child logger is built only when something logs.
+ */
+class RequestState implements AppState {
+  origin: RequestOrigin = NO_ORIGIN;
+  caller: Caller = ANONYMOUS;
+  rawBody?: Buffer = undefined;
+  body?: unknown = undefined;
+  routeName?: string = undefined;
+  fields?: string[] = undefined;
+  tokenExpiresAt?: number = undefined;
+  result?: unknown = undefined;
+  private child: Logger | undefined = undefined;
+
+  constructor(readonly requestId: string, readonly startedAt: number, private readonly parent: Logger) {}
+
+  get logger(): Logger {
+    return (this.child ??= this.parent.child({ request_id: this.requestId }));
+  }
+}
+
+/** Before origin resolution runs (a preflight answered early): nothing granted. */
+const NO_ORIGIN: RequestOrigin = { ip: '', healthCheckAddress: false, monitoringAddress: false, metricsToken: false, healthToken: false };
+
 export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: AddressList): void {
   const startedAt = performance.now();
   const requestId = requestIdOf(ctx.req, trustedProxies);
-  const state = ctx.state;
-  state.requestId = requestId;
-  state.startedAt = startedAt;
-  state.caller = ANONYMOUS;
-  let child: Logger | undefined;
-  Object.defineProperty(state, 'logger', { get: () => (child ??= logger.child({ request_id: requestId })), configurable: true, enumerable: true });
+  ctx.state = new RequestState(requestId, startedAt, logger);
   ctx.res.setHeader('X-Request-Id', requestId);
 }
 

@@ -2,11 +2,11 @@ import type { AppContext } from '../route.ts';
 
 export const JSON_TYPE = 'application/json; charset=UTF-8';
 
-/** Writes a JSON body with WordPress's content type. */
+/** Writes a JSON body with WordPress's content type (as UTF-8 bytes: Koa and Node encode a string twice). */
 export function sendJson(ctx: AppContext, status: number, body: unknown): void {
   ctx.status = status;
   ctx.set('Content-Type', JSON_TYPE);
-  ctx.body = JSON.stringify(body);
+  ctx.body = Buffer.from(JSON.stringify(body), 'utf8');
 }
 
 /**
@@ -64,19 +64,21 @@ function pick(obj: unknown, fields: string[]): unknown {
 }
 
 /**
- * Serialises an object body as JSON (trimmed by `_fields`, as rest_filter_response_fields does);
- * a `Rendered` body is sent as its JSON text. Strings, buffers and streams are left as they are.
+ * Serialises what the route answered (`ctx.state.result`, or an object Koa body) as JSON, trimmed
+ * by `_fields` as rest_filter_response_fields does; a `Rendered` answer is sent as its bytes.
+ * Strings, buffers and streams are left as they are.
  */
 export function writeBody(ctx: AppContext): void {
-  const body = ctx.body;
-  if (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  let body = ctx.state.result;
+  if (body === undefined) {
+    body = ctx.body;
+    if (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  }
   const fields = ctx.status < 400 ? ctx.state.fields : undefined;
   if (body instanceof Rendered) {
     if (!fields) {
-      const status = ctx.status;
       ctx.set('Content-Type', JSON_TYPE);
       ctx.body = body.bytes;
-      ctx.status = status;
       return;
     }
     sendJson(ctx, ctx.status, pick(body.value, fields));
