@@ -106,7 +106,8 @@ async function main(): Promise<void> {
   log(`sidecar (production mode) at ${sidecarUrl}, pid ${sidecar.proc.pid}`);
 
   const ctx: BenchContext = { sidecarUrl, secret: SECRET, db: DB, cachedPayloads: {}, tokens: {} };
-  for (const s of selected) await s.prepare?.(ctx);
+  // Every scenario prepares (logins, warm-up, payloads for the bare baseline), even when only some run: they share tokens.
+  for (const s of scenarios) await s.prepare?.(ctx);
   const baselineCfg = { db: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: DB }, redisPrefix: REDIS_PREFIX, dataDir: path.join(dataDir, 'tmp'), cachedPayloads: ctx.cachedPayloads };
   const baseline = await startChild(['bench/baselines.ts', JSON.stringify(baselineCfg)], {}, /\{"port":(\d+)\}/);
   const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;

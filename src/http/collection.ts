@@ -63,11 +63,11 @@ export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: P
   if (total > 0 && p.page > totalPages) {
     throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
   }
-  ctx.set('X-WP-Total', String(total));
-  ctx.set('X-WP-TotalPages', String(totalPages));
+  ctx.res.setHeader('X-WP-Total', String(total));
+  ctx.res.setHeader('X-WP-TotalPages', String(totalPages));
   const links: string[] = [];
   if (p.page > 1) links.push(`<${pageUrl(ctx, Math.min(p.page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
   if (p.page < totalPages) links.push(`<${pageUrl(ctx, p.page + 1)}>; rel="next"`);
-  if (links.length) ctx.set('Link', links.join(', '));
+  if (links.length) ctx.res.setHeader('Link', links.join(', '));
   return items;
 }

@@ -5,7 +5,7 @@ export const JSON_TYPE = 'application/json; charset=UTF-8';
 /** Writes a JSON body with WordPress's content type (as UTF-8 bytes: Koa and Node encode a string twice). */
 export function sendJson(ctx: AppContext, status: number, body: unknown): void {
   ctx.status = status;
-  ctx.set('Content-Type', JSON_TYPE);
+  ctx.res.setHeader('Content-Type', JSON_TYPE);
   ctx.body = Buffer.from(JSON.stringify(body), 'utf8');
 }
 
@@ -77,7 +77,7 @@ export function writeBody(ctx: AppContext): void {
   const fields = ctx.status < 400 ? ctx.state.fields : undefined;
   if (body instanceof Rendered) {
     if (!fields) {
-      ctx.set('Content-Type', JSON_TYPE);
+      ctx.res.setHeader('Content-Type', JSON_TYPE);
       ctx.body = body.bytes;
       return;
     }

@@ -17,7 +17,7 @@ export function securityHeaders(corsOrigins: string[]): (ctx: AppContext) => boo
   const allowed = new Set(corsOrigins);
   return (ctx) => {
     const res = ctx.res;
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
+    for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
     if (!allowed.size) return false;
     const origin = ctx.req.headers.origin;
     if (!origin || !allowed.has(origin)) return false;
