@@ -14,6 +14,7 @@ import { readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../src/config/node-flags.ts';
 import { shimSignature, shimStringToSign } from '../src/http/identity/shim-signature.ts';
 
 const args = process.argv.slice(2);
@@ -39,7 +40,7 @@ function signed(method: string, p: string, body: string): RequestInit {
 async function main(): Promise<void> {
   console.log(`bench:backup: making sure ${dbName} holds the bench-size data set`);
   execFileSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/demo-data.ts'), '--db', dbName, '--size', 'bench'], { stdio: 'inherit', cwd: projectRoot });
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, SLBP_ENV: 'production', DB_NAME: dbName, SLBP_PORT: '0', SLBP_SIDECAR_SECRET: secret, SLBP_DATA_DIR: dataDir, SLBP_JOBS_ENABLED: 'false', SLBP_LOG_FORMAT: 'json', SLBP_REDIS_PREFIX: `slbp-bench-${process.pid}:` },
     stdio: ['ignore', 'pipe', 'pipe'],

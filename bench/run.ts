@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { projectRoot } from '../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../src/config/node-flags.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
 
@@ -28,7 +29,7 @@ function log(msg: string): void {
 }
 
 function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [...tsx, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...(args[0] === 'src/main.ts' ? SIDECAR_NODE_FLAGS : []), ...tsx, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // Everything the process says goes to var/bench/<name>.log, for when a run goes wrong.
   const logFile = createWriteStream(path.join(projectRoot, 'var/bench', `${path.basename(args[0]!, '.ts')}.log`));

@@ -4,6 +4,7 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../../src/config/node-flags.ts';
 import { UPSTREAM_DEFAULTS, writeNginxConfig } from './nginx-config.ts';
 import type { RollingPlan } from './rolling-update.ts';
 
@@ -81,7 +82,7 @@ async function launchNode(dir: string, name: string, port: number): Promise<Pool
   const env = JSON.parse(await readFile(envPath(dir), 'utf8')) as Record<string, string>;
   const log = path.join(dir, `node-${name}.log`);
   const fh = await open(log, 'a');
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, SLBP_HOST: '127.0.0.1', SLBP_PORT: String(port) },
     stdio: ['ignore', fh.fd, fh.fd],

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import { loadConfig, projectRoot } from '../../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../../src/config/node-flags.ts';
 import type { ConfigOverrides } from '../../src/config/schema.ts';
 import { buildContainer, type Container } from '../../src/container.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
@@ -65,7 +66,7 @@ export interface ChildSidecar {
 
 /** Runs `src/main.ts` as a real process and waits until it logs that it listens. */
 export async function spawnSidecar(env: Record<string, string>, args: string[] = [], opts: { waitForListen?: boolean } = {}): Promise<ChildSidecar> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/main.ts'), ...args], {
+  const proc = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts'), ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_LOG_FORMAT: 'json', SLBP_LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

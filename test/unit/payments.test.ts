@@ -5,6 +5,7 @@ import { idempotencyKey, orderStatus, verifySignature } from '../../src/domain/p
 import { centsToDecimal } from '../../src/domain/payments/money.ts';
 import { outgoingSignature, subscribesTo } from '../../src/domain/payments/outgoing-webhooks.ts';
 import { toCsv } from '../../src/jobs/data-export.ts';
+import { withLockRetry } from '../../src/data/payments/sql-errors.ts';
 
 describe('payments: pure rules', () => {
   it('turns integer cents into exact decimal strings', () => {
@@ -54,5 +55,37 @@ describe('payments: pure rules', () => {
   it('writes CSV that spreadsheets read as data', () => {
     expect(toCsv([{ a: 'x,y', b: '=SUM(A1)', c: -5 }, { a: 'say "hi"', b: null, c: '1.50' }], ['a', 'b', 'c']))
       .to.equal('a,b,c\r\n"x,y",\'=SUM(A1),-5\r\n"say ""hi""",,1.50\r\n');
+  });
+});
+
+describe('withLockRetry', () => {
+  const lockError = (code: string) => Object.assign(new Error(code), { code });
+
+  it('runs a transaction again after deadlocks and lock-wait timeouts, up to the attempt limit', async () => {
+    let calls = 0;
+    const result = await withLockRetry(async () => {
+      calls++;
+      if (calls < 7) throw lockError(calls % 2 ? 'ER_LOCK_DEADLOCK' : 'ER_LOCK_WAIT_TIMEOUT');
+      return 'applied';
+    });
+    expect(result).to.equal('applied');
+    expect(calls).to.equal(7);
+
+    let tries = 0;
+    const failing = withLockRetry(async () => {
+      tries++;
+      throw lockError('ER_LOCK_DEADLOCK');
+    }, 3);
+    await failing.then(() => expect.fail('should have given up'), (err: Error) => expect(err.message).to.equal('ER_LOCK_DEADLOCK'));
+    expect(tries).to.equal(3);
+  });
+
+  it('does not retry other errors', async () => {
+    let calls = 0;
+    await withLockRetry(async () => {
+      calls++;
+      throw lockError('ER_DUP_ENTRY');
+    }).catch(() => undefined);
+    expect(calls).to.equal(1);
   });
 });

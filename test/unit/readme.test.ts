@@ -1,11 +1,26 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
 import { SETTINGS } from '../../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../../src/config/node-flags.ts';
 
 describe('README configuration table', () => {
   it('documents every setting the loader accepts', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const missing = SETTINGS.map((s) => s.name).filter((n) => !readme.includes(`\`${n}\``));
     expect(missing).to.deep.equal([]);
+  });
+});
+
+describe('production Node flags', () => {
+  it('every place that starts the sidecar for production passes the same flags', () => {
+    const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
+    const flags = SIDECAR_NODE_FLAGS.join(' ');
+    const launchers: [string, RegExp][] = [
+      ['scripts/demo.sh', /exec node (.*?) --import tsx src\/main\.ts/],
+      ['config/systemd/skylearn-billing-sidecar@.service', /ExecStart=\/usr\/bin\/node (.*?) --import tsx src\/main\.ts/],
+      ['package.json', /"start": "node (.*?) --import tsx src\/main\.ts"/],
+      ['README.md', /`node (.*?) --import tsx src\/main\.ts/],
+    ];
+    for (const [file, pattern] of launchers) expect(pattern.exec(read(file))?.[1], file).to.equal(flags);
   });
 });

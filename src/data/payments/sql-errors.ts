@@ -12,14 +12,20 @@ export function sqlUtc(iso: string | Date | null | undefined): string | null {
   return d.toISOString().slice(0, 19).replace('T', ' ');
 }
 
-/** Runs `fn` again (up to `attempts` times, with a short jittered pause) when MariaDB rolled it back for a lock conflict. */
-export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+/**
+ * Runs `fn` again (up to `attempts` times) when MariaDB rolled it back for a lock conflict. The
+ * pause doubles with each attempt (10, 20, 40 ... ms, at most 640 ms) and is drawn at random below
+ * that bound, so transactions that deadlocked together do not collide again in step: dozens of
+ * concurrent webhooks inserting at the end of the same index keep meeting on its last gap.
+ */
+export async function withLockRetry<T>(fn: () => Promise<T>, attempts = 8): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await fn();
     } catch (err) {
       if (!isRetryableLock(err) || attempt >= attempts) throw err;
-      await new Promise((r) => setTimeout(r, 10 * attempt + Math.random() * 20));
+      const bound = Math.min(640, 10 * 2 ** (attempt - 1));
+      await new Promise((r) => setTimeout(r, 2 + Math.random() * bound));
     }
   }
 }
