@@ -11,4 +11,4 @@ export SLBP_METRICS_TOKEN="${SLBP_METRICS_TOKEN:-demo-metrics-token}"
 export SLBP_SIDECAR_SECRET="${SLBP_SIDECAR_SECRET:-demo-shim-secret-change-me}"
 node --import tsx scripts/demo-data.ts --db "$DB_NAME" --size "${DEMO_SIZE:-small}" ${DEMO_REPLACE:+--replace}
 echo "demo: sidecar on http://${SLBP_HOST:-127.0.0.1}:${SLBP_PORT:-8787}/wp-json/skylearn-billing-pro/v1 (Ctrl-C stops it)" >&2
-exec node --max-semi-space-size=4 --import tsx src/main.ts "$@"
+exec node --max-old-space-size=192 --import tsx src/main.ts "$@"
