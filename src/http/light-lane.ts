@@ -5,7 +5,7 @@ import { requestIdOf, type RequestObserver } from './middleware/request-context.
 import { JSON_TYPE } from './middleware/respond.ts';
 import { SECURITY_HEADERS } from './middleware/security.ts';
 import { fullPath } from './router.ts';
-import type { RouteSpec } from './route.ts';
+import type { LightAnswer, RouteSpec } from './route.ts';
 
 export interface LightLaneOptions {
   trustedProxies: AddressList;
@@ -14,19 +14,19 @@ export interface LightLaneOptions {
 }
 
 /**
- * The light lane: routes marked `light` (the liveness probe) answered straight from node:http,
- * before Koa builds a context and runs the middleware. A pool behind a load balancer answers
- * these probes from every balancer, every few seconds, forever; they need no identity, body or
- * rate limit, and the framework's share was most of their cost.
+ * The light lane: routes with a `light` answer (the probes /live, /ready and /health) answered
+ * straight from node:http, before Koa builds a context and runs the middleware. A pool behind a
+ * load balancer answers these probes from every balancer, every few seconds, forever; they need
+ * no identity, body or rate limit, and the framework's share was most of their cost.
  *
  * The answer is the one the framework gives: same status, JSON body and content type, the
  * security headers, X-Request-Id (a trusted proxy's is kept), `Connection: close` while
  * draining, and the request reported to the same observers (request metrics). Anything else is
- * left to the framework (returns false): other methods, a query string (`_fields`), an Origin
- * header (CORS), or a handler that throws.
+ * left to the framework (false): other methods, a query string (`_fields`), an Origin header
+ * (CORS), or an answer that fails (the framework then answers the error in WordPress's shape).
  */
-export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean {
-  const table = new Map<string, RouteSpec>();
+export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+  const table = new Map<string, RouteSpec & { light: NonNullable<RouteSpec['light']> }>();
   for (const r of routes) {
     if (!r.light) continue;
     const problems = [
@@ -37,9 +37,25 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
       fullPath(r).includes(':') && 'has path parameters',
     ].filter(Boolean);
     if (problems.length) throw new Error(`route ${r.method} ${r.path} cannot be light: ${problems.join(', ')}`);
-    table.set(fullPath(r).toLowerCase(), r);
+    table.set(fullPath(r).toLowerCase(), r as RouteSpec & { light: NonNullable<RouteSpec['light']> });
   }
   if (!table.size) return () => false;
+
+  const send = (req: IncomingMessage, res: ServerResponse, route: RouteSpec, answer: LightAnswer, startedAt: number): true => {
+    const body = Buffer.from(JSON.stringify(answer.body), 'utf8');
+    const requestId = requestIdOf(req, opts.trustedProxies);
+    res.setHeader('X-Request-Id', requestId);
+    for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    res.setHeader('Content-Type', JSON_TYPE);
+    res.setHeader('Content-Length', body.length);
+    if (opts.draining()) res.setHeader('Connection', 'close');
+    res.statusCode = answer.status;
+    res.end(req.method === 'HEAD' ? undefined : body);
+    const info = { method: req.method!, route: route.path, status: answer.status, ms: performance.now() - startedAt, requestId };
+    for (const observe of opts.observers) observe(info);
+    return true;
+  };
+
   return (req, res) => {
     const url = req.url ?? '';
     if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || req.headers.origin !== undefined) return false;
@@ -48,24 +64,13 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
     const route = table.get(path.toLowerCase());
     if (!route) return false;
     const startedAt = performance.now();
-    let body: Buffer;
+    let answer: LightAnswer | Promise<LightAnswer>;
     try {
-      const result = route.handler(undefined as never, { params: {}, query: {}, body: undefined });
-      if (result instanceof Promise) throw new Error(`light route ${route.path} returned a promise`);
-      body = Buffer.from(JSON.stringify(result), 'utf8');
+      answer = route.light();
     } catch {
       return false;
     }
-    const requestId = requestIdOf(req, opts.trustedProxies);
-    res.setHeader('X-Request-Id', requestId);
-    for (const [name, value] of SECURITY_HEADERS) res.setHeader(name, value);
-    res.setHeader('Content-Type', JSON_TYPE);
-    res.setHeader('Content-Length', body.length);
-    if (opts.draining()) res.setHeader('Connection', 'close');
-    res.statusCode = 200;
-    res.end(req.method === 'HEAD' ? undefined : body);
-    const info = { method: req.method, route: route.path, status: 200, ms: performance.now() - startedAt, requestId };
-    for (const observe of opts.observers) observe(info);
-    return true;
+    if (!(answer instanceof Promise)) return send(req, res, route, answer, startedAt);
+    return answer.then((a) => send(req, res, route, a, startedAt), () => false);
   };
 }

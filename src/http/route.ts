@@ -26,6 +26,18 @@ export interface AppState {
 }
 
 export type AppContext = ParameterizedContext<AppState>;
+
+/** A status and a JSON body: what a light route answers. */
+export interface LightAnswer { status: number; body: unknown }
+
+/** A route handler that answers what `light` answers, for requests the light lane leaves to the framework. */
+export function viaLight(light: () => LightAnswer | Promise<LightAnswer>) {
+  return async (ctx: AppContext): Promise<unknown> => {
+    const answer = await light();
+    ctx.status = answer.status;
+    return answer.body;
+  };
+}
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface RouteInput<P, Q, B> { params: P; query: Q; body: B }
@@ -61,11 +73,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
    */
   rateLimit?: 'auth' | 'exempt';
   /**
-   * Answered by the light lane (src/http/light-lane.ts) before the framework when the request
-   * is a plain GET/HEAD: for probes that load balancers poll. Only for public GET routes without
-   * inputs, exempt from rate limits, whose handler is synchronous and does not use the context.
+   * The answer the light lane (src/http/light-lane.ts) gives before the framework when the
+   * request is a plain GET/HEAD: for probes that load balancers poll. Only for public GET routes
+   * without inputs, exempt from rate limits; the handler should answer the same (see lightRoute).
    */
-  light?: boolean;
+  light?: () => LightAnswer | Promise<LightAnswer>;
   /** Documented responses by status (used for the API reference). */
   responses?: Record<number, { description: string; schema?: z.ZodType; example?: unknown }>;
   /** Error codes the route may answer with, besides the global ones. */

@@ -20,7 +20,9 @@ export async function startServer(c: Container): Promise<RunningServer> {
   const framework = app.callback();
   const light = lightLane(c.routes, { trustedProxies: c.trustedProxies, observers: c.requestObservers, draining: () => c.health.draining });
   const server = http.createServer((req, res) => {
-    if (!light(req, res)) void framework(req, res);
+    const handled = light(req, res);
+    if (handled === false) void framework(req, res);
+    else if (handled !== true) void handled.then((ok) => (ok ? undefined : framework(req, res)));
   });
   // Slightly above typical load balancer keep-alive so the balancer closes first.
   server.keepAliveTimeout = 65_000;

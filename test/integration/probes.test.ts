@@ -62,6 +62,13 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect(headers(framework)).to.deep.equal(headers(live));
     expect(framework.headers.get('content-type')).to.equal(live.headers.get('content-type'));
     expect(framework.body.instance_id).to.equal(live.body.instance_id);
+    for (const probe of ['health', 'ready']) {
+      const lane = await call(`${sc.base}/${probe}`);
+      const viaKoa = await call(`${sc.base}/${probe}?via=framework`);
+      expect(lane.status, probe).to.equal(viaKoa.status);
+      expect(headers(lane), probe).to.deep.equal(headers(viaKoa));
+      expect(Object.keys(lane.body), probe).to.deep.equal(Object.keys(viaKoa.body));
+    }
     expectRestError(await call(`${sc.base}/live//`), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/live`, { method: 'POST' }), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/l%69ve`), 'rest_no_route', 404);

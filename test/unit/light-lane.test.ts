@@ -4,7 +4,7 @@ import { expect } from 'chai';
 import { access } from '../../src/domain/access.ts';
 import { AddressList } from '../../src/http/client-ip.ts';
 import { lightLane } from '../../src/http/light-lane.ts';
-import { defineRoute, type RouteSpec } from '../../src/http/route.ts';
+import { defineRoute, viaLight, type RouteSpec } from '../../src/http/route.ts';
 
 const NS = '/wp-json/skylearn-billing-pro/v1';
 
@@ -14,19 +14,30 @@ describe('light lane: probes answered before the framework', () => {
   let draining = false;
   let throws = false;
   const seen: { method: string; route: string; status: number }[] = [];
+  let ready = true;
+  const probeAnswer = () => {
+    if (throws) throw new Error('broken');
+    return { status: 200, body: { alive: true, note: 'Café' } };
+  };
   const probe = defineRoute({
-    method: 'GET', path: '/probe', light: true, rateLimit: 'exempt', access: access.public, summary: 'probe',
-    handler: () => {
-      if (throws) throw new Error('broken');
-      return { alive: true, note: 'Café' };
-    },
+    method: 'GET', path: '/probe', light: probeAnswer, rateLimit: 'exempt', access: access.public, summary: 'probe',
+    handler: viaLight(probeAnswer),
+  });
+  const readyAnswer = async () => {
+    await new Promise((r) => setTimeout(r, 5));
+    if (throws) throw new Error('database gone');
+    return { status: ready ? 200 : 503, body: { ready } };
+  };
+  const readyRoute = defineRoute({
+    method: 'GET', path: '/ready', light: readyAnswer, rateLimit: 'exempt', access: access.public, summary: 'ready',
+    handler: viaLight(readyAnswer),
   });
 
   before(async () => {
-    const lane = lightLane([probe], { trustedProxies: new AddressList(['127.0.0.1']), observers: [(r) => seen.push(r)], draining: () => draining });
+    const lane = lightLane([probe, readyRoute], { trustedProxies: new AddressList(['127.0.0.1']), observers: [(r) => seen.push(r)], draining: () => draining });
     // Whatever the lane declines gets 418 here, so each answer shows who gave it.
-    server = http.createServer((req, res) => {
-      if (!lane(req, res)) res.writeHead(418).end('framework');
+    server = http.createServer(async (req, res) => {
+      if (!(await lane(req, res))) res.writeHead(418).end('framework');
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${NS}`;
@@ -47,6 +58,27 @@ describe('light lane: probes answered before the framework', () => {
     expect(await head.text()).to.equal('');
     expect(Number(head.headers.get('content-length'))).to.equal(Buffer.byteLength(JSON.stringify({ alive: true, note: 'Café' })));
     expect(seen.map((r) => [r.method, r.route, r.status])).to.deep.equal([['GET', '/probe', 200], ['HEAD', '/probe', 200]]);
+  });
+
+  it('answers asynchronous probes with their status (503 when not ready); a failing one goes to the framework', async () => {
+    seen.length = 0;
+    expect((await fetch(`${base}/ready`)).status).to.equal(200);
+    ready = false;
+    try {
+      const res = await fetch(`${base}/ready`);
+      expect(res.status).to.equal(503);
+      expect(await res.json()).to.deep.equal({ ready: false });
+      expect(res.headers.get('x-frame-options')).to.equal('DENY');
+    } finally {
+      ready = true;
+    }
+    expect(seen.map((r) => r.status)).to.deep.equal([200, 503]);
+    throws = true;
+    try {
+      expect((await fetch(`${base}/ready`)).status).to.equal(418);
+    } finally {
+      throws = false;
+    }
   });
 
   it('keeps a trusted proxy\'s request id and asks clients to reconnect while draining', async () => {

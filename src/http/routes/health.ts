@@ -1,6 +1,6 @@
 import { access } from '../../domain/access.ts';
 import type { HealthService } from '../../domain/health-service.ts';
-import { defineRoute, type RouteSpec } from '../route.ts';
+import { defineRoute, viaLight, type LightAnswer, type RouteSpec } from '../route.ts';
 
 export interface HealthRouteDeps {
   health: HealthService;
@@ -10,32 +10,33 @@ export interface HealthRouteDeps {
 
 /** The plugin's probe routes with its field names: /health, /ready, /live, /health/detailed. */
 export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpec[] {
+  const healthAnswer = async (): Promise<LightAnswer> => {
+    const report = await health.health();
+    return { status: report.status === 'unhealthy' ? 503 : 200, body: report };
+  };
+  const readyAnswer = async (): Promise<LightAnswer> => {
+    const { ready, body } = await health.ready();
+    return { status: ready ? 200 : 503, body };
+  };
+  const liveAnswer = (): LightAnswer => ({ status: 200, body: health.live() });
   return [
     defineRoute({
-      method: 'GET', path: '/health', rateLimit: 'exempt', summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
+      method: 'GET', path: '/health', rateLimit: 'exempt', light: healthAnswer, summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
-      async handler(ctx) {
-        const report = await health.health();
-        ctx.status = report.status === 'unhealthy' ? 503 : 200;
-        return report;
-      },
+      handler: viaLight(healthAnswer),
     }),
     defineRoute({
-      method: 'GET', path: '/ready', rateLimit: 'exempt', summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
+      method: 'GET', path: '/ready', rateLimit: 'exempt', light: readyAnswer, summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'ready' }, 503: { description: 'not ready or draining' } },
-      async handler(ctx) {
-        const { ready, body } = await health.ready();
-        ctx.status = ready ? 200 : 503;
-        return body;
-      },
+      handler: viaLight(readyAnswer),
     }),
     defineRoute({
-      method: 'GET', path: '/live', rateLimit: 'exempt', light: true, summary: 'Process liveness', tags: ['operations'],
+      method: 'GET', path: '/live', rateLimit: 'exempt', light: liveAnswer, summary: 'Process liveness', tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'alive' } },
-      handler: () => health.live(),
+      handler: viaLight(liveAnswer),
     }),
     defineRoute({
       method: 'GET', path: '/health/detailed', summary: 'Detailed health for administrators and load balancers', tags: ['operations'],
