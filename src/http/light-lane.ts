@@ -9,6 +9,8 @@ import type { LightAnswer, RouteSpec } from './route.ts';
 
 export interface LightLaneOptions {
   trustedProxies: AddressList;
+  /** Request headers that carry a credential (lower case): such requests go to the framework, which checks them. */
+  credentialHeaders: string[];
   observers: RequestObserver[];
   draining(): boolean;
 }
@@ -23,7 +25,8 @@ export interface LightLaneOptions {
  * security headers, X-Request-Id (a trusted proxy's is kept), `Connection: close` while
  * draining, and the request reported to the same observers (request metrics). Anything else is
  * left to the framework (false): other methods, a query string (`_fields`), an Origin header
- * (CORS), or an answer that fails (the framework then answers the error in WordPress's shape).
+ * (CORS), a credential (a bad one must still be refused with 401), or an answer that fails (the
+ * framework then answers the error in WordPress's shape).
  */
 export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
   const table = new Map<string, RouteSpec & { light: NonNullable<RouteSpec['light']> }>();
@@ -58,7 +61,9 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
 
   return (req, res) => {
     const url = req.url ?? '';
-    if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || req.headers.origin !== undefined) return false;
+    const h = req.headers;
+    if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || h.origin !== undefined) return false;
+    for (let i = 0; i < opts.credentialHeaders.length; i++) if (h[opts.credentialHeaders[i]!] !== undefined) return false;
     // As koa-router matches: case-insensitive, one optional trailing slash.
     const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
     const route = table.get(path.toLowerCase());

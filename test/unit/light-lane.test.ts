@@ -34,7 +34,7 @@ describe('light lane: probes answered before the framework', () => {
   });
 
   before(async () => {
-    const lane = lightLane([probe, readyRoute], { trustedProxies: new AddressList(['127.0.0.1']), observers: [(r) => seen.push(r)], draining: () => draining });
+    const lane = lightLane([probe, readyRoute], { trustedProxies: new AddressList(['127.0.0.1']), credentialHeaders: ['authorization', 'x-slbp-signature'], observers: [(r) => seen.push(r)], draining: () => draining });
     // Whatever the lane declines gets 418 here, so each answer shows who gave it.
     server = http.createServer(async (req, res) => {
       if (!(await lane(req, res))) res.writeHead(418).end('framework');
@@ -92,11 +92,13 @@ describe('light lane: probes answered before the framework', () => {
     }
   });
 
-  it('leaves everything else to the framework: other paths and methods, query strings, CORS, a failing handler', async () => {
+  it('leaves everything else to the framework: other paths and methods, query strings, CORS, credentials, a failing handler', async () => {
     for (const [url, init] of [
       [`${base}/probe?_fields=alive`, {}],
       [`${base}/probe`, { method: 'POST' }],
       [`${base}/probe`, { headers: { Origin: 'https://shop.example' } }],
+      [`${base}/probe`, { headers: { Authorization: 'Bearer not-a-key' } }],
+      [`${base}/probe`, { headers: { 'X-SLBP-Signature': 'f'.repeat(64) } }],
       [`${base}/probe//`, {}],
       [`${base}/other`, {}],
     ] as [string, RequestInit][]) {
@@ -111,7 +113,7 @@ describe('light lane: probes answered before the framework', () => {
   });
 
   it('refuses to mark a route light that needs the framework', () => {
-    const opts = { trustedProxies: new AddressList([]), observers: [], draining: () => false };
+    const opts = { trustedProxies: new AddressList([]), credentialHeaders: [], observers: [], draining: () => false };
     const bad: RouteSpec[] = [
       { ...probe, access: access.healthDetailed },
       { ...probe, method: 'POST' },
