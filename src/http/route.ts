@@ -1,4 +1,5 @@
 import type { ParameterizedContext } from 'koa';
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import type { AccessRule } from '../domain/access.ts';
 import type { Caller, RequestOrigin } from '../domain/caller.ts';
@@ -135,26 +136,50 @@ export function parseBody(ctx: AppContext): unknown {
   }
 }
 
+/** What a query string parses to for one route: the validated input and the `_fields` list. */
+interface ParsedQuery { input: unknown; fields?: string[] }
+
+function deepFreeze<T>(v: T): T {
+  if (v && typeof v === 'object' && !Object.isFrozen(v)) {
+    Object.freeze(v);
+    for (const x of Object.values(v)) deepFreeze(x);
+  }
+  return v;
+}
+
 /** Koa middleware for one route: validate params, query and body, then check access, then run. */
 export function routeMiddleware(spec: RouteSpec, template: string) {
-  return async (ctx: AppContext): Promise<void> => {
-    ctx.state.routeName = template;
+  // Clients repeat the same query strings (a page, a report): each one is parsed and validated
+  // once and its (frozen) result reused. Invalid ones are not kept: they throw every time.
+  const parsedQueries = new LRUCache<string, ParsedQuery>({ max: 512 });
+  const parseQuery = (ctx: AppContext): ParsedQuery => {
+    const known = parsedQueries.get(ctx.querystring);
+    if (known) return known;
     const query = normaliseQuery(ctx.query as Record<string, string | string[]>);
+    const parsed: ParsedQuery = { input: {} };
     if (typeof query._fields === 'string' || Array.isArray(query._fields)) {
       const list = (Array.isArray(query._fields) ? query._fields : [query._fields]).flatMap((f) => String(f).split(',')).map((f) => f.trim()).filter(Boolean);
-      if (list.length) ctx.state.fields = list;
+      if (list.length) parsed.fields = list;
     }
+    if (spec.query) {
+      const r = spec.query.safeParse(query);
+      if (!r.success) failWith(r.error, 'query');
+      parsed.input = r.data;
+    }
+    parsedQueries.set(ctx.querystring, deepFreeze(parsed));
+    return parsed;
+  };
+  return async (ctx: AppContext): Promise<void> => {
+    ctx.state.routeName = template;
     const input: RouteInput<unknown, unknown, unknown> = { params: {}, query: {}, body: undefined };
     if (spec.params) {
       const r = spec.params.safeParse(ctx.params ?? {});
       if (!r.success) failWith(r.error, 'params');
       input.params = r.data;
     }
-    if (spec.query) {
-      const r = spec.query.safeParse(query);
-      if (!r.success) failWith(r.error, 'query');
-      input.query = r.data;
-    }
+    const parsed = parseQuery(ctx);
+    if (parsed.fields) ctx.state.fields = parsed.fields;
+    input.query = parsed.input;
     if (!spec.rawBody && spec.body) {
       const r = spec.body.safeParse(ctx.state.body ?? {});
       if (!r.success) failWith(r.error, 'body');

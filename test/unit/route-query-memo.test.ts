@@ -1,0 +1,70 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import Koa from 'koa';
+import { expect } from 'chai';
+import { z } from 'zod';
+import { access } from '../../src/domain/access.ts';
+import { ANONYMOUS } from '../../src/domain/caller.ts';
+import { intParam } from '../../src/http/params.ts';
+import { RestError } from '../../src/http/rest-error.ts';
+import { defineRoute, routeMiddleware, type AppState } from '../../src/http/route.ts';
+
+describe('route query parsing is remembered per query string', () => {
+  let server: http.Server;
+  let base: string;
+  const received: unknown[] = [];
+  const route = defineRoute({
+    method: 'GET', path: '/items', summary: 'items', access: access.public,
+    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional(), tags: z.array(z.string()).optional() }),
+    handler: (_ctx, { query }) => {
+      received.push(query);
+      if ((query as { tags?: string[] }).tags?.includes('mutate')) (query as { tags: string[] }).tags.push('changed');
+      return { query };
+    },
+  });
+
+  before(async () => {
+    const app = new Koa<AppState>();
+    const mw = routeMiddleware(route, '/items');
+    app.use(async (ctx, next) => {
+      ctx.state.caller = ANONYMOUS;
+      try {
+        await next();
+      } catch (err) {
+        ctx.status = err instanceof RestError ? err.status : 500;
+        ctx.body = err instanceof RestError ? err.toBody() : { code: 'internal', message: (err as Error).message };
+        return;
+      }
+      ctx.body = ctx.state.result;
+    });
+    app.use((ctx) => mw(ctx as never));
+    server = http.createServer(app.callback());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  after(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('answers a repeated query string with the same parsed input, and different ones with their own', async () => {
+    received.length = 0;
+    const a = await (await fetch(`${base}/items?per_page=5&tags[]=x`)).json();
+    const b = await (await fetch(`${base}/items?per_page=5&tags[]=x`)).json();
+    const c = await (await fetch(`${base}/items?per_page=7`)).json();
+    expect(a).to.deep.equal({ query: { per_page: 5, tags: ['x'] } });
+    expect(b).to.deep.equal(a);
+    expect(c).to.deep.equal({ query: { per_page: 7 } });
+    expect(received[1]).to.equal(received[0]);
+    expect(Object.isFrozen(received[0])).to.equal(true);
+  });
+
+  it('rejects an invalid query string every time, and a handler cannot change a remembered input', async () => {
+    for (let i = 0; i < 3; i++) {
+      const res = await fetch(`${base}/items?per_page=abc`);
+      expect(res.status).to.equal(400);
+      expect(((await res.json()) as { code: string }).code).to.equal('rest_invalid_param');
+    }
+    expect((await fetch(`${base}/items?tags[]=mutate`)).status).to.equal(500);
+    const again = await (await fetch(`${base}/items?tags[]=mutate`)).json();
+    expect(again).to.not.have.property('query');
+    expect((received.at(-1) as { tags: string[] }).tags).to.deep.equal(['mutate']);
+  });
+});
