@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { z } from 'zod';
 import { intParam } from './params.ts';
 import { RestError } from './rest-error.ts';
@@ -48,6 +49,9 @@ export const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })).min(1, 'must not be empty'));
 
+/** Link headers by request URL and page count: the same page of the same list is asked for again and again. */
+const linkHeaders = new LRUCache<string, string>({ max: 2048 });
+
 function pageUrl(ctx: AppContext, page: number): string {
   const params = new URLSearchParams(ctx.querystring);
   params.set('page', String(page));
@@ -65,9 +69,15 @@ export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: P
   }
   ctx.res.setHeader('X-WP-Total', String(total));
   ctx.res.setHeader('X-WP-TotalPages', String(totalPages));
-  const links: string[] = [];
-  if (p.page > 1) links.push(`<${pageUrl(ctx, Math.min(p.page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
-  if (p.page < totalPages) links.push(`<${pageUrl(ctx, p.page + 1)}>; rel="next"`);
-  if (links.length) ctx.res.setHeader('Link', links.join(', '));
+  const key = `${ctx.protocol}://${ctx.host}${ctx.url} ${totalPages}`;
+  let link = linkHeaders.get(key);
+  if (link === undefined) {
+    const links: string[] = [];
+    if (p.page > 1) links.push(`<${pageUrl(ctx, Math.min(p.page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
+    if (p.page < totalPages) links.push(`<${pageUrl(ctx, p.page + 1)}>; rel="next"`);
+    link = links.join(', ');
+    linkHeaders.set(key, link);
+  }
+  if (link) ctx.res.setHeader('Link', link);
   return items;
 }

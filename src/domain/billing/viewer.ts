@@ -1,4 +1,5 @@
 import { hash } from 'node:crypto';
+import { LRUCache } from 'lru-cache';
 import { cacheTags } from '../../cache/keys.ts';
 import { isAdmin, type Caller } from '../caller.ts';
 
@@ -37,7 +38,16 @@ function canonicalJson(v: unknown): string | undefined {
   return `{${parts.join(',')}}`;
 }
 
+/** Digests by the query's plain JSON (cheap to write; equal queries built alike repeat it exactly). */
+const digests = new LRUCache<string, string>({ max: 4096 });
+
 /** A short stable digest of a query object, for cache keys. */
 export function queryDigest(q: unknown): string {
-  return hash('sha1', canonicalJson(q) ?? 'undefined').slice(0, 20);
+  const plain = JSON.stringify(q) ?? 'undefined';
+  let digest = digests.get(plain);
+  if (digest === undefined) {
+    digest = hash('sha1', canonicalJson(q) ?? 'undefined').slice(0, 20);
+    digests.set(plain, digest);
+  }
+  return digest;
 }
