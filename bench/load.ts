@@ -19,12 +19,16 @@ export interface LoadSpec {
   shim?: { secret: string; userId: number };
   /** Lemon Squeezy deliveries: bodies signed with this secret, rotated. */
   webhook?: { secret: string; bodies: string[] };
+  /** Round `round` of `rounds` starts at its own share of the paths and bodies, so no round repeats another's requests. */
+  round?: number;
+  rounds?: number;
 }
 
 export interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number> }
 
 const spec = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as LoadSpec;
-let i = 0;
+const listLength = Math.max(spec.paths.length, spec.webhook?.bodies.length ?? 0);
+let i = (spec.round ?? 0) * Math.floor(listLength / (spec.rounds ?? 1));
 const statuses: Record<string, number> = {};
 
 const run = autocannon({

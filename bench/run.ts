@@ -15,7 +15,13 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
 
 const DB = process.env.BENCH_DB ?? 'slbp_bench';
-const DURATION = Number(process.env.BENCH_DURATION ?? 8);
+const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+/**
+ * Each scenario alternates sidecar and baseline runs this many times and reports medians: on two
+ * cores shared with the load generator one run's throughput varies by a third from run to run,
+ * for the baseline as much as for the sidecar.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
 /** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
@@ -76,6 +82,23 @@ async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRs
 }
 
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+
+/** Rounds of one scenario: median req/s and p50, worst p99, all errors, highest RSS. */
+function summarise(runs: (LoadResult & { peakRss: number })[]): LoadResult & { peakRss: number } {
+  const statuses: Record<string, number> = {};
+  for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
+  return {
+    requests: runs.reduce((n, r) => n + r.requests, 0),
+    rps: Math.round(median(runs.map((r) => r.rps))),
+    p50: median(runs.map((r) => r.p50)),
+    p99: Math.max(...runs.map((r) => r.p99)),
+    errors: runs.reduce((n, r) => n + r.errors, 0),
+    non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
+    statuses,
+    peakRss: Math.max(...runs.map((r) => r.peakRss)),
+  };
+}
 
 async function main(): Promise<void> {
   mkdirSync(path.join(projectRoot, 'var/bench'), { recursive: true });
@@ -118,16 +141,23 @@ async function main(): Promise<void> {
   const extra: string[] = [];
   try {
     for (const s of selected) {
-      log(`scenario ${s.name}: sidecar`);
-      const mine = await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, ...s.sidecar(ctx) }, sidecar.proc.pid!);
-      let base: (LoadResult & { peakRss: number }) | null = null;
-      if (s.baselineName !== 'none') {
-        log(`scenario ${s.name}: baseline (${s.baselineName})`);
-        base = await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, ...s.baseline(ctx) }, baseline.proc.pid!);
+      const mineRuns: (LoadResult & { peakRss: number })[] = [];
+      const baseRuns: (LoadResult & { peakRss: number })[] = [];
+      for (let round = 0; round < ROUNDS; round++) {
+        log(`scenario ${s.name}: sidecar (round ${round + 1} of ${ROUNDS})`);
+        mineRuns.push(await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS, ...s.sidecar(ctx) }, sidecar.proc.pid!));
+        if (s.baselineName !== 'none') {
+          log(`scenario ${s.name}: baseline (${s.baselineName}, round ${round + 1} of ${ROUNDS})`);
+          baseRuns.push(await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS, ...s.baseline(ctx) }, baseline.proc.pid!));
+        }
       }
-      const ratio = base?.rps ? (mine.rps / base.rps).toFixed(2) : 'n/a';
+      const mine = summarise(mineRuns);
+      const base = baseRuns.length ? summarise(baseRuns) : null;
+      // The median of the rounds' ratios: each compares two runs made one after the other.
+      const ratios = baseRuns.map((b, k) => mineRuns[k]!.rps / b.rps);
+      const ratio = ratios.length ? median(ratios).toFixed(2) : 'n/a';
       rows.push([s.name, String(mine.rps), `${mine.p50} ms`, `${mine.p99} ms`, String(mine.errors + mine.non2xx), mb(mine.peakRss), s.baselineName, base ? String(base.rps) : 'n/a', ratio, s.target]);
-      log(`  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio}, p99 ${mine.p99} ms, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}`);
+      log(`  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio} (rounds: ${ratios.map((r) => r.toFixed(2)).join(', ') || 'n/a'}), p99 ${mine.p99} ms, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}`);
       if (s.extra) {
         const lines = await s.extra(ctx);
         for (const l of lines) log(l);
@@ -147,7 +177,7 @@ function machine(): string[] {
     `- CPU: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node ${process.version}; ${v('mariadb', ['--version'])}; ${v('redis-server', ['--version'])}`,
-    `- Load: ${CONNECTIONS} connections, ${DURATION} s per run, autocannon in a separate process on the same cores`,
+    `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: the worst round; ratio: median of the rounds' ratios), autocannon in a separate process on the same cores`,
   ];
 }
 
@@ -162,7 +192,7 @@ function report(rows: string[][], extra: string[]): void {
   const md = [
     '# Performance',
     '',
-    'Generated by `npm run bench` (bench/run.ts); numbers from the last run on the machine below. Each scenario runs against the sidecar and against its baseline in the same run: `bare` is node:http answering from memory, `direct` is node:http running the same SQL and Redis calls through mysql2/ioredis without a framework. Ratio = sidecar req/s ÷ baseline req/s.',
+    'Generated by `npm run bench` (bench/run.ts); numbers from the last run on the machine below. Each scenario runs against the sidecar and against its baseline in the same run: `bare` is node:http answering from memory, `direct` is node:http running the same SQL and Redis calls through mysql2/ioredis without a framework. Ratio = sidecar req/s ÷ baseline req/s of the same round, the median over the rounds.',
     '',
     '## Machine',
     '',
