@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { access } from '../domain/access.ts';
 import type { AddressList } from './client-ip.ts';
 import { requestIdOf, type RequestObserver } from './middleware/request-context.ts';
-import { JSON_TYPE } from './middleware/respond.ts';
+import { JSON_TYPE, Rendered } from './middleware/respond.ts';
 import { SECURITY_HEADERS } from './middleware/security.ts';
 import { fullPath } from './router.ts';
 import type { LightAnswer, RouteSpec } from './route.ts';
@@ -45,7 +45,7 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
   if (!table.size) return () => false;
 
   const send = (req: IncomingMessage, res: ServerResponse, route: RouteSpec, answer: LightAnswer, startedAt: number): true => {
-    const body = Buffer.from(JSON.stringify(answer.body), 'utf8');
+    const body = answer.body instanceof Rendered ? answer.body.bytes : Buffer.from(JSON.stringify(answer.body), 'utf8');
     const requestId = requestIdOf(req, opts.trustedProxies);
     res.setHeader('X-Request-Id', requestId);
     for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);

@@ -1,5 +1,6 @@
 import { access } from '../../domain/access.ts';
 import type { HealthService } from '../../domain/health-service.ts';
+import { renderOnce } from '../middleware/respond.ts';
 import { defineRoute, viaLight, type LightAnswer, type RouteSpec } from '../route.ts';
 
 export interface HealthRouteDeps {
@@ -12,7 +13,8 @@ export interface HealthRouteDeps {
 export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpec[] {
   const healthAnswer = async (): Promise<LightAnswer> => {
     const report = await health.health();
-    return { status: report.status === 'unhealthy' ? 503 : 200, body: report };
+    // The report is shared for up to a second (HealthService's memo): serialised once for all its callers.
+    return { status: report.status === 'unhealthy' ? 503 : 200, body: renderOnce(report) };
   };
   const readyAnswer = async (): Promise<LightAnswer> => {
     const { ready, body } = await health.ready();
