@@ -3,8 +3,8 @@ import { access } from '../domain/access.ts';
 import type { AddressList } from './client-ip.ts';
 import { requestIdOf, type RequestObserver } from './middleware/request-context.ts';
 import { JSON_TYPE, Rendered } from './middleware/respond.ts';
-import { SECURITY_HEADERS } from './middleware/security.ts';
-import { fullPath } from './router.ts';
+import { setSecurityHeaders } from './middleware/security.ts';
+import { exactPathKey, fullPath, isExactPath } from './router.ts';
 import type { LightAnswer, RouteSpec } from './route.ts';
 
 export interface LightLaneOptions {
@@ -37,10 +37,10 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
       r.access !== access.public && 'not public',
       r.rateLimit !== 'exempt' && 'not exempt from rate limits',
       (r.params || r.query || r.body || r.rawBody) && 'takes input',
-      fullPath(r).includes(':') && 'has path parameters',
+      !isExactPath(fullPath(r)) && 'has path parameters',
     ].filter(Boolean);
     if (problems.length) throw new Error(`route ${r.method} ${r.path} cannot be light: ${problems.join(', ')}`);
-    table.set(fullPath(r).toLowerCase(), r as RouteSpec & { light: NonNullable<RouteSpec['light']> });
+    table.set(exactPathKey(fullPath(r)), r as RouteSpec & { light: NonNullable<RouteSpec['light']> });
   }
   if (!table.size) return () => false;
 
@@ -48,7 +48,7 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
     const body = answer.body instanceof Rendered ? answer.body.bytes : Buffer.from(JSON.stringify(answer.body), 'utf8');
     const requestId = requestIdOf(req, opts.trustedProxies);
     res.setHeader('X-Request-Id', requestId);
-    for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    setSecurityHeaders(res);
     res.setHeader('Content-Type', JSON_TYPE);
     res.setHeader('Content-Length', body.length);
     if (opts.draining()) res.setHeader('Connection', 'close');
@@ -64,9 +64,7 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
     const h = req.headers;
     if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || h.origin !== undefined) return false;
     for (let i = 0; i < opts.credentialHeaders.length; i++) if (h[opts.credentialHeaders[i]!] !== undefined) return false;
-    // As koa-router matches: case-insensitive, one optional trailing slash.
-    const path = url.length > 1 && url.endsWith('/') ? url.slice(0, -1) : url;
-    const route = table.get(path.toLowerCase());
+    const route = table.get(exactPathKey(url));
     if (!route) return false;
     const startedAt = performance.now();
     let answer: LightAnswer | Promise<LightAnswer>;

@@ -67,6 +67,17 @@ export function namespaceIndex(routes: RouteSpec[], siteUrl: string): Record<str
   return { namespace: NAMESPACE, routes: out, _links: { up: [{ href: `${root}/wp-json/` }] } };
 }
 
+/** Whether a route path has no parameters or patterns, so it can be found in a table. */
+export const isExactPath = (path: string) => !path.includes(':') && !path.includes('(') && !path.includes('*');
+
+/**
+ * The key of a path in the tables of routes without parameters: as koa-router matches (with its
+ * defaults), case-insensitive and with one optional trailing slash.
+ */
+export function exactPathKey(path: string): string {
+  return (path.length > 1 && path.endsWith('/') ? path.slice(0, -1) : path).toLowerCase();
+}
+
 /**
  * Mounts every route; unknown paths and known paths with a wrong method answer rest_no_route.
  * Paths without parameters are found in a table first (koa-router tries every route's pattern in
@@ -77,7 +88,7 @@ export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Middlew
   const router = new Router<AppState>();
   const exact = new Map<string, (ctx: AppContext) => Promise<void> | void>();
   const add = (method: string, path: string, handler: (ctx: AppContext) => Promise<void> | void) => {
-    const key = `${method} ${path.toLowerCase()}`;
+    const key = `${method} ${exactPathKey(path)}`;
     if (!exact.has(key)) exact.set(key, handler);
     if (method === 'GET') add('HEAD', path, handler);
   };
@@ -92,13 +103,11 @@ export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Middlew
     const path = fullPath(r);
     const mw = routeMiddleware(r, r.path);
     router.register(path, [r.method], mw as never);
-    if (!path.includes(':') && !path.includes('(') && !path.includes('*')) add(r.method, path, mw);
+    if (isExactPath(path)) add(r.method, path, mw);
   }
   const routed = router.routes();
   return (ctx, next) => {
-    const p = ctx.path;
-    const trimmed = p.length > 1 && p.endsWith('/') ? p.slice(0, -1) : p;
-    const handler = exact.get(`${ctx.method} ${trimmed.toLowerCase()}`);
+    const handler = exact.get(`${ctx.method} ${exactPathKey(ctx.path)}`);
     if (!handler) return routed(ctx as never, next) as Promise<void>;
     ctx.params = {};
     return Promise.resolve(handler(ctx));

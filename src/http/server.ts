@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createApp } from '../app.ts';
 import { lightLane } from './light-lane.ts';
+import { credentialHeaders } from './middleware/identity.ts';
 import type { Container } from '../container.ts';
 
 export interface RunningServer {
@@ -18,7 +19,7 @@ export async function startServer(c: Container): Promise<RunningServer> {
   await c.start();
   const app = createApp(c);
   const framework = app.callback();
-  const light = lightLane(c.routes, { trustedProxies: c.trustedProxies, credentialHeaders: c.identityResolvers.flatMap((r) => r.headers), observers: c.requestObservers, draining: () => c.health.draining });
+  const light = lightLane(c.routes, { trustedProxies: c.trustedProxies, credentialHeaders: credentialHeaders(c.identityResolvers), observers: c.requestObservers, draining: () => c.health.draining });
   const server = http.createServer((req, res) => {
     const handled = light(req, res);
     if (handled === false) void framework(req, res);

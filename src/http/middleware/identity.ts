@@ -13,12 +13,17 @@ export interface IdentityResolver {
   resolve(ctx: AppContext): Promise<Caller | null>;
 }
 
+/** Every request header that carries a credential some resolver checks (lower case). */
+export function credentialHeaders(resolvers: IdentityResolver[]): string[] {
+  return [...new Set(resolvers.flatMap((r) => r.headers))];
+}
+
 /**
  * Runs the resolvers in order; the first that recognises the request decides the caller. A
  * request with none of the credential headers stays anonymous without asking any resolver.
  */
 export function identity(resolvers: IdentityResolver[]): (ctx: AppContext) => Promise<void> | undefined {
-  const credentialHeaders = [...new Set(resolvers.flatMap((r) => r.headers))];
+  const carriers = credentialHeaders(resolvers);
   const resolve = async (ctx: AppContext): Promise<void> => {
     for (const r of resolvers) {
       const caller = await r.resolve(ctx);
@@ -30,7 +35,7 @@ export function identity(resolvers: IdentityResolver[]): (ctx: AppContext) => Pr
   };
   return (ctx) => {
     const h = ctx.req.headers;
-    for (const name of credentialHeaders) if (h[name] !== undefined) return resolve(ctx);
+    for (const name of carriers) if (h[name] !== undefined) return resolve(ctx);
     return undefined;
   };
 }

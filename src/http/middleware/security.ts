@@ -1,13 +1,19 @@
+import type { ServerResponse } from 'node:http';
 import type { AppContext } from '../route.ts';
 
 /** Headers every answer carries: an API that serves JSON only, never framed, never cached. */
-export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
+const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
   ['Referrer-Policy', 'no-referrer'],
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
   ['Cache-Control', 'no-store'],
 ];
+
+/** Sets the headers every answer carries (the frame's and the light lane's alike). */
+export function setSecurityHeaders(res: ServerResponse): void {
+  for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+}
 
 /**
  * Sets the security headers, and CORS headers for configured origins only. Returns true when
@@ -16,8 +22,7 @@ export const SECURITY_HEADERS: ReadonlyArray<readonly [string, string]> = [
 export function securityHeaders(corsOrigins: string[]): (ctx: AppContext) => boolean {
   const allowed = new Set(corsOrigins);
   return (ctx) => {
-    const res = ctx.res;
-    for (let i = 0; i < SECURITY_HEADERS.length; i++) res.setHeader(SECURITY_HEADERS[i]![0], SECURITY_HEADERS[i]![1]);
+    setSecurityHeaders(ctx.res);
     if (!allowed.size) return false;
     const origin = ctx.req.headers.origin;
     if (!origin || !allowed.has(origin)) return false;
