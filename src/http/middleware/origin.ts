@@ -13,11 +13,11 @@ export interface OriginSources {
   healthToken: string;
 }
 
-function sameSecret(given: string, expected: string): boolean {
-  if (!expected || !given) return false;
-  const a = createHash('sha256').update(given).digest();
-  const b = createHash('sha256').update(expected).digest();
-  return timingSafeEqual(a, b);
+const sha256 = (s: string) => createHash('sha256').update(s).digest();
+
+/** Compares digests in constant time; an unset secret (null) never matches. */
+function sameSecret(given: Buffer | null, expected: Buffer | null): boolean {
+  return given !== null && expected !== null && timingSafeEqual(given, expected);
 }
 
 /** The AddressList for the current lists, rebuilt only when the options were reloaded (not per request). */
@@ -38,17 +38,21 @@ function memoList(get: () => string[], version: () => number): () => AddressList
 export function requestOrigin(src: OriginSources): (ctx: AppContext) => void {
   const health = memoList(src.healthCheckIps, src.version);
   const monitoring = memoList(src.monitoringIps, src.version);
+  // The configured tokens are hashed once; a presented bearer once per request.
+  const metricsToken = src.metricsToken ? sha256(src.metricsToken) : null;
+  const healthToken = src.healthToken ? sha256(src.healthToken) : null;
   return (ctx) => {
     const h = ctx.req.headers;
     const forwarded = h['x-forwarded-for'];
     const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, src.trustedProxies);
     const auth = h.authorization ? /^Bearer\s+(.+)$/i.exec(h.authorization)?.[1]?.trim() ?? '' : '';
+    const presented = auth && (metricsToken || healthToken) ? sha256(auth) : null;
     ctx.state.origin = {
       ip,
       healthCheckAddress: health().has(ip),
       monitoringAddress: monitoring().has(ip),
-      metricsToken: sameSecret(auth, src.metricsToken),
-      healthToken: sameSecret(auth, src.healthToken),
+      metricsToken: sameSecret(presented, metricsToken),
+      healthToken: sameSecret(presented, healthToken),
     };
   };
 }

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
 import type { AddressList } from '../client-ip.ts';
-import { normalizeIp } from '../client-ip.ts';
 import type { AppContext, AppState } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
@@ -51,7 +50,7 @@ export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: Ad
 /** A trusted proxy's well-formed X-Request-Id, else a fresh UUID. */
 export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.size > 0 && trustedProxies.has(normalizeIp(req.socket.remoteAddress ?? ''))
+  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.has(req.socket.remoteAddress)
     ? given
     : randomUUID();
 }
