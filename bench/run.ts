@@ -8,8 +8,8 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Redis } from 'ioredis';
 import { projectRoot } from '../src/config/load.ts';
+import { cleanRedisPrefix } from '../test/helpers/redis.ts';
 import { SIDECAR_NODE_FLAGS } from '../src/config/node-flags.ts';
 import type { LoadResult, LoadSpec } from './load.ts';
 import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
@@ -116,15 +116,7 @@ async function main(): Promise<void> {
     SLBP_RATE_LIMIT_ENABLED: 'false',
   };
   // Start cold: nothing cached by an earlier run (only this run's own prefix is touched).
-  const redis = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true });
-  await redis.connect();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${REDIS_PREFIX}*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length) await redis.unlink(...keys);
-  } while (cursor !== '0');
-  redis.disconnect();
+  await cleanRedisPrefix(REDIS_PREFIX);
   const sidecar = await startChild(['src/main.ts'], sidecarEnv, /"url":"(http:\/\/[^"]+?)\/wp-json/);
   const sidecarUrl = sidecar.match[1]!;
   log(`sidecar (production mode) at ${sidecarUrl}, pid ${sidecar.proc.pid}`);

@@ -8,7 +8,6 @@ import { unredact, type Component } from '../domain/backup-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { hashFile } from './archive-io.ts';
 import { BackupError } from './backup-error.ts';
-import type { Lease } from './backup-lock.ts';
 import type { BackupService } from './backup-service.ts';
 import { newBackupId, type Manifest } from './backup-store.ts';
 import { readConfig, restoreDatabase, restoreFiles } from './components.ts';

@@ -10,7 +10,6 @@ import { NS, sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/side
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const HEALTH_TOKEN = 'cache-e2e-health-token';
 const INVALIDATE = `${NS}/cache/invalidate`;
-const HEALTH = `${NS}/health`;
 /** A cheap route (no database probe): the signed caller's identity is what is being read. */
 const LIVE = `${NS}/live`;
 const FOREIGN = { 'wp:object-cache:alloptions': 'wordpress owns this', 'another-app:session:1': 'not ours' };
