@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { collectionParams, dateTimeParam, listParam } from '../collection.ts';
+import { collectionParams, dateTimeParam, listParam, type Paging } from '../collection.ts';
 import { SUBSCRIPTION_STATUSES, TRANSACTION_STATUSES } from '../../domain/billing/values.ts';
 
 export { idParams } from '../params.ts';
@@ -48,3 +48,8 @@ export const analyticsQuery = z.object({
   group_by: z.enum(['day', 'week', 'month']).optional(),
   currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase()).optional(),
 });
+
+/** The LIMIT/OFFSET window of a billing list: newest first unless the caller orders otherwise. */
+export function listWindow<O extends string>(query: { orderby?: O; order?: 'asc' | 'desc' }, p: Paging): { orderby: O | 'created_at'; order: 'asc' | 'desc'; limit: number; offset: number } {
+  return { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset };
+}

@@ -6,7 +6,7 @@ import { paging, sendCollection } from '../collection.ts';
 import { renderOnce } from '../middleware/respond.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { subscriptionItem, transactionItem } from '../serializers/billing.ts';
-import { idParams, subscriptionQuery, transactionQuery, userQuery } from './billing-params.ts';
+import { idParams, listWindow, subscriptionQuery, transactionQuery, userQuery } from './billing-params.ts';
 
 /** Transactions, subscriptions (with cancel/resume), invoices and the billing summary. */
 export function billingRoutes(m: BillingModule): RouteSpec[] {
@@ -18,7 +18,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
         const p = paging(query);
         const page = await m.billing.listTransactions(viewerOf(ctx.state.caller), {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, after: query.after, before: query.before,
-          window: { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset },
+          window: listWindow(query, p),
         });
         return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(transactionItem)), page.total, p);
       },
@@ -43,7 +43,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
         const p = paging(query);
         const page = await m.billing.listSubscriptions(viewerOf(ctx.state.caller), {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id,
-          window: { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset },
+          window: listWindow(query, p),
         });
         return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(subscriptionItem)), page.total, p);
       },
