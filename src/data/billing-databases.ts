@@ -38,9 +38,9 @@ export class BillingDatabases {
     return this.router ? this.router.indexFor(userId) : 0;
   }
 
-  /** Plain (autocommit) handles on every billing database: the shards, or the main writer. */
-  all(): readonly Queryable[] {
-    return this.router ? this.router.shards : [this.db.write];
+  /** Plain (autocommit) handles on every billing database: the shards; unsharded, `unsharded` (a reader chosen by the caller) or the writer. */
+  all(unsharded: Queryable = this.db.write): readonly Queryable[] {
+    return this.router ? this.router.shards : [unsharded];
   }
 
   /** The user's billing database; unsharded, `unsharded` (a reader chosen by the caller) or the writer. */
@@ -48,9 +48,9 @@ export class BillingDatabases {
     return this.router ? this.router.forUser(userId) : unsharded;
   }
 
-  /** The first billing database on which `find` answers a row (shards in order), or null. */
-  async locate<T>(find: (q: Queryable) => Promise<T | null>): Promise<Located<T> | null> {
-    const all = this.all();
+  /** The first billing database on which `find` answers a row (shards in order), or null; unsharded, asks `unsharded`. */
+  async locate<T>(find: (q: Queryable) => Promise<T | null>, unsharded: Queryable = this.db.write): Promise<Located<T> | null> {
+    const all = this.all(unsharded);
     const found = await Promise.all(all.map(find));
     const i = found.findIndex((v) => v !== null && v !== undefined);
     return i < 0 ? null : { value: found[i]!, on: all[i]! };

@@ -1,6 +1,6 @@
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
 import { mrrFromSums, type RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
-import type { ShardRouter } from '../../data/shard-router.ts';
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { analyticsWindow, type WindowQuery } from './analytics-window.ts';
 import type { BillingReads } from './billing-reads.ts';
@@ -38,8 +38,8 @@ export class AnalyticsService {
     private readonly subs: SubscriptionStatsReadModel,
     private readonly timeZone: () => string,
     private readonly ttlSec: number,
-    /** When set, revenue and subscription figures come from every shard (the groups and sums add up). */
-    private readonly shards: ShardRouter | null = null,
+    /** Revenue and subscription figures come from every billing database (the groups and sums add up). */
+    private readonly dbs: BillingDatabases,
   ) {}
 
   private cal(): SiteCalendar {
@@ -59,7 +59,7 @@ export class AnalyticsService {
       // A long window is scanned as a few time slices on separate connections: MariaDB runs each
       // query on one core, so a cold 12-month report finishes sooner; the day groups add up exactly.
       const slices = timeSlices(w.from, w.to, w.to.getTime() - w.from.getTime() > 92 * 86_400_000 ? 4 : 1);
-      const billing = this.shards?.shards ?? [db];
+      const billing = this.dbs.all(db);
       const [parts, sums, ended] = await Promise.all([
         Promise.all(billing.flatMap((tx) => slices.map(([a, b]) => this.revenue.revenueByDay(tx, { from: dbFromDate(a), to: dbFromDate(b), currency: q.currency, segments })))),
         Promise.all(billing.map((b) => this.revenue.mrrSums(b, q.currency))),
@@ -118,7 +118,7 @@ export class AnalyticsService {
       const to = dbFromDate(w.to);
       const segments = cal.segments(w.from, w.to);
       // Counts from every shard simply add up (the folds below sum rows with the same key).
-      const billing = this.shards?.shards ?? [db];
+      const billing = this.dbs.all(db);
       const each = <R>(f: (b: typeof db) => Promise<R[]>) => Promise.all(billing.map(f)).then((p) => p.flat());
       const [groups, created, churned] = await Promise.all([
         each((b) => this.subs.groupCounts(b)),

@@ -1,6 +1,6 @@
 import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Queryable } from '../../data/database.ts';
-import type { ShardRouter } from '../../data/shard-router.ts';
+import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
@@ -28,8 +28,8 @@ export class BillingService {
     private readonly reads: BillingReads,
     private readonly transactions: TransactionsRepository,
     private readonly subscriptions: SubscriptionsRepository,
-    /** Where the billing tables live when SLBP_SHARDS is set; null = on the main database. */
-    private readonly shards: ShardRouter | null = null,
+    /** Where the billing tables live (the shards when SLBP_SHARDS is set). */
+    private readonly dbs: BillingDatabases,
   ) {}
 
   /**
@@ -38,7 +38,7 @@ export class BillingService {
    * read-your-writes holds there by construction.
    */
   billingFor(userId: number, q: Queryable): Queryable {
-    return this.shards ? this.shards.forUser(userId) : q;
+    return this.dbs.forUser(userId, q);
   }
 
   /**
@@ -49,12 +49,13 @@ export class BillingService {
     q: Queryable, filter: F, w: W,
     list: (on: Queryable, f: F, w: W) => Promise<R[]>, count: (on: Queryable, f: F) => Promise<number>,
   ): Promise<Page<R>> {
-    if (!this.shards || filter.userId !== undefined) {
+    const shards = this.dbs.router;
+    if (!shards || filter.userId !== undefined) {
       const on = filter.userId === undefined ? q : this.billingFor(filter.userId, q);
       const [rows, total] = await Promise.all([list(on, filter, w), count(on, filter)]);
       return { rows, total };
     }
-    return this.shards.listWindow(
+    return shards.listWindow(
       async (shard, limit) => {
         const [rows, total] = await Promise.all([list(shard, filter, { ...w, limit, offset: 0 }), count(shard, filter)]);
         return { rows, total };
@@ -67,9 +68,7 @@ export class BillingService {
 
   /** A row by id: the sidecar's ids are unique across shards (see src/data/database.ts), so every shard is asked. */
   private async byId<R>(q: Queryable, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
-    if (!this.shards) return find(q);
-    const found = await Promise.all(this.shards.shards.map(find));
-    return found.find((r) => r !== null) ?? null;
+    return (await this.dbs.locate(find, q))?.value ?? null;
   }
 
   async listTransactions(v: Viewer, query: TransactionQuery): Promise<Page<TransactionRow>> {
@@ -115,10 +114,11 @@ export class BillingService {
     const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
     if (userId === undefined) throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
     return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
+      const on = this.billingFor(userId, q);
       const [live, lifetime, last] = await Promise.all([
-        this.subscriptions.activeSummary(this.billingFor(userId, q), userId, LIVE_SUBSCRIPTION),
-        this.transactions.sumByCurrency(this.billingFor(userId, q), userId, PAID),
-        this.transactions.list(this.billingFor(userId, q), { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
+        this.subscriptions.activeSummary(on, userId, LIVE_SUBSCRIPTION),
+        this.transactions.sumByCurrency(on, userId, PAID),
+        this.transactions.list(on, { userId, statuses: PAID }, { orderby: 'created_at', order: 'desc', limit: 1, offset: 0 }),
       ]);
       return {
         user_id: userId,

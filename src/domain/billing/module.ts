@@ -44,8 +44,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   const subscriptions = new SubscriptionsRepository(d.tables);
   const courses = new EnrolledCoursesReadModel(d.tables);
   const dbs = d.billingDbs ?? new BillingDatabases(d.db);
-  const shards = dbs.router;
-  const billing = new BillingService(reads, transactions, subscriptions, shards);
+  const billing = new BillingService(reads, transactions, subscriptions, dbs);
   const gateway = new LemonSqueezyClient(d.config.billing.lemonSqueezyApiUrl, d.config.billing.gatewayTimeoutMs);
   const credentials = () => {
     const p = d.settings.paymentSettings;
@@ -57,7 +56,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     billing,
     actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
-    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, shards),
+    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
   };
 }
