@@ -31,6 +31,8 @@ export interface CacheStats {
  */
 export interface CacheService {
   wrap<T>(key: string, load: () => Promise<T>, opts?: CacheOptions): Promise<T>;
+  /** What this process's cache (L1) holds for `key`, without asking Redis or loading; a hit counts as an L1 hit. */
+  peek<T>(key: string): T | undefined;
   invalidate(req: InvalidateRequest): Promise<InvalidateResult>;
   stats(): CacheStats;
 }

@@ -55,6 +55,13 @@ export class LayeredCache implements CacheService {
     return Math.max(1, Math.round(sec * (1 + Math.random() * this.opts.jitter)));
   }
 
+  peek<T>(key: string): T | undefined {
+    const hit = this.l1.get(key);
+    if (!hit) return undefined;
+    this.counters.l1Hits++;
+    return hit.value as T;
+  }
+
   async wrap<T>(key: string, load: () => Promise<T>, opts: CacheOptions = {}): Promise<T> {
     const hit = this.l1.get(key);
     if (hit) {

@@ -34,6 +34,11 @@ export class UserDirectory {
     return this.cache.wrap(cacheKeys.userIdentity(userId), () => this.load(userId), { tags: [cacheTags.user(userId), cacheTags.options], l1TtlSec: 60, ttlSec: 600 });
   }
 
+  /** The user as this process's cache holds it (null: known not to exist), or undefined when it is not cached here. */
+  cached(userId: number): UserIdentity | null | undefined {
+    return this.cache.peek<UserIdentity | null>(cacheKeys.userIdentity(userId));
+  }
+
   private async load(userId: number): Promise<UserIdentity | null> {
     const user = await this.users.findById(this.read, userId);
     if (!user) return null;

@@ -14,6 +14,11 @@ export class MemoryTagCache implements CacheService {
     return value;
   }
 
+  peek<T>(key: string): T | undefined {
+    const hit = this.entries.get(key);
+    return hit ? (structuredClone(hit.value) as T) : undefined;
+  }
+
   async invalidate(req: InvalidateRequest): Promise<InvalidateResult> {
     let n = 0;
     for (const [key, e] of this.entries) {

@@ -74,6 +74,12 @@ export class CountingCache implements CacheService {
     return v;
   }
 
+  peek<T>(key: string): T | undefined {
+    if (!this.store.has(key)) return undefined;
+    this.s.l1.hits++;
+    return this.store.get(key) as T;
+  }
+
   async invalidate() {
     const n = this.store.size;
     this.store.clear();

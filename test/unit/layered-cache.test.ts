@@ -34,6 +34,17 @@ describe('layered cache, in-process layer (no Redis)', () => {
     expect(cache.stats().l1.hits).to.equal(1);
   });
 
+  it('peek answers only what this process holds: nothing before a load, the value after, nothing after an invalidation', async () => {
+    const cache = l1Only();
+    expect(cache.peek('k')).to.equal(undefined);
+    const value = await cache.wrap('k', async () => ({ n: 1 }), { tags: ['t'] });
+    expect(cache.peek('k')).to.equal(value);
+    expect(cache.stats().l1.hits).to.equal(1);
+    await cache.invalidate({ tags: ['t'] });
+    expect(cache.peek('k')).to.equal(undefined);
+    expect(cache.stats()).to.include({ loads: 1 });
+  });
+
   it('a failed load is not cached and the next read tries again', async () => {
     const cache = l1Only();
     let fail = true;

@@ -4,7 +4,7 @@ import type { UserDirectory } from '../../domain/user-directory.ts';
 import type { ApiKeysRepository } from '../../data/api-keys-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { Logger } from '../../observability/logger.ts';
-import type { IdentityResolver } from '../middleware/identity.ts';
+import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
 import { RestError } from '../rest-error.ts';
 import type { AppContext } from '../route.ts';
 
@@ -25,7 +25,7 @@ export function apiKeyIdentity(keys: ApiKeysRepository, read: Queryable, write: 
     async resolve(ctx: AppContext): Promise<Caller | null> {
       let key = ctx.get('X-API-Key').trim();
       if (!key) {
-        const bearer = /^Bearer\s+(.+)$/i.exec(ctx.get('Authorization'))?.[1]?.trim() ?? '';
+        const bearer = bearerToken(ctx.req.headers.authorization);
         if (!bearer || looksLikeAccessToken(bearer) || skipBearer(bearer)) return null;
         key = bearer;
       }

@@ -1,6 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AddressList, resolveClientIp } from '../client-ip.ts';
 import type { AppContext } from '../route.ts';
+import { bearerToken } from './identity.ts';
 
 export interface OriginSources {
   trustedProxies: AddressList;
@@ -45,7 +46,7 @@ export function requestOrigin(src: OriginSources): (ctx: AppContext) => void {
     const h = ctx.req.headers;
     const forwarded = h['x-forwarded-for'];
     const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, src.trustedProxies);
-    const auth = h.authorization ? /^Bearer\s+(.+)$/i.exec(h.authorization)?.[1]?.trim() ?? '' : '';
+    const auth = bearerToken(h.authorization);
     const presented = auth && (metricsToken || healthToken) ? sha256(auth) : null;
     ctx.state.origin = {
       ip,
