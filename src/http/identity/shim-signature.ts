@@ -51,7 +51,8 @@ export function shimIdentity(secret: string, nonces: NonceStore, users: UserDire
       // The socket peer is the WordPress host; the allowlists are about the end client, whose
       // address the shim reports. A signed request is judged by its user, never by WordPress's address.
       const clientIp = ctx.get('X-SLBP-Client-IP');
-      ctx.state.origin = { ...ctx.state.origin, healthCheckAddress: false, monitoringAddress: false, ...(clientIp && isIP(clientIp) ? { ip: clientIp } : {}) };
+      const origin = ctx.state.origin;
+      ctx.state.origin = { ip: clientIp && isIP(clientIp) ? clientIp : origin.ip, healthCheckAddress: false, monitoringAddress: false, metricsToken: origin.metricsToken, healthToken: origin.healthToken };
       const id = Number(userId);
       if (id === 0) return { kind: 'system', via: 'shim' };
       const user = await users.get(id);

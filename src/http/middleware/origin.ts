@@ -1,5 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { AddressList, resolveClientIp } from '../client-ip.ts';
+import type { IncomingMessage } from 'node:http';
+import type { RequestOrigin } from '../../domain/caller.ts';
 import type { AppContext } from '../route.ts';
 import { bearerToken } from './identity.ts';
 
@@ -35,25 +37,72 @@ function memoList(get: () => string[], version: () => number): () => AddressList
   };
 }
 
-/** Resolves the client address and the network-level grants (allowlists, configured tokens). */
+interface Grants {
+  trustedProxies: AddressList;
+  health(): AddressList;
+  monitoring(): AddressList;
+  metricsToken: Buffer | null;
+  healthToken: Buffer | null;
+}
+
+/**
+ * A request's origin, worked out when first asked: most routes never ask (their access rule looks
+ * at the caller only), so most requests skip the address and allowlist work. Every value is
+ * fixed by the request's socket and headers, so asking later gives what asking first would have.
+ */
+class LazyOrigin implements RequestOrigin {
+  #ip: string | undefined;
+  #health: boolean | undefined;
+  #monitoring: boolean | undefined;
+  #presented: Buffer | null | undefined;
+
+  constructor(private readonly req: IncomingMessage, private readonly grants: Grants) {}
+
+  get ip(): string {
+    if (this.#ip === undefined) {
+      const forwarded = this.req.headers['x-forwarded-for'];
+      this.#ip = resolveClientIp(this.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, this.grants.trustedProxies);
+    }
+    return this.#ip;
+  }
+
+  get healthCheckAddress(): boolean {
+    return (this.#health ??= this.grants.health().has(this.ip));
+  }
+
+  get monitoringAddress(): boolean {
+    return (this.#monitoring ??= this.grants.monitoring().has(this.ip));
+  }
+
+  get metricsToken(): boolean {
+    return sameSecret(this.presented(), this.grants.metricsToken);
+  }
+
+  get healthToken(): boolean {
+    return sameSecret(this.presented(), this.grants.healthToken);
+  }
+
+  /** The digest of the presented bearer, made once and only when a token is configured. */
+  private presented(): Buffer | null {
+    if (this.#presented === undefined) {
+      const auth = this.grants.metricsToken || this.grants.healthToken ? bearerToken(this.req.headers.authorization) : '';
+      this.#presented = auth ? sha256(auth) : null;
+    }
+    return this.#presented;
+  }
+}
+
+/** Resolves the client address and the network-level grants (allowlists, configured tokens), each when first asked. */
 export function requestOrigin(src: OriginSources): (ctx: AppContext) => void {
-  const health = memoList(src.healthCheckIps, src.version);
-  const monitoring = memoList(src.monitoringIps, src.version);
-  // The configured tokens are hashed once; a presented bearer once per request.
-  const metricsToken = src.metricsToken ? sha256(src.metricsToken) : null;
-  const healthToken = src.healthToken ? sha256(src.healthToken) : null;
+  // The configured tokens are hashed once; a presented bearer once per request, when asked.
+  const grants: Grants = {
+    trustedProxies: src.trustedProxies,
+    health: memoList(src.healthCheckIps, src.version),
+    monitoring: memoList(src.monitoringIps, src.version),
+    metricsToken: src.metricsToken ? sha256(src.metricsToken) : null,
+    healthToken: src.healthToken ? sha256(src.healthToken) : null,
+  };
   return (ctx) => {
-    const h = ctx.req.headers;
-    const forwarded = h['x-forwarded-for'];
-    const ip = resolveClientIp(ctx.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, src.trustedProxies);
-    const auth = bearerToken(h.authorization);
-    const presented = auth && (metricsToken || healthToken) ? sha256(auth) : null;
-    ctx.state.origin = {
-      ip,
-      healthCheckAddress: health().has(ip),
-      monitoringAddress: monitoring().has(ip),
-      metricsToken: sameSecret(presented, metricsToken),
-      healthToken: sameSecret(presented, healthToken),
-    };
+    ctx.state.origin = new LazyOrigin(ctx.req, grants);
   };
 }
