@@ -24,6 +24,8 @@ export interface AppState {
   tokenExpiresAt?: number;
   /** What the route answered, serialised by the frame (Koa's body is left for strings, buffers and streams). */
   result?: unknown;
+  /** V8's used heap when the request started, on the requests sampled for the heap-delta metric; -1 on the others. */
+  heapBefore: number;
 }
 
 export type AppContext = ParameterizedContext<AppState>;

@@ -6,7 +6,7 @@ import type { Logger } from './logger.ts';
 import { promName, SITE_METRICS, type SiteMetric, type SiteMetricsCollector } from './site-metrics.ts';
 import { SlidingWindow } from './window.ts';
 
-export interface RequestInfo { method: string; route: string; status: number; ms: number; requestId: string }
+export interface RequestInfo { method: string; route: string; status: number; ms: number; requestId: string; heapDelta?: number }
 export interface BackupResult { ok: boolean; at: Date; bytes?: number; durationMs?: number }
 
 export interface MetricsDeps {
@@ -185,14 +185,10 @@ export class Metrics {
   observeRequest(r: RequestInfo): void {
     this.requestDuration.observe({ method: r.method, route: r.route, status: String(r.status) }, r.ms / 1000);
     this.requests.add(r.ms);
+    if (r.heapDelta !== undefined) this.requestMemory.observe({ method: r.method, route: r.route }, r.heapDelta);
     if (r.ms >= this.d.slowRequestMs) {
       this.d.logger.warn('slow request', { request_id: r.requestId, transaction: `${r.method} ${r.route}`, status: r.status, duration_ms: Math.round(r.ms) });
     }
-  }
-
-  /** Heap growth of one named transaction (`METHOD /route/template`). */
-  observeRequestMemory(method: string, route: string, deltaBytes: number): void {
-    this.requestMemory.observe({ method, route }, deltaBytes);
   }
 
   /** Call when a request is rejected with 429; `zone` is the rate-limit zone (general, auth, api_key, ...). */

@@ -1,11 +1,8 @@
-import v8 from 'node:v8';
-import type { Middleware } from 'koa';
 import type { Container } from '../container.ts';
 import { AlertsRepository } from '../data/alerts-repository.ts';
 import { MetricsRepository } from '../data/metrics-repository.ts';
 import { AlertService } from '../domain/alert-service.ts';
 import { MonitoringService } from '../domain/monitoring-service.ts';
-import type { AppState } from '../http/route.ts';
 import { CronJob } from '../jobs/cron-job.ts';
 import { evaluateAlerts, snapshotMetrics, type MonitoringJobDeps } from '../jobs/monitoring-jobs.ts';
 import { SlotLock } from '../jobs/slot-lock.ts';
@@ -13,8 +10,6 @@ import { AlertNotifier } from './alert-notifier.ts';
 import { Metrics } from './metrics.ts';
 import { dottedName, SITE_METRICS, SiteMetricsCollector } from './site-metrics.ts';
 
-/** One request in this many is measured for `slbp_http_request_heap_delta_bytes`. */
-export const HEAP_SAMPLE_EVERY = 16;
 
 export interface Monitoring {
   metrics: Metrics;
@@ -59,18 +54,6 @@ export function buildMonitoring(c: Container): Monitoring {
   const alertJob = new CronJob('alert-evaluation', '* * * * *', (now) => evaluateAlerts(deps, now), c.logger);
 
   c.requestObservers.push((r) => metrics.observeRequest(r));
-  // The heap delta of every HEAP_SAMPLE_EVERY-th request: two heap readings and a histogram
-  // update cost more than a cheap route itself, and a sample shows the same distribution.
-  let seen = 0;
-  const memory: Middleware<AppState> = (ctx, next) => {
-    if (seen++ % HEAP_SAMPLE_EVERY !== 0) return next();
-    // V8's heap counters only: process.memoryUsage() also reads the RSS from /proc on every call.
-    const before = v8.getHeapStatistics().used_heap_size;
-    return next().finally(() => {
-      metrics.observeRequestMemory(ctx.method, ctx.state.routeName ?? 'unmatched', v8.getHeapStatistics().used_heap_size - before);
-    });
-  };
-  c.middleware.push(memory);
   if (c.config.jobs.enabled) c.services.push(snapshotJob, alertJob);
   return { metrics, service, alerts, snapshotJob, alertJob };
 }

@@ -6,7 +6,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { CountingCache, exposedNames, promtool, sample } from '../helpers/monitoring.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
-import { HEAP_SAMPLE_EVERY } from '../../src/observability/monitoring-module.ts';
+import { HEAP_SAMPLE_EVERY } from '../../src/http/middleware/request-context.ts';
 
 const TOKEN = 'metrics-token-for-tests';
 const auth = { headers: { Authorization: `Bearer ${TOKEN}` } };

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import v8 from 'node:v8';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
 import type { AddressList } from '../client-ip.ts';
@@ -6,8 +7,17 @@ import type { AppContext, AppState } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
 export interface RequestObserver {
-  (info: { method: string; route: string; status: number; ms: number; requestId: string }): void;
+  /** `heapDelta`: the heap growth over the request, on the requests sampled for it (one in HEAP_SAMPLE_EVERY). */
+  (info: { method: string; route: string; status: number; ms: number; requestId: string; heapDelta?: number }): void;
 }
+
+/**
+ * One request in this many (through the framework) is measured for
+ * `slbp_http_request_heap_delta_bytes`: two heap readings cost more than a cheap route itself,
+ * and a sample shows the same distribution.
+ */
+export const HEAP_SAMPLE_EVERY = 16;
+let framed = 0;
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
 
@@ -28,6 +38,8 @@ class RequestState implements AppState {
   fields?: string[] = undefined;
   tokenExpiresAt?: number = undefined;
   result?: unknown = undefined;
+  /** V8's used heap when the request started, on sampled requests; -1 on the others. */
+  heapBefore = -1;
   private child: Logger | undefined = undefined;
 
   constructor(readonly requestId: string, readonly startedAt: number, private readonly parent: Logger) {}
@@ -43,7 +55,10 @@ const NO_ORIGIN: RequestOrigin = { ip: '', healthCheckAddress: false, monitoring
 export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: AddressList): void {
   const startedAt = performance.now();
   const requestId = requestIdOf(ctx.req, trustedProxies);
-  ctx.state = new RequestState(requestId, startedAt, logger);
+  const state = new RequestState(requestId, startedAt, logger);
+  // V8's heap counters only: process.memoryUsage() also reads the RSS from /proc on every call.
+  if (++framed % HEAP_SAMPLE_EVERY === 0) state.heapBefore = v8.getHeapStatistics().used_heap_size;
+  ctx.state = state;
   ctx.res.setHeader('X-Request-Id', requestId);
 }
 
@@ -58,6 +73,8 @@ export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): 
 /** Reports the finished request to the observers (metrics, slow-request log). */
 export function finishRequest(ctx: AppContext, observers: RequestObserver[]): void {
   const ms = performance.now() - ctx.state.startedAt;
-  const info = { method: ctx.method, route: ctx.state.routeName ?? 'unmatched', status: ctx.status, ms, requestId: ctx.state.requestId };
+  const s = ctx.state;
+  const heapDelta = s.heapBefore >= 0 ? v8.getHeapStatistics().used_heap_size - s.heapBefore : undefined;
+  const info = { method: ctx.method, route: s.routeName ?? 'unmatched', status: ctx.status, ms, requestId: s.requestId, heapDelta };
   for (const observe of observers) observe(info);
 }
