@@ -23,6 +23,16 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 5);
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CONNECTIONS = 64;
+/** An unmeasured run before each scenario's rounds, for each side: the first seconds of a new code path are JIT warm-up. */
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
+/**
+ * The server under test (sidecar or baseline) runs on CPU 0 and the load generator on CPU 1, so
+ * neither takes the other's core in the middle of a run (unpinned, one round's throughput varied
+ * by a third). BENCH_PIN=0 turns this off; it is off by itself on one core or without taskset.
+ */
+const PIN = process.env.BENCH_PIN !== '0' && os.cpus().length >= 2 && hasTaskset();
+const SERVER_CPU = '0';
+const LOAD_CPU = '1';
 /** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : null;
 const selected = ONLY ? scenarios.filter((s) => ONLY.test(s.name)) : scenarios;
@@ -30,12 +40,28 @@ const SECRET = 'bench-shim-secret-0123456789';
 const REDIS_PREFIX = 'slbp-bench:';
 const tsx = ['--import', 'tsx'];
 
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The command line for a Node process, pinned to `cpu` when pinning is on. */
+function pinned(cpu: string, nodeArgs: string[]): [string, string[]] {
+  return PIN ? ['taskset', ['-c', cpu, process.execPath, ...nodeArgs]] : [process.execPath, nodeArgs];
+}
+
 function log(msg: string): void {
   process.stderr.write(`bench: ${msg}\n`);
 }
 
 function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
-  const proc = spawn(process.execPath, [...(args[0] === 'src/main.ts' ? SIDECAR_NODE_FLAGS : []), ...tsx, ...args], { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // taskset execs node in its own place, so proc.pid is the server's pid (for its RSS).
+  const [cmd, cmdArgs] = pinned(SERVER_CPU, [...(args[0] === 'src/main.ts' ? SIDECAR_NODE_FLAGS : []), ...tsx, ...args]);
+  const proc = spawn(cmd, cmdArgs, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // Everything the process says goes to var/bench/<name>.log, for when a run goes wrong.
   const logFile = createWriteStream(path.join(projectRoot, 'var/bench', `${path.basename(args[0]!, '.ts')}.log`));
@@ -74,7 +100,8 @@ async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRs
     // A scenario's path list can be far larger than the argument limit: hand it over in a file.
     const specFile = path.join(projectRoot, 'var/bench/load-spec.json');
     writeFileSync(specFile, JSON.stringify(spec));
-    const out = execFileSync(process.execPath, [...tsx, path.join(projectRoot, 'bench/load.ts'), specFile], { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
+    const [cmd, args] = pinned(LOAD_CPU, [...tsx, path.join(projectRoot, 'bench/load.ts'), specFile]);
+    const out = execFileSync(cmd, args, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
     return { ...(JSON.parse(out.trim().split('\n').pop()!) as LoadResult), peakRss: peak };
   } finally {
     clearInterval(timer);
@@ -135,12 +162,18 @@ async function main(): Promise<void> {
     for (const s of selected) {
       const mineRuns: (LoadResult & { peakRss: number })[] = [];
       const baseRuns: (LoadResult & { peakRss: number })[] = [];
+      if (WARMUP > 0) {
+        log(`scenario ${s.name}: warm-up (${WARMUP} s each, not counted)`);
+        // The last share of the paths and bodies: no measured round repeats a warm-up request (a cache it filled, a delivery it sent).
+        await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: WARMUP, round: ROUNDS, rounds: ROUNDS + 1, ...s.sidecar(ctx) }, sidecar.proc.pid!);
+        if (s.baselineName !== 'none') await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: WARMUP, round: ROUNDS, rounds: ROUNDS + 1, ...s.baseline(ctx) }, baseline.proc.pid!);
+      }
       for (let round = 0; round < ROUNDS; round++) {
         log(`scenario ${s.name}: sidecar (round ${round + 1} of ${ROUNDS})`);
-        mineRuns.push(await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS, ...s.sidecar(ctx) }, sidecar.proc.pid!));
+        mineRuns.push(await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS + 1, ...s.sidecar(ctx) }, sidecar.proc.pid!));
         if (s.baselineName !== 'none') {
           log(`scenario ${s.name}: baseline (${s.baselineName}, round ${round + 1} of ${ROUNDS})`);
-          baseRuns.push(await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS, ...s.baseline(ctx) }, baseline.proc.pid!));
+          baseRuns.push(await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS + 1, ...s.baseline(ctx) }, baseline.proc.pid!));
         }
       }
       const mine = summarise(mineRuns);
@@ -169,7 +202,10 @@ function machine(): string[] {
     `- CPU: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node ${process.version}; ${v('mariadb', ['--version'])}; ${v('redis-server', ['--version'])}`,
-    `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: the worst round; ratio: median of the rounds' ratios), autocannon in a separate process on the same cores`,
+    `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario after ${WARMUP} s of warm-up on each side, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: the worst round; ratio: median of the rounds' ratios), autocannon in a separate process`,
+    PIN
+      ? `- CPUs: the server under test (sidecar or baseline) pinned to CPU ${SERVER_CPU}, the load generator to CPU ${LOAD_CPU} (taskset); MariaDB and Redis are not pinned`
+      : '- CPUs: not pinned (one CPU, no taskset, or BENCH_PIN=0): the server and the load generator share the cores',
   ];
 }
 
