@@ -69,7 +69,8 @@ export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: P
   }
   ctx.res.setHeader('X-WP-Total', String(total));
   ctx.res.setHeader('X-WP-TotalPages', String(totalPages));
-  const key = `${ctx.protocol}://${ctx.host}${ctx.url} ${totalPages}`;
+  // Keyed by what the links are made of, as sent (Koa's ctx.host splits the header on every call).
+  const key = `${ctx.protocol} ${ctx.req.headers.host ?? ''} ${ctx.req.url} ${totalPages}`;
   let link = linkHeaders.get(key);
   if (link === undefined) {
     const links: string[] = [];

@@ -107,7 +107,7 @@ export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Middlew
   }
   const routed = router.routes();
   return (ctx, next) => {
-    const handler = exact.get(`${ctx.method} ${exactPathKey(ctx.path)}`);
+    const handler = exact.get(`${ctx.req.method} ${exactPathKey(ctx.path)}`);
     if (!handler) return routed(ctx as never, next) as Promise<void>;
     ctx.params = {};
     return Promise.resolve(handler(ctx));

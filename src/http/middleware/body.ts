@@ -13,5 +13,8 @@ export function requestBody(limit: number, isRaw: (path: string) => boolean): (c
     ctx.state.rawBody = await getRawBody(ctx.req, { limit, length: ctx.get('Content-Length') || undefined });
     if (!isRaw(ctx.path)) ctx.state.body = parseBody(ctx);
   };
-  return (ctx) => (ctx.method === 'GET' || ctx.method === 'HEAD' || ctx.method === 'OPTIONS' ? undefined : read(ctx));
+  return (ctx) => {
+    const method = ctx.req.method;
+    return method === 'GET' || method === 'HEAD' || method === 'OPTIONS' ? undefined : read(ctx);
+  };
 }

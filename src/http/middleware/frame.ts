@@ -47,7 +47,7 @@ export function frame(steps: FrameSteps) {
       } catch (err) {
         sendError(ctx, err);
       }
-      if (steps.draining()) ctx.set('Connection', 'close');
+      if (steps.draining()) ctx.res.setHeader('Connection', 'close');
     } finally {
       finishRequest(ctx, steps.observers);
     }

@@ -75,6 +75,6 @@ export function finishRequest(ctx: AppContext, observers: RequestObserver[]): vo
   const ms = performance.now() - ctx.state.startedAt;
   const s = ctx.state;
   const heapDelta = s.heapBefore >= 0 ? v8.getHeapStatistics().used_heap_size - s.heapBefore : undefined;
-  const info = { method: ctx.method, route: s.routeName ?? 'unmatched', status: ctx.status, ms, requestId: s.requestId, heapDelta };
+  const info = { method: ctx.req.method!, route: s.routeName ?? 'unmatched', status: ctx.res.statusCode, ms, requestId: s.requestId, heapDelta };
   for (const observe of observers) observe(info);
 }

@@ -74,15 +74,16 @@ export function writeBody(ctx: AppContext): void {
     body = ctx.body;
     if (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
   }
-  const fields = ctx.status < 400 ? ctx.state.fields : undefined;
+  const status = ctx.res.statusCode;
+  const fields = status < 400 ? ctx.state.fields : undefined;
   if (body instanceof Rendered) {
     if (!fields) {
       ctx.res.setHeader('Content-Type', JSON_TYPE);
       ctx.body = body.bytes;
       return;
     }
-    sendJson(ctx, ctx.status, pick(body.value, fields));
+    sendJson(ctx, status, pick(body.value, fields));
     return;
   }
-  sendJson(ctx, ctx.status, fields ? pick(body, fields) : body);
+  sendJson(ctx, status, fields ? pick(body, fields) : body);
 }
