@@ -188,7 +188,9 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
       input.body = r.data;
     }
     if (!spec.access.allows(ctx.state.caller, ctx.state.origin)) throw forbidden(ctx.state.caller.kind !== 'anonymous');
-    const result = await spec.handler(ctx, input as never);
+    // A handler that has its answer now (a cached read) is not waited for.
+    let result = spec.handler(ctx, input as never);
+    if (result instanceof Promise) result = await result;
     if (result === undefined) return;
     if (typeof result === 'string' || Buffer.isBuffer(result) || typeof (result as { pipe?: unknown }).pipe === 'function') {
       ctx.body = result;

@@ -48,7 +48,7 @@ export class AnalyticsService {
     return this.calendar;
   }
 
-  async revenueReport(v: Viewer, q: WindowQuery & { currency?: string }) {
+  revenueReport(v: Viewer, q: WindowQuery & { currency?: string }) {
     const cal = this.cal();
     const w = analyticsWindow(cal, q);
     const key = cacheKeys.analytics('revenue', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size, currency: q.currency ?? null }));
@@ -109,7 +109,7 @@ export class AnalyticsService {
     return { gross: each((c) => c.gross), refunds: each((c) => c.refunds), net: each((c) => c.gross - c.refunds), transactions: n };
   }
 
-  async subscriptionReport(v: Viewer, q: WindowQuery) {
+  subscriptionReport(v: Viewer, q: WindowQuery) {
     const cal = this.cal();
     const w = analyticsWindow(cal, q);
     const key = cacheKeys.analytics('subscriptions', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size }));

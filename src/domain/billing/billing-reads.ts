@@ -5,6 +5,14 @@ import { RestError } from '../../http/rest-error.ts';
 import type { ReadRouting } from './read-routing.ts';
 import { queryDigest, scopeOf, type Viewer } from './viewer.ts';
 
+/** A value now, or a promise of it: a read this process's cache answers needs no turn of the event loop. */
+export type MaybeAsync<T> = T | Promise<T>;
+
+/** `f` of the value: now when the value is there now, else when it comes. */
+export function whenReady<T, R>(v: MaybeAsync<T>, f: (value: T) => R): MaybeAsync<R> {
+  return v instanceof Promise ? (v.then(f) as Promise<R>) : f(v);
+}
+
 /**
  * What every billing read shares: which rows a viewer may ask for, which pool to read from
  * (the writer right after the viewer wrote) and caching with the right tags.
@@ -25,21 +33,31 @@ export class BillingReads {
   /**
    * Runs `load` on the right pool, through the cache. Right after the viewer wrote, the cache is
    * skipped too: another node could have refilled it from a replica that has not caught up.
+   * Without replicas there is no such moment, and a value this process's cache holds is answered
+   * as it is, not as a promise.
    */
-  async read<T>(v: Viewer, key: string, tags: string[], load: (q: Queryable) => Promise<T>, ttlSec?: number): Promise<T> {
+  read<T>(v: Viewer, key: string, tags: string[], load: (q: Queryable) => Promise<T>, ttlSec?: number): MaybeAsync<T> {
+    if (!this.routing.hasReplicas) {
+      const held = this.cache.peek<T>(key);
+      if (held !== undefined) return held;
+    }
+    return this.readThrough(v, key, tags, load, ttlSec);
+  }
+
+  private async readThrough<T>(v: Viewer, key: string, tags: string[], load: (q: Queryable) => Promise<T>, ttlSec?: number): Promise<T> {
     const { q, primary } = await this.routing.forUser(v.userId);
     if (primary) return load(q);
     return this.cache.wrap(key, () => load(q), { tags, ...(ttlSec ? { ttlSec } : {}) });
   }
 
   /** A list or aggregate restricted to `userId` (or all users). */
-  scoped<T>(v: Viewer, kind: string, userId: number | undefined, query: unknown, load: (q: Queryable) => Promise<T>): Promise<T> {
+  scoped<T>(v: Viewer, kind: string, userId: number | undefined, query: unknown, load: (q: Queryable) => Promise<T>): MaybeAsync<T> {
     const { scope, tags } = scopeOf(userId);
     return this.read(v, cacheKeys.billingQuery(kind, scope, queryDigest(query)), tags, load);
   }
 
   /** One row by id; tagged `billing`, so any billing change drops it. */
-  item<T>(v: Viewer, kind: string, id: number, load: (q: Queryable) => Promise<T>): Promise<T> {
+  item<T>(v: Viewer, kind: string, id: number, load: (q: Queryable) => Promise<T>): MaybeAsync<T> {
     return this.read(v, cacheKeys.billingItem(kind, id), [cacheTags.billing], load);
   }
 }

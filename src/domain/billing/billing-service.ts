@@ -4,7 +4,7 @@ import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
-import type { BillingReads } from './billing-reads.ts';
+import type { BillingReads, MaybeAsync } from './billing-reads.ts';
 import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
@@ -71,7 +71,7 @@ export class BillingService {
     return (await this.dbs.locate(find, q))?.value ?? null;
   }
 
-  async listTransactions(v: Viewer, query: TransactionQuery): Promise<Page<TransactionRow>> {
+  listTransactions(v: Viewer, query: TransactionQuery): MaybeAsync<Page<TransactionRow>> {
     const userId = this.reads.userScope(v, query.userId);
     const filter: TransactionFilter = {
       userId,
@@ -91,7 +91,7 @@ export class BillingService {
     return row;
   }
 
-  async listSubscriptions(v: Viewer, query: SubscriptionQuery): Promise<Page<SubscriptionRow>> {
+  listSubscriptions(v: Viewer, query: SubscriptionQuery): MaybeAsync<Page<SubscriptionRow>> {
     const userId = this.reads.userScope(v, query.userId);
     const filter: SubscriptionFilter = {
       userId,

@@ -13,6 +13,11 @@ export class ReadRouting {
     return `user:${userId}`;
   }
 
+  /** Whether reads can go to a replica (without one every read is on the writer). */
+  get hasReplicas(): boolean {
+    return this.shared.hasReplicas;
+  }
+
   /** Records that `userId` just wrote. */
   markWrite(userId: number): Promise<void> {
     return this.shared.noteWrite(ReadRouting.key(userId));

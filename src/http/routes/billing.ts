@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { BillingModule } from '../../domain/billing/module.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
+import { whenReady } from '../../domain/billing/billing-reads.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
 import { paging, sendCollection } from '../collection.ts';
 import { renderOnce } from '../middleware/respond.ts';
@@ -14,13 +15,13 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
     defineRoute({
       method: 'GET', path: '/transactions', summary: 'List transactions (own rows; administrators all, filter by user_id)', tags: ['billing'],
       access: billingAccess.readTransactions, query: transactionQuery,
-      async handler(ctx, { query }) {
+      handler(ctx, { query }) {
         const p = paging(query);
-        const page = await m.billing.listTransactions(viewerOf(ctx.state.caller), {
+        const page = m.billing.listTransactions(viewerOf(ctx.state.caller), {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, after: query.after, before: query.before,
           window: listWindow(query, p),
         });
-        return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(transactionItem)), page.total, p);
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(transactionItem)), total, p));
       },
     }),
     defineRoute({
@@ -39,13 +40,13 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
     defineRoute({
       method: 'GET', path: '/subscriptions', summary: 'List subscriptions (own rows; administrators all, filter by user_id)', tags: ['billing'],
       access: billingAccess.readSubscriptions, query: subscriptionQuery,
-      async handler(ctx, { query }) {
+      handler(ctx, { query }) {
         const p = paging(query);
-        const page = await m.billing.listSubscriptions(viewerOf(ctx.state.caller), {
+        const page = m.billing.listSubscriptions(viewerOf(ctx.state.caller), {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id,
           window: listWindow(query, p),
         });
-        return sendCollection(ctx, renderOnce(page.rows, (rows) => rows.map(subscriptionItem)), page.total, p);
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(subscriptionItem)), total, p));
       },
     }),
     defineRoute({
