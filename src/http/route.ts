@@ -171,7 +171,9 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     parsedQueries.set(ctx.querystring, deepFreeze(parsed));
     return parsed;
   };
-  return async (ctx: AppContext): Promise<void> => {
+  // Not an async function: a handler that has its answer now (a cached read) is answered without
+  // a promise or a wait; errors thrown here reach the frame through Koa's compose as rejections.
+  return (ctx: AppContext): Promise<void> | void => {
     ctx.state.routeName = template;
     const input: RouteInput<unknown, unknown, unknown> = { params: {}, query: {}, body: undefined };
     if (spec.params) {
@@ -188,17 +190,21 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
       input.body = r.data;
     }
     if (!spec.access.allows(ctx.state.caller, ctx.state.origin)) throw forbidden(ctx.state.caller.kind !== 'anonymous');
-    // A handler that has its answer now (a cached read) is not waited for.
-    let result = spec.handler(ctx, input as never);
-    if (result instanceof Promise) result = await result;
-    if (result === undefined) return;
-    if (typeof result === 'string' || Buffer.isBuffer(result) || typeof (result as { pipe?: unknown }).pipe === 'function') {
-      ctx.body = result;
-      return;
-    }
-    // Kept for the frame to serialise once; giving Koa an object body first costs a type lookup and header changes.
-    ctx.state.result = result;
-    // What Koa's body setter does: a handler that set no status answers 200.
-    if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) ctx.status = 200;
+    const result = spec.handler(ctx, input as never);
+    if (result instanceof Promise) return result.then((r) => answer(ctx, r));
+    answer(ctx, result);
   };
+}
+
+/** Puts what a handler returned where the frame (or Koa, for strings, buffers and streams) sends it. */
+function answer(ctx: AppContext, result: unknown): void {
+  if (result === undefined) return;
+  if (typeof result === 'string' || Buffer.isBuffer(result) || typeof (result as { pipe?: unknown }).pipe === 'function') {
+    ctx.body = result;
+    return;
+  }
+  // Kept for the frame to serialise once; giving Koa an object body first costs a type lookup and header changes.
+  ctx.state.result = result;
+  // What Koa's body setter does: a handler that set no status answers 200.
+  if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) ctx.status = 200;
 }

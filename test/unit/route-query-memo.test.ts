@@ -68,3 +68,34 @@ describe('route query parsing is remembered per query string', () => {
     expect((received.at(-1) as { tags: string[] }).tags).to.deep.equal(['mutate']);
   });
 });
+
+describe('route middleware answers without a promise when the handler does', () => {
+  const ctxFor = (querystring: string) => ({
+    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
+    state: { caller: ANONYMOUS, origin: {} }, response: {}, status: 404,
+  }) as never;
+  const spec = (handler: () => unknown) => defineRoute({
+    method: 'GET', path: '/now', summary: 'now', access: access.public,
+    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+    handler,
+  });
+
+  it('a handler with its answer now: no promise, the answer kept for the frame', () => {
+    const ctx = ctxFor('per_page=3') as { state: { result?: unknown }; status: number };
+    const out = routeMiddleware(spec(() => ({ ok: true })), '/now')(ctx as never);
+    expect(out).to.equal(undefined);
+    expect(ctx.state.result).to.deep.equal({ ok: true });
+    expect(ctx.status).to.equal(200);
+  });
+
+  it('a handler that returns a promise is waited for; bad input is refused before any handler runs', async () => {
+    const ctx = ctxFor('') as { state: { result?: unknown } };
+    const out = routeMiddleware(spec(async () => ({ later: 1 })), '/now')(ctx as never);
+    expect(out).to.be.instanceOf(Promise);
+    await out;
+    expect(ctx.state.result).to.deep.equal({ later: 1 });
+    let ran = false;
+    expect(() => routeMiddleware(spec(() => (ran = true)), '/now')(ctxFor('per_page=0'))).to.throw(RestError);
+    expect(ran).to.equal(false);
+  });
+});
