@@ -2,7 +2,7 @@ import { cacheKeys, cacheTags } from '../../cache/keys.ts';
 import { mrrFromSums, type RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
-import { analyticsWindow, type WindowQuery } from './analytics-window.ts';
+import { ReportPlans, type WindowQuery } from './analytics-window.ts';
 import type { BillingReads } from './billing-reads.ts';
 import { SiteCalendar } from './site-calendar.ts';
 import { centsOf, dbFromDate, isoFromDate, moneyFromCents } from './values.ts';
@@ -31,6 +31,7 @@ function timeSlices(from: Date, to: Date, n: number): [Date, Date][] {
  */
 export class AnalyticsService {
   private calendar: SiteCalendar | null = null;
+  private readonly plans = new ReportPlans();
 
   constructor(
     private readonly reads: BillingReads,
@@ -50,8 +51,7 @@ export class AnalyticsService {
 
   revenueReport(v: Viewer, q: WindowQuery & { currency?: string }) {
     const cal = this.cal();
-    const w = analyticsWindow(cal, q);
-    const key = cacheKeys.analytics('revenue', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size, currency: q.currency ?? null }));
+    const { w, key } = this.plans.plan(cal, 'revenue', q, (w) => cacheKeys.analytics('revenue', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size, currency: q.currency ?? null })));
     return this.reads.read(v, key, [cacheTags.analytics], async (db) => {
       const from = dbFromDate(w.from);
       const to = dbFromDate(w.to);
@@ -111,8 +111,7 @@ export class AnalyticsService {
 
   subscriptionReport(v: Viewer, q: WindowQuery) {
     const cal = this.cal();
-    const w = analyticsWindow(cal, q);
-    const key = cacheKeys.analytics('subscriptions', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size }));
+    const { w, key } = this.plans.plan(cal, 'subscriptions', q, (w) => cacheKeys.analytics('subscriptions', queryDigest({ zone: cal.zone, from: w.from.getTime(), to: w.to.getTime(), size: w.size })));
     return this.reads.read(v, key, [cacheTags.analytics], async (db) => {
       const from = dbFromDate(w.from);
       const to = dbFromDate(w.to);

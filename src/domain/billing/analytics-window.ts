@@ -44,3 +44,31 @@ export function analyticsWindow(cal: SiteCalendar, q: WindowQuery, now = new Dat
   }
   return { from, to, size: q.groupBy ?? size };
 }
+
+/** A report's window and the cache key derived from it. */
+export interface ReportPlan { w: AnalyticsWindow; key: string }
+
+/**
+ * Report windows and their cache keys, remembered per query until the site's next local
+ * midnight: a window depends on the query, the time zone and the local date only, and working it
+ * out (calendar arithmetic, a digest) was most of a warm report's own cost. A time-zone change
+ * is noticed on the next call. Bounded: custom ranges are many.
+ */
+export class ReportPlans {
+  private readonly plans = new Map<string, ReportPlan & { zone: string; until: number }>();
+
+  constructor(private readonly max = 256) {}
+
+  /** `keyOf` turns the window into the cache key; it runs only when the plan is made. */
+  plan(cal: SiteCalendar, kind: string, q: WindowQuery & { currency?: string }, keyOf: (w: AnalyticsWindow) => string, now = Date.now()): ReportPlan {
+    const id = `${kind} ${q.period} ${q.dateFrom ?? ''} ${q.dateTo ?? ''} ${q.groupBy ?? ''} ${q.currency ?? ''}`;
+    const known = this.plans.get(id);
+    if (known && known.zone === cal.zone && now < known.until) return known;
+    const w = analyticsWindow(cal, q, new Date(now));
+    const today = cal.localDate(now);
+    const plan = { w, key: keyOf(w), zone: cal.zone, until: cal.startOfDay(today.y, today.m, today.d + 1).getTime() };
+    if (this.plans.size >= this.max) this.plans.clear();
+    this.plans.set(id, plan);
+    return plan;
+  }
+}
