@@ -15,22 +15,24 @@ import type { LoadResult, LoadSpec } from './load.ts';
 import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
 
 const DB = process.env.BENCH_DB ?? 'slbp_bench';
-const DURATION = Number(process.env.BENCH_DURATION ?? 5);
+const DURATION = Number(process.env.BENCH_DURATION ?? 4);
 /**
  * Each scenario alternates sidecar and baseline runs this many times and reports medians: on two
  * cores shared with the load generator one run's throughput varies by a third from run to run,
- * for the baseline as much as for the sidecar.
+ * for the baseline as much as for the sidecar (with three rounds a single slow round still moved
+ * a median across a target).
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = 64;
 /** An unmeasured run before each scenario's rounds, for each side: the first seconds of a new code path are JIT warm-up. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
 /**
- * The server under test (sidecar or baseline) runs on CPU 0 and the load generator on CPU 1, so
- * neither takes the other's core in the middle of a run (unpinned, one round's throughput varied
- * by a third). BENCH_PIN=0 turns this off; it is off by itself on one core or without taskset.
+ * BENCH_PIN=1 runs the server under test (sidecar or baseline) on CPU 0 and the load generator on
+ * CPU 1 (taskset). Off by default: the comparison is of servers on the same two cores, and pinned,
+ * the sidecar's GC and libuv threads share its one core with the main thread while the bare
+ * baseline has little of either (pinned runs put the sidecar lower, and no steadier).
  */
-const PIN = process.env.BENCH_PIN !== '0' && os.cpus().length >= 2 && hasTaskset();
+const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && hasTaskset();
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 /** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
@@ -205,7 +207,7 @@ function machine(): string[] {
     `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario after ${WARMUP} s of warm-up on each side, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: the worst round; ratio: median of the rounds' ratios), autocannon in a separate process`,
     PIN
       ? `- CPUs: the server under test (sidecar or baseline) pinned to CPU ${SERVER_CPU}, the load generator to CPU ${LOAD_CPU} (taskset); MariaDB and Redis are not pinned`
-      : '- CPUs: not pinned (one CPU, no taskset, or BENCH_PIN=0): the server and the load generator share the cores',
+      : '- CPUs: not pinned: the server under test and the load generator share the cores (BENCH_PIN=1 pins them)',
   ];
 }
 

@@ -122,8 +122,13 @@ export class HealthService {
     return { ready, body };
   }
 
-  live(): Record<string, unknown> {
-    return { alive: true, timestamp: isoNow(), instance_id: this.instanceId, uptime: Math.floor((Date.now() - this.startedAt) / 1000) };
+  /** Whole seconds since start. */
+  uptimeSec(now = Date.now()): number {
+    return Math.floor((now - this.startedAt) / 1000);
+  }
+
+  live(now = Date.now()): Record<string, unknown> {
+    return { alive: true, timestamp: isoNow(new Date(now)), instance_id: this.instanceId, uptime: this.uptimeSec(now) };
   }
 
   /** The extra sections registered by modules, each isolated so one failure cannot hide the rest. */

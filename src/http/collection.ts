@@ -1,4 +1,4 @@
-import { LRUCache } from 'lru-cache';
+import { Memo } from '../cache/memo.ts';
 import { z } from 'zod';
 import { intParam } from './params.ts';
 import { RestError } from './rest-error.ts';
@@ -50,7 +50,7 @@ export const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
     .pipe(z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })).min(1, 'must not be empty'));
 
 /** Link headers by request URL and page count: the same page of the same list is asked for again and again. */
-const linkHeaders = new LRUCache<string, string>({ max: 2048 });
+const linkHeaders = new Memo<string, string>(2048);
 
 function pageUrl(ctx: AppContext, page: number): string {
   const params = new URLSearchParams(ctx.querystring);

@@ -1,5 +1,5 @@
 import type { ParameterizedContext } from 'koa';
-import { LRUCache } from 'lru-cache';
+import { Memo } from '../cache/memo.ts';
 import { z } from 'zod';
 import type { AccessRule } from '../domain/access.ts';
 import type { Caller, RequestOrigin } from '../domain/caller.ts';
@@ -153,7 +153,7 @@ function deepFreeze<T>(v: T): T {
 export function routeMiddleware(spec: RouteSpec, template: string) {
   // Clients repeat the same query strings (a page, a report): each one is parsed and validated
   // once and its (frozen) result reused. Invalid ones are not kept: they throw every time.
-  const parsedQueries = new LRUCache<string, ParsedQuery>({ max: 512 });
+  const parsedQueries = new Memo<string, ParsedQuery>(512);
   const parseQuery = (ctx: AppContext): ParsedQuery => {
     const known = parsedQueries.get(ctx.querystring);
     if (known) return known;

@@ -1,5 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { Memo } from '../../cache/memo.ts';
 
 /** What an access token says: the user, the refresh-token family it came from, and its lifetime. */
 export interface AccessClaims { sub: number; sid: string; iat: number; exp: number }
@@ -25,7 +25,7 @@ export class AccessTokens {
    * on every call for its lifetime, and the HMAC is most of a cached read's identity cost. Only
    * exact strings that verified are kept; expiry is still checked on every use.
    */
-  private readonly verified = new LRUCache<string, AccessClaims>({ max: 5000 });
+  private readonly verified = new Memo<string, AccessClaims>(5000);
 
   constructor(private readonly key: Buffer, readonly ttlSec: number) {}
 

@@ -1,5 +1,5 @@
 import { hash } from 'node:crypto';
-import { LRUCache } from 'lru-cache';
+import { Memo } from '../../cache/memo.ts';
 import { cacheTags } from '../../cache/keys.ts';
 import { isAdmin, type Caller } from '../caller.ts';
 
@@ -39,7 +39,7 @@ function canonicalJson(v: unknown): string | undefined {
 }
 
 /** Digests by the query's plain JSON (cheap to write; equal queries built alike repeat it exactly). */
-const digests = new LRUCache<string, string>({ max: 4096 });
+const digests = new Memo<string, string>(4096);
 
 /** A short stable digest of a query object, for cache keys. */
 export function queryDigest(q: unknown): string {

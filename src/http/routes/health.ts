@@ -20,7 +20,16 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     const { ready, body } = await health.ready();
     return { status: ready ? 200 : 503, body };
   };
-  const liveAnswer = (): LightAnswer => ({ status: 200, body: health.live() });
+  // /live changes once a second (its timestamp and uptime are whole seconds): made and serialised
+  // once for every caller in the same second.
+  let live: { second: number; uptime: number; answer: LightAnswer } | undefined;
+  const liveAnswer = (): LightAnswer => {
+    const now = Date.now();
+    const second = Math.floor(now / 1000);
+    const uptime = health.uptimeSec(now);
+    if (live?.second !== second || live.uptime !== uptime) live = { second, uptime, answer: { status: 200, body: renderOnce(health.live(now)) } };
+    return live.answer;
+  };
   return [
     defineRoute({
       method: 'GET', path: '/health', rateLimit: 'exempt', light: healthAnswer, summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
