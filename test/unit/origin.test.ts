@@ -33,6 +33,15 @@ describe('request origin', () => {
     expect(ctxFrom('198.51.100.7', {}).monitoringAddress).to.equal(true);
   });
 
+  it('keeps the peer address it started with, even when the socket no longer tells it', () => {
+    const socket: { remoteAddress?: string } = { remoteAddress: '203.0.113.20' };
+    const ctx = { req: { headers: {}, socket }, state: {} } as unknown as AppContext;
+    step(ctx);
+    delete socket.remoteAddress;
+    expect(ctx.state.origin.ip).to.equal('203.0.113.20');
+    expect(ctx.state.origin.healthCheckAddress).to.equal(true);
+  });
+
   it('grants the metrics token only to its exact bearer, and an unset token to nobody', () => {
     expect(ctxFrom('192.0.2.4', { authorization: 'Bearer metrics-token-0123456789' }).metricsToken).to.equal(true);
     expect(ctxFrom('192.0.2.4', { authorization: 'Bearer metrics-token-012345678' }).metricsToken).to.equal(false);

@@ -48,20 +48,24 @@ interface Grants {
 /**
  * A request's origin, worked out when first asked: most routes never ask (their access rule looks
  * at the caller only), so most requests skip the address and allowlist work. Every value is
- * fixed by the request's socket and headers, so asking later gives what asking first would have.
+ * fixed by the peer address (read at the start: a closed socket no longer tells it; Node keeps
+ * it per connection) and the headers, so asking later gives what asking first would have.
  */
 class LazyOrigin implements RequestOrigin {
   #ip: string | undefined;
   #health: boolean | undefined;
   #monitoring: boolean | undefined;
   #presented: Buffer | null | undefined;
+  private readonly peer: string;
 
-  constructor(private readonly req: IncomingMessage, private readonly grants: Grants) {}
+  constructor(private readonly req: IncomingMessage, private readonly grants: Grants) {
+    this.peer = req.socket.remoteAddress ?? '';
+  }
 
   get ip(): string {
     if (this.#ip === undefined) {
       const forwarded = this.req.headers['x-forwarded-for'];
-      this.#ip = resolveClientIp(this.req.socket.remoteAddress ?? '', (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, this.grants.trustedProxies);
+      this.#ip = resolveClientIp(this.peer, (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, this.grants.trustedProxies);
     }
     return this.#ip;
   }
