@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 import type { CacheService, CacheStats } from '../cache/cache-service.ts';
 import { cacheKeys, cacheTags } from '../cache/keys.ts';
 import type { Database } from '../data/database.ts';
-import { billingCounts, businessCounts, databaseSizeBytes, liveConnections, type BusinessCounts } from '../data/read-models/monitoring-read-model.ts';
+import { billingCounts, businessCounts, databaseSizeBytes, liveConnections, siteCounts, type BillingCounts, type BusinessCounts } from '../data/read-models/monitoring-read-model.ts';
 import type { Tables } from '../data/tables.ts';
 import type { SlidingWindow } from './window.ts';
 
@@ -63,15 +63,13 @@ export class SiteMetricsCollector {
   constructor(private readonly d: SiteMetricsDeps) {}
 
   private business(): Promise<BusinessCounts> {
-    const load = async () => {
-      // With SLBP_SHARDS the billing counts are the shards' (summed); the main database's billing tables are not used.
-      const [counts, parts] = await Promise.all([
-        businessCounts(this.d.db.read, this.d.tables),
-        Promise.all(this.d.db.shardQueryables().map((q) => billingCounts(q, this.d.tables))),
-      ]);
-      if (!parts.length) return counts;
-      const sum = (k: keyof (typeof parts)[number]) => parts.reduce((n, p) => n + p[k], 0);
-      return { ...counts, transactions_24h: sum('transactions_24h'), active_subscriptions: sum('active_subscriptions'), failed_transactions_1h: sum('failed_transactions_1h') };
+    const load = async (): Promise<BusinessCounts> => {
+      const shards = this.d.db.shardQueryables();
+      if (!shards.length) return businessCounts(this.d.db.read, this.d.tables);
+      // With SLBP_SHARDS the billing counts are the shards' (summed); the main database's billing tables are not asked.
+      const [site, parts] = await Promise.all([siteCounts(this.d.db.read, this.d.tables), Promise.all(shards.map((q) => billingCounts(q, this.d.tables)))]);
+      const sum = (k: keyof BillingCounts) => parts.reduce((n, p) => n + p[k], 0);
+      return { ...site, transactions_24h: sum('transactions_24h'), active_subscriptions: sum('active_subscriptions'), failed_transactions_1h: sum('failed_transactions_1h') };
     };
     if (this.d.businessCacheSec === 0) return load();
     return this.d.cache().wrap(cacheKeys.metricsBusiness(), load, { tags: [cacheTags.billing], ttlSec: this.d.businessCacheSec, l1TtlSec: this.d.businessCacheSec });

@@ -4,6 +4,7 @@ import mysql from 'mysql2/promise';
 import { ADMIN_ID, asUser, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, type JsonResponse } from '../helpers/http.ts';
+import { sample } from '../helpers/monitoring.ts';
 import { BILLING_TABLES, serverConnection, shardedCopy, type ShardedCopy } from '../helpers/shards.ts';
 import { startSidecar, NS, type InProcessSidecar } from '../helpers/sidecar.ts';
 
@@ -116,6 +117,19 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
       expect(got.body, path).to.deep.equal(want.body);
       expect(JSON.stringify(want.body), `${path} has data`).to.match(/[1-9]/);
     }
+  });
+
+  it('the business gauges in /metrics sum the shards and equal the unsharded copy', async () => {
+    const scrape = async (sc: InProcessSidecar) => {
+      const res = await get(sc, '/metrics');
+      expect(res.status, res.text.slice(0, 200)).to.equal(200);
+      return res.text;
+    };
+    const [mine, reference] = await Promise.all([scrape(sharded), scrape(unsharded)]);
+    for (const name of ['slbp_business_transactions_24h', 'slbp_business_active_subscriptions', 'slbp_business_failed_transactions_1h', 'slbp_background_queue_pending']) {
+      expect(sample(mine, name), name).to.be.a('number').and.equal(sample(reference, name));
+    }
+    expect(sample(mine, 'slbp_business_active_subscriptions')).to.be.above(0);
   });
 
   it("a user's lists, summary, courses and single rows come from that user's shard only", async () => {

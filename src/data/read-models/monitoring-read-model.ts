@@ -13,45 +13,45 @@ export interface BusinessCounts {
 
 const num = (v: unknown) => Number(v ?? 0);
 
-/** The counts behind the slbp_business_*, slbp_security_* and queue gauges, in one round trip. */
-export async function businessCounts(q: Queryable, t: Tables): Promise<BusinessCounts> {
-  const s = t.slbp;
-  const rows = await q.query<Record<string, unknown>[]>(
-    `SELECT
-      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR) AS transactions_24h,
-      (SELECT COUNT(*) FROM \`${s.subscriptions}\` WHERE status = 'active') AS active_subscriptions,
-      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR) AS failed_transactions_1h,
-      (SELECT COUNT(*) FROM \`${s.api_logs}\` WHERE response_code IN (401, 403) AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR) AS failed_api_requests_1h,
-      (SELECT COUNT(*) FROM \`${s.api_logs}\` WHERE response_code IN (401, 403, 429) AND created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR)
-        + (SELECT COUNT(*) FROM \`${s.webhook_logs}\` WHERE response_code = 401 AND created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR) AS security_events_24h,
-      (SELECT COUNT(*) FROM \`${s.background_tasks}\` WHERE status = 'pending') AS queue_pending,
-      (SELECT COUNT(*) FROM \`${s.background_tasks}\` WHERE status = 'failed') AS queue_failed`,
-  );
+/** The counts that read billing tables (on the main database, or on one billing shard). */
+const billingColumns = (s: Tables['slbp']) => ({
+  transactions_24h: `SELECT COUNT(*) FROM \`${s.transactions}\` WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR`,
+  active_subscriptions: `SELECT COUNT(*) FROM \`${s.subscriptions}\` WHERE status = 'active'`,
+  failed_transactions_1h: `SELECT COUNT(*) FROM \`${s.transactions}\` WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR`,
+});
+
+/** The counts that read the main database's other tables (API and webhook logs, the task queue). */
+const siteColumns = (s: Tables['slbp']) => ({
+  failed_api_requests_1h: `SELECT COUNT(*) FROM \`${s.api_logs}\` WHERE response_code IN (401, 403) AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR`,
+  security_events_24h: `(SELECT COUNT(*) FROM \`${s.api_logs}\` WHERE response_code IN (401, 403, 429) AND created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR)
+        + (SELECT COUNT(*) FROM \`${s.webhook_logs}\` WHERE response_code = 401 AND created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR)`,
+  queue_pending: `SELECT COUNT(*) FROM \`${s.background_tasks}\` WHERE status = 'pending'`,
+  queue_failed: `SELECT COUNT(*) FROM \`${s.background_tasks}\` WHERE status = 'failed'`,
+});
+
+/** Runs every count as a subquery of one SELECT (one round trip). */
+async function counts<K extends string>(q: Queryable, columns: Record<K, string>): Promise<Record<K, number>> {
+  const names = Object.keys(columns) as K[];
+  const rows = await q.query<Record<string, unknown>[]>(`SELECT ${names.map((k) => `(${columns[k]}) AS ${k}`).join(',\n      ')}`);
   const r = rows[0] ?? {};
-  return {
-    transactions_24h: num(r.transactions_24h),
-    active_subscriptions: num(r.active_subscriptions),
-    failed_transactions_1h: num(r.failed_transactions_1h),
-    failed_api_requests_1h: num(r.failed_api_requests_1h),
-    security_events_24h: num(r.security_events_24h),
-    queue_pending: num(r.queue_pending),
-    queue_failed: num(r.queue_failed),
-  };
+  return Object.fromEntries(names.map((k) => [k, num(r[k])])) as Record<K, number>;
+}
+
+/** The counts behind the slbp_business_*, slbp_security_* and queue gauges, in one round trip. */
+export function businessCounts(q: Queryable, t: Tables): Promise<BusinessCounts> {
+  return counts(q, { ...billingColumns(t.slbp), ...siteColumns(t.slbp) });
 }
 
 /** The counts of `businessCounts` that read billing tables, for one billing shard. */
 export type BillingCounts = Pick<BusinessCounts, 'transactions_24h' | 'active_subscriptions' | 'failed_transactions_1h'>;
 
-export async function billingCounts(q: Queryable, t: Tables): Promise<BillingCounts> {
-  const s = t.slbp;
-  const rows = await q.query<Record<string, unknown>[]>(
-    `SELECT
-      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR) AS transactions_24h,
-      (SELECT COUNT(*) FROM \`${s.subscriptions}\` WHERE status = 'active') AS active_subscriptions,
-      (SELECT COUNT(*) FROM \`${s.transactions}\` WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 1 HOUR) AS failed_transactions_1h`,
-  );
-  const r = rows[0] ?? {};
-  return { transactions_24h: num(r.transactions_24h), active_subscriptions: num(r.active_subscriptions), failed_transactions_1h: num(r.failed_transactions_1h) };
+export function billingCounts(q: Queryable, t: Tables): Promise<BillingCounts> {
+  return counts(q, billingColumns(t.slbp));
+}
+
+/** The counts of `businessCounts` that do not read billing tables (the main database's). */
+export function siteCounts(q: Queryable, t: Tables): Promise<Omit<BusinessCounts, keyof BillingCounts>> {
+  return counts(q, siteColumns(t.slbp));
 }
 
 /** Size of the WordPress database (data + indexes) in bytes. */
