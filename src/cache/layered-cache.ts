@@ -63,11 +63,9 @@ export class LayeredCache implements CacheService {
   }
 
   async wrap<T>(key: string, load: () => Promise<T>, opts: CacheOptions = {}): Promise<T> {
-    const hit = this.l1.get(key);
-    if (hit) {
-      this.counters.l1Hits++;
-      return hit.value as T;
-    }
+    // Nothing stores undefined (a load that answers it is not kept), so undefined is a miss.
+    const held = this.peek<T>(key);
+    if (held !== undefined) return held;
     this.counters.l1Misses++;
     const running = this.inflight.get(key);
     if (running) return running as Promise<T>;
