@@ -6,6 +6,7 @@ import type { Logger } from './logger.ts';
 import { promName, SITE_METRICS, type SiteMetric, type SiteMetricsCollector } from './site-metrics.ts';
 import { SlidingWindow } from './window.ts';
 
+/** A finished request. `heapDelta`: its heap growth, on the requests sampled for it (one in HEAP_SAMPLE_EVERY). */
 export interface RequestInfo { method: string; route: string; status: number; ms: number; requestId: string; heapDelta?: number }
 export interface BackupResult { ok: boolean; at: Date; bytes?: number; durationMs?: number }
 

@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
+import type { RequestInfo } from '../../observability/metrics.ts';
 import type { AddressList } from '../client-ip.ts';
 import type { AppContext, AppState } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
-export interface RequestObserver {
-  /** `heapDelta`: the heap growth over the request, on the requests sampled for it (one in HEAP_SAMPLE_EVERY). */
-  (info: { method: string; route: string; status: number; ms: number; requestId: string; heapDelta?: number }): void;
-}
+/** Told of every finished request (request metrics, the latency window). */
+export type RequestObserver = (info: RequestInfo) => void;
 
 /**
  * One request in this many (through the framework) is measured for
