@@ -30,7 +30,7 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
  * BENCH_PIN=1 runs the server under test (sidecar or baseline) on CPU 0 and the load generator on
  * CPU 1 (taskset). Off by default: the comparison is of servers on the same two cores, and pinned,
  * the sidecar's GC and libuv threads share its one core with the main thread while the bare
- * baseline has little of either (pinned runs put the sidecar lower, and no steadier).
+ * baseline has little of either (pinned runs put the sidecar lower).
  */
 const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && hasTaskset();
 const SERVER_CPU = '0';
