@@ -164,18 +164,22 @@ async function main(): Promise<void> {
     for (const s of selected) {
       const mineRuns: (LoadResult & { peakRss: number })[] = [];
       const baseRuns: (LoadResult & { peakRss: number })[] = [];
+      // Each side's requests are made once per scenario and split into ROUNDS + 1 shares: one per
+      // round and the last for the warm-up, so no run repeats another's requests (a cache it filled,
+      // a delivery it sent).
+      const sides = [
+        { spec: { url: sidecarUrl, ...s.sidecar(ctx) }, pid: sidecar.proc.pid!, runs: mineRuns },
+        ...(s.baselineName === 'none' ? [] : [{ spec: { url: baselineUrl, ...s.baseline(ctx) }, pid: baseline.proc.pid!, runs: baseRuns }]),
+      ];
+      const run = (side: (typeof sides)[number], round: number, durationSec: number) => drive({ ...side.spec, connections: CONNECTIONS, durationSec, round, rounds: ROUNDS + 1 }, side.pid);
       if (WARMUP > 0) {
         log(`scenario ${s.name}: warm-up (${WARMUP} s each, not counted)`);
-        // The last share of the paths and bodies: no measured round repeats a warm-up request (a cache it filled, a delivery it sent).
-        await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: WARMUP, round: ROUNDS, rounds: ROUNDS + 1, ...s.sidecar(ctx) }, sidecar.proc.pid!);
-        if (s.baselineName !== 'none') await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: WARMUP, round: ROUNDS, rounds: ROUNDS + 1, ...s.baseline(ctx) }, baseline.proc.pid!);
+        for (const side of sides) await run(side, ROUNDS, WARMUP);
       }
       for (let round = 0; round < ROUNDS; round++) {
-        log(`scenario ${s.name}: sidecar (round ${round + 1} of ${ROUNDS})`);
-        mineRuns.push(await drive({ url: sidecarUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS + 1, ...s.sidecar(ctx) }, sidecar.proc.pid!));
-        if (s.baselineName !== 'none') {
-          log(`scenario ${s.name}: baseline (${s.baselineName}, round ${round + 1} of ${ROUNDS})`);
-          baseRuns.push(await drive({ url: baselineUrl, connections: CONNECTIONS, durationSec: DURATION, round, rounds: ROUNDS + 1, ...s.baseline(ctx) }, baseline.proc.pid!));
+        for (const [k, side] of sides.entries()) {
+          log(`scenario ${s.name}: ${k === 0 ? 'sidecar' : `baseline (${s.baselineName})`} (round ${round + 1} of ${ROUNDS})`);
+          side.runs.push(await run(side, round, DURATION));
         }
       }
       const mine = summarise(mineRuns);
