@@ -33,6 +33,11 @@ const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
  * baseline has little of either (pinned runs put the sidecar lower).
  */
 const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && hasTaskset();
+/**
+ * BENCH_CPU_PROF=1 starts the sidecar with --cpu-prof: V8 writes its profile into var/bench/profiles
+ * when the sidecar exits at the end of the run (open it in Chrome's DevTools, or any .cpuprofile viewer).
+ */
+const CPU_PROF = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(projectRoot, 'var/bench/profiles')}`] : [];
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 /** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
@@ -62,7 +67,7 @@ function log(msg: string): void {
 
 function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
   // taskset execs node in its own place, so proc.pid is the server's pid (for its RSS).
-  const [cmd, cmdArgs] = pinned(SERVER_CPU, [...(args[0] === 'src/main.ts' ? SIDECAR_NODE_FLAGS : []), ...tsx, ...args]);
+  const [cmd, cmdArgs] = pinned(SERVER_CPU, [...(args[0] === 'src/main.ts' ? [...SIDECAR_NODE_FLAGS, ...CPU_PROF] : []), ...tsx, ...args]);
   const proc = spawn(cmd, cmdArgs, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // Everything the process says goes to var/bench/<name>.log, for when a run goes wrong.

@@ -203,8 +203,7 @@ function answer(ctx: AppContext, result: unknown): void {
     ctx.body = result;
     return;
   }
-  // Kept for the frame to serialise once; giving Koa an object body first costs a type lookup and header changes.
+  // Kept for the frame to serialise and send (200 unless the handler set a status); giving Koa
+  // an object body first costs a type lookup and header changes.
   ctx.state.result = result;
-  // What Koa's body setter does: a handler that set no status answers 200.
-  if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) ctx.status = 200;
 }

@@ -81,11 +81,10 @@ describe('route middleware answers without a promise when the handler does', () 
   });
 
   it('a handler with its answer now: no promise, the answer kept for the frame', () => {
-    const ctx = ctxFor('per_page=3') as { state: { result?: unknown }; status: number };
+    const ctx = ctxFor('per_page=3') as { state: { result?: unknown } };
     const out = routeMiddleware(spec(() => ({ ok: true })), '/now')(ctx as never);
     expect(out).to.equal(undefined);
     expect(ctx.state.result).to.deep.equal({ ok: true });
-    expect(ctx.status).to.equal(200);
   });
 
   it('a handler that returns a promise is waited for; bad input is refused before any handler runs', async () => {

@@ -34,6 +34,8 @@ export function frame(steps: FrameSteps) {
   return async (ctx: AppContext, next: Next): Promise<void> => {
     startRequest(ctx, steps.logger, steps.trustedProxies);
     try {
+      let failed = false;
+      let failure: unknown;
       try {
         if (!steps.headers(ctx)) {
           steps.origin(ctx);
@@ -43,11 +45,18 @@ export function frame(steps: FrameSteps) {
           if (resolving) await resolving;
           await next();
         }
-        writeBody(ctx);
+      } catch (err) {
+        failed = true;
+        failure = err;
+      }
+      // Before the answer is written: JSON answers are ended here, not by Koa.
+      if (steps.draining()) ctx.res.setHeader('Connection', 'close');
+      try {
+        if (failed) sendError(ctx, failure);
+        else writeBody(ctx);
       } catch (err) {
         sendError(ctx, err);
       }
-      if (steps.draining()) ctx.res.setHeader('Connection', 'close');
     } finally {
       finishRequest(ctx, steps.observers);
     }

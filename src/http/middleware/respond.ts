@@ -2,11 +2,35 @@ import type { AppContext } from '../route.ts';
 
 export const JSON_TYPE = 'application/json; charset=UTF-8';
 
-/** Writes a JSON body with WordPress's content type (as UTF-8 bytes: Koa and Node encode a string twice). */
+/** Statuses that carry no body (as Koa's respond treats them). */
+const EMPTY_STATUS = new Set([204, 205, 304]);
+
+/**
+ * Ends the response with JSON bytes and WordPress's content type. The frame writes JSON answers
+ * itself rather than through Koa's body setter and respond step (a type lookup, header changes
+ * and a length computed again, on every request): same status line, headers and body, no body
+ * for HEAD (its Content-Length kept) or for 204/205/304.
+ */
+export function endJson(ctx: AppContext, status: number, bytes: Buffer): void {
+  const res = ctx.res;
+  // Node's status texts are the ones Koa's status setter would write (both follow IANA's list).
+  res.statusCode = status;
+  ctx.respond = false;
+  if (EMPTY_STATUS.has(status)) {
+    res.removeHeader('Content-Type');
+    res.removeHeader('Content-Length');
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', JSON_TYPE);
+  res.setHeader('Content-Length', bytes.length);
+  if (ctx.req.method === 'HEAD') res.end();
+  else res.end(bytes);
+}
+
+/** Ends the response with `body` as JSON (UTF-8 bytes: Koa and Node would encode a string twice). */
 export function sendJson(ctx: AppContext, status: number, body: unknown): void {
-  ctx.status = status;
-  ctx.res.setHeader('Content-Type', JSON_TYPE);
-  ctx.body = Buffer.from(JSON.stringify(body), 'utf8');
+  endJson(ctx, status, Buffer.from(JSON.stringify(body), 'utf8'));
 }
 
 /**
@@ -65,24 +89,23 @@ function pick(obj: unknown, fields: string[]): unknown {
 
 /**
  * Serialises what the route answered (`ctx.state.result`, or an object Koa body) as JSON, trimmed
- * by `_fields` as rest_filter_response_fields does; a `Rendered` answer is sent as its bytes.
- * Strings, buffers and streams are left as they are.
+ * by `_fields` as rest_filter_response_fields does, and ends the response; a `Rendered` answer is
+ * sent as its bytes. A route's answer is 200 unless the handler set a status. Strings, buffers and
+ * streams are left to Koa.
  */
 export function writeBody(ctx: AppContext): void {
   let body = ctx.state.result;
+  let status = ctx.res.statusCode;
   if (body === undefined) {
     body = ctx.body;
     if (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+  } else if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) {
+    status = 200;
   }
-  const status = ctx.res.statusCode;
   const fields = status < 400 ? ctx.state.fields : undefined;
   if (body instanceof Rendered) {
-    if (!fields) {
-      ctx.res.setHeader('Content-Type', JSON_TYPE);
-      ctx.body = body.bytes;
-      return;
-    }
-    sendJson(ctx, status, pick(body.value, fields));
+    if (fields) sendJson(ctx, status, pick(body.value, fields));
+    else endJson(ctx, status, body.bytes);
     return;
   }
   sendJson(ctx, status, fields ? pick(body, fields) : body);
