@@ -11,18 +11,19 @@ import path from 'node:path';
 import { projectRoot } from '../src/config/load.ts';
 import { cleanRedisPrefix } from '../test/helpers/redis.ts';
 import { SIDECAR_NODE_FLAGS } from '../src/config/node-flags.ts';
-import type { LoadResult, LoadSpec } from './load.ts';
+import type { LoadPlan, LoadReport, LoadResult, LoadSide } from './load.ts';
 import { scenarios, type BenchContext, type Scenario } from './scenarios.ts';
 
 const DB = process.env.BENCH_DB ?? 'slbp_bench';
-const DURATION = Number(process.env.BENCH_DURATION ?? 4);
+const DURATION = Number(process.env.BENCH_DURATION ?? 2);
 /**
  * Each scenario alternates sidecar and baseline runs this many times and reports medians: on two
- * cores shared with the load generator one run's throughput varies by a third from run to run,
- * for the baseline as much as for the sidecar (with three rounds a single slow round still moved
- * a median across a target).
+ * cores shared with the load generator and with the virtual machine's neighbours, one run's
+ * throughput moves by a third within seconds, for the baseline as much as for the sidecar. Many
+ * short rounds driven by one load process keep the two runs of a ratio seconds apart (5 rounds
+ * of 4 s, each run its own process, gave round ratios from 0.46 to 0.79 in one scenario).
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = 64;
 /** An unmeasured run before each scenario's rounds, for each side: the first seconds of a new code path are JIT warm-up. */
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
@@ -99,17 +100,24 @@ function rssOf(pid: number): number {
   }
 }
 
-/** Runs one load process against `spec`, sampling the target's RSS every 100 ms. */
-async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRss: number }> {
-  let peak = rssOf(pid);
-  const timer = setInterval(() => { peak = Math.max(peak, rssOf(pid)); }, 100);
+/**
+ * Runs one scenario's load process (warm-up, then the rounds, sides taking turns) and samples
+ * each server's RSS every 100 ms while it runs; the load process reports its progress on stderr.
+ */
+async function drive(plan: LoadPlan, pids: number[]): Promise<{ report: LoadReport; peakRss: number[] }> {
+  const peak = pids.map(rssOf);
+  const timer = setInterval(() => pids.forEach((pid, k) => { peak[k] = Math.max(peak[k]!, rssOf(pid)); }), 100);
   try {
     // A scenario's path list can be far larger than the argument limit: hand it over in a file.
-    const specFile = path.join(projectRoot, 'var/bench/load-spec.json');
-    writeFileSync(specFile, JSON.stringify(spec));
+    const specFile = path.join(projectRoot, 'var/bench/load-plan.json');
+    writeFileSync(specFile, JSON.stringify(plan));
     const [cmd, args] = pinned(LOAD_CPU, [...tsx, path.join(projectRoot, 'bench/load.ts'), specFile]);
-    const out = execFileSync(cmd, args, { cwd: projectRoot, encoding: 'utf8', maxBuffer: 1 << 20 });
-    return { ...(JSON.parse(out.trim().split('\n').pop()!) as LoadResult), peakRss: peak };
+    const proc = spawn(cmd, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    proc.stdout!.on('data', (d: Buffer) => { out += d; });
+    const code = await new Promise<number | null>((resolve, reject) => { proc.on('error', reject); proc.on('exit', resolve); });
+    if (code !== 0) throw new Error(`load process for ${plan.scenario} exited ${code}`);
+    return { report: JSON.parse(out.trim().split('\n').pop()!) as LoadReport, peakRss: peak };
   } finally {
     clearInterval(timer);
   }
@@ -118,19 +126,18 @@ async function drive(spec: LoadSpec, pid: number): Promise<LoadResult & { peakRs
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 
-/** Rounds of one scenario: median req/s and p50, worst p99, all errors, highest RSS. */
-function summarise(runs: (LoadResult & { peakRss: number })[]): LoadResult & { peakRss: number } {
+/** Rounds of one side: median req/s and p50, all errors and statuses; p99 is over every request of the rounds. */
+function summarise(runs: LoadResult[], p99: number): LoadResult {
   const statuses: Record<string, number> = {};
   for (const r of runs) for (const [k, v] of Object.entries(r.statuses)) statuses[k] = (statuses[k] ?? 0) + v;
   return {
     requests: runs.reduce((n, r) => n + r.requests, 0),
     rps: Math.round(median(runs.map((r) => r.rps))),
     p50: median(runs.map((r) => r.p50)),
-    p99: Math.max(...runs.map((r) => r.p99)),
+    p99,
     errors: runs.reduce((n, r) => n + r.errors, 0),
     non2xx: runs.reduce((n, r) => n + r.non2xx, 0),
     statuses,
-    peakRss: Math.max(...runs.map((r) => r.peakRss)),
   };
 }
 
@@ -167,28 +174,16 @@ async function main(): Promise<void> {
   const extra: string[] = [];
   try {
     for (const s of selected) {
-      const mineRuns: (LoadResult & { peakRss: number })[] = [];
-      const baseRuns: (LoadResult & { peakRss: number })[] = [];
-      // Each side's requests are made once per scenario and split into ROUNDS + 1 shares: one per
-      // round and the last for the warm-up, so no run repeats another's requests (a cache it filled,
-      // a delivery it sent).
-      const sides = [
-        { spec: { url: sidecarUrl, ...s.sidecar(ctx) }, pid: sidecar.proc.pid!, runs: mineRuns },
-        ...(s.baselineName === 'none' ? [] : [{ spec: { url: baselineUrl, ...s.baseline(ctx) }, pid: baseline.proc.pid!, runs: baseRuns }]),
+      const sides: LoadSide[] = [
+        { label: 'sidecar', url: sidecarUrl, ...s.sidecar(ctx) },
+        ...(s.baselineName === 'none' ? [] : [{ label: `baseline (${s.baselineName})`, url: baselineUrl, ...s.baseline(ctx) }]),
       ];
-      const run = (side: (typeof sides)[number], round: number, durationSec: number) => drive({ ...side.spec, connections: CONNECTIONS, durationSec, round, rounds: ROUNDS + 1 }, side.pid);
-      if (WARMUP > 0) {
-        log(`scenario ${s.name}: warm-up (${WARMUP} s each, not counted)`);
-        for (const side of sides) await run(side, ROUNDS, WARMUP);
-      }
-      for (let round = 0; round < ROUNDS; round++) {
-        for (const [k, side] of sides.entries()) {
-          log(`scenario ${s.name}: ${k === 0 ? 'sidecar' : `baseline (${s.baselineName})`} (round ${round + 1} of ${ROUNDS})`);
-          side.runs.push(await run(side, round, DURATION));
-        }
-      }
-      const mine = summarise(mineRuns);
-      const base = baseRuns.length ? summarise(baseRuns) : null;
+      const pids = [sidecar.proc.pid!, baseline.proc.pid!].slice(0, sides.length);
+      const { report: load, peakRss } = await drive({ scenario: s.name, sides, connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION, warmupSec: WARMUP }, pids);
+      const mineRuns = load.sides[0]!.runs;
+      const baseRuns = load.sides[1]?.runs ?? [];
+      const mine = { ...summarise(mineRuns, load.sides[0]!.p99), peakRss: peakRss[0]! };
+      const base = baseRuns.length ? summarise(baseRuns, load.sides[1]!.p99) : null;
       // The median of the rounds' ratios: each compares two runs made one after the other.
       const ratios = baseRuns.map((b, k) => mineRuns[k]!.rps / b.rps);
       const ratio = ratios.length ? median(ratios).toFixed(2) : 'n/a';
@@ -213,7 +208,7 @@ function machine(): string[] {
     `- CPU: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
     `- Node ${process.version}; ${v('mariadb', ['--version'])}; ${v('redis-server', ['--version'])}`,
-    `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario after ${WARMUP} s of warm-up on each side, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: the worst round; ratio: median of the rounds' ratios), autocannon in a separate process`,
+    `- Load: ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario after ${WARMUP} s of warm-up on each side, sidecar and baseline alternating (req/s and p50: median of the rounds; p99: over every request of the rounds; ratio: median of the rounds' ratios), autocannon in a separate process that drives both sides in turn; peak RSS sampled every 100 ms`,
     PIN
       ? `- CPUs: the server under test (sidecar or baseline) pinned to CPU ${SERVER_CPU}, the load generator to CPU ${LOAD_CPU} (taskset); MariaDB and Redis are not pinned`
       : '- CPUs: not pinned: the server under test and the load generator share the cores (BENCH_PIN=1 pins them)',

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { orderData, webhookBody } from '../test/fixtures/lemon-squeezy.ts';
-import type { LoadSpec } from './load.ts';
+import type { LoadSide } from './load.ts';
 
 const NS = '/wp-json/skylearn-billing-pro/v1';
 /** scripts/lib/demo-data.ts: user 1 is the administrator, 3.. are students; bench size has 20,000 users. */
@@ -18,7 +18,7 @@ export interface BenchContext {
   tokens: { admin?: string; student?: string };
 }
 
-type Partial = Omit<LoadSpec, 'url' | 'connections' | 'durationSec'>;
+type Partial = Omit<LoadSide, 'url' | 'label'>;
 
 export interface Scenario {
   name: string;
