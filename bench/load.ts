@@ -24,6 +24,8 @@ export interface LoadSide {
   shim?: { secret: string; userId: number };
   /** Lemon Squeezy deliveries: bodies signed with this secret, rotated. */
   webhook?: { secret: string; bodies: string[] };
+  /** The server's process, whose CPU time per request is reported (Linux /proc). */
+  pid?: number;
 }
 
 export interface LoadPlan {
@@ -36,12 +38,28 @@ export interface LoadPlan {
   warmupSec: number;
 }
 
-export interface LoadResult { requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number> }
+export interface LoadResult {
+  requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number>;
+  /** The server's CPU time (user + system, all threads) per request in µs, when its pid is known. */
+  cpuUs?: number;
+}
 
 /** Per side: each round's result, and the p99 over every measured request of every round. */
 export interface LoadReport { sides: { runs: LoadResult[]; p99: number }[] }
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
+
+const TICK_US = 1_000_000 / 100; // USER_HZ: 100 on Linux
+
+/** CPU time a process has used so far, in µs (utime + stime from /proc/<pid>/stat), or null. */
+export function cpuTimeUs(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+  } catch {
+    return null;
+  }
+}
 
 /**
  * Each side's requests are cut into rounds + 1 shares, one per round and the last for the
@@ -94,8 +112,11 @@ async function runOnce(side: LoadSide, source: ReturnType<typeof requestSource>,
     }],
   } as any) as unknown as NodeJS.EventEmitter & PromiseLike<unknown>;
   if (latencies) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => { latencies.push(ms); });
+  const cpuBefore = side.pid ? cpuTimeUs(side.pid) : null;
   const r = (await instance) as any;
+  const cpuAfter = side.pid ? cpuTimeUs(side.pid) : null;
   return {
+    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0 ? { cpuUs: Math.round((cpuAfter - cpuBefore) / r.requests.total * 10) / 10 } : {}),
     requests: r.requests.total,
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,
