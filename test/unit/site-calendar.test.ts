@@ -67,8 +67,10 @@ describe('site calendar (analytics buckets without MariaDB time zone tables)', (
 
   it('builds one CASE over the segments for the local day number, and folds days into buckets', () => {
     const b = localDaySql('created_at', [{ until: '2026-03-08 07:00:00', offsetMin: -300 }, { until: null, offsetMin: -240 }]);
-    expect(b.sql).to.equal('FLOOR((UNIX_TIMESTAMP(created_at) + CASE WHEN created_at < ? THEN ? ELSE ? END) / 86400)');
+    expect(b.sql).to.equal('TO_DAYS(created_at + INTERVAL (CASE WHEN created_at < ? THEN ? ELSE ? END) SECOND) - 719528');
     expect(b.params).to.deep.equal(['2026-03-08 07:00:00', -18000, -14400]);
+    expect(localDaySql('created_at', [{ until: null, offsetMin: 330 }])).to.deep.equal({ sql: 'TO_DAYS(created_at + INTERVAL (?) SECOND) - 719528', params: [19800] });
+    expect(localDaySql('created_at', [{ until: null, offsetMin: 0 }])).to.deep.equal({ sql: 'TO_DAYS(created_at) - 719528', params: [] });
     const day = Date.UTC(2026, 2, 5) / 86_400_000; // a Thursday
     expect([SiteCalendar.bucketOfDay(day, 'day'), SiteCalendar.bucketOfDay(day, 'week'), SiteCalendar.bucketOfDay(day, 'month')]).to.deep.equal(['2026-03-05', '2026-03-02', '2026-03-01']);
   });
