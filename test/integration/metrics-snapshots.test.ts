@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { MetricsRepository } from '../../src/data/metrics-repository.ts';
-import { snapshotMetrics } from '../../src/jobs/monitoring-jobs.ts';
+import { SNAPSHOT_EVERY_MS, snapshotMetrics } from '../../src/jobs/monitoring-jobs.ts';
 import { SlotLock } from '../../src/jobs/slot-lock.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -62,7 +62,9 @@ describe('metric snapshots and /metrics/dashboard (real MariaDB and Redis)', () 
   it('without Redis, the database lock still lets only one of two nodes write a slot', async () => {
     const c = sc.container;
     const repo = new MetricsRepository(c.tables);
-    const slot = new Date(Date.now() + 60 * 60_000);
+    // The start of a slot an hour ahead, so the late node below (2 s later) is in the same slot
+    // whatever the clock says now (an unaligned time could sit within 2 s of the next slot).
+    const slot = new Date((Math.floor(Date.now() / SNAPSHOT_EVERY_MS) + 12) * SNAPSHOT_EVERY_MS);
     const node = (id: string) => ({
       db: c.db, metrics: c.monitoring.metrics, repo, alerts: c.monitoring.alerts, logger: c.logger, retentionDays: 30,
       lock: new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger),
