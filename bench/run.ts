@@ -104,7 +104,8 @@ function rssOf(pid: number): number {
  * Runs one scenario's load process (warm-up, then the rounds, sides taking turns) and samples
  * each server's RSS every 100 ms while it runs; the load process reports its progress on stderr.
  */
-async function drive(plan: LoadPlan, pids: number[]): Promise<{ report: LoadReport; peakRss: number[] }> {
+async function drive(plan: LoadPlan): Promise<{ report: LoadReport; peakRss: number[] }> {
+  const pids = plan.sides.map((side) => side.pid!);
   const peak = pids.map(rssOf);
   const timer = setInterval(() => pids.forEach((pid, k) => { peak[k] = Math.max(peak[k]!, rssOf(pid)); }), 100);
   try {
@@ -180,8 +181,7 @@ async function main(): Promise<void> {
         { label: 'sidecar', url: sidecarUrl, pid: sidecar.proc.pid!, ...s.sidecar(ctx) },
         ...(s.baselineName === 'none' ? [] : [{ label: `baseline (${s.baselineName})`, url: baselineUrl, pid: baseline.proc.pid!, ...s.baseline(ctx) }]),
       ];
-      const pids = sides.map((side) => side.pid!);
-      const { report: load, peakRss } = await drive({ scenario: s.name, sides, connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION, warmupSec: WARMUP }, pids);
+      const { report: load, peakRss } = await drive({ scenario: s.name, sides, connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION, warmupSec: WARMUP });
       const mineRuns = load.sides[0]!.runs;
       const baseRuns = load.sides[1]?.runs ?? [];
       const mine = { ...summarise(mineRuns, load.sides[0]!.p99), peakRss: peakRss[0]! };
