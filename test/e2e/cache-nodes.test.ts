@@ -79,7 +79,7 @@ for (const make of [single, cluster]) {
       await other.set(`${prefix.slice(0, -1)}X:c:v1:{user:1}:identity`, 'neighbour');
       other.disconnect();
       const env = sidecarEnv(db, { ...topo.env, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_OPTIONS_REFRESH_MS: '600000' }, prefix);
-      [a, b] = await Promise.all([spawnSidecar(env), spawnSidecar(env)]);
+      [a, b] = await Promise.all([spawnSidecar(env, [], { waitForRedis: true }), spawnSidecar(env, [], { waitForRedis: true })]);
     });
 
     after(async () => {

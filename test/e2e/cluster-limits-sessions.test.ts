@@ -28,7 +28,7 @@ describe('rate limits and sessions on a 3-master Redis Cluster', function () {
     [cluster, db] = await Promise.all([startRedisCluster(3), createTestDb({ size: 'tiny' })]);
     prefix = testRedisPrefix();
     const env = sidecarEnv(db, { WP_REDIS_CLUSTER: cluster.seeds, SLBP_RATE_LIMIT_ENABLED: 'true', SLBP_SESSION_HANDLER: 'redis', SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET }, prefix);
-    nodes = await Promise.all([spawnSidecar(env), spawnSidecar(env)]);
+    nodes = await Promise.all([spawnSidecar(env, [], { waitForRedis: true }), spawnSidecar(env, [], { waitForRedis: true })]);
     client = new Cluster(cluster.nodes.map((n) => ({ host: '127.0.0.1', port: n.port })));
   });
   after(async () => {

@@ -64,8 +64,12 @@ export interface ChildSidecar {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** Runs `src/main.ts` as a real process and waits until it logs that it listens. */
-export async function spawnSidecar(env: Record<string, string>, args: string[] = [], opts: { waitForListen?: boolean } = {}): Promise<ChildSidecar> {
+/**
+ * Runs `src/main.ts` as a real process and waits until it logs that it listens, and with
+ * `waitForRedis` until its Redis client is ready too: a node listens before Redis is connected
+ * (it serves without it), so a test whose first request needs Redis must wait for this.
+ */
+export async function spawnSidecar(env: Record<string, string>, args: string[] = [], opts: { waitForListen?: boolean; waitForRedis?: boolean } = {}): Promise<ChildSidecar> {
   const proc = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts'), ...args], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_LOG_FORMAT: 'json', SLBP_LOG_LEVEL: 'info', ...env },
@@ -78,10 +82,10 @@ export async function spawnSidecar(env: Record<string, string>, args: string[] =
   let url = '';
   if (opts.waitForListen !== false) {
     url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`sidecar did not start in 20 s:\n${out}`)), 20_000);
+      const timer = setTimeout(() => reject(new Error(`sidecar did not start${opts.waitForRedis ? ' with Redis ready' : ''} in 20 s:\n${out}`)), 20_000);
       const check = () => {
         const m = /"url":"(http:\/\/[^"]+?)\/wp-json/.exec(out);
-        if (m) {
+        if (m && (!opts.waitForRedis || out.includes('"message":"redis connected"'))) {
           clearTimeout(timer);
           resolve(m[1]!);
         }
