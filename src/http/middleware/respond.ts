@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AppContext } from '../route.ts';
 
 export const JSON_TYPE = 'application/json; charset=UTF-8';
@@ -6,16 +7,13 @@ export const JSON_TYPE = 'application/json; charset=UTF-8';
 const EMPTY_STATUS = new Set([204, 205, 304]);
 
 /**
- * Ends the response with JSON bytes and WordPress's content type. The frame writes JSON answers
- * itself rather than through Koa's body setter and respond step (a type lookup, header changes
- * and a length computed again, on every request): same status line, headers and body, no body
- * for HEAD (its Content-Length kept) or for 204/205/304.
+ * Ends a response with JSON bytes and WordPress's content type: the status, type and length, no
+ * body for HEAD (its Content-Length kept) or for 204/205/304. The frame's answers and the light
+ * lane's are both written here.
  */
-export function endJson(ctx: AppContext, status: number, bytes: Buffer): void {
-  const res = ctx.res;
+export function writeJson(req: IncomingMessage, res: ServerResponse, status: number, bytes: Buffer): void {
   // Node's status texts are the ones Koa's status setter would write (both follow IANA's list).
   res.statusCode = status;
-  ctx.respond = false;
   if (EMPTY_STATUS.has(status)) {
     res.removeHeader('Content-Type');
     res.removeHeader('Content-Length');
@@ -24,11 +22,21 @@ export function endJson(ctx: AppContext, status: number, bytes: Buffer): void {
   }
   res.setHeader('Content-Type', JSON_TYPE);
   res.setHeader('Content-Length', bytes.length);
-  if (ctx.req.method === 'HEAD') res.end();
+  if (req.method === 'HEAD') res.end();
   else res.end(bytes);
 }
 
-/** Ends the response with `body` as JSON (UTF-8 bytes: Koa and Node would encode a string twice). */
+/**
+ * Ends the request's response with JSON bytes. The frame writes JSON answers itself rather than
+ * through Koa's body setter and respond step (a type lookup, header changes and a length computed
+ * again, on every request); Koa is told there is nothing left to send.
+ */
+export function endJson(ctx: AppContext, status: number, bytes: Buffer): void {
+  ctx.respond = false;
+  writeJson(ctx.req, ctx.res, status, bytes);
+}
+
+/** Ends the response with `body` as JSON, encoded once as UTF-8 (its length is the bytes'). */
 export function sendJson(ctx: AppContext, status: number, body: unknown): void {
   endJson(ctx, status, Buffer.from(JSON.stringify(body), 'utf8'));
 }
