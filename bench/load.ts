@@ -52,7 +52,7 @@ const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 const TICK_US = 1_000_000 / 100; // USER_HZ: 100 on Linux
 
 /** CPU time a process has used so far, in µs (utime + stime from /proc/<pid>/stat), or null. */
-export function cpuTimeUs(pid: number): number | null {
+function cpuTimeUs(pid: number): number | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * TICK_US;
