@@ -82,11 +82,11 @@ export class PersonalDataRepository {
     return res.affectedRows;
   }
 
-  /** Queued or finished tasks naming the user (`user_id`, or one of `user_ids`). */
+  /** Queued or finished tasks naming the user (`user_id`, or one of `user_ids`); a plain read, so the queue worker is not held up. */
   async tasksNaming(q: Queryable, userId: number): Promise<TaskRefRow[]> {
     return q.query(
       `SELECT id, task_type, task_data, status FROM ${this.t('background_tasks')}
-       WHERE JSON_VALID(task_data) AND (JSON_VALUE(task_data, '$.user_id') = ? OR JSON_CONTAINS(JSON_EXTRACT(task_data, '$.user_ids'), ?)) FOR UPDATE`,
+       WHERE JSON_VALID(task_data) AND (JSON_VALUE(task_data, '$.user_id') = ? OR JSON_CONTAINS(JSON_EXTRACT(task_data, '$.user_ids'), ?))`,
       [String(userId), String(userId)],
     );
   }
@@ -102,7 +102,8 @@ export class PersonalDataRepository {
   /**
    * Webhook log rows (incoming deliveries and outgoing attempts) that name the person: their
    * email anywhere in the payload, or their user id where the gateway and the sidecar put it.
-   * A full scan of the log, which erasure requests are rare enough to afford.
+   * A full scan of the log, which erasure requests are rare enough to afford; a plain read, not a
+   * locking one, so incoming webhooks are never held up by it (log rows are only ever inserted).
    */
   async webhookLogsNaming(q: Queryable, email: string | null, userId: number | null): Promise<LogRow[]> {
     const conds: string[] = [];
@@ -113,7 +114,7 @@ export class PersonalDataRepository {
       args.push(String(userId), String(userId), String(userId));
     }
     if (!conds.length) return [];
-    return q.query(`SELECT id, payload FROM ${this.t('webhook_logs')} WHERE ${conds.join(' OR ')} FOR UPDATE`, args);
+    return q.query(`SELECT id, payload FROM ${this.t('webhook_logs')} WHERE ${conds.join(' OR ')}`, args);
   }
 
   async rewriteWebhookLog(q: Queryable, id: number | string, payload: string): Promise<void> {
