@@ -192,6 +192,19 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     await dash.close();
   });
 
+  it('a subscriber gets none of the pages and no widget', async () => {
+    const page = await student.newPage();
+    for (const slug of ['slbp-billing', 'slbp-billing-transactions', 'slbp-billing-subscriptions', 'slbp-billing-backups', 'slbp-billing-api-keys', 'slbp-billing-system']) {
+      const res = await page.goto(pageUrl(slug));
+      expect(res?.status(), slug).to.equal(403);
+      expect(await page.content(), slug).to.not.include('slbp-billing"');
+    }
+    await page.goto(`${wp.url}/wp-admin/index.php`);
+    expect(await page.locator('#slbp_billing_today').count()).to.equal(0);
+    expect(await page.locator('#adminmenu a[href*="slbp-billing"]').count()).to.equal(0);
+    await page.close();
+  });
+
   it('lists filter by status, currency, dates and email, link each row to its WordPress user, and page', async () => {
     const page = await admin.newPage();
     await page.goto(pageUrl('slbp-billing-transactions', `&s=${encodeURIComponent(BUYER_EMAIL)}`));
@@ -244,7 +257,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     await page.uncheck('#slbp-perm-read');
     await page.check('#slbp-perm-read_billing');
     await page.fill('#slbp-key-rate', '120');
-    await Promise.all([page.waitForLoadState('load'), page.click('input[type=submit][value="Create API key"]')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('input[type=submit][value="Create API key"]')]);
     const key = await page.inputValue('#slbp-new-key');
     expect(key).to.match(/^slbp_/);
     expect(await page.content()).to.not.match(PHP_PROBLEM);
@@ -321,7 +334,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     await page.goto(`${wp.url}/wp-admin/export-personal-data.php`);
     await page.fill('#username_or_email_for_privacy_request', BUYER_EMAIL);
     await page.uncheck('#send_confirmation_email');
-    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#submit')]);
     await page.locator('.export-personal-data-idle .export-personal-data-handle').first().focus();
     const [zip] = await Promise.all([page.waitForEvent('download', { timeout: 60_000 }), page.keyboard.press('Enter')]);
     const zipFile = path.join(ARTIFACTS, 'personal-data-export.zip');
@@ -335,7 +348,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     await page.goto(`${wp.url}/wp-admin/erase-personal-data.php`);
     await page.fill('#username_or_email_for_privacy_request', BUYER_EMAIL);
     await page.uncheck('#send_confirmation_email');
-    await Promise.all([page.waitForLoadState('load'), page.click('#submit')]);
+    await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), page.click('#submit')]);
     await page.locator('.remove-personal-data-idle .remove-personal-data-handle').first().focus();
     await page.keyboard.press('Enter');
     await page.waitForSelector('.request-results .notice', { timeout: 60_000 });

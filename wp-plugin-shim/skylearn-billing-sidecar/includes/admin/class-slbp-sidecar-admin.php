@@ -14,6 +14,7 @@ if ( ! defined( 'ABSPATH' ) ) {
 require_once __DIR__ . '/class-slbp-sidecar-format.php';
 require_once __DIR__ . '/class-slbp-sidecar-chart.php';
 require_once __DIR__ . '/class-slbp-sidecar-overview-page.php';
+require_once __DIR__ . '/class-slbp-sidecar-overview-charts.php';
 require_once __DIR__ . '/class-slbp-sidecar-billing-pages.php';
 require_once __DIR__ . '/class-slbp-sidecar-backups-page.php';
 require_once __DIR__ . '/class-slbp-sidecar-api-keys-page.php';

@@ -106,7 +106,7 @@ final class SLBP_Sidecar_Api_Keys_Page {
 		if ( ! current_user_can( SLBP_Sidecar_Admin::CAPABILITY ) ) {
 			return;
 		}
-		require_once __DIR__ . '/class-slbp-sidecar-admin-tables.php';
+		require_once __DIR__ . '/class-slbp-sidecar-api-keys-table.php';
 		echo '<div class="wrap slbp-billing"><h1 class="wp-heading-inline">' . esc_html__( 'API keys', 'skylearn-billing-sidecar' ) . '</h1><hr class="wp-header-end">';
 		SLBP_Sidecar_Admin::notices();
 		if ( null !== $this->error ) {

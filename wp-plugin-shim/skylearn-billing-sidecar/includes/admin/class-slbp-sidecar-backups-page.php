@@ -70,7 +70,7 @@ final class SLBP_Sidecar_Backups_Page {
 	 * @return void
 	 */
 	private function list(): void {
-		require_once __DIR__ . '/class-slbp-sidecar-admin-tables.php';
+		require_once __DIR__ . '/class-slbp-sidecar-backups-table.php';
 		echo '<h1 class="wp-heading-inline">' . esc_html__( 'Backups', 'skylearn-billing-sidecar' ) . '</h1><hr class="wp-header-end">';
 		SLBP_Sidecar_Admin::notices();
 		echo '<form method="post" action="' . esc_url( admin_url( 'admin-post.php' ) ) . '" class="slbp-card slbp-inline-form"><fieldset><legend class="slbp-legend">' . esc_html__( 'Create a backup now', 'skylearn-billing-sidecar' ) . '</legend>';

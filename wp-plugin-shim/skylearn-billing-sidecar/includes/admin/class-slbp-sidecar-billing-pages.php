@@ -51,7 +51,7 @@ final class SLBP_Sidecar_Billing_Pages {
 	 * @return void
 	 */
 	public function render_subscriptions(): void {
-		require_once __DIR__ . '/class-slbp-sidecar-billing-tables.php';
+		require_once __DIR__ . '/class-slbp-sidecar-subscriptions-table.php';
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended -- shows a confirmation form; the action itself checks the nonce.
 		$confirm = isset( $_GET['confirm'] ) ? sanitize_key( wp_unslash( $_GET['confirm'] ) ) : '';
 		// phpcs:ignore WordPress.Security.NonceVerification.Recommended
