@@ -75,8 +75,8 @@ export class PersonalDataRepository {
     return res.affectedRows;
   }
 
-  /** Refresh tokens of the `database` session handler (they hold the user id and the address they were issued to). */
-  async deleteSessions(q: Queryable, userId: number): Promise<number> {
+  /** Refresh tokens kept in the database (`slbp_session_handler` = database): each holds the user id and the address it was issued to. */
+  async deleteRefreshTokens(q: Queryable, userId: number): Promise<number> {
     const res = await q.query<{ affectedRows: number }>(
       `DELETE FROM ${this.t('sessions')} WHERE JSON_VALID(session_data) AND JSON_VALUE(session_data, '$.user_id') = ?`, [String(userId)]);
     return res.affectedRows;

@@ -120,7 +120,7 @@ export class PrivacyService {
         counts.notifications_deleted = await this.repo.deleteOwned(main, 'notifications', userId);
         counts.api_logs_deleted = await this.repo.deleteApiLogs(main, userId);
         counts.api_keys_deleted = await this.repo.deleteOwned(main, 'api_keys', userId);
-        counts.sessions_deleted = await this.repo.deleteSessions(main, userId);
+        counts.refresh_tokens_deleted = await this.repo.deleteRefreshTokens(main, userId);
         counts.tasks_deleted = 0;
         counts.tasks_updated = 0;
         for (const task of await this.repo.tasksNaming(main, userId)) {

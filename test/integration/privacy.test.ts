@@ -86,7 +86,7 @@ describe('personal data export and erasure', () => {
     expect(res.status, res.text).to.equal(200);
     const r = res.body;
     expect(r).to.include({ user_id: PERSON, items_removed: true, items_retained: true });
-    expect(r.counts).to.include({ transactions_anonymised: Number(owned.tx), subscriptions_anonymised: Number(owned.subs), api_keys_deleted: 1, sessions_deleted: 1, api_logs_deleted: 1, tasks_deleted: 2, tasks_updated: 1, webhook_logs_redacted: 1, export_files_deleted: 1 });
+    expect(r.counts).to.include({ transactions_anonymised: Number(owned.tx), subscriptions_anonymised: Number(owned.subs), api_keys_deleted: 1, refresh_tokens_deleted: 1, api_logs_deleted: 1, tasks_deleted: 2, tasks_updated: 1, webhook_logs_redacted: 1, export_files_deleted: 1 });
     expect(r.counts.notifications_deleted).to.be.at.least(1);
     expect(existsSync(exportFile)).to.equal(false);
     expect(r.retained.map((x: any) => x.group)).to.deep.equal(['transactions', 'subscriptions']);
@@ -96,8 +96,8 @@ describe('personal data export and erasure', () => {
       const [[n]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${t(table)} WHERE user_id = ?`, [PERSON]);
       expect(Number(n.n), table).to.equal(0);
     }
-    const [[sessions]] = await db.pool.query<any[]>(`SELECT GROUP_CONCAT(session_key) AS k FROM ${t('sessions')}`);
-    expect(sessions.k).to.equal('rt-other');
+    const [[tokens]] = await db.pool.query<any[]>(`SELECT GROUP_CONCAT(session_key) AS k FROM ${t('sessions')}`);
+    expect(tokens.k).to.equal('rt-other');
     const [tasks] = await db.pool.query<any[]>(`SELECT task_data FROM ${t('background_tasks')}`);
     expect(tasks.map((x) => JSON.parse(x.task_data).user_ids)).to.deep.equal([[6]]);
     const [tables] = await db.pool.query<any[]>(`SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?`, [db.name, `${db.prefix}slbp\\_%`]);

@@ -1,6 +1,6 @@
 <?php
 /**
- * The store owner's Billing pages: menu, shared helpers, and the wiring of every page.
+ * The store owner's Billing pages: menu, shared functions, and the wiring of every page.
  *
  * @package SkyLearnBillingSidecar
  */

@@ -76,7 +76,7 @@ final class SLBP_Sidecar_Privacy {
 	 */
 	public function policy(): void {
 		if ( function_exists( 'wp_add_privacy_policy_content' ) ) {
-			wp_add_privacy_policy_content( __( 'SkyLearn Billing', 'skylearn-billing-sidecar' ), '<p>' . esc_html__( 'We keep a record of your payments and subscriptions (amounts, currencies, dates and statuses) for as long as accounting law requires. When you ask us to erase your personal data, these records are kept without anything that identifies you; your notifications, enrolment history, API keys and sign-in sessions are deleted.', 'skylearn-billing-sidecar' ) . '</p>' );
+			wp_add_privacy_policy_content( __( 'SkyLearn Billing', 'skylearn-billing-sidecar' ), '<p>' . esc_html__( 'We keep a record of your payments and subscriptions (amounts, currencies, dates and statuses) for as long as accounting law requires. When you ask us to erase your personal data, these records are kept without anything that identifies you; your notifications, enrolment history, API keys and stay-signed-in tokens are deleted.', 'skylearn-billing-sidecar' ) . '</p>' );
 		}
 	}
 
@@ -197,10 +197,10 @@ final class SLBP_Sidecar_Privacy {
 			/* translators: %d: number of running subscriptions */
 			$messages[] = sprintf( _n( '%d of these subscriptions is still running at Lemon Squeezy, which keeps its own records and goes on billing it: cancel it there if the person asked to stop paying.', '%d of these subscriptions are still running at Lemon Squeezy, which keeps its own records and goes on billing them: cancel them there if the person asked to stop paying.', (int) $r['running_subscriptions'], 'skylearn-billing-sidecar' ), (int) $r['running_subscriptions'] );
 		}
-		$deleted = $n( 'enrolments_deleted' ) + $n( 'notifications_deleted' ) + $n( 'api_keys_deleted' ) + $n( 'sessions_deleted' ) + $n( 'api_logs_deleted' ) + $n( 'tasks_deleted' ) + $n( 'export_files_deleted' );
+		$deleted = $n( 'enrolments_deleted' ) + $n( 'notifications_deleted' ) + $n( 'api_keys_deleted' ) + $n( 'refresh_tokens_deleted' ) + $n( 'api_logs_deleted' ) + $n( 'tasks_deleted' ) + $n( 'export_files_deleted' );
 		if ( $deleted ) {
-			/* translators: 1: enrolment log entries, 2: notifications, 3: API keys, 4: sign-in sessions, 5: request log entries, 6: queued tasks and exports */
-			$messages[] = sprintf( __( 'Deleted: %1$d enrolment log entries, %2$d notifications, %3$d API keys, %4$d sign-in sessions, %5$d request log entries, %6$d queued tasks and exports.', 'skylearn-billing-sidecar' ), $n( 'enrolments_deleted' ), $n( 'notifications_deleted' ), $n( 'api_keys_deleted' ), $n( 'sessions_deleted' ), $n( 'api_logs_deleted' ), $n( 'tasks_deleted' ) + $n( 'export_files_deleted' ) );
+			/* translators: 1: enrolment log entries, 2: notifications, 3: API keys, 4: stay-signed-in tokens, 5: request log entries, 6: queued tasks and exports */
+			$messages[] = sprintf( __( 'Deleted: %1$d enrolment log entries, %2$d notifications, %3$d API keys, %4$d stay-signed-in tokens, %5$d request log entries, %6$d queued tasks and exports.', 'skylearn-billing-sidecar' ), $n( 'enrolments_deleted' ), $n( 'notifications_deleted' ), $n( 'api_keys_deleted' ), $n( 'refresh_tokens_deleted' ), $n( 'api_logs_deleted' ), $n( 'tasks_deleted' ) + $n( 'export_files_deleted' ) );
 		}
 		if ( $n( 'webhook_logs_redacted' ) ) {
 			/* translators: %d: number of webhook log entries */
