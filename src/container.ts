@@ -42,6 +42,9 @@ import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
+import { ApiKeyAdmin } from './domain/api-key-admin.ts';
+import { PrivacyService } from './domain/privacy-service.ts';
+import { PersonalDataRepository } from './data/personal-data-repository.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
 export interface Service { name: string; start?(): Promise<void> | void; stop(): Promise<void> | void }
@@ -70,6 +73,10 @@ export interface Container {
   billing: BillingModule;
   /** Lemon Squeezy webhooks, enrolment, outgoing webhooks, the task queue and its jobs. */
   payments: Payments;
+  /** API keys for administrators (Billing → API keys, the api-keys CLI). */
+  apiKeyAdmin: ApiKeyAdmin;
+  /** WordPress's personal data exporter and eraser for the plugin's tables. */
+  privacy: PrivacyService;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
@@ -126,6 +133,12 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
   health.registerDetail('cache_layers', cacheDetail);
+  health.registerDetail('nodes', async () => {
+    const self = { instance_id: instanceId, hostname: os.hostname(), pid: process.pid, uptime: Math.floor(process.uptime()) };
+    if (!bus) return { healthy: true, message: 'Redis disabled: this node cannot see the others', listening: null, this_node: self };
+    const listening = await bus.listeners().catch(() => null);
+    return { healthy: listening !== null, message: listening === null ? 'Redis unreachable: the other nodes cannot be counted' : `${listening} node(s) listening on the cache invalidation bus`, listening, this_node: self };
+  });
   const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
   health.registerDetail('replicas', () => replicas.detail());
   const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
@@ -182,6 +195,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     payments,
+    apiKeyAdmin: new ApiKeyAdmin(apiKeys, users, db),
+    privacy: new PrivacyService(new PersonalDataRepository(tables), users, billingDbs, db, cache, path.join(dataDir, 'exports'), log),
     rateLimitObservers,
     middleware: config.security.rateLimitEnabled
       ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]

@@ -4,7 +4,8 @@ import { ApiKeysRepository } from '../../src/data/api-keys-repository.ts';
 import { Database } from '../../src/data/database.ts';
 import { createTables } from '../../src/data/tables.ts';
 import { UsersRepository } from '../../src/data/users-repository.ts';
-import { generateApiKey, hashApiKey, maskApiKey, parsePermissions } from '../../src/domain/api-keys.ts';
+import { ApiKeyAdmin, ApiKeyInputError } from '../../src/domain/api-key-admin.ts';
+import { maskApiKey, parsePermissions } from '../../src/domain/api-keys.ts';
 import { API_PERMISSIONS } from '../../src/domain/caller.ts';
 
 export const API_KEYS_USAGE = `Usage:
@@ -29,33 +30,28 @@ export async function runApiKeysCli(argv: string[], config: Config): Promise<str
   const tables = createTables(config.db.tablePrefix);
   const keys = new ApiKeysRepository(tables);
   const db = new Database(config.db);
+  const admin = new ApiKeyAdmin(keys, new UsersRepository(tables), db);
   try {
     if (command === 'create') {
       if (!values.user || !values.name) throw new CliError('create needs --user and --name');
-      const permissions = values.permissions!.split(',').map((p) => p.trim()).filter(Boolean);
-      const unknown = permissions.filter((p) => !(API_PERMISSIONS as readonly string[]).includes(p));
-      if (unknown.length || !permissions.length) throw new CliError(`unknown permission(s): ${unknown.join(', ') || '(none given)'}`);
       const rateLimit = Number(values['rate-limit']);
-      if (!Number.isInteger(rateLimit) || rateLimit < 1) throw new CliError('--rate-limit must be a whole number of requests per hour (≥ 1)');
-      let expiresAt: string | null = null;
-      if (values.expires) {
-        const d = new Date(/^\d{4}-\d{2}-\d{2}$/.test(values.expires) ? `${values.expires}T23:59:59Z` : values.expires);
-        if (Number.isNaN(d.getTime())) throw new CliError('--expires must be a date (YYYY-MM-DD) or ISO 8601 time');
-        expiresAt = d.toISOString().slice(0, 19).replace('T', ' ');
+      let created: Awaited<ReturnType<ApiKeyAdmin['create']>>;
+      try {
+        created = await admin.create({ user: values.user, name: values.name, permissions: values.permissions!.split(','), rateLimit, expires: values.expires });
+      } catch (err) {
+        if (err instanceof ApiKeyInputError) throw new CliError(err.field === 'user' || err.field === 'permissions' ? err.message : `--${err.field.replace('_at', '').replace('_', '-')} ${err.message}`);
+        throw err;
       }
-      const users = new UsersRepository(tables);
-      const user = /^\d+$/.test(values.user) ? await users.findById(db.read, Number(values.user)) : await users.findByLoginOrEmail(db.read, values.user);
-      if (!user) throw new CliError(`no WordPress user "${values.user}"`);
-      const key = generateApiKey();
-      const id = await keys.insert(db.write, { userId: Number(user.ID), name: values.name, hash: hashApiKey(key), permissions, rateLimit, expiresAt });
+      const { key, item, user } = created;
+      const expires = item.expires_at ? item.expires_at.replace('T', ' ').replace('Z', '') : null;
       return [
-        `created API key ${id} for ${user.user_login} (user ${user.ID}): ${permissions.join(', ')}; ${rateLimit} requests/hour${expiresAt ? `; expires ${expiresAt} UTC` : ''}`,
+        `created API key ${item.id} for ${user.user_login} (user ${user.ID}): ${item.permissions.join(', ')}; ${item.rate_limit} requests/hour${expires ? `; expires ${expires} UTC` : ''}`,
         `key: ${key}`,
         'Store it now: only its sha256 is kept, it cannot be shown again.',
       ];
     }
     if (command === 'list') {
-      const rows = await keys.list(db.read);
+      const rows = await admin.all();
       if (!rows.length) return ['no API keys'];
       return rows.map((r) => [
         `#${r.id}`, `user ${r.user_id}`, JSON.stringify(r.name), `sha256 ${maskApiKey(r.api_key)}`, parsePermissions(r.permissions).join(',') || '-',
@@ -64,7 +60,7 @@ export async function runApiKeysCli(argv: string[], config: Config): Promise<str
     }
     if (command === 'revoke') {
       if (!arg || !/^\d+$/.test(arg)) throw new CliError('revoke needs a key id');
-      if (!(await keys.revoke(db.write, Number(arg)))) throw new CliError(`no API key ${arg}`);
+      if (!(await admin.revoke(Number(arg)))) throw new CliError(`no API key ${arg}`);
       return [`revoked API key ${arg}`];
     }
     throw new CliError(command ? `unknown command "${command}"` : 'no command given');

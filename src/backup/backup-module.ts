@@ -15,6 +15,7 @@ import { BackupMaintenance } from './backup-maintenance.ts';
 import { BackupService, type BackupObserver } from './backup-service.ts';
 import { BackupStore } from './backup-store.ts';
 import { RestoreService } from './restore-service.ts';
+import { BackupVerifications } from './backup-verification.ts';
 
 export interface BackupModuleDeps {
   config: Config;
@@ -35,6 +36,8 @@ export interface BackupModule {
   lock: BackupLock;
   backups: BackupService;
   restore: RestoreService;
+  /** Verification on demand (recorded per backup) and downloads. */
+  verifications: BackupVerifications;
   maintenance: BackupMaintenance;
   scheduler: BackupScheduler;
   /** The effective config (plugin defaults for missing keys), as GET /backup/config shows it. */
@@ -59,6 +62,7 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
   const scheduler = new BackupScheduler({ backups, lock, backupConfig: getConfig, timezone: d.config.backup.timezone, logger: d.logger });
   return {
     store, lock, backups, restore, maintenance, scheduler, getConfig,
+    verifications: new BackupVerifications(store, backups, restore),
     async saveConfig(patch) {
       const current = getConfig();
       const merged = { ...current, ...patch } as Record<string, unknown>;

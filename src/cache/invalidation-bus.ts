@@ -100,6 +100,14 @@ export class InvalidationBus implements Broadcaster {
     this.cache.applyRemote({ keys: msg.keys, tags: msg.tags, all: msg.all });
   }
 
+  /** How many nodes (this one included) listen on the bus now: the sidecars sharing this site's Redis prefix. */
+  async listeners(): Promise<number> {
+    const client = this.redis.client;
+    const nodes = client instanceof Cluster ? client.nodes('all') : [client];
+    const counts = await Promise.all(nodes.map(async (node) => Number(((await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number])[1] ?? 0)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   /** Publishes to every node; resolves to how many nodes (this one included) are listening. */
   async publish(req: InvalidateRequest): Promise<number> {
     const client = this.redis.client;
@@ -108,11 +116,7 @@ export class InvalidationBus implements Broadcaster {
     this.counters.published++;
     if (!(client instanceof Cluster)) return receivers;
     // A Cluster's PUBLISH counts only the receiving node's subscribers; ask every node.
-    const counts = await Promise.all(client.nodes('all').map(async (node) => {
-      const reply = (await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number];
-      return Number(reply[1] ?? 0);
-    }));
-    return counts.reduce((a, b) => a + b, 0);
+    return this.listeners();
   }
 
   async stop(): Promise<void> {

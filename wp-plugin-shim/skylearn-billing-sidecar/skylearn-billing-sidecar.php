@@ -46,6 +46,11 @@ function slbp_sidecar_bootstrap(): void {
 	$client = new SLBP_Sidecar_Client( $settings );
 	( new SLBP_Sidecar_Rest_Controller( $client ) )->register();
 	( new SLBP_Sidecar_Invalidator( $client ) )->register();
+	if ( is_admin() ) {
+		// The store owner's Billing pages, dashboard widget and privacy tools (admin requests only).
+		require_once __DIR__ . '/includes/admin/class-slbp-sidecar-admin.php';
+		( new SLBP_Sidecar_Admin( $settings, $client ) )->register();
+	}
 }
 
 slbp_sidecar_bootstrap();

@@ -7,11 +7,15 @@ import { billingAccountRoutes } from './billing-account.ts';
 import { billingRoutes } from './billing.ts';
 import { withExamples } from './billing-examples.ts';
 import { backupRoutes } from './backup.ts';
+import { backupFileRoutes } from './backup-files.ts';
 import { authRoutes } from './auth.ts';
 import { healthRoutes } from './health.ts';
 import { monitoringRoutes } from './monitoring.ts';
 import { exportRoutes } from './exports.ts';
 import { importRoutes } from './imports.ts';
+import { overviewRoutes } from './overview.ts';
+import { apiKeyRoutes } from './api-keys.ts';
+import { privacyRoutes } from './privacy.ts';
 import { webhookRoutes } from './webhooks.ts';
 
 /** Every route family, in one list: the router, the namespace index and the API docs read it. */
@@ -21,11 +25,15 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
+    ...overviewRoutes({ overview: c.billing.overview, monitoring: c.monitoring.service }),
     ...backupRoutes(c.backup),
+    ...backupFileRoutes(c.backup.verifications),
     ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
     ...webhookRoutes(c.payments.webhooks),
     ...exportRoutes(c.payments.exports),
     ...importRoutes(c.payments.imports),
+    ...apiKeyRoutes(c.apiKeyAdmin),
+    ...privacyRoutes(c.privacy),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
   return routes;
