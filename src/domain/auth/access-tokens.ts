@@ -23,9 +23,10 @@ export class AccessTokens {
   /**
    * Tokens whose signature was checked already, with their claims: a client sends the same token
    * on every call for its lifetime, and the HMAC is most of a cached read's identity cost. Only
-   * exact strings that verified are kept; expiry is still checked on every use.
+   * exact strings that verified (so tokens this site signed) are kept; expiry is still checked on
+   * every use.
    */
-  private readonly verified = new Memo<string, AccessClaims>(5000);
+  private readonly verified = new Memo<string, AccessClaims>(5000, 4 * 1024 * 1024, (token) => 2 * token.length + 200);
 
   constructor(private readonly key: Buffer, readonly ttlSec: number) {}
 
