@@ -93,7 +93,9 @@ export interface Container {
 
 /** The composition root: builds pools, Redis, repositories, services and routes once. */
 export function buildContainer(config: Config, logger?: Logger): Container {
-  const instanceId = `slbp-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Opaque: /health, /ready and /live show it to anyone, so it names no host and no pid (the
+  // administrators' /health/detailed gives both, and the logs carry this id).
+  const instanceId = `slbp-${randomBytes(6).toString('hex')}`;
   const log = logger ?? createLogger(config.log, { instance_id: instanceId });
   const dataDir = path.resolve(projectRoot, config.server.dataDir);
   const tables = createTables(config.db.tablePrefix);

@@ -28,6 +28,8 @@ export interface BillingModule {
   account: AccountService;
   analytics: AnalyticsService;
   invoices: InvoiceService;
+  /** The site's home URL (WordPress's `home` option): the base of absolute links in answers. */
+  home(): string;
 }
 
 export interface BillingDeps {
@@ -58,5 +60,6 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
     analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
+    home: () => d.settings.homeUrl,
   };
 }

@@ -18,7 +18,7 @@ import { webhookRoutes } from './webhooks.ts';
 export function allRoutes(c: Container): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
-    ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
+    ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service, home: () => c.settings.homeUrl }),
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
     ...backupRoutes(c.backup),
