@@ -29,7 +29,7 @@ import { AuthService } from './domain/auth/auth-service.ts';
 import { LoginLockout } from './domain/auth/login-lockout.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
 import { SessionsRepository } from './data/sessions-repository.ts';
-import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
+import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
@@ -76,6 +76,8 @@ export interface Container {
   requestObservers: RequestObserver[];
   /** Told the zone of every request the rate limiter rejects (metrics count them). */
   rateLimitObservers: RateLimitObserver[];
+  /** The rate limits (null when SLBP_RATE_LIMIT_ENABLED is off); identity reports refused credentials to it. */
+  rateLimiter: RateLimiter | null;
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
@@ -173,6 +175,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];
+  const rateLimiter = config.security.rateLimitEnabled
+    ? rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })
+    : null;
 
   const c: Container = {
     config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
@@ -185,9 +190,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     requestObservers: [(r) => latency.record(r.ms)],
     payments,
     rateLimitObservers,
-    middleware: config.security.rateLimitEnabled
-      ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
-      : [],
+    rateLimiter,
+    middleware: rateLimiter ? [rateLimiter.middleware] : [],
     services: [
       ...(bus ? [bus] : []),
       replicas,

@@ -59,6 +59,29 @@ describe('identity resolution', () => {
     expect(second.asked).to.deep.equal(['second']);
   });
 
+  it('with a guard: admits only requests that carry a credential, and reports refused credentials (401), not other errors', async () => {
+    const events: string[] = [];
+    const guard = { admit: () => { events.push('admit'); }, failed: async () => { events.push('failed'); } };
+    const refuse = () => { throw new RestError('slbp_invalid_token', 'no', 401); };
+    expect(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({}))).to.equal(undefined);
+    expect(events).to.deep.equal([]);
+    let err = await Promise.resolve(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({ authorization: 'Bearer x' }))).catch((e) => e);
+    expect(err).to.be.instanceOf(RestError);
+    expect(events).to.deep.equal(['admit', 'failed']);
+    events.length = 0;
+    err = await identity([recording('t', ['authorization'], async () => refuse())], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    expect(err.status).to.equal(401);
+    expect(events).to.deep.equal(['admit', 'failed']);
+    events.length = 0;
+    err = await identity([recording('t', ['authorization'], async () => { throw new Error('database down'); })], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    expect(err.message).to.equal('database down');
+    expect(events).to.deep.equal(['admit']);
+    const blocked = { admit: () => { throw new RestError('slbp_rate_limited', 'wait', 429); }, failed: async () => undefined };
+    const never = recording('t', ['authorization'], () => who);
+    expect(() => identity([never], blocked)(ctxWith({ authorization: 'Bearer x' }))).to.throw(RestError);
+    expect(never.asked, 'a refused address costs no lookup').to.deep.equal([]);
+  });
+
   it('reads a bearer value as WordPress clients send it, and nothing from other schemes', () => {
     expect(bearerToken('Bearer abc.def ')).to.equal('abc.def');
     expect(bearerToken('bearer   x')).to.equal('x');
