@@ -27,6 +27,7 @@ import { accessTokenIdentity } from './http/identity/access-token.ts';
 import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
 import { AuthService } from './domain/auth/auth-service.ts';
 import { LoginLockout } from './domain/auth/login-lockout.ts';
+import { PasswordWork } from './domain/auth/password-work.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
 import { SessionsRepository } from './data/sessions-repository.ts';
 import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
@@ -172,6 +173,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   );
   const auth = new AuthService({
     users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    passwords: new PasswordWork(() => users.passwordHashPrefixes(db.read), log),
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];
