@@ -28,6 +28,7 @@ import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
 import { AuthService } from './domain/auth/auth-service.ts';
 import { LoginLockout } from './domain/auth/login-lockout.ts';
 import { PasswordWork } from './domain/auth/password-work.ts';
+import { Revocations } from './domain/auth/revocations.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
 import { SessionsRepository } from './data/sessions-repository.ts';
 import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
@@ -141,7 +142,10 @@ export function buildContainer(config: Config, logger?: Logger): Container {
 
   const users = new UsersRepository(tables);
   const apiKeys = new ApiKeysRepository(tables);
-  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
+  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
+  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billingDbs = new BillingDatabases(db);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
@@ -162,17 +166,15 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
-  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
-  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
-  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
     { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },
     config.security.sessionHandler,
     () => settings.sessionHandler,
   );
+  const revocations = new Revocations(() => sessions.current, config.security.refreshTokenTtlSec, log);
   const auth = new AuthService({
-    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, revocations, lockout: new LoginLockout(redis),
     passwords: new PasswordWork(() => users.passwordHashPrefixes(db.read), log),
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
@@ -186,7 +188,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
-      accessTokenIdentity(tokens, userDirectory),
+      accessTokenIdentity(tokens, userDirectory, revocations),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
@@ -196,6 +198,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     middleware: rateLimiter ? [rateLimiter.middleware] : [],
     services: [
       ...(bus ? [bus] : []),
+      revocations,
       replicas,
       // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
       { name: 'backups', start: async () => { await backup.backups.recover(); }, stop: () => backup.maintenance.close() },

@@ -28,19 +28,24 @@ export class Memo<K, V> {
   set(key: K, value: V): void {
     const weight = this.weigh(key, value);
     if (weight > this.maxBytes / 8) return;
-    this.forget(key);
-    while (this.map.size > 0 && (this.map.size >= this.max || this.total + weight > this.maxBytes)) this.forget(this.map.keys().next().value as K);
+    this.remove(key);
+    while (this.map.size > 0 && (this.map.size >= this.max || this.total + weight > this.maxBytes)) this.remove(this.map.keys().next().value as K);
     this.map.set(key, value);
     this.weights.set(key, weight);
     this.total += weight;
   }
 
-  private forget(key: K): void {
+  private remove(key: K): void {
     const w = this.weights.get(key);
     if (w === undefined) return;
     this.total -= w;
     this.weights.delete(key);
     this.map.delete(key);
+  }
+
+  /** Forgets every entry `drop` picks. */
+  forget(drop: (value: V, key: K) => boolean): void {
+    for (const [key, value] of this.map) if (drop(value, key)) this.remove(key);
   }
 
   get size(): number {

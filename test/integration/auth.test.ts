@@ -15,7 +15,7 @@ function run(cmd: string, args: string[], input: string): Promise<{ stdout: stri
     p.stdin.end(input);
   });
 }
-import { ADMIN_ID, createApiKey, STUDENT_ID } from '../helpers/auth.ts';
+import { ADMIN_ID, createApiKey, signedHeaders, STUDENT_ID } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { phpHashes, type PhpHashes } from '../helpers/php.ts';
@@ -128,19 +128,55 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     expect(res.body.permissions).to.deep.equal(['read_billing']);
   });
 
+  const refresh = (token: string) => call(`${sc.base}/auth/refresh`, { method: 'POST', json: { refresh_token: token } });
+  const me = (access: string) => call(`${sc.base}/users/me`, { headers: { Authorization: `Bearer ${access}` } });
+
   async function rotateAndRevoke(): Promise<void> {
     const first = await login('manager', 'demo-manager-password');
     expect(first.status, first.text).to.equal(200);
-    const refreshed = await call(`${sc.base}/auth/refresh`, { method: 'POST', json: { refresh_token: first.body.refresh_token } });
+    const refreshed = await refresh(first.body.refresh_token);
     expect(refreshed.status, refreshed.text).to.equal(200);
     expect(refreshed.body.refresh_token).to.not.equal(first.body.refresh_token);
-    expect((await call(`${sc.base}/users/me`, { headers: { Authorization: `Bearer ${refreshed.body.access_token}` } })).body.username).to.equal('manager');
-    // The used refresh token is spent.
-    expectRestError(await call(`${sc.base}/auth/refresh`, { method: 'POST', json: { refresh_token: first.body.refresh_token } }), 'slbp_invalid_refresh_token', 401);
+    expect((await me(refreshed.body.access_token)).body.username).to.equal('manager');
     const out = await call(`${sc.base}/auth/logout`, { method: 'POST', json: { refresh_token: refreshed.body.refresh_token } });
     expect(out.body).to.deep.equal({ logged_out: true, revoked: true });
-    expectRestError(await call(`${sc.base}/auth/refresh`, { method: 'POST', json: { refresh_token: refreshed.body.refresh_token } }), 'slbp_invalid_refresh_token', 401);
+    // Logout ends the whole sign-in: its refresh tokens and its access tokens, old and new.
+    expectRestError(await refresh(refreshed.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+    expectRestError(await me(refreshed.body.access_token), 'slbp_invalid_token', 401);
+    expectRestError(await me(first.body.access_token), 'slbp_invalid_token', 401);
+    // Another sign-in of the same user is not touched.
+    const other = await login('manager', 'demo-manager-password');
+    expect((await me(other.body.access_token)).status).to.equal(200);
+
+    // A refresh token presented again after its rotation: the token leaked, so its family is revoked.
+    const again = await refresh(other.body.refresh_token);
+    expect(again.status).to.equal(200);
+    expectRestError(await refresh(other.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+    expectRestError(await refresh(again.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+    expectRestError(await me(again.body.access_token), 'slbp_invalid_token', 401);
+    expect((await call(`${sc.base}/auth/logout`, { method: 'POST', json: { refresh_token: again.body.refresh_token } })).body).to.deep.equal({ logged_out: true, revoked: false });
   }
+
+  it('a changed password revokes every token of the user: access tokens once WordPress says so, refresh tokens at once', async () => {
+    const a = await login('student9', 'demo-password');
+    const b = await login('student9', 'demo-password');
+    expect((await me(a.body.access_token)).status).to.equal(200);
+    const [[row]] = await db.pool.query<any>(`SELECT user_pass FROM ${db.prefix}users WHERE user_login = 'student9'`);
+    await db.pool.query(`UPDATE ${db.prefix}users SET user_pass = ? WHERE user_login = 'student9'`, [hashes.md5]);
+    try {
+      // The refresh checks the password on the database itself.
+      expectRestError(await refresh(a.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+      // What the shim posts when WordPress changes a password (profile_update, clean_user_cache).
+      const path = `${new URL(sc.base).pathname}/cache/invalidate`;
+      const body = JSON.stringify({ tags: [`user:${a.body.user.id}`] });
+      expect((await call(`${sc.url}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signedHeaders({ method: 'POST', path, body, userId: 0 }) } })).status).to.equal(200);
+      for (const pair of [a, b]) expectRestError(await me(pair.body.access_token), 'slbp_invalid_token', 401);
+      expectRestError(await refresh(b.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+      expect((await login('student9', PASSWORD)).status, 'the new password works').to.equal(200);
+    } finally {
+      await db.pool.query(`UPDATE ${db.prefix}users SET user_pass = ? WHERE user_login = 'student9'`, [row.user_pass]);
+    }
+  });
 
   it('refresh tokens rotate and logout revokes them (database session handler: wp_slbp_sessions)', async () => {
     const [[before]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
@@ -161,7 +197,7 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
       expect(res.status).to.equal(200);
       const [[after]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
       expect(after.n).to.equal(before.n);
-      const keys = await sc.container.redis!.client.keys(`${sc.redisPrefix}session:*`);
+      const keys = await sc.container.redis!.client.keys(`${sc.redisPrefix}session:refresh:*`);
       expect(keys.length).to.be.greaterThan(0);
       await rotateAndRevoke();
     } finally {

@@ -9,12 +9,14 @@ import type { AccessTokens } from './access-tokens.ts';
 import { APPLICATION_PASSWORDS_META, matchApplicationPassword, normaliseApplicationPassword, parseApplicationPasswords, recordUsage } from './application-passwords.ts';
 import { loginSubject, type LoginLockout, type LoginSubject } from './login-lockout.ts';
 import type { PasswordWork } from './password-work.ts';
+import type { Revocations } from './revocations.ts';
 import type { SessionStore } from './session-store.ts';
 
 export interface TokenPair { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: PublicUser }
 export interface PublicUser { id: number; username: string; email: string; display_name: string; roles: string[]; capabilities: Record<string, boolean> }
 
-interface RefreshSession { user_id: number; sid: string; via: 'password' | 'application_password'; created_at: string; ip: string }
+/** A refresh token's session: its user, family (`sid`), how it signed in, and the stamp of the password it signed in with. */
+interface RefreshSession { user_id: number; sid: string; via: 'password' | 'application_password'; created_at: string; ip: string; pwd?: string }
 
 /** One answer for an unknown user and a wrong password, so names cannot be probed. */
 const badCredentials = () => new RestError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
@@ -43,6 +45,7 @@ export class AuthService {
     directory: UserDirectory;
     tokens: AccessTokens;
     sessions: SessionStore;
+    revocations: Revocations;
     lockout: LoginLockout;
     passwords: PasswordWork;
     refreshTtlSec: number;
@@ -67,7 +70,7 @@ export class AuthService {
       throw badCredentials();
     }
     await lockout.recordSuccess(subject, ip);
-    return this.issue(user, { user_id: user.userId, sid: randomBytes(12).toString('base64url'), via, created_at: new Date().toISOString(), ip });
+    return this.issue(user, { user_id: user.userId, sid: randomBytes(12).toString('base64url'), via, created_at: new Date().toISOString(), ip, pwd: this.deps.tokens.stamp(row.user_pass) });
   }
 
   /** 'application_password' when `password` is one of the user's Application Passwords (its use is recorded), else null. */
@@ -111,26 +114,53 @@ export class AuthService {
     });
   }
 
-  /** Exchanges a refresh token for a new pair; the old refresh token stops working (rotation). */
+  /**
+   * Exchanges a refresh token for a new pair; the old refresh token stops working (rotation). A
+   * token presented again after its rotation revokes its whole family (the token leaked: its
+   * holder and a thief both have it), as does a password changed since the sign-in.
+   */
   async refresh(refreshToken: string, ip: string): Promise<TokenPair> {
-    const raw = await this.deps.sessions.current.take(refreshKey(refreshToken));
+    const { sessions, revocations, users, write, tokens, logger } = this.deps;
+    const raw = await sessions.current.markUsed(refreshKey(refreshToken));
     if (!raw) throw badRefresh();
-    const session = JSON.parse(raw) as RefreshSession;
+    const { used, ...session } = JSON.parse(raw) as RefreshSession & { used?: boolean };
+    if (used) {
+      await revocations.revoke(session.sid);
+      logger.warn('a refresh token was used twice: every token of its sign-in is revoked', { user_id: session.user_id, ip });
+      throw badRefresh();
+    }
+    if (await revocations.isRevoked(session.sid)) throw badRefresh();
+    // From the writer, not a cache or a replica: a password changed a moment ago must count.
+    const row = await users.findById(write, session.user_id);
+    const pwd = row ? tokens.stamp(row.user_pass) : null;
+    // Sessions from before password stamps (no `pwd`) take the current one.
+    if (!row || !pwd || (session.pwd !== undefined && session.pwd !== pwd)) {
+      await revocations.revoke(session.sid);
+      throw badRefresh();
+    }
     const user = await this.deps.directory.get(session.user_id);
     if (!user) throw badRefresh();
-    return this.issue(user, { ...session, ip });
+    return this.issue(user, { ...session, pwd, ip });
   }
 
-  /** Revokes a refresh token; true when it existed. Access tokens already issued expire on their own. */
+  /**
+   * Signs a session out: revokes the refresh token's whole family, so its refresh tokens at once
+   * and its access tokens on every node within a second stop working. True when the token was
+   * live (not unknown, expired or already rotated).
+   */
   async logout(refreshToken: string): Promise<boolean> {
-    return this.deps.sessions.current.delete(refreshKey(refreshToken));
+    const raw = await this.deps.sessions.current.markUsed(refreshKey(refreshToken));
+    if (!raw) return false;
+    const session = JSON.parse(raw) as RefreshSession & { used?: boolean };
+    await this.deps.revocations.revoke(session.sid);
+    return !session.used;
   }
 
   private async issue(user: UserIdentity, session: RefreshSession): Promise<TokenPair> {
     const refresh_token = randomBytes(32).toString('base64url');
     await this.deps.sessions.current.put(refreshKey(refresh_token), JSON.stringify(session), this.deps.refreshTtlSec);
     return {
-      access_token: this.deps.tokens.issue(user.userId, session.sid),
+      access_token: this.deps.tokens.issue(user.userId, session.sid, session.pwd ?? user.passwordStamp),
       refresh_token,
       token_type: 'Bearer',
       expires_in: this.deps.tokens.ttlSec,
