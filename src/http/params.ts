@@ -88,7 +88,8 @@ export function isoDateTime(value: string): Date | null {
  * when no offset is given; yields a Date. Impossible dates and times (`2026-02-30`, `T25:00`) are refused.
  */
 export function dateParam(message = 'Must be a date (YYYY-MM-DD or ISO 8601).') {
-  return z.preprocess((v) => (typeof v === 'string' ? isoDateTime(v) ?? v : v), z.date({ error: msg(message) }));
+  // Documented as the string it is sent as (the parsed Date has no JSON Schema form).
+  return z.preprocess((v) => (typeof v === 'string' ? isoDateTime(v) ?? v : v), z.date({ error: msg(message) })).meta({ type: 'string', format: 'date-time' });
 }
 
 /** One of the given values (exact, case-sensitive, as WordPress's `enum`). */

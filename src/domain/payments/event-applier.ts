@@ -4,7 +4,7 @@ import type { GatewayRecordsRepository, StoredSubscription, SubscriptionWrite, T
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import { coursesFor, type EnrolmentService } from './enrolment-service.ts';
 import type { EnrolmentUnit } from './enrolment-unit.ts';
-import { customUserId, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import { customUserId, eventKind, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 import { centsToDecimal } from './money.ts';
 
 export const GATEWAY = 'lemon_squeezy';
@@ -32,9 +32,6 @@ function guessCycle(createdAt: string | null, renewsAt: string | null): string {
 /** The transaction an event is applied in: its owner's billing database and enrolment changes. */
 export interface ApplyTx { billing: Queryable; enrolment: EnrolmentUnit }
 
-type Kind = 'order' | 'invoice' | 'subscription';
-const kindOf = (event: HandledEvent): Kind =>
-  event === 'order_created' || event === 'order_refunded' ? 'order' : event.startsWith('subscription_payment_') ? 'invoice' : 'subscription';
 
 /**
  * Applies one verified Lemon Squeezy event to the billing tables, inside the caller's transaction.
@@ -53,7 +50,7 @@ export class EventApplier {
   async storedOwner(dbs: BillingDatabases, event: HandledEvent, env: Envelope): Promise<number | null> {
     const order = (id: string) => dbs.locate((q) => this.records.findTransaction(q, GATEWAY, id));
     const subscription = (id: string) => dbs.locate((q) => this.records.findSubscription(q, GATEWAY, id));
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     const found = kind === 'order' ? await order(env.data.id)
       : kind === 'invoice' ? (await order(`invoice_${env.data.id}`)) ?? (await subscription(invoiceSchema.parse(env.data.attributes).subscription_id))
         : await subscription(env.data.id);
@@ -62,14 +59,14 @@ export class EventApplier {
 
   /** The buyer the event names: `custom_data.user_id` if that user exists, else by email, else a new subscriber (on `q`, the main database). */
   async buyer(q: Queryable, event: HandledEvent, env: Envelope): Promise<number> {
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     const a = kind === 'order' ? orderSchema.parse(env.data.attributes) : kind === 'invoice' ? invoiceSchema.parse(env.data.attributes) : subscriptionSchema.parse(env.data.attributes);
     return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
   }
 
   /** Applies the event; `buyer` answers the owner of an object not stored yet. */
   async apply(tx: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     if (kind === 'order') return this.order(tx, env, buyer);
     if (kind === 'invoice') return this.invoice(tx, event, env, buyer);
     return this.subscription(tx, env, buyer);

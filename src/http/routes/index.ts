@@ -23,7 +23,7 @@ export function allRoutes(c: Container): RouteSpec[] {
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
     ...backupRoutes(c.backup),
     ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
-    ...webhookRoutes(c.payments.webhooks),
+    ...webhookRoutes({ webhooks: c.payments.webhooks, logs: c.payments.webhookLogs, home: () => c.settings.homeUrl }),
     ...exportRoutes(c.payments.exports),
     ...importRoutes(c.payments.imports),
   ];
