@@ -6,6 +6,7 @@ import { NotificationsRepository } from '../../data/notifications-repository.ts'
 import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
 import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
+import { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Tables } from '../../data/tables.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
@@ -56,7 +57,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   return {
     routing,
     billing,
-    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache),
+    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache, d.db.write, new ResumeStatesRepository(d.tables)),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
     analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),

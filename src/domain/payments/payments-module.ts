@@ -60,7 +60,7 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const tasks = new TasksRepository(tables);
   const enrolment = new EnrolmentService(new BuyersRepository(tables), new EnrolmentRepository(tables));
   const mappings = () => d.settings.courseMappings;
-  const applier = new EventApplier(records, enrolment, mappings);
+  const applier = new EventApplier(records, enrolment, mappings, (userId) => dbs.forUser(userId));
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
