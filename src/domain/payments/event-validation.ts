@@ -24,7 +24,7 @@ function nestsDeeperThan(value: unknown, limit: number): boolean {
 
 const describe = (error: z.ZodError, prefix: string): string => {
   const issue = error.issues[0]!;
-  return `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.')}: ${issue.message}`;
+  return `${[prefix, ...issue.path.map(String)].filter(Boolean).join('.') || 'body'}: ${issue.message}`;
 };
 
 /**
