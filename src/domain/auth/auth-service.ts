@@ -34,7 +34,7 @@ const refreshKey = (token: string) => `refresh:${createHash('sha256').update(tok
  * Sign-in for apps that talk to the sidecar directly: WordPress passwords (every hash format)
  * and Application Passwords give a short-lived access token and a rotating refresh token kept
  * in the session store. Failures count towards lockouts of the account the database resolves
- * and of the address (docs/decisions/0021-login-lockout-and-timing.md); every name costs the same
+ * and of the address (docs/decisions/0022-login-lockout-and-timing.md); every name costs the same
  * password work, known or not.
  */
 export class AuthService {

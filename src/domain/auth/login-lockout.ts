@@ -3,7 +3,7 @@ import { LRUCache } from 'lru-cache';
 import type { RedisHandle } from '../../cache/redis.ts';
 
 /**
- * Failures allowed inside the window (docs/decisions/0021-login-lockout-and-timing.md): per
+ * Failures allowed inside the window (docs/decisions/0022-login-lockout-and-timing.md): per
  * account from one address, per account from all addresses together (then only addresses the
  * account signed in from may go on), and per address across all accounts.
  */

@@ -8,7 +8,7 @@ export type HashKindsSource = () => Promise<string[]>;
 const DEFAULT_KINDS = ['$wp$2y$10'];
 
 /**
- * The same password work for every name tried at sign-in (docs/decisions/0021-login-lockout-and-timing.md).
+ * The same password work for every name tried at sign-in (docs/decisions/0022-login-lockout-and-timing.md).
  * A check against one stored hash takes as long as that hash's algorithm and cost: 0.01 ms for a
  * legacy md5, tens of ms for phpass, about 100 ms for bcrypt. So every sign-in checks one hash of
  * each kind the site's accounts hold: the account's own for its kind, a dummy for every other kind,
