@@ -27,9 +27,11 @@ import { accessTokenIdentity } from './http/identity/access-token.ts';
 import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
 import { AuthService } from './domain/auth/auth-service.ts';
 import { LoginLockout } from './domain/auth/login-lockout.ts';
+import { PasswordWork } from './domain/auth/password-work.ts';
+import { Revocations } from './domain/auth/revocations.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
 import { SessionsRepository } from './data/sessions-repository.ts';
-import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
+import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
@@ -83,6 +85,8 @@ export interface Container {
   requestObservers: RequestObserver[];
   /** Told the zone of every request the rate limiter rejects (metrics count them). */
   rateLimitObservers: RateLimitObserver[];
+  /** The rate limits (null when SLBP_RATE_LIMIT_ENABLED is off); identity reports refused credentials to it. */
+  rateLimiter: RateLimiter | null;
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
@@ -100,7 +104,9 @@ export interface Container {
 
 /** The composition root: builds pools, Redis, repositories, services and routes once. */
 export function buildContainer(config: Config, logger?: Logger): Container {
-  const instanceId = `slbp-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Opaque: /health, /ready and /live show it to anyone, so it names no host and no pid (the
+  // administrators' /health/detailed gives both, and the logs carry this id).
+  const instanceId = `slbp-${randomBytes(6).toString('hex')}`;
   const log = logger ?? createLogger(config.log, { instance_id: instanceId });
   const dataDir = path.resolve(projectRoot, config.server.dataDir);
   const tables = createTables(config.db.tablePrefix);
@@ -149,7 +155,10 @@ export function buildContainer(config: Config, logger?: Logger): Container {
 
   const users = new UsersRepository(tables);
   const apiKeys = new ApiKeysRepository(tables);
-  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
+  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
+  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billingDbs = new BillingDatabases(db);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
@@ -170,27 +179,29 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
-  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
-  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
-  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
     { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },
     config.security.sessionHandler,
     () => settings.sessionHandler,
   );
+  const revocations = new Revocations(() => sessions.current, config.security.refreshTokenTtlSec, log);
   const auth = new AuthService({
-    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, revocations, lockout: new LoginLockout(redis),
+    passwords: new PasswordWork(() => users.passwordHashPrefixes(db.read), log),
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];
+  const rateLimiter = config.security.rateLimitEnabled
+    ? rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })
+    : null;
 
   const c: Container = {
     config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
-      accessTokenIdentity(tokens, userDirectory),
+      accessTokenIdentity(tokens, userDirectory, revocations),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
@@ -198,11 +209,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     apiKeyAdmin: new ApiKeyAdmin(apiKeys, users, db),
     privacy: new PrivacyService(new PersonalDataRepository(tables), users, billingDbs, db, cache, path.join(dataDir, 'exports'), log),
     rateLimitObservers,
-    middleware: config.security.rateLimitEnabled
-      ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
-      : [],
+    rateLimiter,
+    middleware: rateLimiter ? [rateLimiter.middleware] : [],
     services: [
       ...(bus ? [bus] : []),
+      revocations,
       replicas,
       // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
       { name: 'backups', start: async () => { await backup.backups.recover(); }, stop: () => backup.maintenance.close() },

@@ -3,7 +3,7 @@
  * deploy that changes a cached value's shape never reads values written by the previous one
  * (the old entries simply expire).
  *
- * A key that belongs to one owner puts that owner's tag in braces (`v1:{user:42}:identity`): in
+ * A key that belongs to one owner puts that owner's tag in braces (`v2:{user:42}:identity`): in
  * a Redis Cluster the value and the tag's member set (`t:{user:42}`) then hash to the same slot
  * and are written in one MULTI. The sidecar's key prefix must not contain braces.
  *
@@ -14,7 +14,8 @@
  * - `analytics`  analytics results.
  * - `options`    decoded wp_options (also makes every node re-read them).
  */
-export const CACHE_SCHEMA_VERSION = 1;
+// 2: a user's identity carries the stamp of their password hash (#25).
+export const CACHE_SCHEMA_VERSION = 2;
 
 const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 

@@ -200,6 +200,28 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(after.status, after.text).to.equal(200);
   });
 
+  it("a password changed in WordPress stops that user's sidecar tokens: access and refresh", async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    const created = await viaWp('/wp-json/wp/v2/users', wp.adminAuth, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: `changer${randomBytes(3).toString('hex')}`, email: `changer-${randomBytes(3).toString('hex')}@example.test`, password, roles: ['subscriber'] }),
+    });
+    expect(created.status, created.text).to.equal(201);
+    const signIn = await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password } });
+    expect(signIn.status, signIn.text).to.equal(200);
+    const bearer = { Authorization: `Bearer ${signIn.body.access_token}` };
+    expect((await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer })).status).to.equal(200);
+
+    const changed = await viaWp(`/wp-json/wp/v2/users/${created.body.id}`, wp.adminAuth, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: `${password}-new` }),
+    });
+    expect(changed.status, changed.text).to.equal(200);
+    expect(JSON.parse(lastTo(`${NS}/cache/invalidate`).body.toString('utf8'))).to.deep.equal({ tags: [`user:${created.body.id}`] });
+    expectRestError(await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer }), 'slbp_invalid_token', 401);
+    expectRestError(await call(`${sidecarUrl}${NS}/auth/refresh`, { method: 'POST', json: { refresh_token: signIn.body.refresh_token } }), 'slbp_invalid_refresh_token', 401);
+    expect((await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password: `${password}-new` } })).status).to.equal(200);
+  });
+
   it('shows the sidecar\'s health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {

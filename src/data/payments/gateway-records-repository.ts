@@ -128,6 +128,25 @@ export class GatewayRecordsRepository {
     await q.query(`UPDATE \`${this.tables.slbp.subscriptions}\` SET status = ?, next_billing_date = NULL, updated_at = UTC_TIMESTAMP() WHERE id = ?`, [status, id]);
   }
 
+  /**
+   * The user's other paid orders with this gateway (not invoices): their transaction id, course and
+   * product, for deciding what a refund of one order may take away.
+   */
+  async otherPaidOrders(q: Queryable, gateway: string, userId: number, exceptOrderId: string): Promise<{ transaction_id: string; course_id: number | null; product_id: string | null }[]> {
+    return q.query(
+      `SELECT transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM \`${this.tables.slbp.transactions}\`
+       WHERE user_id = ? AND payment_gateway = ? AND status IN ('completed', 'paid') AND order_id <> ? AND order_id NOT LIKE 'invoice\\_%' ORDER BY id`,
+      [userId, gateway, exceptOrderId]);
+  }
+
+  /** Whether one of the user's transactions with this gateway was paid by this gateway customer. */
+  async hasCustomer(q: Queryable, gateway: string, userId: number, customerId: string): Promise<boolean> {
+    const rows = await q.query<unknown[]>(
+      `SELECT id FROM \`${this.tables.slbp.transactions}\` WHERE user_id = ? AND payment_gateway = ? AND JSON_VALUE(metadata, '$.customer_id') = ? LIMIT 1`,
+      [userId, gateway, customerId]);
+    return rows.length > 0;
+  }
+
   /** A user's transactions or subscriptions for an export, oldest first. */
   async forUser(q: Queryable, kind: 'transactions' | 'subscriptions', userId: number): Promise<Record<string, unknown>[]> {
     const cols = kind === 'transactions'

@@ -7,6 +7,7 @@ import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-course
 import { OverviewReadModel } from '../../data/read-models/overview-read-model.ts';
 import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
+import { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Tables } from '../../data/tables.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
@@ -32,6 +33,8 @@ export interface BillingModule {
   /** The store owner's Overview: analytics reports plus failed payments and the last gateway webhook. */
   overview: OverviewService;
   invoices: InvoiceService;
+  /** The site's home URL (WordPress's `home` option): the base of absolute links in answers. */
+  home(): string;
 }
 
 export interface BillingDeps {
@@ -59,10 +62,11 @@ export function createBillingModule(d: BillingDeps): BillingModule {
   return {
     routing,
     billing,
-    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache),
+    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache, d.db.write, new ResumeStatesRepository(d.tables)),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
     analytics,
     overview: new OverviewService(analytics, reads, new OverviewReadModel(d.tables), dbs, () => d.db.read, d.config.billing.analyticsTtlSec),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
+    home: () => d.settings.homeUrl,
   };
 }

@@ -25,6 +25,7 @@ import { ExportsService } from './exports-service.ts';
 import { WebhookDispatcher, type DispatcherOptions } from './outgoing-webhooks.ts';
 import { PluginImporter } from './plugin-import.ts';
 import { PluginImportService } from './plugin-import-service.ts';
+import { WebhookLogReader } from './webhook-log-reader.ts';
 import { WebhookProcessor } from './webhook-processor.ts';
 
 export interface PaymentsDeps {
@@ -43,6 +44,8 @@ export interface Payments {
   tasks: TasksRepository;
   importer: PluginImporter;
   imports: PluginImportService;
+  /** The webhook log, for administrators. */
+  webhookLogs: WebhookLogReader;
 }
 
 /** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
@@ -57,7 +60,7 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const tasks = new TasksRepository(tables);
   const enrolment = new EnrolmentService(new BuyersRepository(tables), new EnrolmentRepository(tables));
   const mappings = () => d.settings.courseMappings;
-  const applier = new EventApplier(records, enrolment, mappings);
+  const applier = new EventApplier(records, enrolment, mappings, (userId) => dbs.forUser(userId));
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
@@ -73,5 +76,8 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const imports = new PluginImportService(db, tasks, plugin, importer);
   const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, effects, billingDbs: dbs, imports });
   const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
-  return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports };
+  return {
+    webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports,
+    webhookLogs: new WebhookLogReader(db.read, logs),
+  };
 }

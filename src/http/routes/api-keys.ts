@@ -18,7 +18,7 @@ const createBody = z.object({
 const notFound = () => new RestError('slbp_api_key_not_found', 'API key not found.', 404);
 
 /** API keys for administrators: create (the key is answered once), list (fingerprints only), revoke. */
-export function apiKeyRoutes(admin: ApiKeyAdmin): RouteSpec[] {
+export function apiKeyRoutes(admin: ApiKeyAdmin, home: () => string): RouteSpec[] {
   const tags = ['api-keys'];
   return [
     defineRoute({
@@ -27,7 +27,7 @@ export function apiKeyRoutes(admin: ApiKeyAdmin): RouteSpec[] {
       async handler(ctx, { query }) {
         const p = paging(query);
         const { items, total } = await admin.page(p.perPage, p.offset);
-        return sendCollection(ctx, items, total, p);
+        return sendCollection(ctx, items, total, p, home());
       },
     }),
     defineRoute({

@@ -4,6 +4,7 @@ import { publicBackupConfig, type BackupModule } from '../../backup/backup-modul
 import { BACKUP_ID } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
+import { isoDateTime } from '../params.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { RestError } from '../rest-error.ts';
 
@@ -11,7 +12,7 @@ export const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup
 const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new Set(a)]);
 const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).transform((v) => v === '1' || v === 'true');
 /** `2026-11-26` or a full ISO 8601 time; a bare date as `to_date` means the end of that day. */
-const dateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'a date (YYYY-MM-DD) or ISO 8601 time');
+const dateParam = z.string().refine((s) => isoDateTime(s) !== null, 'a date (YYYY-MM-DD) or ISO 8601 time');
 /** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
 export const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
 
@@ -60,8 +61,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
         to_date: dateParam.optional(),
       }),
       async handler(_ctx, { query }) {
-        const to = query.to_date ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date) : undefined;
-        const backups = await m.verifications.annotate(await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? new Date(query.from_date) : undefined, to }));
+        const to = query.to_date ? isoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date)! : undefined;
+        const backups = await m.verifications.annotate(await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? isoDateTime(query.from_date)! : undefined, to }));
         return { backups, total: backups.length };
       },
     }),

@@ -2,8 +2,10 @@ import { z } from 'zod';
 import { collectionParams, dateTimeParam, listParam, type Paging } from '../collection.ts';
 import { SUBSCRIPTION_STATUSES, TRANSACTION_STATUSES } from '../../domain/billing/values.ts';
 
+import { intParam } from '../params.ts';
+
 export { idParams } from '../params.ts';
-const positiveId = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer');
+const positiveId = intParam();
 const order = z.enum(['asc', 'desc']).optional();
 const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase());
 /** An order, transaction or subscription id of the gateway, matched exactly. */

@@ -21,7 +21,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, currency: query.currency, search: query.search, after: query.after, before: query.before,
           window: listWindow(query, p),
         });
-        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(transactionItem)), total, p));
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(transactionItem)), total, p, m.home()));
       },
     }),
     defineRoute({
@@ -46,7 +46,7 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
           userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id, currency: query.currency, search: query.search, after: query.after, before: query.before,
           window: listWindow(query, p),
         });
-        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(subscriptionItem)), total, p));
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(subscriptionItem)), total, p, m.home()));
       },
     }),
     defineRoute({

@@ -22,17 +22,17 @@ import { webhookRoutes } from './webhooks.ts';
 export function allRoutes(c: Container): RouteSpec[] {
   const routes: RouteSpec[] = [
     ...healthRoutes({ health: c.health, diagnostics: c.diagnostics }),
-    ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service }),
+    ...monitoringRoutes({ metrics: c.monitoring.metrics, monitoring: c.monitoring.service, home: () => c.settings.homeUrl }),
     ...cacheRoutes({ cache: c.cache }),
     ...withExamples([...billingRoutes(c.billing), ...billingAccountRoutes(c.billing), ...analyticsRoutes(c.billing)]),
     ...overviewRoutes({ overview: c.billing.overview, monitoring: c.monitoring.service }),
     ...backupRoutes(c.backup),
     ...backupFileRoutes(c.backup.verifications),
     ...authRoutes({ auth: c.auth, directory: c.userDirectory }),
-    ...webhookRoutes(c.payments.webhooks),
+    ...webhookRoutes({ webhooks: c.payments.webhooks, logs: c.payments.webhookLogs, home: () => c.settings.homeUrl }),
     ...exportRoutes(c.payments.exports),
     ...importRoutes(c.payments.imports),
-    ...apiKeyRoutes(c.apiKeyAdmin),
+    ...apiKeyRoutes(c.apiKeyAdmin, () => c.settings.homeUrl),
     ...privacyRoutes(c.privacy),
   ];
   routes.push(...docsRoutes(() => routes, c.config.version));
