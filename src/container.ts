@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
+import { NamespaceGuard } from './cache/site-namespace.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
@@ -13,7 +14,7 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
@@ -31,6 +32,7 @@ import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/ses
 import { SessionsRepository } from './data/sessions-repository.ts';
 import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
+import { siteIdentity, type SiteIdentity } from './domain/site-identity.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
 import type { RequestObserver } from './http/middleware/request-context.ts';
@@ -50,6 +52,8 @@ export interface Container {
   config: Config;
   logger: Logger;
   instanceId: string;
+  /** This site (database name + table prefix): in every Redis key and backup path (docs/decisions/0021). */
+  site: SiteIdentity;
   dataDir: string;
   tables: Tables;
   db: Database;
@@ -58,6 +62,8 @@ export interface Container {
   /** Read-your-writes: `readerFor(callerKey)` after `noteWrite(callerKey)` sees the primary. */
   readRouting: ReadRouting;
   redis: RedisHandle | null;
+  /** Keeps Redis use to this site's namespace (null without Redis). */
+  namespaceGuard: NamespaceGuard | null;
   cache: CacheService;
   options: OptionsRepository;
   users: UsersRepository;
@@ -98,7 +104,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const dataDir = path.resolve(projectRoot, config.server.dataDir);
   const tables = createTables(config.db.tablePrefix);
   const db = new Database(config.db);
-  const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
+  const site = siteIdentity(config.db.name, config.db.tablePrefix);
+  const redis = config.redis.enabled ? new RedisHandle(config.redis, site.key, log) : null;
+  const namespaceGuard = redis ? new NamespaceGuard(redis, site, () => serverIdentity(db.write), instanceId, () => settings.siteUrl || null, log) : null;
   const options = new OptionsRepository(tables);
   const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
   const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
@@ -126,6 +134,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
   health.registerDetail('cache_layers', cacheDetail);
+  health.registerDetail('site_identity', () => namespaceGuard?.detail()
+    ?? { healthy: true, message: 'Redis disabled: nothing shared in Redis', site_key: site.key, database: site.database, table_prefix: site.tablePrefix, redis_namespace: null, namespace_state: 'disabled' });
   const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
   health.registerDetail('replicas', () => replicas.detail());
   const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
@@ -173,7 +183,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const rateLimitObservers: RateLimitObserver[] = [];
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
+    config, logger: log, instanceId, site, dataDir, tables, db, replicas, readRouting, redis, namespaceGuard, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
@@ -229,10 +239,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
         log.warn('could not read wp_options at start; will retry', { error: (err as Error).message });
       }
       settings.start(config.options.refreshIntervalMs);
+      // Before anything uses Redis: until the namespace is claimed, Redis counts as unavailable.
+      await namespaceGuard?.start(Math.min(config.redis.connectTimeoutMs, 2000));
       for (const s of c.services) await s.start?.();
     },
     async close() {
       settings.stop();
+      namespaceGuard?.stop();
       for (const s of [...c.services].reverse()) {
         try {
           await s.stop();

@@ -15,10 +15,11 @@ export interface TestDb {
 }
 
 /** A database of this test run's own, with the WordPress + plugin schema and optional demo data. */
-export async function createTestDb(opts: { size?: keyof typeof SIZES | null; prefix?: string; server?: ServerSpec } = {}): Promise<TestDb> {
+export async function createTestDb(opts: { size?: keyof typeof SIZES | null; prefix?: string; server?: ServerSpec; name?: string } = {}): Promise<TestDb> {
   const server = opts.server ?? testServer;
   const prefix = opts.prefix ?? 'wp_';
-  const name = `slbp_t_${process.pid}_${randomBytes(4).toString('hex')}`;
+  // `name`: a copy of a site on another server keeps its database's name.
+  const name = opts.name ?? `slbp_t_${process.pid}_${randomBytes(4).toString('hex')}`;
   await createWordPressDatabase(server, name, prefix);
   if (opts.size !== null) {
     const conn = await adminConnection(server, name);
