@@ -66,7 +66,7 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
     dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
   const exportsDir = path.join(d.dataDir, 'exports');
-  const expiry = new SubscriptionExpiry(dbs, records, notices, enrolment, effects, d.cache, logger);
+  const expiry = new SubscriptionExpiry(dbs, records, notices, effects, logger);
   const exporter = new DataExport(dbs, records, notices, exportsDir);
   const plugin = new PluginDataRepository(tables);
   const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);
