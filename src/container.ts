@@ -156,7 +156,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
-  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
+  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, site, observers: backupObservers });
   health.registerDetail('backups', async () => {
     const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
     const cfg = backup.getConfig();

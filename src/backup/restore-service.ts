@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { hashFile } from './archive-io.ts';
 import { BackupError } from './backup-error.ts';
 import type { BackupService } from './backup-service.ts';
+import { belongsTo, otherSiteError } from './site-backups.ts';
 import { newBackupId, type Manifest } from './backup-store.ts';
 import { readConfig, restoreDatabase, restoreFiles } from './components.ts';
 import { dbTargetFrom } from './db-tools.ts';
@@ -30,18 +31,27 @@ export interface FileCheck { component: Component; file: string; ok: boolean; ex
 export class RestoreService {
   constructor(private readonly d: RestoreDeps) {}
 
-  /** The manifest of a completed backup, or 404 / 409. */
-  async completed(id: string): Promise<Manifest> {
-    const info = await this.d.backups.store.info(id);
+  /**
+   * The manifest of a completed backup of this site, or 404 / 409. A backup from another site
+   * (another database or prefix; found in a shared SLBP_BACKUP_DIR or copied in) is refused by
+   * name unless `allowOtherSite` (the command line's explicit flag).
+   */
+  async completed(id: string, opts: { allowOtherSite?: boolean } = {}): Promise<Manifest> {
+    const store = this.d.backups.store;
+    const info = await store.read(id);
     if (!info) throw new BackupError('slbp_backup_not_found', 'Backup not found', 404);
+    if (!belongsTo(store.site, info)) {
+      if (!opts.allowOtherSite) throw otherSiteError(id, store.site, info);
+      this.d.logger.warn('using a backup made from another site, as asked', { backup_id: id, source: info.source ?? { database: info.manifest?.database?.name } });
+    }
     const manifest = (info as { manifest?: Manifest }).manifest;
     if (info.status !== 'completed' || !manifest) throw new BackupError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, { backup_status: info.status });
     return manifest;
   }
 
   /** Re-hashes every file (or the given components') against the manifest. */
-  async verify(id: string, components?: Component[]): Promise<{ ok: boolean; files: FileCheck[] }> {
-    const m = await this.completed(id);
+  async verify(id: string, components?: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<{ ok: boolean; files: FileCheck[] }> {
+    const m = await this.completed(id, opts);
     const files: FileCheck[] = [];
     for (const [component, f] of Object.entries(m.files) as [Component, Manifest['files'][Component]][]) {
       if (!f || (components && !components.includes(component))) continue;
@@ -51,24 +61,24 @@ export class RestoreService {
     return { ok: files.every((f) => f.ok), files };
   }
 
-  private async verifyOrRefuse(id: string, components: Component[]): Promise<void> {
-    const v = await this.verify(id, components);
+  private async verifyOrRefuse(id: string, components: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<void> {
+    const v = await this.verify(id, components, opts);
     if (!v.ok) throw new BackupError('slbp_backup_checksum_mismatch', 'The backup does not match its manifest checksums; nothing was restored.', 422, { files: v.files.filter((f) => !f.ok) });
   }
 
   /** Restores the asked components over the live site, after a safety backup of them. */
-  async restore(id: string, asked?: Component[]): Promise<Record<string, unknown>> {
-    const m = await this.completed(id);
+  async restore(id: string, asked?: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<Record<string, unknown>> {
+    const m = await this.completed(id, opts);
     const components = asked ?? (Object.keys(m.files) as Component[]);
     const missing = components.filter((c) => !m.files[c]);
     if (missing.length) throw new BackupError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, { params: { components: `not in this backup: ${missing.join(', ')}` } });
     if (components.includes('files') && !this.d.config.backup.uploadsDir) throw new BackupError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
-    await this.verifyOrRefuse(id, components);
+    await this.verifyOrRefuse(id, components, opts);
     const lease = await this.d.backups.lease(`restore:${id}`);
     const started = Date.now();
     try {
       // Checked again under the lock: the files could have changed while we waited.
-      await this.verifyOrRefuse(id, components);
+      await this.verifyOrRefuse(id, components, opts);
       this.d.logger.debug('taking safety backup', { backup_id: id });
       const safety = await this.d.backups.runLocked(lease, newBackupId(), { type: 'pre_restore', components });
       if (safety.status !== 'completed') throw new BackupError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
