@@ -17,6 +17,7 @@ import { writeConfig, writeDatabase, writeFiles } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
 import { BackupError } from './backup-error.ts';
 import { adoptLegacyBackups, sourceOf, type BackupSource } from './site-backups.ts';
+import { DumpSnapshot } from './snapshot-checksums.ts';
 
 /** What observers (metrics) hear after every backup attempt. */
 export interface BackupResult { ok: boolean; at: Date; bytes: number; durationMs: number; id: string; type: string; error?: string }
@@ -156,8 +157,18 @@ export class BackupService {
         const t = Date.now();
         if (component === 'database') {
           const tables = await this.d.repo.baseTables(this.d.db.write, db.name, backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined);
-          files.database = await writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : []);
-          database = { name: db.name, scope: backup.scope, tables };
+          const snapshot = new DumpSnapshot({ db: this.d.db, repo: this.d.repo }, db.name, tables);
+          try {
+            await snapshot.prepare();
+            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], (out) => snapshot.watch(out));
+            dumping.catch(() => undefined); // awaited below; a dump failing early must not count as unhandled
+            const checksums = await snapshot.checksums(dumping);
+            files.database = await dumping;
+            database = { name: db.name, scope: backup.scope, tables, checksums, ...(snapshot.problem ? { checksums_unavailable: snapshot.problem } : {}) };
+            if (snapshot.problem) this.d.logger.warn('backup made without snapshot checksums: restoring it cannot be verified table by table', { backup_id: id, reason: snapshot.problem });
+          } finally {
+            snapshot.close();
+          }
         } else if (component === 'files') {
           if (!backup.uploadsDir) skipped.files = 'SLBP_UPLOADS_DIR is not configured';
           else files.files = await writeFiles(ctx, backup.uploadsDir, this.d.store.root);

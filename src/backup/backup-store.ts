@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Component } from '../domain/backup-config.ts';
 import type { SiteIdentity } from '../domain/site-identity.ts';
 import { belongsTo, labelSiteDirectory, type BackupSource } from './site-backups.ts';
+import type { SnapshotChecksums } from './snapshot-checksums.ts';
 
 /** The only accepted id form; anything else never reaches the filesystem. */
 export const BACKUP_ID = /^backup_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_[A-Za-z0-9]{8}$/;
@@ -24,7 +25,8 @@ export interface Manifest {
   size: number;
   files: Partial<Record<Component, ManifestFile>>;
   skipped: Partial<Record<Component, string>>;
-  database: { name: string; scope: 'all' | 'plugin'; tables: string[] } | null;
+  /** `checksums`: each table as the dump saw it (null with the reason in `checksums_unavailable`; absent before #19). */
+  database: { name: string; scope: 'all' | 'plugin'; tables: string[]; checksums?: SnapshotChecksums | null; checksums_unavailable?: string } | null;
   /** The site the backup was made from (absent in manifests written before #19). */
   source?: BackupSource;
   tool_versions: Record<string, string>;
