@@ -16,7 +16,8 @@ import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
 import { countStuckTasks, findMissingTables, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
-import { HealthService } from './domain/health-service.ts';
+import { HealthService, type CheckResult } from './domain/health-service.ts';
+import { pluginCronCheck, scheduledPluginCronHooks } from './data/plugin-cron.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
@@ -117,6 +118,17 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   const latency = new LatencyWindow();
   let mariadbVersion: string | null = null;
+  // The schedule is a wp_options row: re-read it as often as the options (SLBP_OPTIONS_REFRESH_MS), not
+  // on every /ready a balancer sends; WordPress's cron array can be large.
+  let cronMemo: { at: number; value: Promise<CheckResult> } | null = null;
+  const pluginCron = (): Promise<CheckResult> => {
+    if (!cronMemo || Date.now() - cronMemo.at > config.options.refreshIntervalMs) {
+      const value = scheduledPluginCronHooks(db.write, tables).then(pluginCronCheck);
+      cronMemo = { at: Date.now(), value };
+      value.catch(() => { if (cronMemo?.value === value) cronMemo = null; });
+    }
+    return cronMemo.value;
+  };
 
   const health = new HealthService(
     {
@@ -124,6 +136,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       redis: redis ? { ping: () => redis.ping(), describe: () => redis.describe(), cluster: redis.isCluster } : null,
       filesystem: () => probeFilesystem(path.join(dataDir, 'tmp')),
       missingTables: () => findMissingTables(db.write, tables),
+      pluginCron: () => pluginCron(),
     },
     instanceId,
     config.version,
@@ -134,6 +147,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
   health.registerDetail('cache_layers', cacheDetail);
+  health.registerDetail('plugin_cron', pluginCron);
   health.registerDetail('site_identity', () => namespaceGuard?.detail()
     ?? { healthy: true, message: 'Redis disabled: nothing shared in Redis', site_key: site.key, database: site.database, table_prefix: site.tablePrefix, redis_namespace: null, namespace_state: 'disabled' });
   const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
