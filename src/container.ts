@@ -44,6 +44,7 @@ import { buildBackupModule, type BackupModule } from './backup/backup-module.ts'
 import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { CronJob } from './jobs/cron-job.ts';
 import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
@@ -274,19 +275,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   };
   if (config.jobs.enabled) {
     // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
-    let timer: NodeJS.Timeout | null = null;
-    c.services.push({
-      name: 'session-purge',
-      start() {
-        timer = setInterval(() => {
-          sessionsRepo.purgeExpired(db.write).catch((err) => log.warn('could not prune expired sessions', { error: (err as Error).message }));
-        }, 3_600_000);
-        timer.unref();
-      },
-      stop() {
-        if (timer) clearInterval(timer);
-      },
-    });
+    c.services.push(new CronJob('session-purge', '17 * * * *', () => sessionsRepo.purgeExpired(db.write), log));
   }
   c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);
