@@ -16,7 +16,7 @@ import { isBackupId, isoSeconds, newBackupId, type BackupInfo, type BackupStore,
 import { writeConfig, writeDatabase, writeFiles } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
 import { BackupError } from './backup-error.ts';
-import { adoptLegacyBackups, sourceOf, type BackupSource } from './site-backups.ts';
+import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
 import { DumpSnapshot } from './snapshot-checksums.ts';
 
 /** What observers (metrics) hear after every backup attempt. */
@@ -71,8 +71,12 @@ export class BackupService {
    * lock for it.
    */
   async recover(): Promise<string[]> {
+    const firstStart = !(await exists(this.d.store.root));
     await this.d.store.init();
-    if (this.d.legacyRoot) await this.adoptLegacy(this.d.legacyRoot);
+    if (this.d.legacyRoot) {
+      if (firstStart) await this.noteOtherSites(this.d.legacyRoot);
+      await this.adoptLegacy(this.d.legacyRoot);
+    }
     const holder = await this.d.lock.holder().catch(() => null);
     const stale: string[] = [];
     const cleaned = await this.d.store.recover((id, progress) => {
@@ -93,6 +97,12 @@ export class BackupService {
     const { moved, left } = await adoptLegacyBackups(legacyRoot, this.d.store.root, this.d.site, isBackupId);
     if (moved.length) this.d.logger.warn('moved this site\'s backups from the shared backup directory into its own', { from: legacyRoot, to: this.d.store.root, backups: moved });
     if (left.length) this.d.logger.warn('backups in the shared backup directory that name no site or another database are left where they are and not listed', { directory: legacyRoot, backups: left.length, see: 'npm run backup -- list --all-sites' });
+  }
+
+  /** First start under this site key: says where other sites' backups are (one may be this site before a rename). */
+  private async noteOtherSites(legacyRoot: string): Promise<void> {
+    const others = await otherSiteDirectories(legacyRoot, this.d.site);
+    if (others.length) this.d.logger.info('first start for this site: it has no backups yet; other sites\' backups are next to its directory', { directory: this.d.store.root, other_sites: others, see: 'npm run backup -- list --all-sites' });
   }
 
   /** Where this backup comes from; the server part is best effort (null when the database does not say). */

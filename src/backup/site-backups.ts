@@ -1,4 +1,4 @@
-import { readdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { access, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
 import { BackupError } from './backup-error.ts';
@@ -66,3 +66,19 @@ export async function adoptLegacyBackups(legacyRoot: string, siteRoot: string, s
   }
   return { moved, left };
 }
+
+/**
+ * The other sites' backup directories next to this one (`site.json` says whose), so the first
+ * start under a new site key (a renamed database or prefix) can point at the backups it no longer lists.
+ */
+export async function otherSiteDirectories(root: string, site: SiteIdentity): Promise<{ dir: string; site: unknown }[]> {
+  const out: { dir: string; site: unknown }[] = [];
+  for (const name of (await readdir(root).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{12}$/.test(n) && n !== site.key)) {
+    const label = await readFile(path.join(root, name, 'site.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+    out.push({ dir: path.join(root, name), site: label });
+  }
+  return out;
+}
+
+/** Whether a path exists. */
+export const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);

@@ -36,10 +36,11 @@ describe('backups per site', function () {
     const dataDir = path.join('var', 'test', `${process.pid}-shared-data-${Date.now()}`);
     let sa: InProcessSidecar;
     let sb: InProcessSidecar;
+    const logB = capturingLogger();
 
     before(async () => {
       sa = await startSidecar(a, { env: { ...env, SLBP_DATA_DIR: dataDir } });
-      sb = await startSidecar(b, { env: { ...env, SLBP_DATA_DIR: dataDir } });
+      sb = await startSidecar(b, { env: { ...env, SLBP_DATA_DIR: dataDir }, logger: logB.logger });
     });
     after(async () => {
       await sa?.stop();
@@ -63,6 +64,12 @@ describe('backups per site', function () {
       const m = (await adminCall(sa.url, 'GET', `/backup/${idA}`)).body.backup_info.manifest;
       expect(m.source).to.include({ site_key: sa.container.site.key, database: a.name, table_prefix: 'wp_' });
       expect(m.source.server).to.match(/^.+:\d+$/);
+    });
+
+    it('the first start under a site key points at the other sites\' backup directories (a renamed database would be one)', () => {
+      const said = logB.entries.find((e) => e.message.startsWith('first start for this site'));
+      expect(said?.directory).to.equal(sb.container.backup.store.root);
+      expect(said?.other_sites).to.deep.equal([{ dir: sa.container.backup.store.root, site: { site_key: sa.container.site.key, database: a.name, table_prefix: 'wp_' } }]);
     });
 
     it('refuses to restore (or verify) another site\'s backup copied into its directory, naming both sites; nothing changes', async () => {
