@@ -180,7 +180,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');

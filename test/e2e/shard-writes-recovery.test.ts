@@ -45,7 +45,7 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
   const failing = () => {
     const c = sc.container;
     const dbs = new LoseShardCommits(c.db);
-    return { dbs, payments: buildPayments({ db: c.db, tables: c.tables, cache: c.cache, settings: c.settings, logger: c.logger, dataDir: c.dataDir, billingDbs: dbs }) };
+    return { dbs, payments: buildPayments({ db: c.db, tables: c.tables, cache: c.cache, settings: c.settings, logger: c.logger, dataDir: c.dataDir, siteKey: c.site.key, billingDbs: dbs }) };
   };
 
   before(async () => {

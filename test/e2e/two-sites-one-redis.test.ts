@@ -148,6 +148,28 @@ describe('two sites on one Redis with default settings', function () {
     }
   });
 
+  it('data exports: the same export id on both sites serves each site its own file from the shared data directory', async () => {
+    // Export ids are task ids; make both sites hand out the same one.
+    for (const db of [a, b]) await db.pool.query(`ALTER TABLE ${db.prefix}slbp_background_tasks AUTO_INCREMENT = 90001`);
+    const post = `${NS}/exports`;
+    const ids = [];
+    for (const s of sites()) {
+      const res = await call(`${s.url}${post}`, asUser(STUDENT_ID, 'POST', post, { type: 'transactions' }));
+      expect(res.status, res.text).to.equal(202);
+      ids.push(res.body.id);
+      await s.container.payments.queue.drain();
+    }
+    expect(ids).to.deep.equal([90001, 90001]);
+    for (const [s, db] of [[sa, a], [sb, b]] as const) {
+      const get = `${NS}/exports/90001`;
+      const file = await call(`${s.url}${get}`, asUser(STUDENT_ID, 'GET', get));
+      expect(file.status, file.text).to.equal(200);
+      const [rows] = await db.pool.query<any[]>(`SELECT id FROM ${db.prefix}slbp_transactions WHERE user_id = ? ORDER BY id`, [STUDENT_ID]);
+      const exported = file.text.trim().split('\r\n').slice(1).map((l) => Number(l.split(',')[0])).sort((x, y) => x - y);
+      expect(exported).to.deep.equal(rows.map((r: { id: number }) => Number(r.id)));
+    }
+  });
+
   it('every key and channel the two sidecars created lives in one site\'s namespace', async () => {
     const created = (await plain.keys('slbp:*')).filter((k) => !keysBefore.has(k));
     const stray = created.filter((k) => !k.startsWith(ns(sa)) && !k.startsWith(ns(sb)));

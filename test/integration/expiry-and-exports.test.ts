@@ -88,7 +88,7 @@ describe('subscription expiry and data exports', () => {
     const [[{ n }]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE user_id = ?`, [STUDENT_ID]);
     expect(n).to.be.above(0);
     expect(lines).to.have.length(n + 1);
-    const info = await stat(path.join(sc.container.dataDir, 'exports', `export-${id}.csv`));
+    const info = await stat(path.join(sc.container.dataDir, 'exports', sc.container.site.key, `export-${id}.csv`));
     expect(info.mode & 0o777).to.equal(0o600);
     const [note] = await rows(`SELECT data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'data_export_ready'`, [STUDENT_ID]);
     expect(JSON.parse(note.data)).to.include({ export_id: id, kind: 'transactions', rows: n });
