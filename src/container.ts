@@ -1,6 +1,6 @@
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
@@ -184,7 +184,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
-  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  // Bound to the site: stores (or a staging copy) sharing a secret or salts never accept each other's tokens.
+  const tokens = new AccessTokens(createHmac('sha256', tokenKey.key).update(`site:${site.key}`).digest(), config.security.accessTokenTtlSec);
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
     { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },

@@ -84,9 +84,12 @@ describe('two sites on one Redis with default settings', function () {
     expectRestError(await as(sa, STUDENT_ID, '/health/detailed'), 'rest_forbidden', 403);
   });
 
-  it('sessions: a refresh token from one site means nothing to the other', async () => {
+  it('sessions: a refresh or access token from one site means nothing to the other, though they share the secret', async () => {
     const got = await login(sa, 'manager', DEMO_PASSWORDS.manager, '198.51.100.10');
     expect(got.status, got.text).to.equal(200);
+    const bearer = { headers: { Authorization: `Bearer ${got.body.access_token}`, 'X-Forwarded-For': '198.51.100.10' } };
+    expect((await call(`${sa.base}/users/me`, bearer)).status).to.equal(200);
+    expect((await call(`${sb.base}/users/me`, bearer)).status).to.equal(401);
     const onB = await call(`${sb.base}/auth/refresh`, { method: 'POST', json: { refresh_token: got.body.refresh_token }, headers: { 'X-Forwarded-For': '198.51.100.10' } });
     expect(onB.status).to.equal(401);
     const onA = await call(`${sa.base}/auth/refresh`, { method: 'POST', json: { refresh_token: got.body.refresh_token }, headers: { 'X-Forwarded-For': '198.51.100.10' } });
