@@ -1,10 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
+import { NamespaceGuard } from './cache/site-namespace.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
@@ -13,9 +14,10 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
-import { HealthService } from './domain/health-service.ts';
+import { HealthService, type CheckResult } from './domain/health-service.ts';
+import { pluginCronCheck, scheduledPluginCronHooks } from './data/plugin-cron.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
@@ -33,6 +35,7 @@ import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/ses
 import { SessionsRepository } from './data/sessions-repository.ts';
 import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
+import { siteIdentity, type SiteIdentity } from './domain/site-identity.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
 import type { RequestObserver } from './http/middleware/request-context.ts';
@@ -43,6 +46,7 @@ import { buildBackupModule, type BackupModule } from './backup/backup-module.ts'
 import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { CronJob } from './jobs/cron-job.ts';
 import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
 import { ApiKeyAdmin } from './domain/api-key-admin.ts';
 import { PrivacyService } from './domain/privacy-service.ts';
@@ -55,6 +59,8 @@ export interface Container {
   config: Config;
   logger: Logger;
   instanceId: string;
+  /** This site (database name + table prefix): in every Redis key and backup path (docs/decisions/0024-site-identity.md). */
+  site: SiteIdentity;
   dataDir: string;
   tables: Tables;
   db: Database;
@@ -63,6 +69,8 @@ export interface Container {
   /** Read-your-writes: `readerFor(callerKey)` after `noteWrite(callerKey)` sees the primary. */
   readRouting: ReadRouting;
   redis: RedisHandle | null;
+  /** Keeps Redis use to this site's namespace (null without Redis). */
+  namespaceGuard: NamespaceGuard | null;
   cache: CacheService;
   options: OptionsRepository;
   users: UsersRepository;
@@ -111,7 +119,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const dataDir = path.resolve(projectRoot, config.server.dataDir);
   const tables = createTables(config.db.tablePrefix);
   const db = new Database(config.db);
-  const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
+  const site = siteIdentity(config.db.name, config.db.tablePrefix);
+  const redis = config.redis.enabled ? new RedisHandle(config.redis, site.key, log) : null;
+  const namespaceGuard = redis ? new NamespaceGuard(redis, site, () => serverIdentity(db.write), instanceId, () => settings.siteUrl || null, log) : null;
   const options = new OptionsRepository(tables);
   const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
   const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
@@ -122,6 +132,17 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   const latency = new LatencyWindow();
   let mariadbVersion: string | null = null;
+  // The schedule is a wp_options row: re-read it as often as the options (SLBP_OPTIONS_REFRESH_MS), not
+  // on every /ready a balancer sends; WordPress's cron array can be large.
+  let cronMemo: { at: number; value: Promise<CheckResult> } | null = null;
+  const pluginCron = (): Promise<CheckResult> => {
+    if (!cronMemo || Date.now() - cronMemo.at > config.options.refreshIntervalMs) {
+      const value = scheduledPluginCronHooks(db.write, tables).then(pluginCronCheck);
+      cronMemo = { at: Date.now(), value };
+      value.catch(() => { if (cronMemo?.value === value) cronMemo = null; });
+    }
+    return cronMemo.value;
+  };
 
   const health = new HealthService(
     {
@@ -129,6 +150,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       redis: redis ? { ping: () => redis.ping(), describe: () => redis.describe(), cluster: redis.isCluster } : null,
       filesystem: () => probeFilesystem(path.join(dataDir, 'tmp')),
       missingTables: () => findMissingTables(db.write, tables),
+      pluginCron: () => pluginCron(),
     },
     instanceId,
     config.version,
@@ -145,6 +167,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const listening = await bus.listeners().catch(() => null);
     return { healthy: listening !== null, message: listening === null ? 'Redis unreachable: the other nodes cannot be counted' : `${listening} node(s) listening on the cache invalidation bus`, listening, this_node: self };
   });
+  health.registerDetail('plugin_cron', pluginCron);
+  health.registerDetail('site_identity', () => namespaceGuard?.detail()
+    ?? { healthy: true, message: 'Redis disabled: nothing shared in Redis', site_key: site.key, database: site.database, table_prefix: site.tablePrefix, redis_namespace: null, namespace_state: 'disabled' });
   const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
   health.registerDetail('replicas', () => replicas.detail());
   const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
@@ -157,7 +182,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const apiKeys = new ApiKeysRepository(tables);
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
   if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
-  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
+  // Bound to the site: stores (or a staging copy) sharing a secret or salts never accept each other's tokens.
+  const tokens = new AccessTokens(createHmac('sha256', tokenKey.key).update(`site:${site.key}`).digest(), config.security.accessTokenTtlSec);
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billingDbs = new BillingDatabases(db);
@@ -168,7 +194,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
-  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
+  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, site, observers: backupObservers });
   health.registerDetail('backups', async () => {
     const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
     const cfg = backup.getConfig();
@@ -177,7 +203,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
@@ -197,7 +223,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     : null;
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
+    config, logger: log, instanceId, site, dataDir, tables, db, replicas, readRouting, redis, namespaceGuard, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
@@ -255,10 +281,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
         log.warn('could not read wp_options at start; will retry', { error: (err as Error).message });
       }
       settings.start(config.options.refreshIntervalMs);
+      // Before anything uses Redis: until the namespace is claimed, Redis counts as unavailable.
+      await namespaceGuard?.start(Math.min(config.redis.connectTimeoutMs, 2000));
       for (const s of c.services) await s.start?.();
     },
     async close() {
       settings.stop();
+      namespaceGuard?.stop();
       for (const s of [...c.services].reverse()) {
         try {
           await s.stop();
@@ -273,19 +302,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   };
   if (config.jobs.enabled) {
     // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
-    let timer: NodeJS.Timeout | null = null;
-    c.services.push({
-      name: 'session-purge',
-      start() {
-        timer = setInterval(() => {
-          sessionsRepo.purgeExpired(db.write).catch((err) => log.warn('could not prune expired sessions', { error: (err as Error).message }));
-        }, 3_600_000);
-        timer.unref();
-      },
-      stop() {
-        if (timer) clearInterval(timer);
-      },
-    });
+    c.services.push(new CronJob('session-purge', '17 * * * *', () => sessionsRepo.purgeExpired(db.write), log));
   }
   c.monitoring = buildMonitoring(c);
   c.routes = allRoutes(c);

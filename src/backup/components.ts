@@ -24,12 +24,15 @@ async function write(ctx: WriteContext, component: Component, base: string, sour
   return { name, ...out, compressed: ctx.archive.gzip, encrypted: Boolean(ctx.archive.key) };
 }
 
-/** mysqldump → gzip → (encrypt) → sha256 → file; an empty `tables` means the whole database. */
-export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, tables: string[]): Promise<ManifestFile> {
+/**
+ * mysqldump → gzip → (encrypt) → sha256 → file; an empty `tables` means the whole database.
+ * `tap` sees the dump on its way (the snapshot checksums watch it).
+ */
+export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, tables: string[], tap?: (dump: Readable) => Readable): Promise<ManifestFile> {
   return withDefaultsFile(target, async (defaults) => {
     const dump = startDump(defaults, database, tables);
     // Wait for both: a dump that dies half-way still ends its stdout cleanly.
-    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', dump.stdout), dump.done]);
+    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', tap ? tap(dump.stdout) : dump.stdout), dump.done]);
     return file;
   });
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
+import { siteKeyOf } from '../../src/domain/site-identity.ts';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
@@ -74,7 +75,8 @@ describe('rate limits and sessions on a 3-master Redis Cluster', function () {
     expect(first.status, first.text).to.equal(200);
     const [[rows]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
     expect(Number(rows.n), 'nothing in wp_slbp_sessions').to.equal(0);
-    const sessions = (await ourKeys()).filter((k) => k.startsWith(`${prefix}session:refresh:`));
+    // In the site's namespace inside the prefix (docs/decisions/0024-site-identity.md).
+    const sessions = (await ourKeys()).filter((k) => k.startsWith(`${prefix}${siteKeyOf(db.name, db.prefix)}:session:refresh:`));
     expect(sessions.length, 'the session lives in the cluster').to.equal(1);
 
     const refreshed = await call(`${b.base}/auth/refresh`, { method: 'POST', json: { refresh_token: first.body.refresh_token }, headers: headers() });
@@ -85,12 +87,12 @@ describe('rate limits and sessions on a 3-master Redis Cluster', function () {
     expect(me.body.username).to.equal('manager');
     const out = await call(`${a.base}/auth/logout`, { method: 'POST', json: { refresh_token: refreshed.body.refresh_token }, headers: headers() });
     expect(out.body).to.deep.equal({ logged_out: true, revoked: true });
-    // Spent and revoked, on either node; the revocation is a record in the cluster.
+    // Spent and revoked, on either node; the revocation is a record in the cluster, in the site's namespace.
     for (const n of [a, b]) {
       for (const token of [first.body.refresh_token, refreshed.body.refresh_token]) {
         expectRestError(await call(`${n.base}/auth/refresh`, { method: 'POST', json: { refresh_token: token }, headers: headers() }), 'slbp_invalid_refresh_token', 401);
       }
     }
-    expect((await ourKeys()).filter((k) => k.startsWith(`${prefix}session:revoked:`)).length).to.be.greaterThan(0);
+    expect((await ourKeys()).filter((k) => k.startsWith(`${prefix}${siteKeyOf(db.name, db.prefix)}:session:revoked:`)).length).to.be.greaterThan(0);
   });
 });

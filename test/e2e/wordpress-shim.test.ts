@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium } from 'playwright-core';
 import { projectRoot } from '../../src/config/load.ts';
+import { waitFor } from '../helpers/backup.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
@@ -271,6 +272,45 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     } finally {
       await browser.close();
     }
+    const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
+    expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
+  });
+
+  it('takes the plugin\'s duplicated WP-cron hooks over while active and gives them back on deactivation; the sidecar says which are scheduled', async () => {
+    const DUPLICATED = ['slbp_check_alerts', 'slbp_cleanup_logs', 'slbp_cleanup_old_backups', 'slbp_collect_metrics', 'slbp_daily_backup', 'slbp_daily_cron', 'slbp_subscription_check'];
+    const hooks = (s: { scheduled: { hook: string }[] }) => [...new Set(s.scheduled.map((e) => e.hook))].filter((h) => h.startsWith('slbp_')).sort();
+    const cronCheck = async (route: string) => {
+      const res = route === '/ready' ? await call(`${sidecarUrl}${NS}/ready`) : await viaWp(`${NS}${route}`, wp.adminAuth);
+      return route === '/ready' ? res.body.checks.plugin_cron : res.body.service_checks.plugin_cron;
+    };
+    // The plugin activated with the shim active: its activator's events are refused, and remembered.
+    const activated = await wp.cli('plugin-activated');
+    expect(activated.active).to.equal(true);
+    expect(hooks(activated)).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    // Page loads, where the plugin schedules some hooks again whenever they are missing.
+    expect((await viaWp('/')).status).to.equal(200);
+    expect(hooks(await wp.cli('show'))).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    await waitFor(async () => (await cronCheck('/ready')).healthy === true, 5000, '/ready: nothing duplicated scheduled');
+    expect((await cronCheck('/health/detailed')).still_scheduled).to.deep.equal([]);
+
+    const deactivated = await wp.cli('deactivate-shim');
+    expect(deactivated.active).to.equal(false);
+    expect(hooks(deactivated)).to.deep.equal([...DUPLICATED, 'slbp_external_analytics_sync', 'slbp_license_check'].sort());
+    const recurrence = Object.fromEntries(deactivated.scheduled.map((e) => [e.hook, e.schedule]));
+    expect(recurrence).to.include({ slbp_daily_cron: 'daily', slbp_subscription_check: 'hourly', slbp_cleanup_logs: 'weekly', slbp_daily_backup: 'daily', slbp_cleanup_old_backups: 'weekly', slbp_collect_metrics: 'slbp_metrics_interval', slbp_check_alerts: false });
+    const ready = await waitFor(async () => {
+      const c = await cronCheck('/ready');
+      return c.healthy === false ? c : null;
+    }, 5000, '/ready: duplicated hooks scheduled');
+    expect([...new Set(ready.still_scheduled.map((h: { hook: string }) => h.hook))].sort()).to.deep.equal(DUPLICATED);
+    expect(ready.message).to.include('slbp_daily_backup').and.include('shim');
+    const ready503 = await call(`${sidecarUrl}${NS}/ready`);
+    expect(ready503.status, 'informational: never makes a node unready').to.equal(200);
+
+    const reactivated = await wp.cli('activate-shim');
+    expect(reactivated.active).to.equal(true);
+    expect(hooks(reactivated)).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    await waitFor(async () => (await cronCheck('/ready')).healthy === true, 5000, '/ready: taken over again');
     const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
     expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
   });

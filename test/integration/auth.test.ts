@@ -197,7 +197,7 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
       expect(res.status).to.equal(200);
       const [[after]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
       expect(after.n).to.equal(before.n);
-      const keys = await sc.container.redis!.client.keys(`${sc.redisPrefix}session:refresh:*`);
+      const keys = await sc.container.redis!.client.keys(`${sc.container.redis!.keyPrefix}session:refresh:*`);
       expect(keys.length).to.be.greaterThan(0);
       await rotateAndRevoke();
     } finally {

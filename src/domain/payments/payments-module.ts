@@ -30,6 +30,8 @@ import { WebhookProcessor } from './webhook-processor.ts';
 
 export interface PaymentsDeps {
   db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string;
+  /** The site key: exports live in `<dataDir>/exports/<site key>`, since export ids are per database. */
+  siteKey: string;
   /** Where billing rows are written (SLBP_SHARDS); built from `db` when not given. */
   billingDbs?: BillingDatabases;
 }
@@ -68,8 +70,9 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
     const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
     dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
-  const exportsDir = path.join(d.dataDir, 'exports');
-  const expiry = new SubscriptionExpiry(dbs, records, notices, enrolment, effects, d.cache, logger);
+  // Export ids are task ids, which every site numbers from 1: sites sharing a data directory need their own.
+  const exportsDir = path.join(d.dataDir, 'exports', d.siteKey);
+  const expiry = new SubscriptionExpiry(dbs, records, notices, effects, logger);
   const exporter = new DataExport(dbs, records, notices, exportsDir);
   const plugin = new PluginDataRepository(tables);
   const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);

@@ -94,8 +94,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       access: access.admin,
       params: idParams,
       body: z.object({ components: components.optional() }),
-      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
-      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
+      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_other_site', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
+      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, was made from another site (database or table prefix), or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(_ctx, { params, body }) {
         const restore_results = await guard(() => m.restore.restore(params.id, body.components));

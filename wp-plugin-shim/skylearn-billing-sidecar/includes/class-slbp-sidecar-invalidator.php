@@ -101,7 +101,8 @@ final class SLBP_Sidecar_Invalidator {
 		if ( $wpdb->get_blog_prefix() . 'user_roles' === $option ) {
 			// A role's capabilities changed: every cached identity may be wrong.
 			$this->invalidate( array( 'all' => true ) );
-		} elseif ( 0 === strpos( $option, 'slbp_' ) && SLBP_Sidecar_Settings::OPTION !== $option ) {
+		} elseif ( 0 === strpos( $option, 'slbp_' ) && 0 !== strpos( $option, 'slbp_sidecar_' ) ) {
+			// slbp_sidecar_* are this shim's own options (settings, taken-over cron events), not the plugin's.
 			$this->invalidate( array( 'tags' => array( 'options' ) ) );
 		}
 	}
