@@ -66,7 +66,7 @@ final class SLBP_Sidecar_Overview_Charts {
 			echo SLBP_Sidecar_Chart::line( 'slbp-chart-revenue-' . strtolower( $cur ), $title, __( 'One point per month, oldest first; the same numbers are in the table below.', 'skylearn-billing-sidecar' ), $labels, $values, static fn( float $v ): string => SLBP_Sidecar_Format::money( $v, $cur ), $names ); // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- built from escaped parts.
 			echo '<figcaption>' . esc_html( $title ) . '</figcaption></figure>';
 		}
-		echo '</div><div class="slbp-scroll"><table class="widefat striped" id="slbp-revenue-12m"><caption class="screen-reader-text">' . esc_html__( 'Net revenue per month and currency, last 12 months', 'skylearn-billing-sidecar' ) . '</caption><thead><tr><th scope="col">' . esc_html__( 'Month', 'skylearn-billing-sidecar' ) . '</th>';
+		echo '</div><div class="slbp-scroll" tabindex="0" role="region" aria-label="' . esc_attr__( 'Net revenue per month and currency, last 12 months', 'skylearn-billing-sidecar' ) . '"><table class="widefat striped" id="slbp-revenue-12m"><caption class="screen-reader-text">' . esc_html__( 'Net revenue per month and currency, last 12 months', 'skylearn-billing-sidecar' ) . '</caption><thead><tr><th scope="col">' . esc_html__( 'Month', 'skylearn-billing-sidecar' ) . '</th>';
 		foreach ( $currencies as $cur ) {
 			echo '<th scope="col">' . esc_html( $cur ) . '</th>';
 		}

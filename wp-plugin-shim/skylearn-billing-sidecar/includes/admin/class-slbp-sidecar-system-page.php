@@ -67,7 +67,7 @@ final class SLBP_Sidecar_System_Page {
 		);
 		$checks = (array) ( $health['service_checks'] ?? array() );
 		$names  = array_merge( array_values( array_intersect( self::ORDER, array_keys( $checks ) ) ), array_values( array_diff( array_keys( $checks ), self::ORDER ) ) );
-		echo '<h2 id="slbp-checks-heading">' . esc_html__( 'Checks', 'skylearn-billing-sidecar' ) . '</h2><div class="slbp-scroll"><table class="widefat striped" id="slbp-checks" aria-labelledby="slbp-checks-heading"><thead><tr><th scope="col">' . esc_html__( 'Check', 'skylearn-billing-sidecar' ) . '</th><th scope="col">' . esc_html__( 'State', 'skylearn-billing-sidecar' ) . '</th><th scope="col">' . esc_html__( 'Details', 'skylearn-billing-sidecar' ) . '</th></tr></thead><tbody>';
+		echo '<h2 id="slbp-checks-heading">' . esc_html__( 'Checks', 'skylearn-billing-sidecar' ) . '</h2><div class="slbp-scroll" tabindex="0" role="region" aria-labelledby="slbp-checks-heading"><table class="widefat striped" id="slbp-checks" aria-labelledby="slbp-checks-heading"><thead><tr><th scope="col">' . esc_html__( 'Check', 'skylearn-billing-sidecar' ) . '</th><th scope="col">' . esc_html__( 'State', 'skylearn-billing-sidecar' ) . '</th><th scope="col">' . esc_html__( 'Details', 'skylearn-billing-sidecar' ) . '</th></tr></thead><tbody>';
 		foreach ( $names as $name ) {
 			$check   = (array) $checks[ $name ];
 			$healthy = ! empty( $check['healthy'] );
