@@ -13,7 +13,7 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
@@ -116,6 +116,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       redis: redis ? { ping: () => redis.ping(), describe: () => redis.describe(), cluster: redis.isCluster } : null,
       filesystem: () => probeFilesystem(path.join(dataDir, 'tmp')),
       missingTables: () => findMissingTables(db.write, tables),
+      prefixGuess: () => guessTablePrefixes(db.write, tables),
     },
     instanceId,
     config.version,
