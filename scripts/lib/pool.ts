@@ -192,13 +192,13 @@ export async function stopPool(dir: string): Promise<void> {
 }
 
 /**
- * The rolling-update plan for this pool: restart through scripts/pool.ts. By default nginx is
+ * The rolling-update plan for this pool: restart through `slbp pool restart-node`. By default nginx is
  * left alone and the nodes' drain does the work (docs/decisions/0011-rolling-updates.md);
  * `viaReload` also marks each node down in the upstream file and reloads nginx.
  */
 export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): RollingPlan {
-  const script = path.join(projectRoot, 'scripts/pool.ts');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const cli = `--import tsx ${q(path.join(projectRoot, 'src/cli/main.ts'))}`;
   return {
     ...(opts.viaReload ? {
       upstreamFile: state.upstreamFile,
@@ -207,7 +207,7 @@ export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): 
     nodes: state.nodes.map((n) => ({
       name: n.name,
       address: `127.0.0.1:${n.port}`,
-      restart: `${q(process.execPath)} --import tsx ${q(script)} restart-node --dir ${q(state.dir)} --node ${q(n.name)}`,
+      restart: `${q(process.execPath)} ${cli} pool restart-node --dir ${q(state.dir)} --node ${q(n.name)}`,
     })),
   };
 }

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.ts';
 import { parseKey } from './archive-io.ts';
 import type { BackupLock, Lease } from './backup-lock.ts';
 import { isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
-import { writeConfig, writeDatabase, writeFiles } from './components.ts';
+import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
 import { BackupError } from './backup-error.ts';
 
@@ -36,7 +36,7 @@ export interface BackupDeps {
   afterBackup?(info: BackupInfo, manifest: Manifest | null): Promise<void>;
 }
 
-export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (component: Component, bytes: number) => void }
+export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (p: ComponentProgress) => void }
 
 /** Creates backups: streams each component to disk, then commits the manifest. */
 export class BackupService {
@@ -136,7 +136,7 @@ export class BackupService {
         const t = Date.now();
         if (component === 'database') {
           const tables = await this.d.repo.baseTables(this.d.db.write, db.name, backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined);
-          files.database = await writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : []);
+          files.database = await writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], tables.length);
           database = { name: db.name, scope: backup.scope, tables };
         } else if (component === 'files') {
           if (!backup.uploadsDir) skipped.files = 'SLBP_UPLOADS_DIR is not configured';

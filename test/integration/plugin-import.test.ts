@@ -87,7 +87,7 @@ describe('Import of the PHP plugin\'s stored orders and subscriptions', function
 
   it('--dry-run prints what it would write, reports the broken options by name and writes nothing', async () => {
     const before = await checksums();
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/import-plugin-data.ts', '--dry-run'],
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', '--dry-run'],
       { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...sidecarEnv(db) }, maxBuffer: 64 << 20 });
     expect(await checksums()).to.deep.equal(before);
     expect(stdout).to.include('dry run: nothing was written');

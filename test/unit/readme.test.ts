@@ -16,7 +16,7 @@ describe('production Node flags', () => {
     const read = (p: string) => readFileSync(new URL(`../../${p}`, import.meta.url), 'utf8');
     const flags = SIDECAR_NODE_FLAGS.join(' ');
     const launchers: [string, RegExp][] = [
-      ['scripts/demo.sh', /exec node (.*?) --import tsx src\/main\.ts/],
+      ['scripts/demo.sh', /exec node (.*?) --import tsx src\/cli\/main\.ts demo/],
       ['config/systemd/skylearn-billing-sidecar@.service', /ExecStart=\/usr\/bin\/node (.*?) --import tsx src\/main\.ts/],
       ['package.json', /"start": "node (.*?) --import tsx src\/main\.ts"/],
       ['README.md', /`node (.*?) --import tsx src\/main\.ts/],
