@@ -16,6 +16,7 @@ import { ReplicaMonitor } from './data/replica-monitor.ts';
 import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService } from './domain/health-service.ts';
+import { doctorContext, doctorDetail } from './doctor/doctor.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
@@ -263,6 +264,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     });
   }
   c.monitoring = buildMonitoring(c);
+  // `slbp doctor`'s checks, on this node's own pools and settings (run at most once a minute).
+  health.registerDetail('doctor', doctorDetail(() => doctorContext(c)));
   c.routes = allRoutes(c);
   // Outgoing webhooks are sent from every node; the queue worker and the expiry schedule run only where jobs are on.
   c.services.push({ name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() }, ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []));

@@ -7,6 +7,7 @@ import type { Config, ConfigOverrides } from '../config/schema.ts';
 import { registerApiKeys } from './commands/api-keys.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerDemo } from './commands/demo.ts';
+import { registerDoctor } from './commands/doctor.ts';
 import { registerImport } from './commands/import.ts';
 import { registerMigrate } from './commands/migrate.ts';
 import { registerPool } from './commands/pool.ts';
@@ -77,6 +78,7 @@ Settings come from config/, wp-config.php (--wp-config), the environment and fla
 order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a site.`);
 
   registerServe(program, cli);
+  registerDoctor(program, cli);
   registerBackup(program, cli);
   registerApiKeys(program, cli);
   registerImport(program, cli);

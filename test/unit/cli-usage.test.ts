@@ -17,7 +17,7 @@ describe('slbp command line: help and misuse (no database needed)', () => {
   it('has a subcommand for the server and for everything scripts/ did', () => {
     const names = paths.map((p) => p.join(' '));
     for (const expected of [
-      'serve', 'backup create', 'backup list', 'backup verify', 'backup restore', 'backup dr-test',
+      'serve', 'doctor', 'backup create', 'backup list', 'backup verify', 'backup restore', 'backup dr-test',
       'api-keys create', 'api-keys list', 'api-keys revoke', 'import', 'migrate', 'pool start', 'pool restart-node', 'pool stop',
       'rolling-update', 'shim-zip', 'demo', 'create-db',
     ]) expect(names, expected).to.include(expected);
