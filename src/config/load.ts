@@ -1,10 +1,22 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, type Config, type ConfigOverrides, type SkippedSetting } from './schema.ts';
 import { parseWpConfig, type PhpValue } from './wp-config.ts';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The package's root (where package.json, config/ and scripts/sql live): the nearest directory
+ * above this file holding a package.json, so it is the same from src/ (tsx) and from the build
+ * in dist/src/ (which has no package.json of its own).
+ */
+export const projectRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '../..');
+  }
+}
 
 /** Thrown when start-up configuration is invalid; `problems` names every bad setting. */
 export class ConfigError extends Error {

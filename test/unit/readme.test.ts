@@ -17,9 +17,9 @@ describe('production Node flags', () => {
     const flags = SIDECAR_NODE_FLAGS.join(' ');
     const launchers: [string, RegExp][] = [
       ['scripts/demo.sh', /exec node (.*?) --import tsx src\/cli\/main\.ts demo/],
-      ['config/systemd/skylearn-billing-sidecar@.service', /ExecStart=\/usr\/bin\/node (.*?) --import tsx src\/main\.ts/],
-      ['package.json', /"start": "node (.*?) --import tsx src\/main\.ts"/],
-      ['README.md', /`node (.*?) --import tsx src\/main\.ts/],
+      ['config/systemd/skylearn-billing-sidecar@.service', /ExecStart=\/usr\/bin\/node (.*?) bin\/slbp\.js serve/],
+      ['package.json', /"start": "node (.*?) bin\/slbp\.js serve"/],
+      ['README.md', /`node (.*?) bin\/slbp\.js serve/],
     ];
     for (const [file, pattern] of launchers) expect(pattern.exec(read(file))?.[1], file).to.equal(flags);
   });
