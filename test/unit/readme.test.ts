@@ -24,3 +24,15 @@ describe('production Node flags', () => {
     for (const [file, pattern] of launchers) expect(pattern.exec(read(file))?.[1], file).to.equal(flags);
   });
 });
+
+describe('systemd example', () => {
+  it('leaves jobs on, and lets each instance turn them off in its own env file read after the shared one', () => {
+    const read = (p: string) => readFileSync(new URL(`../../config/systemd/${p}`, import.meta.url), 'utf8');
+    expect(read('sidecar.env.example')).to.match(/^SLBP_JOBS_ENABLED=true$/m);
+    const unit = read('skylearn-billing-sidecar@.service');
+    const shared = unit.indexOf('EnvironmentFile=/etc/skylearn-billing/sidecar.env\n');
+    const own = unit.indexOf('EnvironmentFile=-/etc/skylearn-billing/sidecar-%i.env\n');
+    expect(shared).to.be.above(-1);
+    expect(own).to.be.above(shared);
+  });
+});
