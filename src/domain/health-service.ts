@@ -103,6 +103,11 @@ export class HealthService {
     });
   }
 
+  /** The tables check alone (what /health and /ready report under `tables`), without /health's other checks. */
+  async tables(): Promise<CheckResult> {
+    return this.tablesCheck(await this.databaseCheck());
+  }
+
   health(): Promise<HealthReport> {
     return this.memo('healthMemo', async () => {
       const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);

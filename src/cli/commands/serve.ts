@@ -84,7 +84,8 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
   });
   hooks.onListening?.(running.url);
   if (login.ok) {
-    const tables = (await container.health.health()).checks.tables;
+    // Not health(): its answer is reused for a second, and Redis may still be connecting.
+    const tables = await container.health.tables();
     if (!tables.healthy) log.warn('plugin tables are missing: /health and /ready answer 503 until they exist', { problem: tables.message });
   }
   if (container.redis) {
