@@ -6,7 +6,8 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { createWordPressDatabase } from '../../scripts/lib/db-admin.ts';
 import { projectRoot } from '../../src/config/load.ts';
-import { hasStack, runProcess } from '../helpers/cli.ts';
+import { demoRows, SIZES } from '../../scripts/lib/demo-data.ts';
+import { hasStack, runInProcess, runProcess } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { freePort, startMariaDb } from '../helpers/mariadb-instance.ts';
@@ -116,6 +117,21 @@ describe('starting the server: failures say what to change, in one line', functi
       const closed = new Promise((r) => demo.once('close', r));
       demo.kill('SIGTERM');
       await closed;
+    }
+  });
+
+  it('slbp demo --no-serve fills a new database with progress lines against the total rows', async () => {
+    const name = `${db.name}_demo`;
+    try {
+      const r = await runInProcess(['demo', '--no-serve', '--db', name, '--size', 'tiny'], env);
+      expect(r.code, r.err).to.equal(0);
+      const total = demoRows(SIZES.tiny!).toLocaleString('en-US');
+      expect(r.err).to.match(new RegExp(`^demo data \\(tiny\\): \\d+% \\([\\d,]+ of ${total} rows`, 'm'));
+      expect(r.err).to.match(new RegExp(`^demo data \\(tiny\\): done, ${total} rows in [\\d.]+ s \\(database ${name}\\)$`, 'm'));
+      const [[row]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM \`${name}\`.wp_slbp_transactions`);
+      expect(Number(row.n)).to.equal(SIZES.tiny!.transactions);
+    } finally {
+      await db.pool.query(`DROP DATABASE IF EXISTS \`${name}\``);
     }
   });
 

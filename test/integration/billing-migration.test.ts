@@ -47,6 +47,8 @@ describe('billing index migration', () => {
     const up = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate', 'up'], { cwd: projectRoot, env, encoding: 'utf8' });
     expect(up.status, up.stderr).to.equal(0);
     expect(up.stdout).to.match(/added shop_slbp_transactions\.slbp_sc_user_created/);
+    expect(up.stderr).to.include(`migrate: 100% (${BILLING_INDEXES.length} of ${BILLING_INDEXES.length} steps)`);
+    expect(up.stderr).to.match(new RegExp(`^migrate: done, ${BILLING_INDEXES.length} steps in [\\d.]+ s$`, 'm'));
     expect(await indexes()).to.include('shop_slbp_transactions.slbp_sc_user_created(user_id,created_at)');
     await migrateDown(q, createTables('shop_'));
   });
