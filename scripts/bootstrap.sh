@@ -30,6 +30,8 @@ command -v redis-server >/dev/null 2>&1 || need_pkgs+=(redis-server)
 if [ "$mode" = test ]; then
   command -v php >/dev/null 2>&1 || need_pkgs+=(php-cli)
   php -m 2>/dev/null | grep -qi '^mysqli$' || need_pkgs+=(php-mysql)
+  # WordPress's personal data export builds a zip (ZipArchive); the admin pages' E2E downloads one.
+  php -m 2>/dev/null | grep -qi '^zip$' || need_pkgs+=(php-zip)
   [ -d /usr/share/wordpress ] || need_pkgs+=(wordpress)
   # A theme is only a recommendation of the wordpress package; without one the front page is blank.
   [ -d /usr/share/wordpress/wp-content/themes/twentytwentythree ] || need_pkgs+=(wordpress-theme-twentytwentythree)

@@ -28,7 +28,7 @@ export function createApp(c: Container): Koa<AppState> {
       healthToken: cfg.security.healthToken,
     }),
     body: requestBody(cfg.server.bodyLimitBytes, (p) => rawPaths.has(p.replace(/\/+$/, ''))),
-    identity: identity(c.identityResolvers),
+    identity: identity(c.identityResolvers, c.rateLimiter),
     draining: () => c.health.draining,
   }));
   // Rate limits and other module middleware run with the caller known, before the routes.

@@ -1,10 +1,11 @@
 import os from 'node:os';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
 import type { Config } from './config/schema.ts';
 import { projectRoot } from './config/load.ts';
 import { RedisHandle } from './cache/redis.ts';
+import { NamespaceGuard } from './cache/site-namespace.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
@@ -13,10 +14,11 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverVersion, shardsDetail } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
-import { HealthService } from './domain/health-service.ts';
+import { HealthService, type CheckResult } from './domain/health-service.ts';
 import { doctorContext, doctorDetail } from './doctor/doctor.ts';
+import { pluginCronCheck, scheduledPluginCronHooks } from './data/plugin-cron.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
 import { UsersRepository } from './data/users-repository.ts';
@@ -28,10 +30,13 @@ import { accessTokenIdentity } from './http/identity/access-token.ts';
 import { AccessTokens, deriveTokenKey } from './domain/auth/access-tokens.ts';
 import { AuthService } from './domain/auth/auth-service.ts';
 import { LoginLockout } from './domain/auth/login-lockout.ts';
+import { PasswordWork } from './domain/auth/password-work.ts';
+import { Revocations } from './domain/auth/revocations.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from './domain/auth/session-store.ts';
 import { SessionsRepository } from './data/sessions-repository.ts';
-import { rateLimit, type RateLimitObserver } from './http/middleware/rate-limit.ts';
+import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import { SiteSettings } from './domain/site-settings.ts';
+import { siteIdentity, type SiteIdentity } from './domain/site-identity.ts';
 import { AddressList } from './http/client-ip.ts';
 import type { IdentityResolver } from './http/middleware/identity.ts';
 import type { RequestObserver } from './http/middleware/request-context.ts';
@@ -42,7 +47,11 @@ import { buildBackupModule, type BackupModule } from './backup/backup-module.ts'
 import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
+import { CronJob } from './jobs/cron-job.ts';
 import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
+import { ApiKeyAdmin } from './domain/api-key-admin.ts';
+import { PrivacyService } from './domain/privacy-service.ts';
+import { PersonalDataRepository } from './data/personal-data-repository.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
 export interface Service { name: string; start?(): Promise<void> | void; stop(): Promise<void> | void }
@@ -51,6 +60,8 @@ export interface Container {
   config: Config;
   logger: Logger;
   instanceId: string;
+  /** This site (database name + table prefix): in every Redis key and backup path (docs/decisions/0024-site-identity.md). */
+  site: SiteIdentity;
   dataDir: string;
   tables: Tables;
   db: Database;
@@ -59,6 +70,8 @@ export interface Container {
   /** Read-your-writes: `readerFor(callerKey)` after `noteWrite(callerKey)` sees the primary. */
   readRouting: ReadRouting;
   redis: RedisHandle | null;
+  /** Keeps Redis use to this site's namespace (null without Redis). */
+  namespaceGuard: NamespaceGuard | null;
   cache: CacheService;
   options: OptionsRepository;
   users: UsersRepository;
@@ -71,12 +84,18 @@ export interface Container {
   billing: BillingModule;
   /** Lemon Squeezy webhooks, enrolment, outgoing webhooks, the task queue and its jobs. */
   payments: Payments;
+  /** API keys for administrators (Billing → API keys, the api-keys CLI). */
+  apiKeyAdmin: ApiKeyAdmin;
+  /** WordPress's personal data exporter and eraser for the plugin's tables. */
+  privacy: PrivacyService;
   latency: LatencyWindow;
   trustedProxies: AddressList;
   identityResolvers: IdentityResolver[];
   requestObservers: RequestObserver[];
   /** Told the zone of every request the rate limiter rejects (metrics count them). */
   rateLimitObservers: RateLimitObserver[];
+  /** The rate limits (null when SLBP_RATE_LIMIT_ENABLED is off); identity reports refused credentials to it. */
+  rateLimiter: RateLimiter | null;
   middleware: Middleware<AppState>[];
   services: Service[];
   routes: RouteSpec[];
@@ -94,12 +113,16 @@ export interface Container {
 
 /** The composition root: builds pools, Redis, repositories, services and routes once. */
 export function buildContainer(config: Config, logger?: Logger): Container {
-  const instanceId = `slbp-${os.hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+  // Opaque: /health, /ready and /live show it to anyone, so it names no host and no pid (the
+  // administrators' /health/detailed gives both, and the logs carry this id).
+  const instanceId = `slbp-${randomBytes(6).toString('hex')}`;
   const log = logger ?? createLogger(config.log, { instance_id: instanceId });
   const dataDir = path.resolve(projectRoot, config.server.dataDir);
   const tables = createTables(config.db.tablePrefix);
   const db = new Database(config.db);
-  const redis = config.redis.enabled ? new RedisHandle(config.redis, log) : null;
+  const site = siteIdentity(config.db.name, config.db.tablePrefix);
+  const redis = config.redis.enabled ? new RedisHandle(config.redis, site.key, log) : null;
+  const namespaceGuard = redis ? new NamespaceGuard(redis, site, () => serverIdentity(db.write), instanceId, () => settings.siteUrl || null, log) : null;
   const options = new OptionsRepository(tables);
   const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
   const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
@@ -110,6 +133,17 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   const latency = new LatencyWindow();
   let mariadbVersion: string | null = null;
+  // The schedule is a wp_options row: re-read it as often as the options (SLBP_OPTIONS_REFRESH_MS), not
+  // on every /ready a balancer sends; WordPress's cron array can be large.
+  let cronMemo: { at: number; value: Promise<CheckResult> } | null = null;
+  const pluginCron = (): Promise<CheckResult> => {
+    if (!cronMemo || Date.now() - cronMemo.at > config.options.refreshIntervalMs) {
+      const value = scheduledPluginCronHooks(db.write, tables).then(pluginCronCheck);
+      cronMemo = { at: Date.now(), value };
+      value.catch(() => { if (cronMemo?.value === value) cronMemo = null; });
+    }
+    return cronMemo.value;
+  };
 
   const health = new HealthService(
     {
@@ -118,6 +152,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       filesystem: () => probeFilesystem(path.join(dataDir, 'tmp')),
       missingTables: () => findMissingTables(db.write, tables),
       prefixGuess: () => guessTablePrefixes(db.write, tables),
+      pluginCron: () => pluginCron(),
     },
     instanceId,
     config.version,
@@ -128,6 +163,15 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     return { healthy: pools.every((p) => p.queued < config.db.queueLimit), message: 'Connection pools', pools };
   });
   health.registerDetail('cache_layers', cacheDetail);
+  health.registerDetail('nodes', async () => {
+    const self = { instance_id: instanceId, hostname: os.hostname(), pid: process.pid, uptime: Math.floor(process.uptime()) };
+    if (!bus) return { healthy: true, message: 'Redis disabled: this node cannot see the others', listening: null, this_node: self };
+    const listening = await bus.listeners().catch(() => null);
+    return { healthy: listening !== null, message: listening === null ? 'Redis unreachable: the other nodes cannot be counted' : `${listening} node(s) listening on the cache invalidation bus`, listening, this_node: self };
+  });
+  health.registerDetail('plugin_cron', pluginCron);
+  health.registerDetail('site_identity', () => namespaceGuard?.detail()
+    ?? { healthy: true, message: 'Redis disabled: nothing shared in Redis', site_key: site.key, database: site.database, table_prefix: site.tablePrefix, redis_namespace: null, namespace_state: 'disabled' });
   const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
   health.registerDetail('replicas', () => replicas.detail());
   const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
@@ -138,7 +182,11 @@ export function buildContainer(config: Config, logger?: Logger): Container {
 
   const users = new UsersRepository(tables);
   const apiKeys = new ApiKeysRepository(tables);
-  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta);
+  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
+  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  // Bound to the site: stores (or a staging copy) sharing a secret or salts never accept each other's tokens.
+  const tokens = new AccessTokens(createHmac('sha256', tokenKey.key).update(`site:${site.key}`).digest(), config.security.accessTokenTtlSec);
+  const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billingDbs = new BillingDatabases(db);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
@@ -148,7 +196,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
-  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, observers: backupObservers });
+  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, site, observers: backupObservers });
   health.registerDetail('backups', async () => {
     const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
     const cfg = backup.getConfig();
@@ -157,39 +205,43 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
     return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, billingDbs });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
-  const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
-  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
-  const tokens = new AccessTokens(tokenKey.key, config.security.accessTokenTtlSec);
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
     { redis: new RedisSessions(redis), database: new DatabaseSessions(sessionsRepo, db.write) },
     config.security.sessionHandler,
     () => settings.sessionHandler,
   );
+  const revocations = new Revocations(() => sessions.current, config.security.refreshTokenTtlSec, log);
   const auth = new AuthService({
-    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, lockout: new LoginLockout(redis),
+    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, revocations, lockout: new LoginLockout(redis),
+    passwords: new PasswordWork(() => users.passwordHashPrefixes(db.read), log),
     refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];
+  const rateLimiter = config.security.rateLimitEnabled
+    ? rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })
+    : null;
 
   const c: Container = {
-    config, logger: log, instanceId, dataDir, tables, db, replicas, readRouting, redis, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
+    config, logger: log, instanceId, site, dataDir, tables, db, replicas, readRouting, redis, namespaceGuard, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
-      accessTokenIdentity(tokens, userDirectory),
+      accessTokenIdentity(tokens, userDirectory, revocations),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     requestObservers: [(r) => latency.record(r.ms)],
     payments,
+    apiKeyAdmin: new ApiKeyAdmin(apiKeys, users, db),
+    privacy: new PrivacyService(new PersonalDataRepository(tables), users, billingDbs, db, cache, path.join(dataDir, 'exports'), log),
     rateLimitObservers,
-    middleware: config.security.rateLimitEnabled
-      ? [rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })]
-      : [],
+    rateLimiter,
+    middleware: rateLimiter ? [rateLimiter.middleware] : [],
     services: [
       ...(bus ? [bus] : []),
+      revocations,
       replicas,
       // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
       { name: 'backups', start: async () => { await backup.backups.recover(); }, stop: () => backup.maintenance.close() },
@@ -231,10 +283,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
         log.warn('could not read wp_options at start; will retry', { error: (err as Error).message });
       }
       settings.start(config.options.refreshIntervalMs);
+      // Before anything uses Redis: until the namespace is claimed, Redis counts as unavailable.
+      await namespaceGuard?.start(Math.min(config.redis.connectTimeoutMs, 2000));
       for (const s of c.services) await s.start?.();
     },
     async close() {
       settings.stop();
+      namespaceGuard?.stop();
       for (const s of [...c.services].reverse()) {
         try {
           await s.stop();
@@ -249,19 +304,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   };
   if (config.jobs.enabled) {
     // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
-    let timer: NodeJS.Timeout | null = null;
-    c.services.push({
-      name: 'session-purge',
-      start() {
-        timer = setInterval(() => {
-          sessionsRepo.purgeExpired(db.write).catch((err) => log.warn('could not prune expired sessions', { error: (err as Error).message }));
-        }, 3_600_000);
-        timer.unref();
-      },
-      stop() {
-        if (timer) clearInterval(timer);
-      },
-    });
+    c.services.push(new CronJob('session-purge', '17 * * * *', () => sessionsRepo.purgeExpired(db.write), log));
   }
   c.monitoring = buildMonitoring(c);
   // `slbp doctor`'s checks, on this node's own pools and settings (run at most once a minute).

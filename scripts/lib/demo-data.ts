@@ -65,6 +65,63 @@ export function demoRows(size: DemoSize): number {
 /** Generated rows per INSERT … SELECT over the SEQUENCE engine, so progress moves on big sizes. */
 const CHUNK = 50_000;
 
+/** Runs `sql(range)` over 1..count in chunks; `range` is a SEQUENCE table name such as seq_1_to_50000. */
+async function generateRows(conn: Connection, count: number, sql: (range: string) => string, wrote: (rows: number) => void): Promise<void> {
+  for (let from = 1; from <= count; from += CHUNK) {
+    const to = Math.min(count, from + CHUNK - 1);
+    await conn.query(sql(`seq_${from}_to_${to}`));
+    wrote(to - from + 1);
+  }
+}
+
+/** SQL expressions over MariaDB's SEQUENCE engine (`seq`) for deterministic, uniform demo values. */
+function generators(buyers: { first: number; count: number }, courses: number) {
+  // Seeded RAND(n) is nearly periodic for consecutive seeds; an MD5 prefix is a uniform, repeatable [0,1).
+  const rnd = (salt: number) => `(CONV(SUBSTR(MD5(CONCAT(seq, '-', ${salt})), 1, 8), 16, 10) / 4294967296)`;
+  return {
+    rnd,
+    user: (salt: number) => `(${buyers.first} + FLOOR(${rnd(salt)} * ${buyers.count}))`,
+    course: (salt: number) => `(${FIRST_COURSE_ID} + FLOOR(${rnd(salt)} * ${courses}))`,
+    pickFrom: (salt: number, values: string[]) => `ELT(1 + FLOOR(${rnd(salt)} * ${values.length}), ${values.map((v) => `'${v}'`).join(',')})`,
+  };
+}
+
+/**
+ * `size.transactions` transactions and `size.subscriptions` subscriptions spread over the buyers
+ * `buyers.first`.. (two years of history, every status, three currencies), generated inside
+ * MariaDB. Also used to give a real WordPress install bench-size billing tables.
+ */
+export async function fillBillingRows(conn: Connection, prefix: string, size: DemoSize, buyers: { first: number; count: number }, say: (msg: string) => void = () => undefined, wrote: (rows: number) => void = () => undefined): Promise<void> {
+  const t = (name: string) => `${prefix}${name}`;
+  const generate = (count: number, sql: (range: string) => string) => generateRows(conn, count, sql, wrote);
+  const { rnd, user, course, pickFrom } = generators(buyers, size.courses);
+  say(`transactions (${size.transactions})`);
+  const statuses = [...Array(14).fill('completed'), 'paid', 'refunded', 'refunded', 'failed', 'pending', 'cancelled'];
+  await generate(size.transactions, (range) => `INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
+    SELECT u, CONCAT('LS-', 1000000 + seq), CONCAT('ls_ord_', seq), 'lemon_squeezy', amt, cur, st, c,
+      JSON_OBJECT('source', 'demo', 'variant_id', 700000 + c, 'test_mode', FALSE), ts, ts
+    FROM (SELECT seq, ${user(3)} AS u, ${pickFrom(5, ['19.00', '29.00', '49.00', '99.00', '149.00', '9.99'])} AS amt,
+      ${pickFrom(13, ['USD', 'USD', 'USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'USD'])} AS cur,
+      ${pickFrom(17, statuses)} AS st, ${course(23)} AS c,
+      UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(19)} * 730 * 86400) SECOND AS ts
+      FROM ${range}) g`);
+
+  say(`subscriptions (${size.subscriptions})`);
+  const subStatuses = [...Array(11).fill('active'), 'on_trial', 'trialing', 'paused', 'past_due', 'unpaid', 'cancelled', 'cancelled', 'expired', 'expired'];
+  await generate(size.subscriptions, (range) => `INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
+    SELECT u, CONCAT('ls_sub_', seq), 'lemon_squeezy', CONCAT('variant_', 1 + FLOOR(${rnd(29)} * 4)), st,
+      CASE cyc WHEN 'yearly' THEN '290.00' WHEN 'weekly' THEN '5.00' ELSE ${pickFrom(41, ['19.00', '29.00', '39.00'])} END, cur, cyc,
+      CASE WHEN st IN ('active', 'on_trial', 'trialing', 'past_due') THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(43)} * 30 * 86400) SECOND END,
+      CASE WHEN st = 'cancelled' THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(47)} * 20 * 86400) SECOND
+           WHEN st = 'expired' THEN ts + INTERVAL 30 DAY END,
+      ts, ts
+    FROM (SELECT seq, ${user(31)} AS u, ${pickFrom(37, subStatuses)} AS st,
+      ${pickFrom(53, ['USD', 'USD', 'USD', 'EUR', 'GBP'])} AS cur,
+      ${pickFrom(59, [...Array(14).fill('monthly'), 'yearly', 'yearly', 'yearly', 'yearly', 'yearly', 'weekly'])} AS cyc,
+      UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(61)} * 700 * 86400) SECOND AS ts
+      FROM ${range}) g`);
+}
+
 /**
  * Fills a freshly created WordPress database with realistic demo data. Users are written from
  * Node (real password hashes); the bulk tables are generated inside MariaDB from its SEQUENCE
@@ -76,13 +133,7 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   let rows = 0;
   const wrote = (n: number) => opts.onRows?.((rows += n));
   /** Runs `sql(range)` over 1..count in chunks; `range` is a SEQUENCE table name such as seq_1_to_50000. */
-  const generate = async (count: number, sql: (range: string) => string) => {
-    for (let from = 1; from <= count; from += CHUNK) {
-      const to = Math.min(count, from + CHUNK - 1);
-      await conn.query(sql(`seq_${from}_to_${to}`));
-      wrote(to - from + 1);
-    }
-  };
+  const generate = (count: number, sql: (range: string) => string) => generateRows(conn, count, sql, wrote);
   const t = (name: string) => `${prefix}${name}`;
   await conn.query("SET time_zone = '+00:00'");
   const now = new Date();
@@ -124,37 +175,8 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   wrote(size.courses);
 
   const students = size.users - FIRST_STUDENT_ID + 1;
-  // Seeded RAND(n) is nearly periodic for consecutive seeds; an MD5 prefix is a uniform, repeatable [0,1).
-  const rnd = (salt: number) => `(CONV(SUBSTR(MD5(CONCAT(seq, '-', ${salt})), 1, 8), 16, 10) / 4294967296)`;
-  const user = (salt: number) => `(${FIRST_STUDENT_ID} + FLOOR(${rnd(salt)} * ${students}))`;
-  const course = (salt: number) => `(${FIRST_COURSE_ID} + FLOOR(${rnd(salt)} * ${size.courses}))`;
-  const pickFrom = (salt: number, values: string[]) => `ELT(1 + FLOOR(${rnd(salt)} * ${values.length}), ${values.map((v) => `'${v}'`).join(',')})`;
-
-  say(`transactions (${size.transactions})`);
-  const statuses = [...Array(14).fill('completed'), 'paid', 'refunded', 'refunded', 'failed', 'pending', 'cancelled'];
-  await generate(size.transactions, (range) => `INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
-    SELECT u, CONCAT('LS-', 1000000 + seq), CONCAT('ls_ord_', seq), 'lemon_squeezy', amt, cur, st, c,
-      JSON_OBJECT('source', 'demo', 'variant_id', 700000 + c, 'test_mode', FALSE), ts, ts
-    FROM (SELECT seq, ${user(3)} AS u, ${pickFrom(5, ['19.00', '29.00', '49.00', '99.00', '149.00', '9.99'])} AS amt,
-      ${pickFrom(13, ['USD', 'USD', 'USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'USD'])} AS cur,
-      ${pickFrom(17, statuses)} AS st, ${course(23)} AS c,
-      UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(19)} * 730 * 86400) SECOND AS ts
-      FROM ${range}) g`);
-
-  say(`subscriptions (${size.subscriptions})`);
-  const subStatuses = [...Array(11).fill('active'), 'on_trial', 'trialing', 'paused', 'past_due', 'unpaid', 'cancelled', 'cancelled', 'expired', 'expired'];
-  await generate(size.subscriptions, (range) => `INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
-    SELECT u, CONCAT('ls_sub_', seq), 'lemon_squeezy', CONCAT('variant_', 1 + FLOOR(${rnd(29)} * 4)), st,
-      CASE cyc WHEN 'yearly' THEN '290.00' WHEN 'weekly' THEN '5.00' ELSE ${pickFrom(41, ['19.00', '29.00', '39.00'])} END, cur, cyc,
-      CASE WHEN st IN ('active', 'on_trial', 'trialing', 'past_due') THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(43)} * 30 * 86400) SECOND END,
-      CASE WHEN st = 'cancelled' THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(47)} * 20 * 86400) SECOND
-           WHEN st = 'expired' THEN ts + INTERVAL 30 DAY END,
-      ts, ts
-    FROM (SELECT seq, ${user(31)} AS u, ${pickFrom(37, subStatuses)} AS st,
-      ${pickFrom(53, ['USD', 'USD', 'USD', 'EUR', 'GBP'])} AS cur,
-      ${pickFrom(59, [...Array(14).fill('monthly'), 'yearly', 'yearly', 'yearly', 'yearly', 'yearly', 'weekly'])} AS cyc,
-      UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(61)} * 700 * 86400) SECOND AS ts
-      FROM ${range}) g`);
+  await fillBillingRows(conn, prefix, size, { first: FIRST_STUDENT_ID, count: students }, say, wrote);
+  const { rnd, user, pickFrom } = generators({ first: FIRST_STUDENT_ID, count: students }, size.courses);
 
   say(`enrolment logs (up to ${size.enrolments}) and LearnDash access meta`);
   await conn.query(`INSERT INTO \`${t('slbp_enrollment_logs')}\` (user_id, course_id, action, status, transaction_id, lms, notes, created_at)

@@ -1,6 +1,7 @@
 import axios from 'axios';
 import type { Config } from '../config/schema.ts';
 import type { BackupConfig } from '../domain/backup-config.ts';
+import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BackupInfo, BackupStore, Manifest } from './backup-store.ts';
 import { createdAtOf, RemoteStore, remoteSettings } from './remote-store.ts';
@@ -10,6 +11,7 @@ export interface MaintenanceDeps {
   store: BackupStore;
   logger: Logger;
   siteId(): string | null;
+  site: SiteIdentity;
   instanceId: string;
   backupConfig(): BackupConfig;
 }
@@ -31,7 +33,7 @@ export class BackupMaintenance {
   remote(): RemoteStore | null {
     const cfg = this.d.backupConfig();
     if (!cfg.remote_storage.enabled) return null;
-    const settings = remoteSettings(this.d.config.backup.s3, cfg.remote_storage.credentials);
+    const settings = remoteSettings(this.d.config.backup.s3, cfg.remote_storage.credentials, this.d.site.key);
     const sig = JSON.stringify(settings);
     if (this.remoteCache?.sig !== sig) {
       this.remoteCache?.store.close();

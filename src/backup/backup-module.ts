@@ -6,6 +6,7 @@ import type { Database } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import type { Tables } from '../data/tables.ts';
 import { backupConfigSchema, effectiveBackupConfig, redactSecrets, unredact, type BackupConfig } from '../domain/backup-config.ts';
+import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { SiteSettings } from '../domain/site-settings.ts';
 import { BackupScheduler } from '../jobs/backup-scheduler.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -15,6 +16,7 @@ import { BackupMaintenance } from './backup-maintenance.ts';
 import { BackupService, type BackupObserver } from './backup-service.ts';
 import { BackupStore } from './backup-store.ts';
 import { RestoreService } from './restore-service.ts';
+import { BackupVerifications } from './backup-verification.ts';
 
 export interface BackupModuleDeps {
   config: Config;
@@ -26,6 +28,7 @@ export interface BackupModuleDeps {
   redis: RedisHandle | null;
   logger: Logger;
   instanceId: string;
+  site: SiteIdentity;
   observers: BackupObserver[];
 }
 
@@ -35,6 +38,8 @@ export interface BackupModule {
   lock: BackupLock;
   backups: BackupService;
   restore: RestoreService;
+  /** Verification on demand (recorded per backup) and downloads. */
+  verifications: BackupVerifications;
   maintenance: BackupMaintenance;
   scheduler: BackupScheduler;
   /** The effective config (plugin defaults for missing keys), as GET /backup/config shows it. */
@@ -45,20 +50,24 @@ export interface BackupModule {
 
 /** Builds the backup store, lock, services and scheduler from the container's parts. */
 export function buildBackupModule(d: BackupModuleDeps): BackupModule {
-  const root = d.config.backup.dir ? path.resolve(d.config.backup.dir) : path.join(d.dataDir, 'backups');
-  const store = new BackupStore(root);
+  // Default: one directory per site under <data>/backups; SLBP_BACKUP_DIR is the operator's, filtered by source.
+  const legacyRoot = path.join(d.dataDir, 'backups');
+  const root = d.config.backup.dir ? path.resolve(d.config.backup.dir) : path.join(legacyRoot, d.site.key);
+  const store = new BackupStore(root, d.site);
   const lock = new BackupLock(d.redis, d.config.backup.lockLeaseMs, d.logger);
   const repo = new BackupRepository();
   const getConfig = () => effectiveBackupConfig(d.settings.backupConfig);
-  const maintenance = new BackupMaintenance({ config: d.config, store, logger: d.logger, siteId: () => d.settings.siteId, instanceId: d.instanceId, backupConfig: getConfig });
+  const maintenance = new BackupMaintenance({ config: d.config, store, logger: d.logger, siteId: () => d.settings.siteId, site: d.site, instanceId: d.instanceId, backupConfig: getConfig });
   const backups = new BackupService({
     config: d.config, db: d.db, tables: d.tables, options: d.options, repo, lock, store, logger: d.logger, instanceId: d.instanceId,
+    site: d.site, legacyRoot: d.config.backup.dir ? null : legacyRoot,
     observers: d.observers, backupConfig: getConfig, afterBackup: (info, manifest) => maintenance.afterBackup(info, manifest),
   });
   const restore = new RestoreService({ config: d.config, db: d.db, repo, options: d.options, backups, logger: d.logger, refreshSettings: () => d.settings.refresh() });
   const scheduler = new BackupScheduler({ backups, lock, backupConfig: getConfig, timezone: d.config.backup.timezone, logger: d.logger });
   return {
     store, lock, backups, restore, maintenance, scheduler, getConfig,
+    verifications: new BackupVerifications(store, backups, restore),
     async saveConfig(patch) {
       const current = getConfig();
       const merged = { ...current, ...patch } as Record<string, unknown>;

@@ -5,15 +5,19 @@ import type { Database } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import type { BackupRepository } from '../data/backup-repository.ts';
 import { maybeUnserialize } from '../data/php-serialize.ts';
+import { serverIdentity } from '../data/probes.ts';
 import type { Tables } from '../data/tables.ts';
 import { redactSecrets, type BackupConfig, type Component } from '../domain/backup-config.ts';
+import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parseKey } from './archive-io.ts';
 import type { BackupLock, Lease } from './backup-lock.ts';
-import { isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
+import { isBackupId, isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
 import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
 import { BackupError } from './backup-error.ts';
+import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
+import { DumpSnapshot } from './snapshot-checksums.ts';
 
 /** What observers (metrics) hear after every backup attempt. */
 export interface BackupResult { ok: boolean; at: Date; bytes: number; durationMs: number; id: string; type: string; error?: string }
@@ -29,6 +33,9 @@ export interface BackupDeps {
   store: BackupStore;
   logger: Logger;
   instanceId: string;
+  site: SiteIdentity;
+  /** The shared directory backups went to before they were kept per site (null with SLBP_BACKUP_DIR). */
+  legacyRoot: string | null;
   observers: BackupObserver[];
   /** The effective `slbp_backup_config`. */
   backupConfig(): BackupConfig;
@@ -64,7 +71,12 @@ export class BackupService {
    * lock for it.
    */
   async recover(): Promise<string[]> {
+    const firstStart = !(await exists(this.d.store.root));
     await this.d.store.init();
+    if (this.d.legacyRoot) {
+      if (firstStart) await this.noteOtherSites(this.d.legacyRoot);
+      await this.adoptLegacy(this.d.legacyRoot);
+    }
     const holder = await this.d.lock.holder().catch(() => null);
     const stale: string[] = [];
     const cleaned = await this.d.store.recover((id, progress) => {
@@ -78,6 +90,25 @@ export class BackupService {
     for (const token of stale) await this.d.lock.breakStale(token).catch(() => false);
     if (cleaned.length) this.d.logger.warn('removed partial backups left by a crash', { backups: cleaned });
     return cleaned;
+  }
+
+  /** Moves this site's backups out of the shared pre-#19 directory; says what it leaves there. */
+  private async adoptLegacy(legacyRoot: string): Promise<void> {
+    const { moved, left } = await adoptLegacyBackups(legacyRoot, this.d.store.root, this.d.site, isBackupId);
+    if (moved.length) this.d.logger.warn('moved this site\'s backups from the shared backup directory into its own', { from: legacyRoot, to: this.d.store.root, backups: moved });
+    if (left.length) this.d.logger.warn('backups in the shared backup directory that name no site or another database are left where they are and not listed', { directory: legacyRoot, backups: left.length, see: 'slbp backup list --all-sites' });
+  }
+
+  /** First start under this site key: says where other sites' backups are (one may be this site before a rename). */
+  private async noteOtherSites(legacyRoot: string): Promise<void> {
+    const others = await otherSiteDirectories(legacyRoot, this.d.site);
+    if (others.length) this.d.logger.info('first start for this site: it has no backups yet; other sites\' backups are next to its directory', { directory: this.d.store.root, other_sites: others, see: 'slbp backup list --all-sites' });
+  }
+
+  /** Where this backup comes from; the server part is best effort (null when the database does not say). */
+  private async source(): Promise<BackupSource> {
+    const server = await serverIdentity(this.d.db.write).then((s) => s.server, () => null);
+    return sourceOf(this.d.site, server);
   }
 
   /** Takes the pool-wide lock or answers 409. */
@@ -108,7 +139,7 @@ export class BackupService {
     const cfg = this.d.backupConfig();
     return {
       id, type: opts.type ?? 'full', components: opts.components ?? cfg.weekly_components, created_at: isoSeconds(), status: 'in_progress', size: 0, files: {},
-      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId },
+      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId }, source: sourceOf(this.d.site, null),
     };
   }
 
@@ -136,8 +167,18 @@ export class BackupService {
         const t = Date.now();
         if (component === 'database') {
           const tables = await this.d.repo.baseTables(this.d.db.write, db.name, backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined);
-          files.database = await writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], tables.length);
-          database = { name: db.name, scope: backup.scope, tables };
+          const snapshot = new DumpSnapshot({ db: this.d.db, repo: this.d.repo }, db.name, tables);
+          try {
+            await snapshot.prepare();
+            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], { tableCount: tables.length, tap: (out) => snapshot.watch(out) });
+            dumping.catch(() => undefined); // awaited below; a dump failing early must not count as unhandled
+            const checksums = await snapshot.checksums(dumping);
+            files.database = await dumping;
+            database = { name: db.name, scope: backup.scope, tables, checksums, ...(snapshot.problem ? { checksums_unavailable: snapshot.problem } : {}) };
+            if (snapshot.problem) this.d.logger.warn('backup made without snapshot checksums: restoring it cannot be verified table by table', { backup_id: id, reason: snapshot.problem });
+          } finally {
+            snapshot.close();
+          }
         } else if (component === 'files') {
           if (!backup.uploadsDir) skipped.files = 'SLBP_UPLOADS_DIR is not configured';
           else files.files = await writeFiles(ctx, backup.uploadsDir, this.d.store.root);
@@ -149,7 +190,7 @@ export class BackupService {
       }
       manifest = {
         format: 1, id, type: info.type, components, created_at: info.created_at, completed_at: isoSeconds(), status: 'completed',
-        size: Object.values(files).reduce((n, f) => n + f!.bytes, 0), files, skipped, database,
+        size: Object.values(files).reduce((n, f) => n + f!.bytes, 0), files, skipped, database, source: await this.source(),
         tool_versions: await this.toolVersions(), fencing_token: lease.fencing, node: this.d.instanceId, slot: opts.slot ?? null,
         timings_ms: { ...timings, total: Date.now() - started },
       };

@@ -2,6 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Component } from '../domain/backup-config.ts';
+import type { SiteIdentity } from '../domain/site-identity.ts';
+import { belongsTo, labelSiteDirectory, type BackupSource } from './site-backups.ts';
+import type { SnapshotChecksums } from './snapshot-checksums.ts';
 
 /** The only accepted id form; anything else never reaches the filesystem. */
 export const BACKUP_ID = /^backup_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_[A-Za-z0-9]{8}$/;
@@ -22,7 +25,10 @@ export interface Manifest {
   size: number;
   files: Partial<Record<Component, ManifestFile>>;
   skipped: Partial<Record<Component, string>>;
-  database: { name: string; scope: 'all' | 'plugin'; tables: string[] } | null;
+  /** `checksums`: each table as the dump saw it (null with the reason in `checksums_unavailable`; absent before #19). */
+  database: { name: string; scope: 'all' | 'plugin'; tables: string[]; checksums?: SnapshotChecksums | null; checksums_unavailable?: string } | null;
+  /** The site the backup was made from (absent in manifests written before #19). */
+  source?: BackupSource;
   tool_versions: Record<string, string>;
   fencing_token: number | null;
   node: string;
@@ -45,6 +51,7 @@ export interface BackupInfo {
   fencing_token?: number | null;
   /** While in progress: which process writes it (to tell a crash from a live run). */
   node?: { host: string; pid: number; instance: string };
+  source?: BackupSource;
 }
 
 const ALPHANUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -63,14 +70,16 @@ export function isBackupId(id: unknown): id is string {
 /**
  * One directory per backup under a private root (0700, files 0600). `progress.json` marks a
  * running backup, `manifest.json` (written last, by rename) a completed one, `failure.json` a
- * failed one whose data files were removed.
+ * failed one whose data files were removed. Every reader sees only this site's backups (the
+ * root is the site's own by default; an operator's shared SLBP_BACKUP_DIR is filtered by source).
  */
 export class BackupStore {
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, readonly site: SiteIdentity) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
     await chmod(this.root, 0o700);
+    await labelSiteDirectory(this.root, this.site).catch(() => undefined);
   }
 
   /** The directory of a backup; throws for anything that is not a well-formed id. */
@@ -125,13 +134,21 @@ export class BackupStore {
     return readJson<Manifest>(path.join(this.dirOf(id), 'manifest.json'));
   }
 
-  async info(id: string): Promise<(BackupInfo & { manifest?: Manifest }) | null> {
+  /** A backup whatever site it came from (restore needs that to refuse it by name). */
+  async read(id: string): Promise<(BackupInfo & { manifest?: Manifest }) | null> {
     const dir = this.dirOf(id);
     const manifest = await readJson<Manifest>(path.join(dir, 'manifest.json'));
     if (manifest) return { ...toInfo(manifest), manifest };
     return (await readJson<BackupInfo>(path.join(dir, 'failure.json'))) ?? (await readJson<BackupInfo>(path.join(dir, 'progress.json')));
   }
 
+  /** One of this site's backups, or null (unknown id, or another site's). */
+  async info(id: string): Promise<(BackupInfo & { manifest?: Manifest }) | null> {
+    const info = await this.read(id);
+    return info && belongsTo(this.site, info) ? info : null;
+  }
+
+  /** This site's backups, newest first. */
   async list(): Promise<BackupInfo[]> {
     const names = await readdir(this.root).catch(() => [] as string[]);
     const out: BackupInfo[] = [];
@@ -149,13 +166,15 @@ export class BackupStore {
     await rm(this.dirOf(id), { recursive: true, force: true });
   }
 
-  /** Marks backups interrupted by a crash as failed and deletes their partial files. */
+  /** Marks this site's backups interrupted by a crash as failed and deletes their partial files. */
   async recover(isActive: (id: string, progress: BackupInfo) => boolean): Promise<string[]> {
     const cleaned: string[] = [];
     for (const name of (await readdir(this.root).catch(() => [] as string[])).filter(isBackupId)) {
       const dir = this.dirOf(name);
       const progress = await readJson<BackupInfo>(path.join(dir, 'progress.json'));
       const done = await readJson<Manifest>(path.join(dir, 'manifest.json'));
+      // Another site's backup in a shared directory is that site's to judge.
+      if (!belongsTo(this.site, done ? { source: done.source, manifest: done } : { source: progress?.source })) continue;
       if (done) {
         // Crashed between the manifest rename and the marker removal: it is complete.
         await rm(path.join(dir, 'progress.json'), { force: true });
@@ -175,7 +194,7 @@ export const isoSeconds = (d = new Date()) => d.toISOString();
 export function toInfo(m: Manifest): BackupInfo {
   const files: Partial<Record<Component, string>> = {};
   for (const [c, f] of Object.entries(m.files)) files[c as Component] = f!.name;
-  return { id: m.id, type: m.type, components: m.components, created_at: m.created_at, status: 'completed', size: m.size, files, completed_at: m.completed_at, fencing_token: m.fencing_token };
+  return { id: m.id, type: m.type, components: m.components, created_at: m.created_at, status: 'completed', size: m.size, files, completed_at: m.completed_at, fencing_token: m.fencing_token, ...(m.source ? { source: m.source } : {}) };
 }
 
 async function readJson<T>(file: string): Promise<T | null> {

@@ -29,17 +29,19 @@ async function write(ctx: WriteContext, component: Component, base: string, sour
 
 /**
  * mysqldump → gzip → (encrypt) → sha256 → file; an empty `dumpTables` means the whole database.
- * `tableCount` (the tables it will dump) makes progress report tables done of that total.
+ * `tableCount` (the tables it will dump) makes progress report tables done of that total; `tap`
+ * sees the dump on its way (the snapshot checksums watch it).
  */
-export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, dumpTables: string[], tableCount?: number): Promise<ManifestFile> {
+export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, dumpTables: string[], opts: { tableCount?: number; tap?: (dump: Readable) => Readable } = {}): Promise<ManifestFile> {
   let started = 0;
-  const total = tableCount ?? dumpTables.length;
+  const total = opts.tableCount ?? dumpTables.length;
   const onTable = ctx.onProgress && total ? () => { started = Math.min(started + 1, total); } : undefined;
   return withDefaultsFile(target, async (defaults) => {
     const dump = startDump(defaults, database, dumpTables, onTable);
     // Wait for both: a dump that dies half-way still ends its stdout cleanly.
     // The table being dumped counts as half done until the next one starts.
-    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', dump.stdout, onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const }))), dump.done]);
+    const stream = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
+    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', stream, onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const }))), dump.done]);
     return file;
   });
 }

@@ -7,14 +7,18 @@ import { isBackupId, type Manifest } from './backup-store.ts';
 
 export interface RemoteSettings { endpoint: string; region: string; bucket: string; prefix: string; accessKeyId: string; secretAccessKey: string }
 
-/** SLBP_BACKUP_S3_* settings, overridden by `remote_storage.credentials` from the plugin's option. */
-export function remoteSettings(env: Config['backup']['s3'], creds: Record<string, string> | never[]): RemoteSettings {
+/**
+ * SLBP_BACKUP_S3_* settings, overridden by `remote_storage.credentials` from the plugin's option.
+ * Copies go under `<prefix><site key>/`: sites sharing a bucket and prefix never list (or expire)
+ * each other's copies.
+ */
+export function remoteSettings(env: Config['backup']['s3'], creds: Record<string, string> | never[], siteKey: string): RemoteSettings {
   const c = Array.isArray(creds) ? {} : creds;
   return {
     endpoint: c.endpoint ?? env.endpoint,
     region: c.region ?? env.region,
     bucket: c.bucket ?? env.bucket,
-    prefix: c.prefix ?? env.prefix,
+    prefix: `${c.prefix ?? env.prefix}${siteKey}/`,
     accessKeyId: c.access_key_id ?? env.accessKeyId,
     secretAccessKey: c.secret_access_key ?? env.secretAccessKey,
   };
@@ -31,7 +35,7 @@ function loadSdk(): Promise<S3Sdk> {
   return (sdk ??= import('@aws-sdk/client-s3'));
 }
 
-/** Copies of backups in an S3-compatible bucket: `<prefix><backup id>/<file>`, manifest last. */
+/** Copies of backups in an S3-compatible bucket: `<prefix><site key>/<backup id>/<file>`, manifest last. */
 export class RemoteStore {
   private client: Promise<{ sdk: S3Sdk; s3: S3Client }> | null = null;
 

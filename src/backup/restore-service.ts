@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config/schema.ts';
-import type { BackupRepository, TableCheck } from '../data/backup-repository.ts';
+import type { BackupRepository } from '../data/backup-repository.ts';
 import type { Database } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import { maybeUnserialize } from '../data/php-serialize.ts';
@@ -9,6 +9,7 @@ import type { Logger } from '../observability/logger.ts';
 import { hashFile } from './archive-io.ts';
 import { BackupError } from './backup-error.ts';
 import type { BackupService } from './backup-service.ts';
+import { belongsTo, otherSiteError } from './site-backups.ts';
 import { newBackupId, type Manifest } from './backup-store.ts';
 import { readConfig, restoreDatabase, restoreFiles } from './components.ts';
 import { dbTargetFrom } from './db-tools.ts';
@@ -26,6 +27,9 @@ export interface RestoreDeps {
 
 /** Where a restore stands: checking checksums, taking the safety backup, or loading a component (bytes of its archive). */
 export interface RestoreProgress { phase: 'verify' | 'safety_backup' | 'restore'; component?: Component; done: number; total: number | null; unit: 'bytes' | 'tables' }
+/** One table of a restored copy against the backup's snapshot checksum. */
+export interface TableVerification { table: string; rows: number | null; restored_rows: number | null; checksum: string | null; restored_checksum: string | null; match: boolean }
+export interface RestoreVerification { ok: boolean; reason?: string; tables: TableVerification[] }
 
 export interface FileCheck { component: Component; file: string; ok: boolean; expected_sha256: string; actual_sha256: string | null; expected_bytes: number; actual_bytes: number | null }
 
@@ -33,18 +37,28 @@ export interface FileCheck { component: Component; file: string; ok: boolean; ex
 export class RestoreService {
   constructor(private readonly d: RestoreDeps) {}
 
-  /** The manifest of a completed backup, or 404 / 409. */
-  async completed(id: string): Promise<Manifest> {
-    const info = await this.d.backups.store.info(id);
+  /**
+   * The manifest of a completed backup of this site, or 404 / 409. A backup from another site
+   * (another database or prefix; found in a shared SLBP_BACKUP_DIR or copied in) is refused by
+   * name unless `allowOtherSite` (the command line's explicit flag).
+   */
+  async completed(id: string, opts: { allowOtherSite?: boolean } = {}): Promise<Manifest> {
+    const store = this.d.backups.store;
+    const info = await store.read(id);
     if (!info) throw new BackupError('slbp_backup_not_found', 'Backup not found', 404);
+    if (!belongsTo(store.site, info)) {
+      if (!opts.allowOtherSite) throw otherSiteError(id, store.site, info);
+      this.d.logger.warn('using a backup made from another site, as asked', { backup_id: id, source: info.source ?? { database: info.manifest?.database?.name } });
+    }
     const manifest = (info as { manifest?: Manifest }).manifest;
     if (info.status !== 'completed' || !manifest) throw new BackupError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, { backup_status: info.status });
     return manifest;
   }
 
   /** Re-hashes every file (or the given components') against the manifest; `onBytes` hears bytes hashed of the total. */
-  async verify(id: string, components?: Component[], onBytes?: (done: number, total: number) => void): Promise<{ ok: boolean; files: FileCheck[] }> {
-    const m = await this.completed(id);
+  async verify(id: string, components?: Component[], opts: { allowOtherSite?: boolean; onBytes?: (done: number, total: number) => void } = {}): Promise<{ ok: boolean; files: FileCheck[] }> {
+    const m = await this.completed(id, opts);
+    const onBytes = opts.onBytes;
     const files: FileCheck[] = [];
     const wanted = (Object.entries(m.files) as [Component, Manifest['files'][Component]][]).filter(([c, f]) => f && (!components || components.includes(c)));
     const total = wanted.reduce((n, [, f]) => n + f!.bytes, 0);
@@ -58,25 +72,26 @@ export class RestoreService {
     return { ok: files.every((f) => f.ok), files };
   }
 
-  private async verifyOrRefuse(id: string, components: Component[], onProgress?: (p: RestoreProgress) => void): Promise<void> {
-    const v = await this.verify(id, components, onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })));
+  private async verifyOrRefuse(id: string, components: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<void> {
+    const onProgress = opts.onProgress;
+    const v = await this.verify(id, components, { allowOtherSite: opts.allowOtherSite, onBytes: onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })) });
     if (!v.ok) throw new BackupError('slbp_backup_checksum_mismatch', 'The backup does not match its manifest checksums; nothing was restored.', 422, { files: v.files.filter((f) => !f.ok) });
   }
 
   /** Restores the asked components over the live site, after a safety backup of them. */
-  async restore(id: string, asked?: Component[], opts: { onProgress?: (p: RestoreProgress) => void } = {}): Promise<Record<string, unknown>> {
+  async restore(id: string, asked?: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<Record<string, unknown>> {
     const onProgress = opts.onProgress;
-    const m = await this.completed(id);
+    const m = await this.completed(id, opts);
     const components = asked ?? (Object.keys(m.files) as Component[]);
     const missing = components.filter((c) => !m.files[c]);
     if (missing.length) throw new BackupError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, { params: { components: `not in this backup: ${missing.join(', ')}` } });
     if (components.includes('files') && !this.d.config.backup.uploadsDir) throw new BackupError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
-    await this.verifyOrRefuse(id, components, onProgress);
+    await this.verifyOrRefuse(id, components, opts);
     const lease = await this.d.backups.lease(`restore:${id}`);
     const started = Date.now();
     try {
       // Checked again under the lock: the files could have changed while we waited.
-      await this.verifyOrRefuse(id, components);
+      await this.verifyOrRefuse(id, components, opts);
       this.d.logger.debug('taking safety backup', { backup_id: id });
       const safety = await this.d.backups.runLocked(lease, newBackupId(), {
         type: 'pre_restore', components,
@@ -123,28 +138,41 @@ export class RestoreService {
     return name;
   }
 
-  /** Verifies a backup and loads its database into `database` (used by the drill and tests). */
-  async restoreDatabaseInto(id: string, database: string): Promise<void> {
+  /**
+   * Verifies a backup, loads its database into `database` and compares every table with the
+   * checksums the backup read in its dump's own snapshot (used by the drill and tests).
+   */
+  async restoreDatabaseInto(id: string, database: string): Promise<RestoreVerification> {
     const m = await this.completed(id);
     if (!m.files.database) throw new BackupError('rest_invalid_param', 'This backup has no database component.', 400);
     await this.verifyOrRefuse(id, ['database']);
     await this.restoreComponent(id, m, 'database', database);
+    return this.verifyRestored(m, database);
   }
 
-  /** Row count and CHECKSUM TABLE of each table in two databases, side by side. */
-  async compare(tables: string[], source: string, copy: string): Promise<{ table: string; source: TableCheck; restored: TableCheck; match: boolean }[]> {
-    const out = [];
-    for (const t of tables) {
-      const [a, b] = [await this.d.repo.check(this.d.db.write, source, t), await this.d.repo.check(this.d.db.write, copy, t)];
-      out.push({ table: t, source: a, restored: b, match: a.rows === b.rows && a.checksum !== null && a.checksum === b.checksum });
+  /** Each table of `database` against the backup's snapshot checksums (a restored copy nobody writes to). */
+  async verifyRestored(m: Manifest, database: string): Promise<RestoreVerification> {
+    const sums = m.database?.checksums;
+    if (!sums) return { ok: false, reason: m.database?.checksums_unavailable ?? 'the backup has no snapshot checksums (made before they were recorded)', tables: [] };
+    const conn = await this.d.db.dedicated(600_000);
+    try {
+      const tables: TableVerification[] = [];
+      for (const table of m.database!.tables) {
+        const expected = sums.tables[table];
+        const actual = await this.d.repo.digest(conn, database, table).catch(() => null);
+        tables.push({ table, rows: expected?.rows ?? null, restored_rows: actual?.rows ?? null, checksum: expected?.digest ?? null, restored_checksum: actual?.digest ?? null, match: Boolean(expected && actual && expected.digest === actual.digest) });
+      }
+      return { ok: tables.length > 0 && tables.every((t) => t.match), tables };
+    } finally {
+      conn.release();
     }
-    return out;
   }
 
   /**
-   * The drill: back up, verify, restore into a scratch database, compare every table's row
-   * count and CHECKSUM TABLE with the live one, drop the scratch and the drill's backup.
-   * Writes to the live database during the drill show up as mismatches, as they should.
+   * The drill: back up, verify, restore into a scratch database, compare every table with the
+   * checksums read in the dump's own snapshot, drop the scratch and the drill's backup. The live
+   * tables are never compared: a store taking orders meanwhile still passes, a damaged archive
+   * or a restore that loses data does not.
    */
   async drTest(): Promise<Record<string, unknown>> {
     const started = Date.now();
@@ -167,12 +195,13 @@ export class RestoreService {
       scratch = await this.scratchDatabase('dr');
       r.scratch_database = scratch;
       const t = Date.now();
-      await this.restoreDatabaseInto(info.id, scratch);
+      const verified = await this.restoreDatabaseInto(info.id, scratch);
       r.restore_ms = Date.now() - t;
       r.backup_extraction = true;
-      const tables = await this.compare(m.database!.tables, this.d.config.db.name, scratch);
-      r.tables = tables.map((x) => ({ table: x.table, rows: x.source.rows, restored_rows: x.restored.rows, checksum: x.source.checksum, restored_checksum: x.restored.checksum, match: x.match }));
-      r.database_verification = tables.length > 0 && tables.every((x) => x.match);
+      r.checksums_taken_at = m.database?.checksums?.taken_at ?? null;
+      r.tables = verified.tables;
+      r.database_verification = verified.ok;
+      if (verified.reason) r.database_verification_error = verified.reason;
     } catch (err) {
       r.error = (err as Error).message;
       this.d.logger.error('disaster recovery drill failed', { error: r.error });

@@ -1,7 +1,7 @@
 import { Cluster } from 'ioredis';
 import type { Logger } from '../observability/logger.ts';
 import type { InvalidateRequest } from './cache-service.ts';
-import { invalidationChannel } from './keys.ts';
+import { INVALIDATION_CHANNEL } from './keys.ts';
 import type { Broadcaster, LayeredCache } from './layered-cache.ts';
 import type { RedisClient, RedisHandle } from './redis.ts';
 
@@ -26,8 +26,8 @@ export class InvalidationBus implements Broadcaster {
   readonly counters = { published: 0, received: 0, reconnects: 0 };
 
   constructor(private readonly redis: RedisHandle, private readonly cache: LayeredCache, private readonly instanceId: string, private readonly logger: Logger, private readonly beatMs = 1000) {
-    // ioredis does not prefix channel names: keep ours apart from other sites on the server.
-    this.channel = invalidationChannel(redis.cfg.keyPrefix);
+    // ioredis does not prefix channel names: the handle puts them in this site's namespace.
+    this.channel = redis.channel(INVALIDATION_CHANNEL);
     this.beatChannel = `${this.channel}:beat:${instanceId}`;
   }
 
@@ -54,6 +54,11 @@ export class InvalidationBus implements Broadcaster {
   }
 
   private beat(): void {
+    // A namespace that is not (or no longer) this site's counts as a drop: recovery clears L1 once it is back.
+    if (!this.redis.isReady() && this.redis.isConnected()) {
+      this.markDropped();
+      return;
+    }
     if (this.lastBeat && Date.now() - this.lastBeat > 3 * this.beatMs) this.markDropped();
     this.redis.client.publish(this.beatChannel, '1').catch(() => this.markDropped());
     // Redis may come back on the main connection after the subscriber's recovery replayed nothing.
@@ -100,6 +105,14 @@ export class InvalidationBus implements Broadcaster {
     this.cache.applyRemote({ keys: msg.keys, tags: msg.tags, all: msg.all });
   }
 
+  /** How many nodes (this one included) listen on the bus now: the sidecars sharing this site's Redis prefix. */
+  async listeners(): Promise<number> {
+    const client = this.redis.client;
+    const nodes = client instanceof Cluster ? client.nodes('all') : [client];
+    const counts = await Promise.all(nodes.map(async (node) => Number(((await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number])[1] ?? 0)));
+    return counts.reduce((a, b) => a + b, 0);
+  }
+
   /** Publishes to every node; resolves to how many nodes (this one included) are listening. */
   async publish(req: InvalidateRequest): Promise<number> {
     const client = this.redis.client;
@@ -108,11 +121,7 @@ export class InvalidationBus implements Broadcaster {
     this.counters.published++;
     if (!(client instanceof Cluster)) return receivers;
     // A Cluster's PUBLISH counts only the receiving node's subscribers; ask every node.
-    const counts = await Promise.all(client.nodes('all').map(async (node) => {
-      const reply = (await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number];
-      return Number(reply[1] ?? 0);
-    }));
-    return counts.reduce((a, b) => a + b, 0);
+    return this.listeners();
   }
 
   async stop(): Promise<void> {

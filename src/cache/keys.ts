@@ -3,9 +3,10 @@
  * deploy that changes a cached value's shape never reads values written by the previous one
  * (the old entries simply expire).
  *
- * A key that belongs to one owner puts that owner's tag in braces (`v1:{user:42}:identity`): in
+ * A key that belongs to one owner puts that owner's tag in braces (`v2:{user:42}:identity`): in
  * a Redis Cluster the value and the tag's member set (`t:{user:42}`) then hash to the same slot
- * and are written in one MULTI. The sidecar's key prefix must not contain braces.
+ * and are written in one MULTI. In Redis both carry the site key inside the braces too
+ * (`{<site>:user:42}`, see `siteHashTag`). The sidecar's key prefix must not contain braces.
  *
  * Tag vocabulary (invalidate a tag to drop every key carrying it, on every node):
  * - `user:{id}`  anything scoped to one WordPress user: identity, their billing lists, summary,
@@ -14,7 +15,8 @@
  * - `analytics`  analytics results.
  * - `options`    decoded wp_options (also makes every node re-read them).
  */
-export const CACHE_SCHEMA_VERSION = 1;
+// 2: a user's identity carries the stamp of their password hash (#25).
+export const CACHE_SCHEMA_VERSION = 2;
 
 const v = (key: string) => `v${CACHE_SCHEMA_VERSION}:${key}`;
 
@@ -48,14 +50,25 @@ export function isValidTag(tag: string): boolean {
   return tag.length <= 100 && /^[a-z_]+(?::[A-Za-z0-9_.-]+)?$/.test(tag);
 }
 
-/** Redis name of a cached value (the connection adds the sidecar's prefix). */
-export const valueKey = (key: string): string => `c:${key}`;
+/** A Redis Cluster hash tag that carries the site key: `{<site>:<tag>}`. */
+export const siteHashTag = (site: string, tag: string): string => `{${site}:${tag}}`;
+
+/** `key` with its hash tag (if any) carrying the site key, so two sites never share a tag. */
+export function withSiteHashTag(key: string, site: string): string {
+  const tag = hashTagOf(key);
+  if (tag === null) return key;
+  const open = key.indexOf(`{${tag}}`);
+  return `${key.slice(0, open)}${siteHashTag(site, tag)}${key.slice(open + tag.length + 2)}`;
+}
+
+/** Redis name of a cached value (the connection adds the sidecar's prefix and site namespace). */
+export const valueKey = (key: string, site: string): string => `c:${withSiteHashTag(key, site)}`;
 
 /** Redis name of a tag's member set; the braces put it in the slot of keys tagged `{tag}`. */
-export const tagSetKey = (tag: string): string => `t:{${tag}}`;
+export const tagSetKey = (tag: string, site: string): string => `t:${siteHashTag(site, tag)}`;
 
-/** Pub/sub channel of the invalidation bus (ioredis does not prefix channels: we do). */
-export const invalidationChannel = (prefix: string): string => `${prefix}bus:invalidate`;
+/** Pub/sub channel of the invalidation bus, inside the site's namespace (`RedisHandle.channel`). */
+export const INVALIDATION_CHANNEL = 'bus:invalidate';
 
 /** The cluster hash tag of a key (its first non-empty `{...}`), as Redis computes it. */
 export function hashTagOf(key: string): string | null {

@@ -46,7 +46,8 @@ export const configSchema = z.object({
     port,
     password: z.string(),
     db: z.number().int().min(0).max(15),
-    keyPrefix: z.string().min(1),
+    // Braces would make the prefix every key's Cluster hash tag: one slot, and no site key inside it.
+    keyPrefix: z.string().min(1).refine((p) => !/[{}]/.test(p), 'must not contain { or }'),
     cluster: z.array(z.string()),
     connectTimeoutMs: positiveInt,
     commandTimeoutMs: positiveInt,

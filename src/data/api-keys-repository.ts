@@ -39,6 +39,21 @@ export class ApiKeysRepository {
     return q.query<ApiKeyRow[]>(`SELECT * FROM ${this.t} ORDER BY id`);
   }
 
+  /** Newest first, one page. */
+  async listPage(q: Queryable, limit: number, offset: number): Promise<ApiKeyRow[]> {
+    return q.query<ApiKeyRow[]>(`SELECT * FROM ${this.t} ORDER BY id DESC LIMIT ? OFFSET ?`, [limit, offset]);
+  }
+
+  async count(q: Queryable): Promise<number> {
+    const rows = await q.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${this.t}`);
+    return Number(rows[0]?.n ?? 0);
+  }
+
+  async findById(q: Queryable, id: number): Promise<ApiKeyRow | null> {
+    const rows = await q.query<ApiKeyRow[]>(`SELECT * FROM ${this.t} WHERE id = ?`, [id]);
+    return rows[0] ?? null;
+  }
+
   async revoke(q: Queryable, id: number): Promise<boolean> {
     const res = await q.query<{ affectedRows: number }>(`UPDATE ${this.t} SET is_active = 0 WHERE id = ?`, [id]);
     return res.affectedRows > 0;

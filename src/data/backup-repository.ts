@@ -8,7 +8,26 @@ function ident(name: string): string {
   return `\`${name}\``;
 }
 
-export interface TableCheck { table: string; rows: number; checksum: string | null }
+/** A table's row count and an order-independent digest of its rows as a dump carries them. */
+export interface TableDigest { rows: number; digest: string }
+
+/** Column types compared by their bytes (HEX): strings in their own charset, binary, bits, geometry. */
+const BYTE_TYPES = /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
+
+/**
+ * How one column enters the row digest. Numbers, dates and times as the server writes them in
+ * text, which is what mysqldump carries: FLOAT and DOUBLE therefore compare at the precision of
+ * the dump (FLOAT: 6 significant digits), since that is all a restore can give back today. When
+ * FLOAT columns restore exactly (#24), this is the one place to make them compare exactly.
+ */
+/** Any catalogue name, quoted (these come from information_schema, not from callers). */
+const quoted = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
+
+function columnDigest(name: string, dataType: string): string {
+  const col = quoted(name);
+  const value = BYTE_TYPES.test(dataType) ? `HEX(${col})` : col;
+  return `IF(${col} IS NULL, 'N', CONCAT('v', ${value}))`;
+}
 
 /** Catalogue queries behind backups, restores and the DR drill. */
 export class BackupRepository {
@@ -21,14 +40,20 @@ export class BackupRepository {
     return rows.map((r) => r.name);
   }
 
-  /** Row count and CHECKSUM TABLE of one table (checksum null when the table is missing). */
-  async check(q: Queryable, database: string, table: string): Promise<TableCheck> {
-    const full = `${ident(database)}.${ident(table)}`;
-    const sums = await q.query<{ Checksum: string | number | null }[]>(`CHECKSUM TABLE ${full}`);
-    const checksum = sums[0]?.Checksum;
-    if (checksum === null || checksum === undefined) return { table, rows: 0, checksum: null };
-    const counted = await q.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM ${full}`);
-    return { table, rows: Number(counted[0]?.n ?? 0), checksum: String(checksum) };
+  /**
+   * Row count and digest of one table: per row an MD5 over every column (NULL and empty apart),
+   * summed and XORed over the rows, so row order does not matter and duplicate rows still count.
+   * A plain SELECT: inside a transaction it reads that transaction's snapshot.
+   */
+  async digest(q: Queryable, database: string, table: string): Promise<TableDigest> {
+    const cols = await q.query<{ name: string; type: string }[]>(
+      'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table]);
+    if (!cols.length) throw new Error(`table ${database}.${table} has no columns (missing?)`);
+    const row = `MD5(CONCAT_WS(0x1f, ${cols.map((c) => columnDigest(c.name, c.type)).join(', ')}))`;
+    const [r] = await q.query<{ n: number; s: string | number | null; x: string | number | null }[]>(
+      `SELECT COUNT(*) AS n, SUM(CAST(CONV(RIGHT(${row}, 12), 16, 10) AS UNSIGNED)) AS s, BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)) AS x FROM ${quoted(database)}.${quoted(table)}`);
+    const rows = Number(r?.n ?? 0);
+    return { rows, digest: `${rows}:${String(r?.s ?? 0)}:${String(r?.x ?? 0)}` };
   }
 
   async databaseExists(q: Queryable, database: string): Promise<boolean> {

@@ -8,6 +8,9 @@ export interface Queryable {
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
 }
 
+/** A connection held by one caller until it calls `release()` or `destroy()`. */
+export interface DedicatedConnection extends Queryable { release(): void; destroy(): void }
+
 /** The database could not be reached or did not answer in time (maps to 503). */
 export class DatabaseUnavailableError extends Error {
   constructor(message: string, override readonly cause?: unknown) {
@@ -199,6 +202,21 @@ export class Database extends EventEmitter {
     } finally {
       conn.release();
     }
+  }
+
+  /**
+   * One writer connection of the caller's own, for session state that must outlive a query
+   * (LOCK TABLES, a consistent snapshot). `release()` returns it to the pool; `destroy()` closes
+   * it, which also drops whatever it held: the way out after an error.
+   */
+  async dedicated(queryTimeoutMs = this.cfg.queryTimeoutMs): Promise<DedicatedConnection> {
+    const conn = await this.acquire(this.writer, this.cfg.acquireTimeoutMs);
+    let done = false;
+    return {
+      query: (sql, params) => this.run(conn, this.writer.name, sql, params, queryTimeoutMs),
+      release: () => { if (!done) { done = true; conn.release(); } },
+      destroy: () => { if (!done) { done = true; conn.destroy(); } },
+    };
   }
 
   /** `SELECT 1` on the writer with a short deadline; resolves to the round trip in ms. */

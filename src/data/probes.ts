@@ -88,3 +88,26 @@ export async function probeFilesystem(dir: string): Promise<void> {
     await unlink(file).catch(() => undefined);
   }
 }
+
+/** The database server as it names itself, whatever host name, address or socket reached it. */
+export interface ServerIdentity {
+  /** `@@hostname:@@port`, for messages. */
+  server: string;
+  /** MariaDB's `@@server_uid` (MySQL: `@@server_uuid`), else the name: what tells two servers apart. */
+  uid: string;
+}
+
+/** Asks the server who it is (used to tell a site from a copy of it on another server). */
+export async function serverIdentity(q: Queryable): Promise<ServerIdentity> {
+  const [row] = await q.query<{ host: string; port: number }[]>('SELECT @@hostname AS host, @@port AS port');
+  const server = `${row?.host ?? 'unknown'}:${row?.port ?? 0}`;
+  for (const variable of ['@@server_uid', '@@server_uuid']) {
+    try {
+      const [uid] = await q.query<{ uid: string | null }[]>(`SELECT ${variable} AS uid`);
+      if (uid?.uid) return { server, uid: String(uid.uid) };
+    } catch {
+      // Not this server's dialect (ER_UNKNOWN_SYSTEM_VARIABLE): try the next one.
+    }
+  }
+  return { server, uid: server };
+}

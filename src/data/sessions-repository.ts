@@ -17,12 +17,19 @@ export class SessionsRepository {
     );
   }
 
-  /** Reads and deletes one unexpired session; of two concurrent takers only one gets it. */
-  async take(q: Queryable, key: string): Promise<string | null> {
+  /** One unexpired session's data, or null. */
+  async get(q: Queryable, key: string): Promise<string | null> {
     const rows = await q.query<{ session_data: string }[]>(`SELECT session_data FROM ${this.t} WHERE session_key = ? AND expires_at > UTC_TIMESTAMP()`, [key]);
-    if (!rows[0]) return null;
-    const res = await q.query<{ affectedRows: number }>(`DELETE FROM ${this.t} WHERE session_key = ?`, [key]);
-    return res.affectedRows === 1 ? rows[0].session_data : null;
+    return rows[0]?.session_data ?? null;
+  }
+
+  /** Replaces an unexpired session's data if it still holds `expected` (compare-and-set); true when replaced. */
+  async replace(q: Queryable, key: string, expected: string, next: string): Promise<boolean> {
+    const res = await q.query<{ affectedRows: number }>(
+      `UPDATE ${this.t} SET session_data = ? WHERE session_key = ? AND session_data = ? AND expires_at > UTC_TIMESTAMP()`,
+      [next, key, expected],
+    );
+    return res.affectedRows === 1;
   }
 
   async delete(q: Queryable, key: string): Promise<boolean> {

@@ -23,6 +23,12 @@ export interface SubscriptionFilter {
   statuses?: string[];
   gateway?: string;
   planId?: string;
+  currency?: string;
+  /** Exact gateway subscription id. */
+  search?: string;
+  /** created_at bounds (UTC, exclusive). */
+  after?: string;
+  before?: string;
 }
 
 export interface SubscriptionWindow { orderby: 'created_at' | 'amount' | 'id' | 'next_billing_date'; order: SortOrder; limit: number; offset: number }
@@ -42,7 +48,11 @@ export class SubscriptionsRepository {
       .add('user_id = ?', [f.userId], f.userId !== undefined)
       .in('status', f.statuses)
       .add('payment_gateway = ?', [f.gateway], f.gateway !== undefined)
-      .add('plan_id = ?', [f.planId], f.planId !== undefined);
+      .add('plan_id = ?', [f.planId], f.planId !== undefined)
+      .add('currency = ?', [f.currency], f.currency !== undefined)
+      .add('subscription_id = ?', [f.search], f.search !== undefined)
+      .add('created_at > ?', [f.after], f.after !== undefined)
+      .add('created_at < ?', [f.before], f.before !== undefined);
   }
 
   async list(q: Queryable, f: SubscriptionFilter, w: SubscriptionWindow): Promise<SubscriptionRow[]> {

@@ -24,6 +24,8 @@ export interface TransactionFilter {
   gateway?: string;
   courseId?: number;
   currency?: string;
+  /** Exact gateway order or transaction id. */
+  search?: string;
   after?: string;
   before?: string;
 }
@@ -47,6 +49,7 @@ export class TransactionsRepository {
       .add('payment_gateway = ?', [f.gateway], f.gateway !== undefined)
       .add('course_id = ?', [f.courseId], f.courseId !== undefined)
       .add('currency = ?', [f.currency], f.currency !== undefined)
+      .add('(order_id = ? OR transaction_id = ?)', [f.search, f.search], f.search !== undefined)
       .add('created_at > ?', [f.after], f.after !== undefined)
       .add('created_at < ?', [f.before], f.before !== undefined);
   }

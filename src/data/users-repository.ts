@@ -32,6 +32,25 @@ export class UsersRepository {
     return rows[0] ?? null;
   }
 
+  /**
+   * The beginnings of the password hashes the site's accounts hold, one per algorithm and cost
+   * (`$wp$2y$10$`, `$2y$12$`, `$P$B`, `$generic$`, or `md5` for legacy md5 hashes): enough for
+   * hashKind(). One scan of the users table.
+   */
+  async passwordHashPrefixes(q: Queryable): Promise<string[]> {
+    const rows = await q.query<{ prefix: string }[]>(
+      `SELECT CASE
+         WHEN user_pass LIKE '$wp$2%' THEN LEFT(user_pass, 10)
+         WHEN user_pass LIKE '$2%' THEN LEFT(user_pass, 7)
+         WHEN user_pass LIKE '$P$%' OR user_pass LIKE '$H$%' THEN LEFT(user_pass, 4)
+         WHEN user_pass LIKE '$generic$%' THEN '$generic$'
+         WHEN user_pass REGEXP '^[a-fA-F0-9]{32}$' THEN 'md5'
+         ELSE '' END AS prefix
+       FROM \`${this.tables.core.users}\` GROUP BY prefix`,
+    );
+    return rows.map((r) => r.prefix).filter(Boolean);
+  }
+
   /** Raw meta values for the given keys (first value per key, as get_user_meta($id, $key, true)). */
   async getMeta(q: Queryable, userId: number, keys: string[]): Promise<Map<string, string>> {
     if (!keys.length) return new Map();

@@ -10,6 +10,8 @@ export interface HealthProbes {
   missingTables(): Promise<string[]>;
   /** Other prefixes holding the required tables (best first), asked only when some are missing. */
   prefixGuess?(): Promise<string[]>;
+  /** Whether WordPress still schedules the plugin's jobs the sidecar runs (informational: never makes a node unready). */
+  pluginCron?(): Promise<CheckResult>;
 }
 
 /** A named section of /health/detailed's service_checks, contributed by a module. */
@@ -127,7 +129,10 @@ export class HealthService {
         message: database.healthy ? (cache.healthy ? 'All dependencies satisfied' : 'Redis unreachable; running on the in-process cache') : 'MariaDB unavailable',
         dependencies: { mariadb: database.healthy, redis: cache.healthy, node: process.version },
       };
-      return { database, tables, dependencies };
+      const pluginCron = !this.probes.pluginCron ? null : !database.healthy
+        ? { healthy: false, message: 'Cannot read the WP-cron schedule: database unavailable' }
+        : await this.probes.pluginCron().catch((err: Error) => ({ healthy: false, message: `Cannot read the WP-cron schedule: ${err.message}` }));
+      return { database, tables, dependencies, ...(pluginCron ? { plugin_cron: pluginCron } : {}) };
     });
     const ready = !this.draining && checks.database.healthy && checks.tables.healthy;
     const body: Record<string, unknown> = {
@@ -176,4 +181,4 @@ export interface HealthReport {
   version: string;
   checks: { database: CheckResult; cache: CheckResult; filesystem: CheckResult; tables: CheckResult };
 }
-type ReadyChecks = { database: CheckResult; tables: CheckResult; dependencies: CheckResult };
+type ReadyChecks = { database: CheckResult; tables: CheckResult; dependencies: CheckResult; plugin_cron?: CheckResult };

@@ -73,3 +73,41 @@ export async function verifyWpPassword(password: string, stored: string): Promis
   if (/^[a-f0-9]{32}$/i.test(stored)) return equalStrings(createHash('md5').update(password, 'utf8').digest('hex'), stored.toLowerCase());
   return false;
 }
+
+/**
+ * The kind of a stored password hash: its algorithm and cost, as far as they set the time a check
+ * takes (`$wp$2y$10`, `$2y$12`, `$P$B`, `md5`, `$generic$`), or null for a format nothing verifies.
+ */
+export function hashKind(stored: string): string | null {
+  if (stored.startsWith('$generic$')) return '$generic$';
+  let m = /^(\$wp)?\$(2[abxy])\$(\d{2})\$/.exec(stored);
+  if (m) return `${m[1] ?? ''}$${m[2]}$${m[3]}`;
+  m = /^\$([PH])\$(.)/.exec(stored);
+  if (m) return `$${m[1]}$${m[2]}`;
+  return /^[a-f0-9]{32}$/i.test(stored) ? 'md5' : null;
+}
+
+/**
+ * A hash of a random password, of the given kind (see hashKind): checking a password against it
+ * costs what checking against a real hash of that kind costs. Costs are clamped to what WordPress
+ * makes (bcrypt 4..15, phpass 2^7..2^24 rounds). bcrypt is hashed asynchronously (cost 12 takes a
+ * quarter of a second). Null for an unknown kind.
+ */
+export async function dummyHashOf(kind: string): Promise<string | null> {
+  const password = randomBytes(18).toString('base64');
+  if (kind === 'md5') return createHash('md5').update(password).digest('hex');
+  if (kind === '$generic$') return wpFastHash(password);
+  let m = /^(\$wp)?\$(2[abxy])\$(\d{2})$/.exec(kind);
+  if (m) {
+    const cost = Math.min(15, Math.max(4, Number(m[3])));
+    const secret = m[1] ? createHmac('sha384', 'wp-sha384').update(password, 'utf8').digest('base64') : password;
+    return `${m[1] ?? ''}${(await bcrypt.hash(secret, cost)).replace(/^\$2b\$/, `$${m[2]}$`)}`;
+  }
+  m = /^\$([PH])\$(.)$/.exec(kind);
+  if (m) {
+    const log2 = Math.min(24, Math.max(7, ITOA64.indexOf(m[2]!)));
+    return phpassCrypt(password, `$${m[1]}$${ITOA64[log2]}${encode64(randomBytes(6), 6)}`);
+  }
+  return null;
+}
+

@@ -136,6 +136,8 @@ export class SiteSettings {
   get siteId(): string | null { const v = this.raw.get('slbp_instance_id'); return typeof v === 'string' && v ? v : null; }
   get blogName(): string { return String(this.raw.get('blogname') ?? ''); }
   get siteUrl(): string { return String(this.raw.get('siteurl') ?? ''); }
+  /** The `home` option (what WordPress builds REST URLs on), else `siteurl`. */
+  get homeUrl(): string { return String(this.raw.get('home') || this.raw.get('siteurl') || ''); }
   get adminEmail(): string { return String(this.raw.get('admin_email') ?? ''); }
   /** IANA zone when set, else a fixed offset like `+05:30` from gmt_offset. */
   get timeZone(): string {

@@ -13,13 +13,15 @@ export interface UserIdentity {
   displayName: string;
   roles: string[];
   capabilities: Record<string, boolean>;
+  /** A keyed stamp of the password hash (AccessTokens.stamp): changes when the password does. */
+  passwordStamp: string;
 }
 
 /**
  * Loads who a WordPress user is (roles and capabilities) from usermeta and the roles option,
- * never from a request header. Cached under the `user:{id}` tag, so a role change in WordPress
- * (the shim invalidates that tag) shows on the next request; also under `options`, because the
- * capabilities come from the roles option too.
+ * never from a request header. Cached under the `user:{id}` tag, so a role or password change in
+ * WordPress (the shim invalidates that tag) shows on the next request, on every node; also under
+ * `options`, because the capabilities come from the roles option too.
  */
 export class UserDirectory {
   constructor(
@@ -28,6 +30,7 @@ export class UserDirectory {
     private readonly settings: SiteSettings,
     private readonly cache: CacheService,
     private readonly capabilitiesMeta: string,
+    private readonly stamp: (passwordHash: string) => string,
   ) {}
 
   get(userId: number): Promise<UserIdentity | null> {
@@ -45,6 +48,6 @@ export class UserDirectory {
     const meta = await this.users.getMeta(this.read, userId, [this.capabilitiesMeta]);
     const caps = maybeUnserialize(meta.get(this.capabilitiesMeta) ?? null, `user meta ${this.capabilitiesMeta} of user ${userId}`);
     const { roles, capabilities } = resolveCapabilities(caps && typeof caps === 'object' ? (caps as Record<string, unknown>) : {}, this.settings.userRoles);
-    return { userId: Number(user.ID), login: user.user_login, email: user.user_email, displayName: user.display_name, roles, capabilities };
+    return { userId: Number(user.ID), login: user.user_login, email: user.user_email, displayName: user.display_name, roles, capabilities, passwordStamp: this.stamp(user.user_pass) };
   }
 }

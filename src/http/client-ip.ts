@@ -32,11 +32,21 @@ export class AddressList {
     const addr = normalizeIp(address);
     const type = isIP(addr);
     const answer = type ? this.list.check(addr, type === 6 ? 'ipv6' : 'ipv4') : false;
+    if (address.length > MAX_ADDRESS_LENGTH) return answer;
     if (this.seen.size >= 4096) this.seen.clear();
     this.seen.set(address, answer);
     return answer;
   }
 }
+
+/** The longest textual IPv6 address (`ffff:…:255.255.255.255`); longer strings are never remembered. */
+const MAX_ADDRESS_LENGTH = 45;
+
+/**
+ * Whether a forwarded hop is a client address: an IP literal without an IPv6 zone id (`fe80::1%eth0`
+ * names a local interface, never a remote client, and Node accepts zone ids of any length).
+ */
+export const isClientAddress = (hop: string) => hop.length <= MAX_ADDRESS_LENGTH && !hop.includes('%') && isIP(hop) !== 0;
 
 /** Folds `::ffff:1.2.3.4` to `1.2.3.4` so one list entry matches both socket forms. */
 export function normalizeIp(address: string): string {
@@ -55,7 +65,7 @@ export function resolveClientIp(peer: string, forwardedFor: string | undefined, 
   const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalizeIp(hops[i]!);
-    if (!isIP(hop)) return current;
+    if (!isClientAddress(hop)) return current;
     current = hop;
     if (!trusted.has(hop)) return hop;
   }

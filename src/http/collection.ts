@@ -1,6 +1,6 @@
 import { Memo } from '../cache/memo.ts';
 import { z } from 'zod';
-import { intParam } from './params.ts';
+import { dateParam, intParam } from './params.ts';
 import { RestError } from './rest-error.ts';
 import type { AppContext } from './route.ts';
 
@@ -27,20 +27,8 @@ export function paging(q: { page?: number; per_page?: number; limit?: number }):
   return { page, perPage, offset: (page - 1) * perPage };
 }
 
-/** `after`/`before`-style ISO 8601 date-time (or date) parameter, parsed to a Date. */
-export const dateTimeParam = z
-  .string()
-  .regex(/^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/, 'must be an ISO 8601 date-time')
-  .transform((v, ctx) => {
-    // A date-time without a zone is read as UTC, like the stored values.
-    const s = v.length === 10 ? `${v}T00:00:00Z` : /Z|[+-]\d{2}:?\d{2}$/.test(v) ? v.replace(' ', 'T') : `${v.replace(' ', 'T')}Z`;
-    const d = new Date(s);
-    if (Number.isNaN(d.getTime())) {
-      ctx.addIssue({ code: 'custom', message: 'must be an ISO 8601 date-time' });
-      return z.NEVER;
-    }
-    return d;
-  });
+/** `after`/`before`-style ISO 8601 date-time (or date), parsed to a Date; impossible dates (`2025-02-30`) are refused. */
+export const dateTimeParam = dateParam('must be an ISO 8601 date-time');
 
 /** A comma list or `x[]=` array of allowed values. */
 export const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
@@ -49,36 +37,51 @@ export const listParam = <T extends string>(values: readonly [T, ...T[]]) =>
     .transform((v) => (Array.isArray(v) ? v : v.split(',')).map((s) => s.trim()).filter(Boolean))
     .pipe(z.array(z.enum(values, { error: `must be one of: ${values.join(', ')}` })).min(1, 'must not be empty'));
 
-/** Link headers by request URL and page count: the same page of the same list is asked for again and again. */
-const linkHeaders = new Memo<string, string>(2048);
+/**
+ * Link headers by site home, request path and query, and page count: the same page of the same
+ * list is asked for again and again. Only callers who passed the route's access check get here;
+ * the byte bound still keeps long query strings from crowding the memo.
+ */
+const linkHeaders = new Memo<string, string>(2048, 256 * 1024, (key, link) => 2 * (key.length + link.length) + 64);
 
-function pageUrl(ctx: AppContext, page: number): string {
+/**
+ * The URL of another page of this list: the site's `home` (WordPress's rest_url() is built on
+ * it), never the request's Host header, which the client chooses; a relative URL when the home
+ * option is not known.
+ */
+function pageUrl(ctx: AppContext, home: string, page: number): string {
   const params = new URLSearchParams(ctx.querystring);
   params.set('page', String(page));
-  return `${ctx.protocol}://${ctx.host}${ctx.path}?${params.toString()}`;
+  return `${home.replace(/\/+$/, '')}${ctx.path}?${params.toString()}`;
+}
+
+/** The `Link` header of page `page` of `totalPages` (prev and next), '' when there is neither. */
+export function pageLinks(ctx: AppContext, home: string, page: number, totalPages: number): string {
+  const key = `${home} ${ctx.req.url} ${totalPages}`;
+  let link = linkHeaders.get(key);
+  if (link === undefined) {
+    const links: string[] = [];
+    if (page > 1) links.push(`<${pageUrl(ctx, home, Math.min(page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
+    if (page < totalPages) links.push(`<${pageUrl(ctx, home, page + 1)}>; rel="next"`);
+    link = links.join(', ');
+    if (ctx.state.caller.kind !== 'anonymous') linkHeaders.set(key, link);
+  }
+  return link;
 }
 
 /**
  * Sets the collection headers and rejects a page past the end like WordPress
- * (`rest_post_invalid_page_number`, only when there is at least one row).
+ * (`rest_post_invalid_page_number`, only when there is at least one row). `home` is the site's
+ * home URL, the base of the `Link` header's absolute URLs.
  */
-export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: Paging): T {
+export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: Paging, home: string): T {
   const totalPages = Math.ceil(total / p.perPage);
   if (total > 0 && p.page > totalPages) {
     throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
   }
   ctx.res.setHeader('X-WP-Total', String(total));
   ctx.res.setHeader('X-WP-TotalPages', String(totalPages));
-  // Keyed by what the links are made of, as sent (Koa's ctx.host splits the header on every call).
-  const key = `${ctx.protocol} ${ctx.req.headers.host ?? ''} ${ctx.req.url} ${totalPages}`;
-  let link = linkHeaders.get(key);
-  if (link === undefined) {
-    const links: string[] = [];
-    if (p.page > 1) links.push(`<${pageUrl(ctx, Math.min(p.page - 1, Math.max(totalPages, 1)))}>; rel="prev"`);
-    if (p.page < totalPages) links.push(`<${pageUrl(ctx, p.page + 1)}>; rel="next"`);
-    link = links.join(', ');
-    linkHeaders.set(key, link);
-  }
+  const link = pageLinks(ctx, home, p.page, totalPages);
   if (link) ctx.res.setHeader('Link', link);
   return items;
 }

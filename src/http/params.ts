@@ -55,23 +55,41 @@ export function boolParam(opts: { default?: boolean } = {}) {
   return opts.default !== undefined ? inner.optional().transform((v) => v ?? opts.default!) : inner;
 }
 
+const ISO_DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+/**
+ * A date or date-time as written (`2026-11-26`, `2026-11-26T10:58:19Z`, `2026-11-26 10:58:19`,
+ * `…+05:30`), read as UTC when no offset is given; null unless every part is in range. JavaScript's
+ * Date rolls `2025-02-30` over to March 2 and `T24:00` to the next day: such values are refused here.
+ */
+export function isoDateTime(value: string): Date | null {
+  const m = ISO_DATE_TIME.exec(value.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '00', mi = '00', se = '00', frac = '', zone = 'Z'] = m;
+  const [year, month, day, hour, minute, second] = [y, mo, d, h, mi, se].map(Number) as [number, number, number, number, number, number];
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth || hour > 23 || minute > 59 || second > 59) return null;
+  let offsetMin = 0;
+  if (zone !== 'Z') {
+    const zh = Number(zone.slice(1, 3));
+    const zm = Number(zone.slice(-2));
+    if (zh > 14 || zm > 59) return null;
+    offsetMin = (zone[0] === '-' ? -1 : 1) * (zh * 60 + zm);
+  }
+  const ms = Date.UTC(year, month - 1, day, hour, minute, second, Math.floor(Number(`0${frac || '.0'}`) * 1000)) - offsetMin * 60_000;
+  // Date.UTC maps years 0-99 to 1900-1999; four digits are always meant literally.
+  const date = new Date(ms);
+  if (year < 100) date.setUTCFullYear(date.getUTCFullYear() - 1900);
+  return Number.isNaN(date.getTime()) ? null : date;
+}
+
 /**
  * A date or date-time (`2026-11-26`, `2026-11-26T10:58:19Z`, `2026-11-26 10:58:19`), read as UTC
- * when no offset is given; yields a Date. Impossible dates (`2026-02-30`) are refused.
+ * when no offset is given; yields a Date. Impossible dates and times (`2026-02-30`, `T25:00`) are refused.
  */
-export function dateParam() {
-  return z.preprocess((v) => {
-    if (typeof v !== 'string') return v;
-    const s = v.trim();
-    const m = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2}))?(?:\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})?)?$/.exec(s);
-    if (!m) return v;
-    const [, y, mo, d, h = '00', mi = '00', se = '00', zone = 'Z'] = m;
-    const iso = `${y}-${mo}-${d}T${h}:${mi}:${se}${zone.length > 1 && !zone.includes(':') ? `${zone.slice(0, 3)}:${zone.slice(3)}` : zone}`;
-    const date = new Date(iso);
-    // Reject roll-overs such as Feb 30 by checking the calendar day survived parsing.
-    if (Number.isNaN(date.getTime()) || new Date(`${y}-${mo}-${d}T00:00:00Z`).toISOString().slice(0, 10) !== `${y}-${mo}-${d}`) return v;
-    return date;
-  }, z.date({ error: msg('Must be a date (YYYY-MM-DD or ISO 8601).') }));
+export function dateParam(message = 'Must be a date (YYYY-MM-DD or ISO 8601).') {
+  // Documented as the string it is sent as (the parsed Date has no JSON Schema form).
+  return z.preprocess((v) => (typeof v === 'string' ? isoDateTime(v) ?? v : v), z.date({ error: msg(message) })).meta({ type: 'string', format: 'date-time' });
 }
 
 /** One of the given values (exact, case-sensitive, as WordPress's `enum`). */

@@ -149,14 +149,20 @@ function deepFreeze<T>(v: T): T {
   return v;
 }
 
+/**
+ * Bytes of parsed query strings one route keeps: a query string and its parsed copy are taken to
+ * cost four bytes a character. Query strings longer than an eighth of this are never kept.
+ */
+export const QUERY_MEMO_BYTES = 128 * 1024;
+
 /** Koa middleware for one route: validate params, query and body, then check access, then run. */
 export function routeMiddleware(spec: RouteSpec, template: string) {
   // Clients repeat the same query strings (a page, a report): each one is parsed and validated
-  // once and its (frozen) result reused. Invalid ones are not kept: they throw every time.
-  const parsedQueries = new Memo<string, ParsedQuery>(512);
+  // once and its (frozen) result reused. Only callers the route let in add to the memo, and never
+  // anonymous ones: whoever can reach a route without signing in must not be able to fill this
+  // process's memory with query strings of their choosing. Invalid ones are not kept either.
+  const parsedQueries = new Memo<string, ParsedQuery>(512, QUERY_MEMO_BYTES, (qs) => 4 * qs.length + 256);
   const parseQuery = (ctx: AppContext): ParsedQuery => {
-    const known = parsedQueries.get(ctx.querystring);
-    if (known) return known;
     const query = normaliseQuery(ctx.query as Record<string, string | string[]>);
     const parsed: ParsedQuery = { input: {} };
     if (typeof query._fields === 'string' || Array.isArray(query._fields)) {
@@ -168,8 +174,7 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
       if (!r.success) failWith(r.error, 'query');
       parsed.input = r.data;
     }
-    parsedQueries.set(ctx.querystring, deepFreeze(parsed));
-    return parsed;
+    return deepFreeze(parsed);
   };
   // Not an async function: a handler that has its answer now (a cached read) is answered without
   // a promise or a wait; errors thrown here reach the frame through Koa's compose as rejections.
@@ -181,7 +186,10 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
       if (!r.success) failWith(r.error, 'params');
       input.params = r.data;
     }
-    const parsed = parseQuery(ctx);
+    const { caller, origin } = ctx.state;
+    const anonymous = caller.kind === 'anonymous';
+    const known = anonymous ? undefined : parsedQueries.get(ctx.querystring);
+    const parsed = known ?? parseQuery(ctx);
     if (parsed.fields) ctx.state.fields = parsed.fields;
     input.query = parsed.input;
     if (!spec.rawBody && spec.body) {
@@ -189,7 +197,8 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
       if (!r.success) failWith(r.error, 'body');
       input.body = r.data;
     }
-    if (!spec.access.allows(ctx.state.caller, ctx.state.origin)) throw forbidden(ctx.state.caller.kind !== 'anonymous');
+    if (!spec.access.allows(caller, origin)) throw forbidden(!anonymous);
+    if (!known && !anonymous) parsedQueries.set(ctx.querystring, parsed);
     const result = spec.handler(ctx, input as never);
     if (result instanceof Promise) return result.then((r) => answer(ctx, r));
     answer(ctx, result);

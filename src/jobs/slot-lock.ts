@@ -22,7 +22,8 @@ export class SlotLock {
   ) {}
 
   async runOnce(job: string, slot: number, ttlMs: number, fn: (q: Queryable) => Promise<void>, alreadyDone?: (q: Queryable) => Promise<boolean>): Promise<SlotOutcome> {
-    if (this.redis) {
+    // Not ready includes "the namespace is not this site's": then the database lock decides.
+    if (this.redis?.isReady()) {
       let got: string | null | undefined;
       try {
         got = await this.redis.client.set(`lock:${job}:${slot}`, this.owner, 'PX', ttlMs, 'NX');

@@ -27,7 +27,7 @@ const positiveInt = (v: unknown, name: string): number => {
   return n;
 };
 
-/** The task types the queue knows; anything else fails with "unknown task type". */
+/** The task types the queue works; tasks of any other type are left to the plugin. */
 export function taskHandlers(d: HandlerDeps): Map<string, TaskHandler> {
   return new Map<string, TaskHandler>([
     /** `{user_ids: [..]} | {user_id}, type, title, message, data?}`: one notification per user, all or none. */

@@ -10,7 +10,7 @@ import type { Logger } from '../observability/logger.ts';
  */
 export type TaskHandler = (data: Record<string, unknown>, task: TaskRow, q: Queryable) => Promise<void>;
 
-/** A task type nobody handles: fails at once, with no retries, since retrying cannot help. */
+/** A task type nobody handles (claims ask for known types, so only a race gets here): fails at once, no retries. */
 export class UnknownTaskTypeError extends Error {
   constructor(type: string) {
     super(`unknown task type "${type}"`);
@@ -34,7 +34,8 @@ export interface TaskQueueOptions {
 /**
  * The worker for `{prefix}slbp_background_tasks`. Every node may run one: tasks are claimed with
  * `SKIP LOCKED` so each runs on one node, lowest `priority` first; a failure is retried with
- * exponential backoff up to `maxAttempts`; tasks abandoned in `processing` are recovered.
+ * exponential backoff up to `maxAttempts`; tasks abandoned in `processing` are recovered. Only
+ * types it has a handler for: the plugin's own tasks in the shared table stay as they are.
  */
 export class TaskQueue {
   readonly name = 'task-queue';
@@ -75,10 +76,10 @@ export class TaskQueue {
     // Recovery is a scan; once every few seconds per node is plenty for a timeout counted in minutes.
     if (Date.now() - this.lastRecovery >= Math.min(30_000, this.o.stuckAfterSec * 1000)) {
       this.lastRecovery = Date.now();
-      const recovered = await this.tasks.recoverStuck(this.db.write, this.o.stuckAfterSec, this.o.maxAttempts);
+      const recovered = await this.tasks.recoverStuck(this.db.write, this.o.stuckAfterSec, this.o.maxAttempts, [...this.handlers.keys()]);
       if (recovered) this.logger.warn('recovered tasks stuck in processing', { count: recovered });
     }
-    const batch = await this.tasks.claim(this.db, this.o.batchSize);
+    const batch = await this.tasks.claim(this.db, this.o.batchSize, [...this.handlers.keys()]);
     const queue = [...batch];
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
       for (let t = queue.shift(); t; t = queue.shift()) await this.run(t);

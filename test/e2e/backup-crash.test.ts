@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../../src/config/load.ts';
+import { siteKeyOf } from '../../src/domain/site-identity.ts';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { adminCall, waitFor } from '../helpers/backup.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -25,7 +26,8 @@ describe('backups: a node killed mid-backup', () => {
   });
 
   it('leaves no completed backup, and the next start removes the partial files', async () => {
-    const backups = path.join(projectRoot, env.SLBP_DATA_DIR!, 'backups');
+    // The site's own backup directory (docs/decisions/0024-site-identity.md).
+    const backups = path.join(projectRoot, env.SLBP_DATA_DIR!, 'backups', siteKeyOf(db.name, db.prefix));
     sc = await spawnSidecar(env);
     // A long write transaction on a table late in the dump keeps mysqldump waiting half-way,
     // as a busy site would: the archive is partly written when the node dies.
@@ -36,7 +38,9 @@ describe('backups: a node killed mid-backup', () => {
       const res = await adminCall(sc.url, 'POST', '/backup/create?async=1', { components: ['database', 'config'] });
       expect(res.status).to.equal(202);
       id = res.body.backup_id;
-      await waitFor(async () => existsSync(path.join(backups, id, 'database.sql.gz')), 10_000, 'partial archive');
+      // The backup first tries to hold the tables for its snapshot checksums (three 2 s waits on the
+      // locked table) and then dumps without them: the archive appears after that.
+      await waitFor(async () => existsSync(path.join(backups, id, 'database.sql.gz')), 30_000, 'partial archive');
       const listed = await adminCall(sc.url, 'GET', '/backup/list');
       expect(listed.body.backups.find((b: any) => b.id === id).status).to.equal('in_progress');
       sc.proc.kill('SIGKILL');

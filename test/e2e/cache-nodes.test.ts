@@ -3,6 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { ADMIN_ID, asUser, EDITOR_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
+import { siteKeyOf } from '../../src/domain/site-identity.ts';
 import { testRedisPrefix } from '../helpers/redis.ts';
 import { startRedisCluster, startRedisServer, type RedisClusterServers, type RedisServer } from '../helpers/redis-server.ts';
 import { NS, sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
@@ -226,7 +227,8 @@ for (const make of [single, cluster]) {
         const ours = async () => {
           const nodes = other instanceof Cluster ? other.nodes('master') : [other];
           let n = 0;
-          for (const node of nodes) n += (await node.keys(`${prefix}c:*`)).length;
+          // The site's namespace inside the prefix (docs/decisions/0024-site-identity.md).
+          for (const node of nodes) n += (await node.keys(`${prefix}${siteKeyOf(db.name, db.prefix)}:c:*`)).length;
           return n;
         };
         expect(await ours()).to.be.greaterThan(0);

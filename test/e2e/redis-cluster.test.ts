@@ -58,7 +58,7 @@ describe('two sidecars on a 3-master Redis Cluster', function () {
     const c = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
     try {
       await new Promise<void>((resolve) => c.once('ready', () => resolve()));
-      const perMaster = await Promise.all(c.nodes('master').map(async (m) => (await m.keys(`${prefix}ryw:*`)).length));
+      const perMaster = await Promise.all(c.nodes('master').map(async (m) => (await m.keys(`${nodes[0]!.container.redis!.keyPrefix}ryw:*`)).length));
       console.log(`      30 markers per master: ${JSON.stringify(perMaster)}`);
       expect(perMaster.reduce((a, b) => a + b, 0)).to.equal(30);
       expect(perMaster.filter((n) => n > 0).length).to.be.greaterThan(1);

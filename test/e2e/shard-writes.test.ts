@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import type mysql from 'mysql2/promise';
-import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
+import { DEMO_WEBHOOK_SECRET, FIRST_STUDENT_ID } from '../../scripts/lib/demo-data.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { ADMIN_ID, asUser, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -15,10 +15,13 @@ import { invoiceData, orderData, signedDelivery, subscriptionData, webhookBody }
 const SHARDS = 3;
 /** Demo course mappings: product 900001 + i → course 101 + i (4 courses in the tiny data set). */
 const PRODUCT = 900_001;
-/** Buyers 0-4 are demo users named in custom_data (residues 1, 2, 0, 1, 2); 5-7 are new buyers found by email. */
+/**
+ * Buyers 0-4 are demo users (residues 1, 2, 0, 1, 2), named in custom_data and paying with their
+ * own email (custom_data alone names no one); 5-7 are new buyers found by email.
+ */
 const KNOWN = [4, 5, 6, 7, 8];
 const BUYERS = 8;
-const email = (k: number) => `shard-buyer-${k}@example.test`;
+const email = (k: number) => (k < KNOWN.length ? `student${KNOWN[k]! - FIRST_STUDENT_ID + 1}@example.test` : `shard-buyer-${k}@example.test`);
 
 /** Every delivery of buyer `k`, in order: an order, its subscription and invoices, then refunds, cancellations or an expiry. */
 function deliveries(k: number): unknown[] {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { expect } from 'chai';
 import { chromium } from 'playwright-core';
 import { projectRoot } from '../../src/config/load.ts';
+import { waitFor } from '../helpers/backup.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
@@ -200,6 +201,28 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(after.status, after.text).to.equal(200);
   });
 
+  it("a password changed in WordPress stops that user's sidecar tokens: access and refresh", async () => {
+    const password = `pw-${randomBytes(6).toString('hex')}`;
+    const created = await viaWp('/wp-json/wp/v2/users', wp.adminAuth, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ username: `changer${randomBytes(3).toString('hex')}`, email: `changer-${randomBytes(3).toString('hex')}@example.test`, password, roles: ['subscriber'] }),
+    });
+    expect(created.status, created.text).to.equal(201);
+    const signIn = await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password } });
+    expect(signIn.status, signIn.text).to.equal(200);
+    const bearer = { Authorization: `Bearer ${signIn.body.access_token}` };
+    expect((await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer })).status).to.equal(200);
+
+    const changed = await viaWp(`/wp-json/wp/v2/users/${created.body.id}`, wp.adminAuth, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: `${password}-new` }),
+    });
+    expect(changed.status, changed.text).to.equal(200);
+    expect(JSON.parse(lastTo(`${NS}/cache/invalidate`).body.toString('utf8'))).to.deep.equal({ tags: [`user:${created.body.id}`] });
+    expectRestError(await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer }), 'slbp_invalid_token', 401);
+    expectRestError(await call(`${sidecarUrl}${NS}/auth/refresh`, { method: 'POST', json: { refresh_token: signIn.body.refresh_token } }), 'slbp_invalid_refresh_token', 401);
+    expect((await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password: `${password}-new` } })).status).to.equal(200);
+  });
+
   it('shows the sidecar\'s health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)', async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
@@ -249,6 +272,45 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     } finally {
       await browser.close();
     }
+    const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
+    expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
+  });
+
+  it('takes the plugin\'s duplicated WP-cron hooks over while active and gives them back on deactivation; the sidecar says which are scheduled', async () => {
+    const DUPLICATED = ['slbp_check_alerts', 'slbp_cleanup_logs', 'slbp_cleanup_old_backups', 'slbp_collect_metrics', 'slbp_daily_backup', 'slbp_daily_cron', 'slbp_subscription_check'];
+    const hooks = (s: { scheduled: { hook: string }[] }) => [...new Set(s.scheduled.map((e) => e.hook))].filter((h) => h.startsWith('slbp_')).sort();
+    const cronCheck = async (route: string) => {
+      const res = route === '/ready' ? await call(`${sidecarUrl}${NS}/ready`) : await viaWp(`${NS}${route}`, wp.adminAuth);
+      return route === '/ready' ? res.body.checks.plugin_cron : res.body.service_checks.plugin_cron;
+    };
+    // The plugin activated with the shim active: its activator's events are refused, and remembered.
+    const activated = await wp.cli('plugin-activated');
+    expect(activated.active).to.equal(true);
+    expect(hooks(activated)).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    // Page loads, where the plugin schedules some hooks again whenever they are missing.
+    expect((await viaWp('/')).status).to.equal(200);
+    expect(hooks(await wp.cli('show'))).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    await waitFor(async () => (await cronCheck('/ready')).healthy === true, 5000, '/ready: nothing duplicated scheduled');
+    expect((await cronCheck('/health/detailed')).still_scheduled).to.deep.equal([]);
+
+    const deactivated = await wp.cli('deactivate-shim');
+    expect(deactivated.active).to.equal(false);
+    expect(hooks(deactivated)).to.deep.equal([...DUPLICATED, 'slbp_external_analytics_sync', 'slbp_license_check'].sort());
+    const recurrence = Object.fromEntries(deactivated.scheduled.map((e) => [e.hook, e.schedule]));
+    expect(recurrence).to.include({ slbp_daily_cron: 'daily', slbp_subscription_check: 'hourly', slbp_cleanup_logs: 'weekly', slbp_daily_backup: 'daily', slbp_cleanup_old_backups: 'weekly', slbp_collect_metrics: 'slbp_metrics_interval', slbp_check_alerts: false });
+    const ready = await waitFor(async () => {
+      const c = await cronCheck('/ready');
+      return c.healthy === false ? c : null;
+    }, 5000, '/ready: duplicated hooks scheduled');
+    expect([...new Set(ready.still_scheduled.map((h: { hook: string }) => h.hook))].sort()).to.deep.equal(DUPLICATED);
+    expect(ready.message).to.include('slbp_daily_backup').and.include('shim');
+    const ready503 = await call(`${sidecarUrl}${NS}/ready`);
+    expect(ready503.status, 'informational: never makes a node unready').to.equal(200);
+
+    const reactivated = await wp.cli('activate-shim');
+    expect(reactivated.active).to.equal(true);
+    expect(hooks(reactivated)).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
+    await waitFor(async () => (await cronCheck('/ready')).healthy === true, 5000, '/ready: taken over again');
     const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
     expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
   });

@@ -30,6 +30,8 @@ export interface WordPressSite {
   /** Application Passwords as `Basic` credentials. */
   adminAuth: string;
   studentAuth: string;
+  /** Runs test/fixtures/wordpress/cli.php: a command, then WordPress's cron schedule and whether the shim is active. */
+  cli(command: 'plugin-activated' | 'deactivate-shim' | 'activate-shim' | 'show'): Promise<{ active: boolean; scheduled: { hook: string; schedule: string | false }[] }>;
   output(): string;
   destroy(): Promise<void>;
 }
@@ -133,6 +135,7 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     await mkdir(path.join(dir, 'wp-content/mu-plugins'), { recursive: true });
     await cp(path.join(FIXTURES, 'test-site-mu-plugin.php'), path.join(dir, 'wp-content/mu-plugins/test-site.php'));
     await cp(path.join(FIXTURES, 'original-plugin-routes.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-routes.php'));
+    await cp(path.join(FIXTURES, 'original-plugin-cron.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-cron.php'));
     await writeFile(wpConfig, wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }));
 
     const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
@@ -168,6 +171,10 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
       adminPassword,
       adminAuth: basic('admin', installed.admin_app),
       studentAuth: basic('student', installed.student_app),
+      async cli(command) {
+        const { stdout } = await run('php', [path.join(FIXTURES, 'cli.php'), dir, url, command]);
+        return JSON.parse(stdout.slice(stdout.indexOf('{')));
+      },
       output: () => out,
       destroy,
     };

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 // @ts-expect-error s3rver ships no types
 import S3rver from 's3rver';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
@@ -70,10 +70,13 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     await rm(uploads, { recursive: true, force: true });
   });
 
+  // Remote copies live under the configured prefix and the site key (docs/decisions/0024-site-identity.md).
+  const remotePrefix = () => `site-a/${sc.container.site.key}/`;
   const remoteIds = async () => {
-    const page = await client.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: 'site-a/' }));
-    return [...new Set((page.Contents ?? []).map((o) => o.Key!.split('/')[1]))].sort();
+    const page = await client.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: remotePrefix() }));
+    return [...new Set((page.Contents ?? []).map((o) => o.Key!.split('/')[2]))].sort();
   };
+  const allKeys = async () => ((await client.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
   const sha256Of = async (k: string) => {
     const obj = await client.send(new GetObjectCommand({ Bucket: 'backups', Key: k }));
     return createHash('sha256').update(Buffer.from(await obj.Body!.transformToByteArray())).digest('hex');
@@ -87,7 +90,7 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     expect(m.files.database).to.include({ name: 'database.sql.gz.enc', encrypted: true });
     const raw = await readFile(path.join(sc.container.backup.store.root, id, m.files.database.name));
     expect(raw.subarray(0, 8).toString()).to.equal('SLBPENC1');
-    for (const f of Object.values<any>(m.files)) expect(await sha256Of(`site-a/${id}/${f.name}`)).to.equal(f.sha256);
+    for (const f of Object.values<any>(m.files)) expect(await sha256Of(`${remotePrefix()}${id}/${f.name}`)).to.equal(f.sha256);
     expect(await remoteIds()).to.include(id);
     // The files archive holds the uploads but not the backups kept inside them.
     expect(m.files.files.bytes).to.be.within(150_000, 400_000);
@@ -103,7 +106,10 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     expect(await tableFingerprint(db.pool, db.name)).to.deep.equal(before);
   });
 
-  it('retention removes expired backups here and in the bucket, by count and by age', async () => {
+  it('retention removes expired backups here and in the bucket, by count and by age, and never another site\'s copies', async () => {
+    // Another site sharing the bucket and prefix, and a copy made before copies were kept per site.
+    const foreign = ['site-a/0123456789ab/backup_2020-01-01_00-00-00_OTHERSIT/manifest.json', 'site-a/backup_2020-01-01_00-00-00_LEGACY00/manifest.json'];
+    for (const Key of foreign) await client.send(new PutObjectCommand({ Bucket: 'backups', Key, Body: '{}' }));
     await adminCall(sc.url, 'POST', '/backup/config', { retention_count: 2 });
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
@@ -123,6 +129,7 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     const del = await adminCall(sc.url, 'DELETE', `/backup/delete/${ids[2]}`);
     expect(del.body.remote_deleted).to.equal(true);
     expect(await remoteIds()).to.deep.equal([]);
+    for (const k of foreign) expect(await allKeys()).to.include(k);
   });
 
   it('posts a failure to the configured webhook', async () => {

@@ -78,7 +78,7 @@ describe('subscription cancel/resume and notification writes across two nodes', 
     expect((await send(a, STUDENT_ID, 'POST', `/subscriptions/${id}/cancel`)).status).to.equal(200);
     const r = new Redis({ host: '127.0.0.1', port: 6379 });
     try {
-      const ttl = await r.pttl(`${prefix}ryw:user:${STUDENT_ID}`);
+      const ttl = await r.pttl(`${a.container.redis!.keyPrefix}ryw:user:${STUDENT_ID}`);
       expect(ttl).to.be.greaterThan(0).and.at.most(4000);
     } finally {
       r.disconnect();

@@ -29,34 +29,46 @@ describe('subscription expiry and data exports', () => {
     await db?.drop();
   });
 
-  it('notifies a subscription ending within 7 days once, and removes access after ends_at', async () => {
+  it('notifies only active subscriptions inside the plugin\'s window, once, and never changes a status or access', async () => {
     const email = 'ending@example.test';
     const send = (body: unknown) => call(`${sc.base}/webhooks/lemon-squeezy`, signedDelivery(body, DEMO_WEBHOOK_SECRET));
     await send(webhookBody('subscription_created', subscriptionData({ id: 3001, orderId: 3001, email, productId: 900_002, status: 'active', updatedAt: iso(-2 * DAY) })));
     await send(webhookBody('subscription_cancelled', subscriptionData({ id: 3001, orderId: 3001, email, productId: 900_002, status: 'cancelled', endsAt: iso(3 * DAY), updatedAt: iso(-DAY) })));
-    await send(webhookBody('subscription_cancelled', subscriptionData({ id: 3002, orderId: 3002, email, productId: 900_003, status: 'cancelled', endsAt: iso(20 * DAY), updatedAt: iso(-DAY) })));
     const [user] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = ?`, [email]);
+    // The plugin's window: status 'active', expires_at on or before the UTC midnight 7 days ahead (past ones too).
+    const sub = async (id: string, status: string, expiresSql: string, notified = 0) => db.pool.query(
+      `INSERT INTO ${db.prefix}slbp_subscriptions (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, created_at, updated_at)
+       VALUES (?, ?, 'lemon_squeezy', 'variant_1', ?, '19.00', 'USD', 'monthly', ${expiresSql}, ?, UTC_TIMESTAMP() - INTERVAL 40 DAY, UTC_TIMESTAMP() - INTERVAL 1 DAY)`, [user.ID, id, status, notified]);
+    await sub('w-active-soon', 'active', 'UTC_TIMESTAMP() + INTERVAL 3 DAY');
+    await sub('w-active-past', 'active', 'UTC_TIMESTAMP() - INTERVAL 2 DAY');
+    await sub('w-active-edge', 'active', 'UTC_DATE() + INTERVAL 7 DAY');
+    await sub('w-active-after-edge', 'active', 'UTC_DATE() + INTERVAL 7 DAY + INTERVAL 1 SECOND');
+    await sub('w-active-no-end', 'active', 'NULL');
+    await sub('w-active-told', 'active', 'UTC_TIMESTAMP() + INTERVAL 1 DAY', 1);
+    await sub('w-trial', 'on_trial', 'UTC_TIMESTAMP() + INTERVAL 2 DAY');
+    await sub('w-past-due', 'past_due', 'UTC_TIMESTAMP() + INTERVAL 2 DAY');
+    await sub('w-cancelled-over', 'cancelled', 'UTC_TIMESTAMP() - INTERVAL 1 MINUTE');
+    const state = async () => rows(`SELECT subscription_id, status, expiry_notified, updated_at, next_billing_date, expires_at FROM ${db.prefix}slbp_subscriptions WHERE user_id = ? ORDER BY subscription_id`, [user.ID]);
     const notices = () => rows(`SELECT type, data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'subscription_expiring'`, [user.ID]);
     const accessTo = (course: number) => rows(`SELECT meta_key FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = ?`, [user.ID, `course_${course}_access_from`]);
+    const before = await state();
     expect(await accessTo(102)).to.have.length(1);
 
     await runExpiryTask();
     await runExpiryTask();
-    const sent = await notices();
-    expect(sent).to.have.length(1);
-    expect(JSON.parse(sent[0].data).subscription_id).to.equal('3001');
-    expect((await rows(`SELECT expiry_notified FROM ${db.prefix}slbp_subscriptions WHERE subscription_id IN ('3001', '3002') ORDER BY subscription_id`)).map((r) => r.expiry_notified)).to.deep.equal([1, 0]);
-    expect(await accessTo(102), 'still inside the grace period').to.have.length(1);
+    const told = ['w-active-edge', 'w-active-past', 'w-active-soon'];
+    expect((await notices()).map((n) => JSON.parse(n.data).subscription_id).sort()).to.deep.equal(told);
+    // Only expiry_notified moved, on exactly those rows: no status, date or updated_at change anywhere.
+    const after = await state();
+    expect(after).to.deep.equal(before.map((r) => (told.includes(r.subscription_id) ? { ...r, expiry_notified: 1 } : r)));
 
-    // Time passes: ends_at is now behind us.
+    // The cancelled subscription whose ends_at is behind us keeps its status and its access: only
+    // Lemon Squeezy's subscription_expired webhook ends them.
     await db.pool.query(`UPDATE ${db.prefix}slbp_subscriptions SET expires_at = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE subscription_id = '3001'`);
     await runExpiryTask();
-    const [sub] = await rows(`SELECT status FROM ${db.prefix}slbp_subscriptions WHERE subscription_id = '3001'`);
-    expect(sub.status).to.equal('expired');
-    expect(await accessTo(102)).to.have.length(0);
-    const [log] = await rows(`SELECT action FROM ${db.prefix}slbp_enrollment_logs WHERE user_id = ? AND course_id = 102 ORDER BY id DESC LIMIT 1`, [user.ID]);
-    expect(log.action).to.equal('unenrolled');
-    expect(await notices()).to.have.length(1);
+    expect((await rows(`SELECT status FROM ${db.prefix}slbp_subscriptions WHERE subscription_id = '3001'`))[0].status).to.equal('cancelled');
+    expect(await accessTo(102)).to.have.length(1);
+    expect(await notices()).to.have.length(3);
   });
 
   it('exports the owner\'s transactions as a private CSV that only the owner can download', async () => {
@@ -76,7 +88,7 @@ describe('subscription expiry and data exports', () => {
     const [[{ n }]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE user_id = ?`, [STUDENT_ID]);
     expect(n).to.be.above(0);
     expect(lines).to.have.length(n + 1);
-    const info = await stat(path.join(sc.container.dataDir, 'exports', `export-${id}.csv`));
+    const info = await stat(path.join(sc.container.dataDir, 'exports', sc.container.site.key, `export-${id}.csv`));
     expect(info.mode & 0o777).to.equal(0o600);
     const [note] = await rows(`SELECT data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'data_export_ready'`, [STUDENT_ID]);
     expect(JSON.parse(note.data)).to.include({ export_id: id, kind: 'transactions', rows: n });

@@ -82,22 +82,27 @@ describe('Lemon Squeezy webhook', () => {
     expect(log).to.deep.include({ webhook_id: 0, event: 'order_created', status: 'processed', response_code: 200, payload: JSON.stringify(body) });
   });
 
-  it('matches the buyer by custom_data.user_id first, then by email; order_refunded removes access', async () => {
-    const [student] = await rows(`SELECT ID, user_email FROM ${db.prefix}users WHERE ID = ?`, [STUDENT_ID + 1]);
-    let res = await send(webhookBody('order_created', orderData({ id: 5002, email: 'someone-else@example.test', productId: PRODUCT + 1, total: 1900 }), { user_id: String(STUDENT_ID) }));
+  it('matches the buyer by email, custom_data.user_id only when it is that user; order_refunded removes the access it gave', async () => {
+    let res = await send(webhookBody('order_created', orderData({ id: 5002, email: 'buyer.one@example.test', productId: PRODUCT + 1, total: 1900 })));
     expect(res.body.processed).to.equal(true);
-    res = await send(webhookBody('order_created', orderData({ id: 5003, email: student.user_email, productId: PRODUCT + 2, total: 2900 })));
+    const [buyer] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = 'buyer.one@example.test'`);
+    // Someone else's checkout naming this buyer: the order is theirs, not the buyer's.
+    res = await send(webhookBody('order_created', orderData({ id: 5003, email: 'someone-else@example.test', productId: PRODUCT + 2, total: 2900 }), { user_id: String(buyer.ID) }));
     expect(res.body.processed).to.equal(true);
-    const owners = await rows(`SELECT order_id, user_id FROM ${db.prefix}slbp_transactions WHERE order_id IN ('5002', '5003') ORDER BY order_id`);
-    expect(owners).to.deep.equal([{ order_id: '5002', user_id: STUDENT_ID }, { order_id: '5003', user_id: student.ID }]);
-    expect(await access(STUDENT_ID, COURSE + 1)).to.have.length(2);
+    // The buyer's own checkout (the email in another case) names them rightly.
+    res = await send(webhookBody('order_created', orderData({ id: 5004, email: 'Buyer.One@Example.TEST', productId: PRODUCT + 2, total: 2900 }), { user_id: String(buyer.ID) }));
+    const [other] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = 'someone-else@example.test'`);
+    const owners = await rows(`SELECT order_id, user_id FROM ${db.prefix}slbp_transactions WHERE order_id IN ('5002', '5003', '5004') ORDER BY order_id`);
+    expect(owners).to.deep.equal([{ order_id: '5002', user_id: buyer.ID }, { order_id: '5003', user_id: other.ID }, { order_id: '5004', user_id: buyer.ID }]);
+    expect(await access(buyer.ID, COURSE + 1)).to.have.length(2);
 
-    res = await send(webhookBody('order_refunded', orderData({ id: 5002, email: 'someone-else@example.test', productId: PRODUCT + 1, total: 1900, status: 'refunded', updatedAt: '2026-11-21T10:00:00.000000Z' }), { user_id: String(STUDENT_ID) }));
+    res = await send(webhookBody('order_refunded', orderData({ id: 5002, email: 'buyer.one@example.test', productId: PRODUCT + 1, total: 1900, status: 'refunded', updatedAt: '2026-11-21T10:00:00.000000Z' })));
     expect(res.body.processed).to.equal(true);
     const tx = await rows(`SELECT status, amount FROM ${db.prefix}slbp_transactions WHERE order_id = '5002'`);
     expect(tx).to.deep.equal([{ status: 'refunded', amount: '19.00' }]);
-    expect(await access(STUDENT_ID, COURSE + 1)).to.have.length(0);
-    const [log] = await rows(`SELECT action FROM ${db.prefix}slbp_enrollment_logs WHERE user_id = ? AND course_id = ? ORDER BY id DESC LIMIT 1`, [STUDENT_ID, COURSE + 1]);
+    expect(await access(buyer.ID, COURSE + 1)).to.have.length(0);
+    expect(await access(buyer.ID, COURSE + 2), 'what another order gave stays').to.have.length(2);
+    const [log] = await rows(`SELECT action FROM ${db.prefix}slbp_enrollment_logs WHERE user_id = ? AND course_id = ? ORDER BY id DESC LIMIT 1`, [buyer.ID, COURSE + 1]);
     expect(log.action).to.equal('unenrolled');
   });
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { createApiKey, signedHeaders, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
-import { call, type JsonResponse } from '../helpers/http.ts';
+import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
 import { expectOneRateLimited } from '../helpers/rate-limit.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
@@ -87,6 +87,42 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
         await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'slbp_performance_config'`,
           ['a:3:{s:16:"cache_expiration";i:3600;s:28:"enable_background_processing";b:1;s:18:"rate_limit_general";i:100;}']);
         await sc.container.settings.refresh();
+      }
+    });
+
+    it('a flood of bad API keys from one address is counted: after 10 refusals it gets 429, and no more key lookups', async () => {
+      const ip = randomAddress();
+      let lookups = 0;
+      const count = (e: { sql: string }) => { if (e.sql.includes('slbp_api_keys')) lookups++; };
+      sc.container.db.on('query', count);
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 40; i++) statuses.push((await call(`${sc.base}/auth/verify`, { headers: { 'X-API-Key': `bad-key-${i}`, 'X-Forwarded-For': ip } })).status);
+        expect(statuses.slice(0, 10)).to.deep.equal(Array(10).fill(401));
+        expect(statuses.slice(10)).to.deep.equal(Array(30).fill(429));
+        expect(lookups, 'one lookup per counted refusal, none once refused').to.equal(11);
+        const res = await call(`${sc.base}/auth/verify`, { headers: { Authorization: 'Bearer another-bad-key', 'X-Forwarded-For': ip } });
+        expectRestError(res, 'slbp_rate_limited', 429);
+        expect(res.body.data.zone).to.equal('failed_auth');
+        expect(Number(res.headers.get('retry-after'))).to.be.within(1, 60);
+        expect(zones).to.include('failed_auth');
+        // Another address, and the anonymous and signed requests of this one, are not affected.
+        expect((await call(`${sc.base}/auth/verify`, { headers: { 'X-API-Key': 'bad', 'X-Forwarded-For': randomAddress() } })).status).to.equal(401);
+        expect((await call(`${sc.base}/live`, { headers: { 'X-Forwarded-For': ip } })).status).to.equal(200);
+      } finally {
+        sc.container.db.off('query', count);
+      }
+    });
+
+    it('forged access tokens and forged shim signatures count as failed credentials too', async () => {
+      for (const forged of [
+        (): Record<string, string> => ({ Authorization: 'Bearer eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOjF9.forged' }),
+        (): Record<string, string> => ({ ...signedHeaders({ method: 'GET', path: `${new URL(sc.base).pathname}/users/me`, userId: 1, secret: 'not-the-secret' }) }),
+      ]) {
+        const ip = randomAddress();
+        const statuses: number[] = [];
+        for (let i = 0; i < 12; i++) statuses.push((await call(`${sc.base}/users/me`, { headers: { ...forged(), 'X-Forwarded-For': ip } })).status);
+        expect(statuses).to.deep.equal([...Array(10).fill(401), 429, 429]);
       }
     });
 

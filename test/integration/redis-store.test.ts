@@ -15,13 +15,15 @@ describe('Redis layer of the cache (shared Redis, own prefix)', () => {
   const prefix = `slbp-test:${process.pid}:[${id}]*:`;
   // Would match the prefix read as a glob ([...] is one of its characters, * anything).
   const lookalike = `slbp-test:${process.pid}:${id[0]}-lookalike:`;
+  const site = 'a1b2c3d4e5f6';
+  const ns = `${prefix}${site}:`;
   let handle: RedisHandle;
   let store: RedisStore;
   let plain: Redis;
 
   before(async () => {
     const cfg = loadConfig({ env: { SLBP_ENV: 'test', DB_NAME: 'unused', SLBP_REDIS_PREFIX: prefix } });
-    handle = new RedisHandle(cfg.redis, silent);
+    handle = new RedisHandle(cfg.redis, site, silent);
     store = new RedisStore(handle);
     plain = new Redis({ host: '127.0.0.1', port: 6379 });
     if (!handle.isReady()) await new Promise((resolve) => handle.client.once('ready', resolve));
@@ -39,8 +41,10 @@ describe('Redis layer of the cache (shared Redis, own prefix)', () => {
     await store.set('v1:{user:1}:identity', JSON.stringify({ roles: ['editor'] }), 60, ['user:1', 'billing']);
     await store.set('v1:totals', JSON.stringify(5), 60, ['billing']);
     expect((await store.get('v1:{user:1}:identity'))?.value).to.deep.equal({ roles: ['editor'] });
-    expect(await plain.smembers(`${prefix}t:{billing}`)).to.have.members(['c:v1:{user:1}:identity', 'c:v1:totals']);
-    expect(await plain.ttl(`${prefix}t:{user:1}`)).to.be.within(1, 60);
+    // The site's namespace follows the operator's prefix, and its key is inside every hash tag.
+    expect(await plain.get(`${ns}c:v1:{${site}:user:1}:identity`)).to.equal(JSON.stringify({ roles: ['editor'] }));
+    expect(await plain.smembers(`${ns}t:{${site}:billing}`)).to.have.members([`c:v1:{${site}:user:1}:identity`, 'c:v1:totals']);
+    expect(await plain.ttl(`${ns}t:{${site}:user:1}`)).to.be.within(1, 60);
 
     expect(await store.deleteTags(['billing'])).to.equal(2);
     expect(await store.get('v1:totals')).to.equal(undefined);

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { expired } from '../../src/backup/backup-maintenance.ts';
 import { BackupStore, isBackupId, newBackupId } from '../../src/backup/backup-store.ts';
+import { siteIdentity } from '../../src/domain/site-identity.ts';
 import { backupConfigSchema, DEFAULT_BACKUP_CONFIG, effectiveBackupConfig, redactSecrets, REDACTED, unredact } from '../../src/domain/backup-config.ts';
 
 const DAY = 86_400_000;
@@ -9,7 +10,7 @@ describe('backup rules', () => {
   it('ids have one strict form; anything else never becomes a path', () => {
     const id = newBackupId(new Date('2026-11-26T11:02:17Z'));
     expect(id).to.match(/^backup_2026-11-26_11-02-17_[A-Za-z0-9]{8}$/);
-    const store = new BackupStore('/srv/backups');
+    const store = new BackupStore('/srv/backups', siteIdentity('shop', 'wp_'));
     expect(store.dirOf(id)).to.equal(`/srv/backups/${id}`);
     for (const bad of ['../x', 'backup_1/../../etc', `${id}/../../etc`, `${id}\n`, '', 'backup_2026-11-26_11-02-17_AAAAAAA/']) {
       expect(isBackupId(bad), bad).to.equal(false);

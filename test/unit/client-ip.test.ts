@@ -25,4 +25,11 @@ describe('client address', () => {
     expect(list.has('172.32.0.1')).to.equal(false);
     expect(list.has('::1')).to.equal(true);
   });
+
+  it('takes no forwarded hop with an IPv6 zone id or past the longest address (Node accepts zone ids of any length)', () => {
+    const zoned = `fe80::1%${'a'.repeat(5000)}`;
+    expect(resolveClientIp('127.0.0.1', zoned, trusted)).to.equal('127.0.0.1');
+    expect(resolveClientIp('127.0.0.1', `${zoned}, 10.1.2.3`, trusted)).to.equal('10.1.2.3');
+    expect(resolveClientIp('127.0.0.1', 'fe80::1%eth0', trusted)).to.equal('127.0.0.1');
+  });
 });

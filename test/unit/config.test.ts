@@ -49,6 +49,11 @@ describe('configuration', () => {
     expect(problems.join('\n')).to.match(/SLBP_TABLE_PREFIX: only letters, digits and underscores/);
   });
 
+  it('refuses a Redis prefix with braces (it would become every key\'s Cluster hash tag)', () => {
+    const problems = problemsOf(() => loadConfig({ env: { SLBP_ENV: 'test', DB_NAME: 'x', SLBP_REDIS_PREFIX: 'shop{1}:' } }));
+    expect(problems.join('\n')).to.match(/SLBP_REDIS_PREFIX: must not contain \{ or \}/);
+  });
+
   it('parses every DB_HOST form WordPress accepts', () => {
     expect(parseDbHost('db')).to.deep.equal({ host: 'db' });
     expect(parseDbHost('db:3307')).to.deep.equal({ host: 'db', port: 3307 });

@@ -8,7 +8,9 @@ import { RestError } from '../../src/http/rest-error.ts';
 import type { AppContext } from '../../src/http/route.ts';
 
 const ctxWith = (headers: Record<string, string>) => ({ req: { headers }, state: {} }) as unknown as AppContext;
-const user: UserIdentity = { userId: 7, login: 'ann', email: 'ann@example.test', displayName: 'Ann', roles: ['subscriber'], capabilities: { read: true } };
+const user: UserIdentity = { userId: 7, login: 'ann', email: 'ann@example.test', displayName: 'Ann', roles: ['subscriber'], capabilities: { read: true }, passwordStamp: 'stamp-1' };
+/** No family revoked, answered at once. */
+const none = { isRevoked: () => false };
 
 /** A user directory over a map: `cached` answers what the map holds, `get` counts its loads. */
 function directory(cached: Map<number, UserIdentity | null>, stored: Map<number, UserIdentity | null>) {
@@ -59,6 +61,29 @@ describe('identity resolution', () => {
     expect(second.asked).to.deep.equal(['second']);
   });
 
+  it('with a guard: admits only requests that carry a credential, and reports refused credentials (401), not other errors', async () => {
+    const events: string[] = [];
+    const guard = { admit: () => { events.push('admit'); }, failed: async () => { events.push('failed'); } };
+    const refuse = () => { throw new RestError('slbp_invalid_token', 'no', 401); };
+    expect(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({}))).to.equal(undefined);
+    expect(events).to.deep.equal([]);
+    let err = await Promise.resolve(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({ authorization: 'Bearer x' }))).catch((e) => e);
+    expect(err).to.be.instanceOf(RestError);
+    expect(events).to.deep.equal(['admit', 'failed']);
+    events.length = 0;
+    err = await identity([recording('t', ['authorization'], async () => refuse())], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    expect(err.status).to.equal(401);
+    expect(events).to.deep.equal(['admit', 'failed']);
+    events.length = 0;
+    err = await identity([recording('t', ['authorization'], async () => { throw new Error('database down'); })], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    expect(err.message).to.equal('database down');
+    expect(events).to.deep.equal(['admit']);
+    const blocked = { admit: () => { throw new RestError('slbp_rate_limited', 'wait', 429); }, failed: async () => undefined };
+    const never = recording('t', ['authorization'], () => who);
+    expect(() => identity([never], blocked)(ctxWith({ authorization: 'Bearer x' }))).to.throw(RestError);
+    expect(never.asked, 'a refused address costs no lookup').to.deep.equal([]);
+  });
+
   it('reads a bearer value as WordPress clients send it, and nothing from other schemes', () => {
     expect(bearerToken('Bearer abc.def ')).to.equal('abc.def');
     expect(bearerToken('bearer   x')).to.equal('x');
@@ -68,13 +93,13 @@ describe('identity resolution', () => {
 
   describe('access tokens', () => {
     const tokens = new AccessTokens(deriveTokenKey('identity-test-secret', {}).key, 900);
-    const token = tokens.issue(7, 'sid-1');
+    const token = tokens.issue(7, 'sid-1', 'stamp-1');
     const bearer = { authorization: `Bearer ${token}` };
 
     it('answers without a promise (and without loading the user) when the user is cached in this process', () => {
       const users = directory(new Map([[7, user]]), new Map());
       const ctx = ctxWith(bearer);
-      const caller = accessTokenIdentity(tokens, users as unknown as UserDirectory).resolve(ctx);
+      const caller = accessTokenIdentity(tokens, users as unknown as UserDirectory, none).resolve(ctx);
       expect(caller).to.not.be.instanceOf(Promise);
       expect(caller).to.deep.equal({ kind: 'user', via: 'token', userId: 7, roles: ['subscriber'], capabilities: { read: true } });
       expect(ctx.state.tokenExpiresAt).to.equal(tokens.verify(token)!.exp);
@@ -83,19 +108,31 @@ describe('identity resolution', () => {
 
     it('loads the user when the cache does not hold it, and refuses a token whose user is gone', async () => {
       const users = directory(new Map(), new Map([[7, user]]));
-      const caller = await accessTokenIdentity(tokens, users as unknown as UserDirectory).resolve(ctxWith(bearer));
+      const caller = await accessTokenIdentity(tokens, users as unknown as UserDirectory, none).resolve(ctxWith(bearer));
       expect(caller).to.include({ kind: 'user', userId: 7 });
       expect(users.loads).to.equal(1);
       const gone = directory(new Map([[7, null]]), new Map());
-      expect(() => accessTokenIdentity(tokens, gone as unknown as UserDirectory).resolve(ctxWith(bearer))).to.throw(RestError, /invalid or expired/);
+      expect(() => accessTokenIdentity(tokens, gone as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(RestError, /invalid or expired/);
       let refused: unknown;
-      await Promise.resolve(accessTokenIdentity(tokens, directory(new Map(), new Map()) as unknown as UserDirectory).resolve(ctxWith(bearer))).catch((e) => (refused = e));
+      await Promise.resolve(accessTokenIdentity(tokens, directory(new Map(), new Map()) as unknown as UserDirectory, none).resolve(ctxWith(bearer))).catch((e) => (refused = e));
       expect(refused).to.be.instanceOf(RestError);
+    });
+
+    it('refuses a token issued before the password changed, and one whose session family was revoked (after one lookup)', async () => {
+      const changed = directory(new Map([[7, { ...user, passwordStamp: 'stamp-2' }]]), new Map());
+      expect(() => accessTokenIdentity(tokens, changed as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(RestError, /invalid or expired/);
+      const users = directory(new Map([[7, user]]), new Map());
+      const asked: string[] = [];
+      const revoked = { isRevoked: (sid: string) => (asked.push(sid), Promise.resolve(true)) };
+      let refused: unknown;
+      await Promise.resolve(accessTokenIdentity(tokens, users as unknown as UserDirectory, revoked).resolve(ctxWith(bearer))).catch((e) => (refused = e));
+      expect(refused).to.be.instanceOf(RestError);
+      expect(asked).to.deep.equal(['sid-1']);
     });
 
     it('refuses a forged token and leaves other bearer values to the API-key resolver', () => {
       const users = directory(new Map([[7, user]]), new Map());
-      const resolver = accessTokenIdentity(tokens, users as unknown as UserDirectory);
+      const resolver = accessTokenIdentity(tokens, users as unknown as UserDirectory, none);
       expect(() => resolver.resolve(ctxWith({ authorization: `Bearer ${token.slice(0, -2)}xx` }))).to.throw(RestError);
       expect(resolver.resolve(ctxWith({ authorization: 'Bearer sk_live_plainapikey' }))).to.equal(null);
     });

@@ -17,4 +17,15 @@ describe('bounded memo', () => {
     m.set('a', 3);
     expect([m.get('a'), m.get('b'), m.size]).to.deep.equal([3, 2, 2]);
   });
+
+  it('is bounded in bytes too: long keys push out old ones, and one too big for an eighth of the budget is not kept', () => {
+    const m = new Memo<string, number>(1000, 10_000);
+    for (let i = 0; i < 100; i++) m.set(`${i}:${'k'.repeat(500)}`, i);
+    expect(m.bytes).to.be.at.most(10_000);
+    expect(m.size).to.be.below(10);
+    expect(m.get(`99:${'k'.repeat(500)}`)).to.equal(99);
+    m.set('x'.repeat(1000), 1);
+    expect(m.get('x'.repeat(1000))).to.equal(undefined);
+    expect(m.get(`99:${'k'.repeat(500)}`)).to.equal(99);
+  });
 });

@@ -4,10 +4,12 @@ import Koa from 'koa';
 import { expect } from 'chai';
 import { z } from 'zod';
 import { access } from '../../src/domain/access.ts';
-import { ANONYMOUS } from '../../src/domain/caller.ts';
+import { ANONYMOUS, type Caller } from '../../src/domain/caller.ts';
 import { intParam } from '../../src/http/params.ts';
 import { RestError } from '../../src/http/rest-error.ts';
-import { defineRoute, routeMiddleware, type AppState } from '../../src/http/route.ts';
+import { defineRoute, QUERY_MEMO_BYTES, routeMiddleware, type AppState } from '../../src/http/route.ts';
+
+const USER: Caller = { kind: 'user', via: 'token', userId: 1, roles: ['subscriber'], capabilities: {} };
 
 describe('route query parsing is remembered per query string', () => {
   let server: http.Server;
@@ -15,7 +17,7 @@ describe('route query parsing is remembered per query string', () => {
   const received: unknown[] = [];
   const route = defineRoute({
     method: 'GET', path: '/items', summary: 'items', access: access.public,
-    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional(), tags: z.array(z.string()).optional() }),
+    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional(), tags: z.array(z.string()).optional(), pad: z.string().optional() }),
     handler: (_ctx, { query }) => {
       received.push(query);
       if ((query as { tags?: string[] }).tags?.includes('mutate')) (query as { tags: string[] }).tags.push('changed');
@@ -27,7 +29,7 @@ describe('route query parsing is remembered per query string', () => {
     const app = new Koa<AppState>();
     const mw = routeMiddleware(route, '/items');
     app.use(async (ctx, next) => {
-      ctx.state.caller = ANONYMOUS;
+      ctx.state.caller = ctx.get('X-Test-User') ? USER : ANONYMOUS;
       try {
         await next();
       } catch (err) {
@@ -44,11 +46,13 @@ describe('route query parsing is remembered per query string', () => {
   });
   after(() => new Promise<void>((r) => server.close(() => r())));
 
+  const signedIn = { headers: { 'X-Test-User': '1' } };
+
   it('answers a repeated query string with the same parsed input, and different ones with their own', async () => {
     received.length = 0;
-    const a = await (await fetch(`${base}/items?per_page=5&tags[]=x`)).json();
-    const b = await (await fetch(`${base}/items?per_page=5&tags[]=x`)).json();
-    const c = await (await fetch(`${base}/items?per_page=7`)).json();
+    const a = await (await fetch(`${base}/items?per_page=5&tags[]=x`, signedIn)).json();
+    const b = await (await fetch(`${base}/items?per_page=5&tags[]=x`, signedIn)).json();
+    const c = await (await fetch(`${base}/items?per_page=7`, signedIn)).json();
     expect(a).to.deep.equal({ query: { per_page: 5, tags: ['x'] } });
     expect(b).to.deep.equal(a);
     expect(c).to.deep.equal({ query: { per_page: 7 } });
@@ -62,10 +66,44 @@ describe('route query parsing is remembered per query string', () => {
       expect(res.status).to.equal(400);
       expect(((await res.json()) as { code: string }).code).to.equal('rest_invalid_param');
     }
-    expect((await fetch(`${base}/items?tags[]=mutate`)).status).to.equal(500);
-    const again = await (await fetch(`${base}/items?tags[]=mutate`)).json();
+    expect((await fetch(`${base}/items?tags[]=mutate`, signedIn)).status).to.equal(500);
+    const again = await (await fetch(`${base}/items?tags[]=mutate`, signedIn)).json();
     expect(again).to.not.have.property('query');
     expect((received.at(-1) as { tags: string[] }).tags).to.deep.equal(['mutate']);
+  });
+
+  it('keeps nothing for anonymous callers, nor query strings too long to be worth a share of the memo', async () => {
+    received.length = 0;
+    for (let i = 0; i < 2; i++) await fetch(`${base}/items?per_page=9`);
+    expect(received[1]).to.deep.equal(received[0]);
+    expect(received[1], 'an anonymous caller parses afresh').to.not.equal(received[0]);
+    const long = `${base}/items?pad=${'x'.repeat(QUERY_MEMO_BYTES / 16)}`;
+    for (let i = 0; i < 2; i++) await fetch(long, signedIn);
+    expect(received[3], 'a long query string is parsed afresh').to.not.equal(received[2]);
+    await fetch(`${base}/items?per_page=9`, signedIn);
+    await fetch(`${base}/items?per_page=9`, signedIn);
+    expect(received[5]).to.equal(received[4]);
+  });
+});
+
+describe('route query memo: only callers the route lets in add to it', () => {
+  const ctxFor = (querystring: string, caller: Caller) => ({
+    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
+    state: { caller, origin: {} }, response: {}, status: 404,
+  }) as never;
+
+  it('a refused caller (403) leaves no entry: the next, allowed caller parses afresh', () => {
+    const seen: unknown[] = [];
+    const mw = routeMiddleware(defineRoute({
+      method: 'GET', path: '/own', summary: 'own', access: { name: 'admin', description: 'admin', allows: (c) => c.kind === 'user' && c.userId === 1 },
+      query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+      handler: (_ctx, { query }) => { seen.push(query); return {}; },
+    }), '/own');
+    expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(RestError);
+    mw(ctxFor('per_page=4', USER));
+    mw(ctxFor('per_page=4', USER));
+    expect(seen).to.have.length(2);
+    expect(seen[1]).to.equal(seen[0]);
   });
 });
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { projectRoot } from '../../src/config/load.ts';
+import { DUPLICATED_CRON_HOOKS } from '../../src/data/plugin-cron.ts';
 import { shimSignature, shimStringToSign } from '../../src/http/identity/shim-signature.ts';
 
 const run = promisify(execFile);
@@ -43,6 +44,11 @@ describe('the PHP shim, without WordPress', () => {
       expect(headers['X-SLBP-Signature']).to.equal(expected);
       expect(headers['X-SLBP-User']).to.equal(String(c.user));
     }
+  });
+
+  it('takes over exactly the WP-cron hooks the sidecar reports on', async () => {
+    const { stdout } = await run('php', ['-r', `define('ABSPATH', '/'); require '${PLUGIN}/includes/class-slbp-sidecar-cron-takeover.php'; echo json_encode(SLBP_Sidecar_Cron_Takeover::HOOKS);`]);
+    expect(JSON.parse(stdout)).to.deep.equal([...DUPLICATED_CRON_HOOKS]);
   });
 
   it('builds the query string in one canonical order and encoding', async () => {

@@ -26,6 +26,10 @@ require_once __DIR__ . '/includes/class-slbp-sidecar-rest-controller.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-invalidator.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-status-view.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-admin-page.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-cron-takeover.php';
+
+register_activation_hook( __FILE__, array( 'SLBP_Sidecar_Cron_Takeover', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'SLBP_Sidecar_Cron_Takeover', 'deactivate' ) );
 
 /**
  * Wires the plugin. The settings screen is always available so an administrator can configure
@@ -37,6 +41,7 @@ function slbp_sidecar_bootstrap(): void {
 	if ( is_admin() ) {
 		( new SLBP_Sidecar_Admin_Page( $settings ) )->register();
 	}
+	SLBP_Sidecar_Cron_Takeover::register( $settings->is_configured() );
 
 	if ( ! $settings->is_configured() ) {
 		add_action( 'admin_notices', array( $settings, 'render_missing_notice' ) );
@@ -46,6 +51,11 @@ function slbp_sidecar_bootstrap(): void {
 	$client = new SLBP_Sidecar_Client( $settings );
 	( new SLBP_Sidecar_Rest_Controller( $client ) )->register();
 	( new SLBP_Sidecar_Invalidator( $client ) )->register();
+	if ( is_admin() ) {
+		// The store owner's Billing pages, dashboard widget and privacy tools (admin requests only).
+		require_once __DIR__ . '/includes/admin/class-slbp-sidecar-admin.php';
+		( new SLBP_Sidecar_Admin( $settings, $client ) )->register();
+	}
 }
 
 slbp_sidecar_bootstrap();

@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../../config/schema.ts';
-import { buildContainer } from '../../container.ts';
+import { buildContainer, type Container } from '../../container.ts';
 import { checkLogin, describeLogin } from '../../data/login-check.ts';
+import { pluginCronCheck, scheduledPluginCronHooks } from '../../data/plugin-cron.ts';
 import { startServer } from '../../http/server.ts';
 import { CliError } from '../io.ts';
 import type { Cli } from '../program.ts';
@@ -80,6 +81,9 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
     env: config.env,
     database: `${config.db.user}@${config.db.socketPath ?? `${config.db.host}:${config.db.port}`}/${config.db.name}`,
     table_prefix: config.db.tablePrefix,
+    site_key: container.site.key,
+    redis_namespace: container.redis?.keyPrefix ?? null,
+    backup_dir: container.backup.store.root,
     readers: config.db.readHosts.length,
   });
   hooks.onListening?.(running.url);
@@ -91,11 +95,23 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
   if (container.redis) {
     // Give the first connection a moment so the start-up log tells the truth about Redis.
     await new Promise((r) => setTimeout(r, Math.min(config.redis.connectTimeoutMs, 1000)));
-    if (!container.redis.isReady()) log.warn('redis is not reachable: running on the in-process cache only; /health reports degraded', { target: container.redis.describe() });
+    // A namespace held by another site was logged by the namespace guard, with both sites named.
+    if (!container.redis.isConnected()) log.warn('redis is not reachable: running on the in-process cache only; /health reports degraded', { target: container.redis.describe() });
   } else log.warn('redis is disabled (SLBP_REDIS_ENABLED=false): running on the in-process cache only');
+  if (login.ok) await warnAboutPluginCron(container);
 
   const code = await done;
   process.off('SIGTERM', onSignal);
   process.off('SIGINT', onSignal);
   return code;
+}
+
+/** Says at start when WordPress still runs the plugin's copies of the sidecar's jobs (two schedulers). */
+async function warnAboutPluginCron(c: Container): Promise<void> {
+  try {
+    const scheduled = await scheduledPluginCronHooks(c.db.write, c.tables);
+    if (scheduled.length) c.logger.warn(pluginCronCheck(scheduled).message, { still_scheduled: [...new Set(scheduled.map((s) => s.hook))] });
+  } catch (err) {
+    c.logger.warn('could not read the WP-cron schedule at start', { error: (err as Error).message });
+  }
 }

@@ -7,9 +7,10 @@ export interface NewUser { login: string; email: string; passHash: string; displ
 export class BuyersRepository {
   constructor(private readonly tables: Tables) {}
 
-  async exists(q: Queryable, id: number): Promise<boolean> {
-    const rows = await q.query<unknown[]>(`SELECT ID FROM \`${this.tables.core.users}\` WHERE ID = ?`, [id]);
-    return rows.length > 0;
+  /** The user's email, or null when there is no such user. */
+  async emailOf(q: Queryable, id: number): Promise<string | null> {
+    const rows = await q.query<{ user_email: string }[]>(`SELECT user_email FROM \`${this.tables.core.users}\` WHERE ID = ?`, [id]);
+    return rows[0] ? rows[0].user_email : null;
   }
 
   /**

@@ -103,29 +103,41 @@ export class GatewayRecordsRepository {
       [s.userId, s.planId, s.status, s.amount, s.currency, s.billingCycle, s.nextBillingDate, s.expiresAt, s.expiresAt, s.updatedAt, id]);
   }
 
-  /** Subscriptions whose access ends within `days` and that were not told yet. */
-  async endingSoonUnnotified(q: Queryable, days: number, limit: number): Promise<StoredSubscription[]> {
+  /**
+   * The plugin's expiry window (`check_upcoming_expiries`): `active` rows not yet notified whose
+   * `expires_at` is on or before the UTC midnight that starts the day `days` from now, past ones
+   * included. Nothing else: not `on_trial`, `cancelled` or any other status.
+   */
+  async activeExpiringUnnotified(q: Queryable, days: number, limit: number): Promise<StoredSubscription[]> {
     return q.query(
       `SELECT id, user_id, subscription_id, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, updated_at
-       FROM \`${this.tables.slbp.subscriptions}\` WHERE expiry_notified = 0 AND status IN ('cancelled', 'active', 'on_trial', 'past_due')
-         AND expires_at > UTC_TIMESTAMP() AND expires_at <= UTC_TIMESTAMP() + INTERVAL ? DAY ORDER BY expires_at LIMIT ?`, [days, limit]);
+       FROM \`${this.tables.slbp.subscriptions}\` WHERE status = 'active' AND expiry_notified = 0
+         AND expires_at <= UTC_DATE() + INTERVAL ? DAY ORDER BY expires_at LIMIT ?`, [days, limit]);
   }
 
-  /** Marks one subscription notified; false when another node already did. */
+  /** Marks one active subscription notified; false when another node already did (or it is no longer active). */
   async markNotified(q: Queryable, id: number): Promise<boolean> {
-    const res = await q.query<{ affectedRows: number }>(`UPDATE \`${this.tables.slbp.subscriptions}\` SET expiry_notified = 1, updated_at = updated_at WHERE id = ? AND expiry_notified = 0`, [id]);
+    const res = await q.query<{ affectedRows: number }>(`UPDATE \`${this.tables.slbp.subscriptions}\` SET expiry_notified = 1, updated_at = updated_at WHERE id = ? AND expiry_notified = 0 AND status = 'active'`, [id]);
     return res.affectedRows === 1;
   }
 
-  /** Cancelled subscriptions whose grace period (`expires_at`) is over. */
-  async lapsedCancelled(q: Queryable, limit: number): Promise<StoredSubscription[]> {
+  /**
+   * The user's other paid orders with this gateway (not invoices): their transaction id, course and
+   * product, for deciding what a refund of one order may take away.
+   */
+  async otherPaidOrders(q: Queryable, gateway: string, userId: number, exceptOrderId: string): Promise<{ transaction_id: string; course_id: number | null; product_id: string | null }[]> {
     return q.query(
-      `SELECT id, user_id, subscription_id, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, updated_at
-       FROM \`${this.tables.slbp.subscriptions}\` WHERE status = 'cancelled' AND expires_at IS NOT NULL AND expires_at <= UTC_TIMESTAMP() ORDER BY expires_at LIMIT ?`, [limit]);
+      `SELECT transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM \`${this.tables.slbp.transactions}\`
+       WHERE user_id = ? AND payment_gateway = ? AND status IN ('completed', 'paid') AND order_id <> ? AND order_id NOT LIKE 'invoice\\_%' ORDER BY id`,
+      [userId, gateway, exceptOrderId]);
   }
 
-  async setSubscriptionStatus(q: Queryable, id: number, status: string): Promise<void> {
-    await q.query(`UPDATE \`${this.tables.slbp.subscriptions}\` SET status = ?, next_billing_date = NULL, updated_at = UTC_TIMESTAMP() WHERE id = ?`, [status, id]);
+  /** Whether one of the user's transactions with this gateway was paid by this gateway customer. */
+  async hasCustomer(q: Queryable, gateway: string, userId: number, customerId: string): Promise<boolean> {
+    const rows = await q.query<unknown[]>(
+      `SELECT id FROM \`${this.tables.slbp.transactions}\` WHERE user_id = ? AND payment_gateway = ? AND JSON_VALUE(metadata, '$.customer_id') = ? LIMIT 1`,
+      [userId, gateway, customerId]);
+    return rows.length > 0;
   }
 
   /** A user's transactions or subscriptions for an export, oldest first. */

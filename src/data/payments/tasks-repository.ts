@@ -29,15 +29,17 @@ export class TasksRepository {
   }
 
   /**
-   * Claims up to `limit` due tasks, lowest priority first. `FOR UPDATE SKIP LOCKED` lets every
-   * node claim at once without waiting on or double-claiming a row another node is taking; the
-   * status change commits before any task runs.
+   * Claims up to `limit` due tasks of the given types, lowest priority first. `FOR UPDATE SKIP
+   * LOCKED` lets every node claim at once without waiting on or double-claiming a row another
+   * node is taking; the status change commits before any task runs. Tasks of other types (the
+   * plugin's own `billing_run`, `email_campaign`, ...) are never touched.
    */
-  async claim(db: Database, limit: number): Promise<TaskRow[]> {
+  async claim(db: Database, limit: number, types: string[]): Promise<TaskRow[]> {
+    if (!types.length) return [];
     return db.transaction(async (q) => {
       const rows = await q.query<TaskRow[]>(
-        `SELECT * FROM ${this.t} WHERE status = 'pending' AND scheduled_at <= UTC_TIMESTAMP()
-         ORDER BY priority, scheduled_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, [limit]);
+        `SELECT * FROM ${this.t} WHERE status = 'pending' AND scheduled_at <= UTC_TIMESTAMP() AND task_type IN (${types.map(() => '?').join(',')})
+         ORDER BY priority, scheduled_at, id LIMIT ? FOR UPDATE SKIP LOCKED`, [...types, limit]);
       if (!rows.length) return [];
       await q.query(`UPDATE ${this.t} SET status = 'processing', started_at = UTC_TIMESTAMP() WHERE id IN (${rows.map(() => '?').join(',')})`, rows.map((r) => r.id));
       return rows.map((r) => ({ ...r, status: 'processing' }));
@@ -63,11 +65,13 @@ export class TasksRepository {
    * Tasks left in `processing` longer than `timeoutSec` (their node died): counted as a failed
    * attempt and made pending again, or failed when they have no attempt left. The candidates are
    * found with a plain read and updated by primary key, so the recovery never locks the rows
-   * other nodes are busy completing.
+   * other nodes are busy completing. Only the given types: the plugin's own tasks are its business.
    */
-  async recoverStuck(q: Queryable, timeoutSec: number, maxAttempts: number): Promise<number> {
+  async recoverStuck(q: Queryable, timeoutSec: number, maxAttempts: number, types: string[]): Promise<number> {
+    if (!types.length) return 0;
     const stale = await q.query<{ id: number }[]>(
-      `SELECT id FROM ${this.t} WHERE status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND LIMIT 100`, [timeoutSec]);
+      `SELECT id FROM ${this.t} WHERE status = 'processing' AND started_at < UTC_TIMESTAMP() - INTERVAL ? SECOND
+         AND task_type IN (${types.map(() => '?').join(',')}) LIMIT 100`, [timeoutSec, ...types]);
     let recovered = 0;
     for (const { id } of stale) {
       // MariaDB assigns left to right, so status and completed_at see the incremented retry_count.

@@ -1,8 +1,11 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import { Memo } from '../../cache/memo.ts';
 
-/** What an access token says: the user, the refresh-token family it came from, and its lifetime. */
-export interface AccessClaims { sub: number; sid: string; iat: number; exp: number }
+/**
+ * What an access token says: the user, the refresh-token family it came from, its lifetime, and
+ * the stamp of the user's password hash when it was issued (absent in tokens from before stamps).
+ */
+export interface AccessClaims { sub: number; sid: string; iat: number; exp: number; pwd?: string }
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
@@ -23,14 +26,15 @@ export class AccessTokens {
   /**
    * Tokens whose signature was checked already, with their claims: a client sends the same token
    * on every call for its lifetime, and the HMAC is most of a cached read's identity cost. Only
-   * exact strings that verified are kept; expiry is still checked on every use.
+   * exact strings that verified (so tokens this site signed) are kept; expiry is still checked on
+   * every use.
    */
-  private readonly verified = new Memo<string, AccessClaims>(5000);
+  private readonly verified = new Memo<string, AccessClaims>(5000, 4 * 1024 * 1024, (token) => 2 * token.length + 200);
 
   constructor(private readonly key: Buffer, readonly ttlSec: number) {}
 
-  issue(userId: number, sid: string, now = Math.floor(Date.now() / 1000)): string {
-    const claims: AccessClaims = { sub: userId, sid, iat: now, exp: now + this.ttlSec };
+  issue(userId: number, sid: string, pwd: string, now = Math.floor(Date.now() / 1000)): string {
+    const claims: AccessClaims = { sub: userId, sid, iat: now, exp: now + this.ttlSec, pwd };
     const body = `${HEADER}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`;
     return `${body}.${this.sign(body)}`;
   }
@@ -51,8 +55,19 @@ export class AccessTokens {
       return null;
     }
     if (!Number.isSafeInteger(claims.sub) || claims.sub <= 0 || typeof claims.exp !== 'number' || claims.exp <= now || typeof claims.sid !== 'string') return null;
+    if (claims.pwd !== undefined && typeof claims.pwd !== 'string') return null;
     this.verified.set(token, claims);
     return claims;
+  }
+
+  /**
+   * A stamp of a stored password hash: it changes when the password does, so tokens carrying the
+   * old one stop working (as WordPress's auth cookies carry a fragment of the hash). Keyed, so
+   * neither the token nor a cache entry holding it helps guess the password (an md5 hash is
+   * unsalted).
+   */
+  stamp(passwordHash: string): string {
+    return createHmac('sha256', this.key).update(`pwd:${passwordHash}`).digest('base64url').slice(0, 16);
   }
 
   private sign(data: string): string {

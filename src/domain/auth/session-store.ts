@@ -7,12 +7,27 @@ import { RestError } from '../../http/rest-error.ts';
 export interface SessionBackend {
   readonly name: 'redis' | 'database';
   put(key: string, data: string, ttlSec: number): Promise<void>;
-  /** Atomically reads and removes a session (null when absent, expired or already taken). */
-  take(key: string): Promise<string | null>;
+  /** An unexpired session's data, or null. */
+  get(key: string): Promise<string | null>;
+  /**
+   * Marks a session (JSON) used, atomically, keeping its expiry: resolves to what it held before
+   * (with `used: true` already when someone marked it earlier), or null when absent or expired.
+   * Of two concurrent callers only one gets the unused value.
+   */
+  markUsed(key: string): Promise<string | null>;
   delete(key: string): Promise<boolean>;
 }
 
 const unavailable = () => new RestError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
+
+/** One key, one step: GET, and when unused, SET it back with `used: true` and the same TTL. */
+const MARK_USED = `local v = redis.call('GET', KEYS[1])
+if not v then return false end
+local s = cjson.decode(v)
+if s.used then return v end
+s.used = true
+redis.call('SET', KEYS[1], cjson.encode(s), 'KEEPTTL')
+return v`;
 
 export class RedisSessions implements SessionBackend {
   readonly name = 'redis' as const;
@@ -27,8 +42,12 @@ export class RedisSessions implements SessionBackend {
     await this.client().set(`session:${key}`, data, 'EX', ttlSec);
   }
 
-  async take(key: string): Promise<string | null> {
-    return this.client().getdel(`session:${key}`);
+  async get(key: string): Promise<string | null> {
+    return this.client().get(`session:${key}`);
+  }
+
+  async markUsed(key: string): Promise<string | null> {
+    return ((await this.client().eval(MARK_USED, 1, `session:${key}`)) as string | null) ?? null;
   }
 
   async delete(key: string): Promise<boolean> {
@@ -44,8 +63,24 @@ export class DatabaseSessions implements SessionBackend {
     return this.repo.put(this.write, key, data, ttlSec);
   }
 
-  take(key: string): Promise<string | null> {
-    return this.repo.take(this.write, key);
+  get(key: string): Promise<string | null> {
+    return this.repo.get(this.write, key);
+  }
+
+  async markUsed(key: string): Promise<string | null> {
+    for (;;) {
+      const raw = await this.repo.get(this.write, key);
+      if (raw === null) return null;
+      let session: Record<string, unknown>;
+      try {
+        session = JSON.parse(raw) as Record<string, unknown>;
+      } catch {
+        return null;
+      }
+      if (session.used) return raw;
+      // Compare-and-set: only the caller whose UPDATE changes the row got it unused.
+      if (await this.repo.replace(this.write, key, raw, JSON.stringify({ ...session, used: true }))) return raw;
+    }
   }
 
   delete(key: string): Promise<boolean> {

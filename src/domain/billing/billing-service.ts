@@ -8,8 +8,8 @@ import type { BillingReads, MaybeAsync } from './billing-reads.ts';
 import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
-export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; after?: Date; before?: Date; window: ListWindow }
-export interface SubscriptionQuery { userId?: number; statuses?: string[]; gateway?: string; planId?: string; window: SubscriptionWindow }
+export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; currency?: string; search?: string; after?: Date; before?: Date; window: ListWindow }
+export interface SubscriptionQuery { userId?: number; statuses?: string[]; gateway?: string; planId?: string; currency?: string; search?: string; after?: Date; before?: Date; window: SubscriptionWindow }
 export interface Page<T> { rows: T[]; total: number }
 
 const PAID = ['completed', 'paid'];
@@ -78,6 +78,8 @@ export class BillingService {
       statuses: query.statuses && storedStatuses(query.statuses, STORED_TRANSACTION_STATUS),
       gateway: query.gateway,
       courseId: query.courseId,
+      currency: query.currency,
+      search: query.search,
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
@@ -98,6 +100,10 @@ export class BillingService {
       statuses: query.statuses && storedStatuses(query.statuses, STORED_SUBSCRIPTION_STATUS),
       gateway: query.gateway,
       planId: query.planId,
+      currency: query.currency,
+      search: query.search,
+      after: query.after && dbFromDate(query.after),
+      before: query.before && dbFromDate(query.before),
     };
     return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
       (on, f, w) => this.subscriptions.list(on, f, w), (on, f) => this.subscriptions.count(on, f)));

@@ -4,8 +4,10 @@ import { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database } from '../../data/database.ts';
 import { NotificationsRepository } from '../../data/notifications-repository.ts';
 import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
+import { OverviewReadModel } from '../../data/read-models/overview-read-model.ts';
 import { RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
 import { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
+import { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import type { Tables } from '../../data/tables.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
@@ -17,6 +19,7 @@ import { BillingReads } from './billing-reads.ts';
 import { BillingService } from './billing-service.ts';
 import { InvoiceService } from './invoice-service.ts';
 import { LemonSqueezyClient } from './lemon-squeezy-client.ts';
+import { OverviewService } from './overview-service.ts';
 import { ReadRouting } from './read-routing.ts';
 import type { ReadRouting as PoolRouting } from '../../data/read-routing.ts';
 import { SubscriptionActions } from './subscription-actions.ts';
@@ -27,7 +30,11 @@ export interface BillingModule {
   actions: SubscriptionActions;
   account: AccountService;
   analytics: AnalyticsService;
+  /** The store owner's Overview: analytics reports plus failed payments and the last gateway webhook. */
+  overview: OverviewService;
   invoices: InvoiceService;
+  /** The site's home URL (WordPress's `home` option): the base of absolute links in answers. */
+  home(): string;
 }
 
 export interface BillingDeps {
@@ -51,12 +58,15 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     const apiKey = typeof p.lemon_squeezy_api_key === 'string' ? p.lemon_squeezy_api_key.trim() : '';
     return apiKey ? { apiKey, storeId: p.lemon_squeezy_store_id === undefined ? undefined : String(p.lemon_squeezy_store_id) } : null;
   };
+  const analytics = new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs);
   return {
     routing,
     billing,
-    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache),
+    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache, d.db.write, new ResumeStatesRepository(d.tables)),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
-    analytics: new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs),
+    analytics,
+    overview: new OverviewService(analytics, reads, new OverviewReadModel(d.tables), dbs, () => d.db.read, d.config.billing.analyticsTtlSec),
     invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
+    home: () => d.settings.homeUrl,
   };
 }

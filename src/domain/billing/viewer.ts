@@ -38,8 +38,11 @@ function canonicalJson(v: unknown): string | undefined {
   return `{${parts.join(',')}}`;
 }
 
-/** Digests by the query's plain JSON (cheap to write; equal queries built alike repeat it exactly). */
-const digests = new Memo<string, string>(4096);
+/**
+ * Digests by the query's plain JSON (cheap to write; equal queries built alike repeat it exactly).
+ * Queries come validated, from callers a route let in; bounded in bytes all the same.
+ */
+const digests = new Memo<string, string>(4096, 512 * 1024, (plain) => 2 * plain.length + 120);
 
 /** A short stable digest of a query object, for cache keys. */
 export function queryDigest(q: unknown): string {

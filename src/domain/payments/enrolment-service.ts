@@ -32,10 +32,18 @@ const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
 export class EnrolmentService {
   constructor(private readonly buyers: BuyersRepository, private readonly enrolments: EnrolmentRepository) {}
 
-  /** The buyer: `custom_data.user_id` if that user exists, else the user with the email, else a new subscriber. */
-  async resolveBuyer(q: Queryable, hintedId: number | null, email: string, name: string | null | undefined): Promise<{ userId: number; created: boolean }> {
-    if (hintedId !== null && (await this.buyers.exists(q, hintedId))) return { userId: hintedId, created: false };
+  /**
+   * The buyer the gateway's order names: the user with its email, else a new subscriber. The
+   * checkout's `custom_data.user_id` is anyone's to set (it is a parameter of the checkout URL), so
+   * it is taken only when it matches: that user's email is the order's, or `sameCustomer` says that
+   * user's earlier orders were this gateway customer's.
+   */
+  async resolveBuyer(q: Queryable, hintedId: number | null, email: string, name: string | null | undefined, sameCustomer?: (userId: number) => Promise<boolean>): Promise<{ userId: number; created: boolean }> {
     const normalised = email.trim().toLowerCase();
+    if (hintedId !== null) {
+      const hinted = await this.buyers.emailOf(q, hintedId);
+      if (hinted !== null && (hinted.trim().toLowerCase() === normalised || (sameCustomer && (await sameCustomer(hintedId))))) return { userId: hintedId, created: false };
+    }
     const found = await this.buyers.lockByEmail(q, normalised);
     if (found !== null) return { userId: found, created: false };
     const base = (normalised.split('@')[0] ?? 'buyer').replace(/[^a-z0-9_.-]/g, '').slice(0, 50) || 'buyer';
@@ -73,6 +81,21 @@ export class EnrolmentService {
       added.push(courseId);
     }
     return added;
+  }
+
+  /** The user's `slbp_enrollment_{course}` records, decoded, by course id. */
+  async records(q: Queryable, userId: number): Promise<Map<number, Record<string, unknown>>> {
+    const out = new Map<number, Record<string, unknown>>();
+    for (const [courseId, raw] of await this.enrolments.enrolmentRecords(q, userId)) {
+      const rec = this.record(raw, userId, courseId);
+      if (rec) out.set(courseId, rec);
+    }
+    return out;
+  }
+
+  /** Names another transaction as what grants the course (its first grant was refunded, another paid order still covers it). */
+  async regrant(tx: EnrolmentTx, userId: number, courseId: number, record: Record<string, unknown>, transactionId: string): Promise<void> {
+    await this.enrolments.setMeta(tx.main, userId, EnrolmentRepository.enrolmentKey(courseId), phpSerialize({ ...record, transaction_id: transactionId }));
   }
 
   /** Removes access to the courses whose enrolment record names this subscription. */

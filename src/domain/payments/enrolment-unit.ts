@@ -47,6 +47,16 @@ export class EnrolmentUnit {
     return this.done ? Promise.resolve(this.recorded('unenrolled')) : this.service.unenrol(this.mainTx, userId, courseIds, ref);
   }
 
+  /** The user's enrolment records as the main database holds them now. */
+  records(userId: number): Promise<Map<number, Record<string, unknown>>> {
+    return this.service.records(this.tx.main, userId);
+  }
+
+  /** Points a course's record at another granting transaction (nothing when an earlier attempt's main part did it). */
+  regrant(userId: number, courseId: number, record: Record<string, unknown>, transactionId: string): Promise<void> {
+    return this.done ? Promise.resolve() : this.service.regrant(this.mainTx, userId, courseId, record, transactionId);
+  }
+
   unenrolSubscription(userId: number, subscriptionId: string): Promise<number[]> {
     return this.done ? Promise.resolve(this.recorded('unenrolled')) : this.service.unenrolSubscription(this.mainTx, userId, subscriptionId);
   }

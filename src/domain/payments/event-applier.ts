@@ -2,9 +2,9 @@ import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { GatewayRecordsRepository, StoredSubscription, SubscriptionWrite, TransactionWrite } from '../../data/payments/gateway-records-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
-import { coursesFor, type EnrolmentService } from './enrolment-service.ts';
+import { coursesFor, type EnrolmentRef, type EnrolmentService } from './enrolment-service.ts';
 import type { EnrolmentUnit } from './enrolment-unit.ts';
-import { customUserId, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import { customUserId, eventKind, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 import { centsToDecimal } from './money.ts';
 
 export const GATEWAY = 'lemon_squeezy';
@@ -32,9 +32,6 @@ function guessCycle(createdAt: string | null, renewsAt: string | null): string {
 /** The transaction an event is applied in: its owner's billing database and enrolment changes. */
 export interface ApplyTx { billing: Queryable; enrolment: EnrolmentUnit }
 
-type Kind = 'order' | 'invoice' | 'subscription';
-const kindOf = (event: HandledEvent): Kind =>
-  event === 'order_created' || event === 'order_refunded' ? 'order' : event.startsWith('subscription_payment_') ? 'invoice' : 'subscription';
 
 /**
  * Applies one verified Lemon Squeezy event to the billing tables, inside the caller's transaction.
@@ -44,7 +41,13 @@ const kindOf = (event: HandledEvent): Kind =>
  * one object reaches the same billing shard.
  */
 export class EventApplier {
-  constructor(private readonly records: GatewayRecordsRepository, private readonly enrolment: EnrolmentService, private readonly mappings: () => Record<string, unknown>) {}
+  constructor(
+    private readonly records: GatewayRecordsRepository,
+    private readonly enrolment: EnrolmentService,
+    private readonly mappings: () => Record<string, unknown>,
+    /** A user's billing database (their shard with SLBP_SHARDS), for plain reads. */
+    private readonly billingOf: (userId: number) => Queryable,
+  ) {}
 
   /**
    * The user owning the event's gateway object when some billing database stores it already
@@ -53,23 +56,29 @@ export class EventApplier {
   async storedOwner(dbs: BillingDatabases, event: HandledEvent, env: Envelope): Promise<number | null> {
     const order = (id: string) => dbs.locate((q) => this.records.findTransaction(q, GATEWAY, id));
     const subscription = (id: string) => dbs.locate((q) => this.records.findSubscription(q, GATEWAY, id));
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     const found = kind === 'order' ? await order(env.data.id)
       : kind === 'invoice' ? (await order(`invoice_${env.data.id}`)) ?? (await subscription(invoiceSchema.parse(env.data.attributes).subscription_id))
         : await subscription(env.data.id);
     return found ? Number(found.value.user_id) : null;
   }
 
-  /** The buyer the event names: `custom_data.user_id` if that user exists, else by email, else a new subscriber (on `q`, the main database). */
+  /**
+   * The buyer the event names (on `q`, the main database): the user with the order's email, else a
+   * new subscriber; `custom_data.user_id` only when that user has this email, or paid as this
+   * Lemon Squeezy customer before.
+   */
   async buyer(q: Queryable, event: HandledEvent, env: Envelope): Promise<number> {
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     const a = kind === 'order' ? orderSchema.parse(env.data.attributes) : kind === 'invoice' ? invoiceSchema.parse(env.data.attributes) : subscriptionSchema.parse(env.data.attributes);
-    return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name)).userId;
+    const customer = a.customer_id ?? null;
+    const sameCustomer = customer === null ? undefined : (userId: number) => this.records.hasCustomer(this.billingOf(userId), GATEWAY, userId, customer);
+    return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name, sameCustomer)).userId;
   }
 
   /** Applies the event; `buyer` answers the owner of an object not stored yet. */
   async apply(tx: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
-    const kind = kindOf(event);
+    const kind = eventKind(event);
     if (kind === 'order') return this.order(tx, env, buyer);
     if (kind === 'invoice') return this.invoice(tx, event, env, buyer);
     return this.subscription(tx, env, buyer);
@@ -85,7 +94,7 @@ export class EventApplier {
       userId, orderId: env.data.id, transactionId: a.identifier, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
       status, courseId: courses[0] ?? null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
       metadata: {
-        source: 'lemon_squeezy', order_number: a.order_number ?? null, product_id: a.first_order_item?.product_id ?? null, variant_id: a.first_order_item?.variant_id ?? null,
+        source: 'lemon_squeezy', order_number: a.order_number ?? null, customer_id: a.customer_id ?? null, product_id: a.first_order_item?.product_id ?? null, variant_id: a.first_order_item?.variant_id ?? null,
         product_name: a.first_order_item?.product_name ?? null, refunded_amount: a.refunded_amount !== undefined ? centsToDecimal(a.refunded_amount) : null, test_mode: a.test_mode ?? false,
       },
     };
@@ -93,8 +102,43 @@ export class EventApplier {
     const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
     const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
     const enrolled = status === 'completed' ? await enrolment.enrol(userId, courses, ref) : [];
-    const unenrolled = status === 'refunded' ? await enrolment.unenrol(userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }) : [];
+    const unenrolled = status === 'refunded' ? await this.refunded(q, enrolment, userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }, write.orderId) : [];
     return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled, unenrolled };
+  }
+
+  /**
+   * What a refund of one order takes away: the courses that order granted (its transaction is the
+   * one their enrolment record names) and that nothing else still pays for. A course another paid
+   * order also covers stays, its record now naming that order; one whose record names a
+   * subscription that still gives access stays too. Access granted otherwise (an earlier order, by
+   * hand in LearnDash) is not this order's to take.
+   */
+  private async refunded(q: Queryable, enrolment: EnrolmentUnit, userId: number, courses: number[], ref: EnrolmentRef, orderId: string): Promise<number[]> {
+    if (!courses.length) return [];
+    const records = await enrolment.records(userId);
+    const others = await this.records.otherPaidOrders(q, GATEWAY, userId, orderId);
+    const mappings = this.mappings();
+    const take: number[] = [];
+    for (const courseId of courses) {
+      const record = records.get(courseId);
+      if (!record || record.transaction_id !== ref.transactionId) continue;
+      const other = others.find((o) => Number(o.course_id) === courseId || coursesFor(mappings, o.product_id).includes(courseId));
+      if (other) {
+        await enrolment.regrant(userId, courseId, record, other.transaction_id);
+        continue;
+      }
+      const subscriptionId = typeof record.subscription_id === 'string' ? record.subscription_id : '';
+      if (subscriptionId && (await this.subscriptionGivesAccess(q, subscriptionId))) continue;
+      take.push(courseId);
+    }
+    return enrolment.unenrol(userId, take, ref);
+  }
+
+  /** Whether the stored subscription still gives access: running, or cancelled with its grace period not over. */
+  private async subscriptionGivesAccess(q: Queryable, subscriptionId: string): Promise<boolean> {
+    const sub = await this.records.findSubscription(q, GATEWAY, subscriptionId);
+    if (!sub) return false;
+    return ACCESS.has(sub.status) || (sub.status === 'cancelled' && sub.expires_at !== null && sub.expires_at > sqlUtc(new Date())!);
   }
 
   private async subscription({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
@@ -136,7 +180,7 @@ export class EventApplier {
     const write: TransactionWrite = {
       userId, orderId: `invoice_${env.data.id}`, transactionId: `invoice_${env.data.id}`, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
       status, courseId: null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
-      metadata: { source: 'lemon_squeezy', kind: 'subscription_invoice', invoice_id: env.data.id, subscription_id: a.subscription_id, billing_reason: a.billing_reason ?? null, invoice_status: a.status, test_mode: a.test_mode ?? false },
+      metadata: { source: 'lemon_squeezy', kind: 'subscription_invoice', invoice_id: env.data.id, subscription_id: a.subscription_id, customer_id: a.customer_id ?? null, billing_reason: a.billing_reason ?? null, invoice_status: a.status, test_mode: a.test_mode ?? false },
     };
     const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
     return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled: [], unenrolled: [] };

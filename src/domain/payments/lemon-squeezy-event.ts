@@ -1,5 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { isoDateTime } from '../../http/params.ts';
 
 /** Every Lemon Squeezy event the sidecar applies; anything else is acknowledged and ignored. */
 export const HANDLED_EVENTS = [
@@ -20,31 +21,46 @@ export function verifySignature(raw: Buffer, secret: string, signature: string):
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-const id = z.union([z.string(), z.number()]).transform(String);
-const cents = z.union([z.number().int(), z.string().regex(/^-?\d+$/).transform(Number)]);
-const date = z.string().nullable().optional();
+/** A gateway id: a positive whole number (digits), as Lemon Squeezy numbers its objects. */
+const id = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/, 'must be a whole number')]).transform(String);
+/** The largest amount `DECIMAL(10,2)` holds, in cents. */
+export const MAX_CENTS = 9_999_999_999;
+/** An amount in cents: a whole, non-negative number that the amount columns hold ("49.00", 1e20, -1 and null are refused). */
+const cents = z.union([z.number().int().min(0).max(MAX_CENTS), z.string().regex(/^\d{1,10}$/, 'must be whole cents').transform(Number).pipe(z.number().max(MAX_CENTS))]);
+/** Free text bounded by the column it goes to; no control characters. */
+const text = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+/** `wp_users.user_email` is 100 characters. */
+const email = z.string().max(100).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
+const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 currency code (three letters)').transform((c) => c.toUpperCase());
+const status = z.string().regex(/^[a-z_]{1,20}$/, 'must be a status name');
+/** ISO 8601, every part in range, within what a DATETIME column holds. */
+const date = z.string().refine((v) => {
+  const d = isoDateTime(v);
+  return d !== null && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999;
+}, 'must be an ISO 8601 date-time').nullable().optional();
 
 /** The parts of the webhook envelope the sidecar reads (shapes per the official SDK's types). */
 export const envelopeSchema = z.object({
   meta: z.object({
-    event_name: z.string(),
+    event_name: z.string().max(50),
     custom_data: z.record(z.string(), z.unknown()).nullable().optional(),
   }),
-  data: z.object({ type: z.string(), id, attributes: z.record(z.string(), z.unknown()) }),
+  data: z.object({ type: z.string().max(50), id, attributes: z.record(z.string(), z.unknown()) }),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
 export const orderSchema = z.object({
-  identifier: z.string(),
-  order_number: z.union([z.number(), z.string()]).optional(),
-  user_name: z.string().nullable().optional(),
-  user_email: z.string(),
-  currency: z.string().length(3),
+  identifier: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be 1 to 100 letters, digits, dots, dashes or underscores'),
+  order_number: z.union([z.number().int().min(0).max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/)]).optional(),
+  customer_id: id.nullable().optional(),
+  user_name: text(250).nullable().optional(),
+  user_email: email,
+  currency,
   total: cents,
   refunded_amount: cents.optional(),
-  status: z.string(),
+  status,
   refunded: z.boolean().optional(),
-  first_order_item: z.object({ product_id: id, variant_id: id, product_name: z.string().optional(), variant_name: z.string().optional() }).nullable().optional(),
+  first_order_item: z.object({ product_id: id, variant_id: id, product_name: text(255).optional(), variant_name: text(255).optional() }).nullable().optional(),
   test_mode: z.boolean().optional(),
   created_at: date,
   updated_at: date,
@@ -52,13 +68,14 @@ export const orderSchema = z.object({
 
 export const subscriptionSchema = z.object({
   order_id: id.nullable().optional(),
+  customer_id: id.nullable().optional(),
   product_id: id,
   variant_id: id,
-  product_name: z.string().optional(),
-  variant_name: z.string().optional(),
-  user_name: z.string().nullable().optional(),
-  user_email: z.string(),
-  status: z.string(),
+  product_name: text(255).optional(),
+  variant_name: text(255).optional(),
+  user_name: text(250).nullable().optional(),
+  user_email: email,
+  status,
   cancelled: z.boolean().optional(),
   trial_ends_at: date,
   renews_at: date,
@@ -70,17 +87,27 @@ export const subscriptionSchema = z.object({
 
 export const invoiceSchema = z.object({
   subscription_id: id,
-  user_name: z.string().nullable().optional(),
-  user_email: z.string(),
-  billing_reason: z.string().optional(),
-  currency: z.string().length(3),
-  status: z.string(),
+  customer_id: id.nullable().optional(),
+  user_name: text(250).nullable().optional(),
+  user_email: email,
+  billing_reason: text(50).optional(),
+  currency,
+  status,
   total: cents,
   refunded_amount: cents.optional(),
   test_mode: z.boolean().optional(),
   created_at: date,
   updated_at: date,
 });
+
+/** What a handled event is about: an order, a subscription invoice, or a subscription. */
+export type EventKind = 'order' | 'invoice' | 'subscription';
+
+export const eventKind = (event: HandledEvent): EventKind =>
+  event === 'order_created' || event === 'order_refunded' ? 'order' : event.startsWith('subscription_payment_') ? 'invoice' : 'subscription';
+
+/** The schema of the attributes an event of this kind carries. */
+export const attributesSchema = (kind: EventKind) => (kind === 'order' ? orderSchema : kind === 'invoice' ? invoiceSchema : subscriptionSchema);
 
 /**
  * The idempotency key of a delivery (docs/decisions/0013-webhook-idempotency.md): the event name, the gateway object's

@@ -25,10 +25,13 @@ import { ExportsService } from './exports-service.ts';
 import { WebhookDispatcher, type DispatcherOptions } from './outgoing-webhooks.ts';
 import { PluginImporter } from './plugin-import.ts';
 import { PluginImportService } from './plugin-import-service.ts';
+import { WebhookLogReader } from './webhook-log-reader.ts';
 import { WebhookProcessor } from './webhook-processor.ts';
 
 export interface PaymentsDeps {
   db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string;
+  /** The site key: exports live in `<dataDir>/exports/<site key>`, since export ids are per database. */
+  siteKey: string;
   /** Where billing rows are written (SLBP_SHARDS); built from `db` when not given. */
   billingDbs?: BillingDatabases;
 }
@@ -43,6 +46,8 @@ export interface Payments {
   tasks: TasksRepository;
   importer: PluginImporter;
   imports: PluginImportService;
+  /** The webhook log, for administrators. */
+  webhookLogs: WebhookLogReader;
 }
 
 /** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
@@ -57,7 +62,7 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const tasks = new TasksRepository(tables);
   const enrolment = new EnrolmentService(new BuyersRepository(tables), new EnrolmentRepository(tables));
   const mappings = () => d.settings.courseMappings;
-  const applier = new EventApplier(records, enrolment, mappings);
+  const applier = new EventApplier(records, enrolment, mappings, (userId) => dbs.forUser(userId));
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
@@ -65,13 +70,17 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
     const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
     dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
-  const exportsDir = path.join(d.dataDir, 'exports');
-  const expiry = new SubscriptionExpiry(dbs, records, notices, enrolment, effects, d.cache, logger);
+  // Export ids are task ids, which every site numbers from 1: sites sharing a data directory need their own.
+  const exportsDir = path.join(d.dataDir, 'exports', d.siteKey);
+  const expiry = new SubscriptionExpiry(dbs, records, notices, effects, logger);
   const exporter = new DataExport(dbs, records, notices, exportsDir);
   const plugin = new PluginDataRepository(tables);
   const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);
   const imports = new PluginImportService(db, tasks, plugin, importer);
   const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, effects, billingDbs: dbs, imports });
   const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
-  return { webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports };
+  return {
+    webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports,
+    webhookLogs: new WebhookLogReader(db.read, logs),
+  };
 }

@@ -10,7 +10,8 @@ import type { Logger } from '../../observability/logger.ts';
 import type { EnrolmentService } from './enrolment-service.ts';
 import { EnrolmentUnit } from './enrolment-unit.ts';
 import type { AppliedEvent, EventApplier } from './event-applier.ts';
-import { envelopeSchema, idempotencyKey, isHandled, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import { checkDelivery } from './event-validation.ts';
+import { idempotencyKey, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
 export interface WebhookDelivery { raw: Buffer; contentType: string; signature: string | undefined }
 export interface WebhookAnswer { status: number; body: Record<string, unknown> }
@@ -23,7 +24,9 @@ export type AppliedListener = (event: string, applied: AppliedEvent) => void;
  * each event applied in one transaction together with its idempotency ledger row and its log row
  * (docs/decisions/0013-webhook-idempotency.md). With SLBP_SHARDS the ledger row and the billing
  * rows commit together on the owner's shard (docs/decisions/0019-shard-writes.md). Rejected
- * deliveries (bad content type, JSON or signature) write nothing.
+ * deliveries (bad content type, JSON or signature) write nothing. A signed delivery whose values
+ * fail the checks (src/domain/payments/event-validation.ts) writes no billing row: it is answered
+ * 200 `{processed: false, reason}` and logged once, in the log and the webhook log.
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];
@@ -59,18 +62,26 @@ export class WebhookProcessor {
       return { status: 401, body: { error: 'Invalid signature' } };
     }
     const raw = d.raw.toString('utf8');
-    const env = envelopeSchema.safeParse(parsed);
-    const eventName = env.success ? env.data.meta.event_name : String((parsed as { meta?: { event_name?: unknown } })?.meta?.event_name ?? 'unknown');
-    if (!env.success || !isHandled(eventName)) {
+    const checked = checkDelivery(parsed);
+    if (checked.kind === 'ignored') {
       const body = { received: true, processed: false };
-      await this.log(eventName, raw, 200, body, env.success ? 'ignored' : 'invalid');
+      await this.log(checked.event, raw, 200, body, 'ignored');
       return { status: 200, body };
     }
+    if (checked.kind === 'invalid') {
+      // Signed, so it is the gateway's; but its values cannot be applied. A 2xx stops the gateway
+      // retrying it forever; the admin sees it in the webhook log (GET /webhooks/logs).
+      const body = { received: true, processed: false, reason: checked.reason };
+      this.logger.warn('lemon squeezy webhook not applied: its values are invalid', { event: checked.event, reason: checked.reason });
+      await this.log(checked.event, raw, 200, body, 'invalid');
+      return { status: 200, body };
+    }
+    const { event: eventName, env } = checked;
     let outcome: AppliedEvent | 'duplicate';
     try {
-      outcome = await this.applyOnce(eventName, env.data, raw);
+      outcome = await this.applyOnce(eventName, env, raw);
     } catch (err) {
-      this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.data.id, error: (err as Error).message });
+      this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.id, error: (err as Error).message });
       const body = { error: 'Webhook processing failed' };
       await this.log(eventName, raw, 500, { ...body, reason: (err as Error).message }, 'failed').catch(() => undefined);
       return { status: 500, body };

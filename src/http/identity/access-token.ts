@@ -1,4 +1,5 @@
-import type { AccessTokens } from '../../domain/auth/access-tokens.ts';
+import type { AccessClaims, AccessTokens } from '../../domain/auth/access-tokens.ts';
+import type { Revocations } from '../../domain/auth/revocations.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../domain/user-directory.ts';
 import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
@@ -10,12 +11,20 @@ const invalid = () => new RestError('slbp_invalid_token', 'The access token is i
 
 /**
  * `Authorization: Bearer <access token>` from /auth/login; roles come from the database, not the
- * token. A token verified before whose user the cache holds is answered without a promise.
+ * token. A token is refused once its user's password changed (its stamp no longer matches the
+ * user's) or its session family was revoked (logout, refresh-token reuse). A token verified before
+ * whose user and family this process knows is answered without a promise.
  */
-export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory): IdentityResolver {
-  const callerOf = (ctx: AppContext, user: UserIdentity | null, exp: number): Caller => {
-    if (!user) throw invalid();
-    ctx.state.tokenExpiresAt = exp;
+export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory, revocations: Pick<Revocations, 'isRevoked'>): IdentityResolver {
+  const callerOf = (ctx: AppContext, user: UserIdentity | null, claims: AccessClaims): Caller | Promise<Caller> => {
+    if (!user || (claims.pwd !== undefined && claims.pwd !== user.passwordStamp)) throw invalid();
+    const revoked = revocations.isRevoked(claims.sid);
+    if (revoked instanceof Promise) return revoked.then((r) => caller(ctx, user, claims, r));
+    return caller(ctx, user, claims, revoked);
+  };
+  const caller = (ctx: AppContext, user: UserIdentity, claims: AccessClaims, revoked: boolean): Caller => {
+    if (revoked) throw invalid();
+    ctx.state.tokenExpiresAt = claims.exp;
     return { kind: 'user', via: 'token', userId: user.userId, roles: user.roles, capabilities: user.capabilities };
   };
   return {
@@ -27,8 +36,8 @@ export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory):
       const claims = tokens.verify(bearer);
       if (!claims) throw invalid();
       const known = users.cached(claims.sub);
-      if (known !== undefined) return callerOf(ctx, known, claims.exp);
-      return users.get(claims.sub).then((user) => callerOf(ctx, user, claims.exp));
+      if (known !== undefined) return callerOf(ctx, known, claims);
+      return users.get(claims.sub).then((user) => callerOf(ctx, user, claims));
     },
   };
 }

@@ -1,8 +1,8 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { isIP } from 'node:net';
 import type { NonceStore } from '../../cache/nonce-store.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory } from '../../domain/user-directory.ts';
+import { isClientAddress } from '../client-ip.ts';
 import type { IdentityResolver } from '../middleware/identity.ts';
 import { RestError } from '../rest-error.ts';
 import type { AppContext } from '../route.ts';
@@ -52,7 +52,7 @@ export function shimIdentity(secret: string, nonces: NonceStore, users: UserDire
       // address the shim reports. A signed request is judged by its user, never by WordPress's address.
       const clientIp = ctx.get('X-SLBP-Client-IP');
       const origin = ctx.state.origin;
-      ctx.state.origin = { ip: clientIp && isIP(clientIp) ? clientIp : origin.ip, healthCheckAddress: false, monitoringAddress: false, metricsToken: origin.metricsToken, healthToken: origin.healthToken };
+      ctx.state.origin = { ip: clientIp && isClientAddress(clientIp) ? clientIp : origin.ip, healthCheckAddress: false, monitoringAddress: false, metricsToken: origin.metricsToken, healthToken: origin.healthToken };
       const id = Number(userId);
       if (id === 0) return { kind: 'system', via: 'shim' };
       const user = await users.get(id);

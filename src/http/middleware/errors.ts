@@ -14,8 +14,12 @@ export function sendError(ctx: AppContext, err: unknown): void {
     ctx.set('Retry-After', '5');
   } else if (e.type === 'entity.too.large' || e.status === 413) {
     rest = new RestError('slbp_payload_too_large', 'The request body is too large.', 413, { max_bytes: (e as { limit?: number }).limit });
+    // The rest of the body was never read (and a chunked one has no end we know of): keeping the
+    // connection would leave the client waiting until a timeout. Answer, then close it.
+    ctx.res.setHeader('Connection', 'close');
   } else if (e.type === 'request.aborted') {
     rest = new RestError('slbp_request_aborted', 'The request was aborted.', 400);
+    ctx.res.setHeader('Connection', 'close');
   } else if (e.status && e.status >= 400 && e.status < 500 && e.expose) {
     rest = new RestError('slbp_bad_request', e.message, e.status);
   } else {

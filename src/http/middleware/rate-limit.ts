@@ -7,7 +7,7 @@ import { RestError } from '../rest-error.ts';
 import { fullPath } from '../router.ts';
 import type { AppContext, AppState, RouteSpec } from '../route.ts';
 
-export type ZoneName = 'general' | 'api' | 'auth' | 'api_key';
+export type ZoneName = 'general' | 'api' | 'auth' | 'api_key' | 'failed_auth';
 
 /** Called once per rejected request, e.g. to count rejections per zone in metrics. */
 export type RateLimitObserver = (zone: ZoneName) => void;
@@ -23,7 +23,12 @@ export function burstZone(rate: number, burst: number): { max: number; durationM
   return { max, durationMs: Math.round((max / rate) * 1000) };
 }
 
-export const ZONES = { api: burstZone(10, 20), auth: burstZone(1, 5) };
+/**
+ * `failed_auth` counts credentials that were refused (401), per address: 10 a minute. It is
+ * stricter than the others because a wrong API key, token or signature costs a lookup each time
+ * and has no legitimate reason to repeat (docs/decisions/0010-rate-limits.md).
+ */
+export const ZONES = { api: burstZone(10, 20), auth: burstZone(1, 5), failedAuth: { max: 10, durationMs: 60_000 } };
 
 /** A Map that forgets its oldest entries past `limit`, so per-process fallback limits stay bounded. */
 export class BoundedMap<K, V> extends Map<K, V> {
@@ -61,15 +66,37 @@ function pathMatcher(template: string): RegExp {
   return new RegExp(`^${escaped}/?$`, 'i');
 }
 
+/** The rate limits: a middleware for every request that reaches the routes, and the failed-credential zone around identity. */
+export interface RateLimiter {
+  middleware: Middleware<AppState>;
+  /**
+   * Before any credential is checked: refuses (429) a request from an address this node saw go
+   * over the failed-credential zone, so a flood of bad keys stops costing lookups. Synchronous.
+   */
+  admit(ctx: AppContext): void;
+  /**
+   * After a credential was refused (401): counts the failure in the address's `failed_auth`
+   * zone and the request in its `general` and `api` zones. Throws the 429 when one of them is
+   * now over its limit; otherwise resolves and the caller answers the 401.
+   */
+  failed(ctx: AppContext): Promise<void>;
+}
+
+type Zone = [ZoneName, string, number, number];
+
 /**
  * The zones every node shares through Redis (koa-ratelimit's Redis driver): `general` and `api`
- * for every route, `auth` on sign-in routes (keyed on the address), and each API key's hourly
- * `rate_limit`. Probes marked `exempt` and WordPress itself (the signed shim as user 0) are never limited. While Redis is down each node enforces
- * the same limits in a bounded in-process map. Rejections are WordPress-shaped 429s.
+ * for every route, `auth` on sign-in routes (keyed on the address), each API key's hourly
+ * `rate_limit`, and `failed_auth` for refused credentials (keyed on the address, counted before
+ * the request could reach the routes). Probes marked `exempt` and WordPress itself (the signed
+ * shim as user 0) are never limited. While Redis is down each node enforces the same limits in a
+ * bounded in-process map. Rejections are WordPress-shaped 429s.
  */
-export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
+export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const limiters = new Map<string, ReturnType<typeof ratelimit>>();
   const memory = new Map<string, BoundedMap<unknown, unknown>>();
+  /** Addresses over the failed-credential zone, and until when (ms): this node's view, filled by its own refusals. */
+  const blocked = new BoundedMap<string, number>(opts.fallbackEntries ?? 50_000);
   let lastWarn = 0;
   let matchers: { re: RegExp; kind: 'auth' | 'exempt' }[] | null = null;
 
@@ -111,7 +138,30 @@ export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
     return passed;
   };
 
-  return async (ctx: AppContext, next: Next): Promise<void> => {
+  const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): RestError => {
+    ctx.set('Retry-After', String(retryAfter));
+    for (const observe of opts.observers) observe(zone);
+    return new RestError('slbp_rate_limited', `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`, 429, { retry_after: retryAfter, zone });
+  };
+
+  /** Counts the request in each zone in turn; throws the 429 of the first one it is over. */
+  const enforce = async (ctx: AppContext, zones: Zone[]): Promise<void> => {
+    for (const [zone, id, max, duration] of zones) {
+      if (await check(ctx, zone, id, max, duration)) continue;
+      const retryAfter = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);
+      if (zone === 'failed_auth') blocked.set(ctx.state.origin.ip, Date.now() + retryAfter * 1000);
+      throw refuse(ctx, zone, retryAfter);
+    }
+    delete (ctx.state as { rateLimitId?: string }).rateLimitId;
+  };
+
+  /** The `general` and `api` zones of a caller. */
+  const common = (who: string): Zone[] => {
+    const general = Math.floor(opts.generalPerMinute());
+    return [...(general > 0 ? [['general', who, general, 60_000] as Zone] : []), ['api', who, ZONES.api.max, ZONES.api.durationMs]];
+  };
+
+  const middleware = async (ctx: AppContext, next: Next): Promise<void> => {
     matchers ??= opts.routes().filter((r) => r.rateLimit).map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
     let path = ctx.path;
     try {
@@ -124,21 +174,28 @@ export function rateLimit(opts: RateLimitOptions): Middleware<AppState> {
     // WordPress itself (signed shim request, user 0: cache invalidation hooks) is never limited.
     if (kind === 'exempt' || ctx.method === 'OPTIONS' || caller.kind === 'system') return next();
     const who = limitKey(caller, ctx.state.origin.ip);
-    const zones: [ZoneName, string, number, number][] = [];
+    const zones: Zone[] = [];
     if (caller.kind === 'api_key' && caller.rateLimitPerHour > 0) zones.push(['api_key', who, caller.rateLimitPerHour, 3_600_000]);
-    const general = Math.floor(opts.generalPerMinute());
-    if (general > 0) zones.push(['general', who, general, 60_000]);
-    zones.push(['api', who, ZONES.api.max, ZONES.api.durationMs]);
+    zones.push(...common(who));
     // Sign-in attempts are anonymous by nature: count them per address.
     if (kind === 'auth') zones.push(['auth', `ip:${ctx.state.origin.ip}`, ZONES.auth.max, ZONES.auth.durationMs]);
-    for (const [zone, id, max, duration] of zones) {
-      if (await check(ctx, zone, id, max, duration)) continue;
-      const retryAfter = Math.max(1, Number(ctx.response.get('Retry-After')) || 1);
-      ctx.set('Retry-After', String(retryAfter));
-      for (const observe of opts.observers) observe(zone);
-      throw new RestError('slbp_rate_limited', `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`, 429, { retry_after: retryAfter, zone });
-    }
-    delete (ctx.state as { rateLimitId?: string }).rateLimitId;
+    await enforce(ctx, zones);
     await next();
+  };
+
+  return {
+    middleware,
+    admit(ctx) {
+      const ip = ctx.state.origin.ip;
+      const until = blocked.get(ip);
+      if (until === undefined) return;
+      const wait = Math.ceil((until - Date.now()) / 1000);
+      if (wait > 0) throw refuse(ctx, 'failed_auth', wait);
+      blocked.delete(ip);
+    },
+    failed(ctx) {
+      const who = `ip:${ctx.state.origin.ip}`;
+      return enforce(ctx, [['failed_auth', who, ZONES.failedAuth.max, ZONES.failedAuth.durationMs], ...common(who)]);
+    },
   };
 }

@@ -4,19 +4,20 @@ import { publicBackupConfig, type BackupModule } from '../../backup/backup-modul
 import { BACKUP_ID } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
+import { isoDateTime } from '../params.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { RestError } from '../rest-error.ts';
 
-const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
+export const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
 const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new Set(a)]);
 const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).transform((v) => v === '1' || v === 'true');
 /** `2026-11-26` or a full ISO 8601 time; a bare date as `to_date` means the end of that day. */
-const dateParam = z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'a date (YYYY-MM-DD) or ISO 8601 time');
+const dateParam = z.string().refine((s) => isoDateTime(s) !== null, 'a date (YYYY-MM-DD) or ISO 8601 time');
 /** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
-const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
+export const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
 
 /** Turns the backup services' errors into WordPress errors. */
-async function guard<T>(fn: () => Promise<T>): Promise<T> {
+export async function guard<T>(fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
@@ -60,8 +61,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
         to_date: dateParam.optional(),
       }),
       async handler(_ctx, { query }) {
-        const to = query.to_date ? new Date(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date) : undefined;
-        const backups = await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? new Date(query.from_date) : undefined, to });
+        const to = query.to_date ? isoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date)! : undefined;
+        const backups = await m.verifications.annotate(await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? isoDateTime(query.from_date)! : undefined, to }));
         return { backups, total: backups.length };
       },
     }),
@@ -93,8 +94,8 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       access: access.admin,
       params: idParams,
       body: z.object({ components: components.optional() }),
-      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
-      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
+      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_other_site', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
+      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, was made from another site (database or table prefix), or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(_ctx, { params, body }) {
         const restore_results = await guard(() => m.restore.restore(params.id, body.components));

@@ -35,7 +35,7 @@ export function billingAccountRoutes(m: BillingModule): RouteSpec[] {
       async handler(ctx, { query }) {
         const p = paging(query);
         const all = await m.account.enrolledCourses(viewerOf(ctx.state.caller), query.user_id);
-        return sendCollection(ctx, all.slice(p.offset, p.offset + p.perPage).map(courseItem), all.length, p);
+        return sendCollection(ctx, all.slice(p.offset, p.offset + p.perPage).map(courseItem), all.length, p, m.home());
       },
     }),
     defineRoute({
@@ -44,7 +44,7 @@ export function billingAccountRoutes(m: BillingModule): RouteSpec[] {
       async handler(ctx, { query }) {
         const p = paging(query);
         const page = await m.account.listNotifications(viewerOf(ctx.state.caller), { isRead: query.is_read, type: query.type, limit: p.perPage, offset: p.offset });
-        return sendCollection(ctx, page.rows.map(notificationItem), page.total, p);
+        return sendCollection(ctx, page.rows.map(notificationItem), page.total, p, m.home());
       },
     }),
     defineRoute({

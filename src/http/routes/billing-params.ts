@@ -2,9 +2,14 @@ import { z } from 'zod';
 import { collectionParams, dateTimeParam, listParam, type Paging } from '../collection.ts';
 import { SUBSCRIPTION_STATUSES, TRANSACTION_STATUSES } from '../../domain/billing/values.ts';
 
+import { intParam } from '../params.ts';
+
 export { idParams } from '../params.ts';
-const positiveId = z.coerce.number({ error: 'must be an integer' }).int('must be an integer').min(1, 'must be a positive integer');
+const positiveId = intParam();
 const order = z.enum(['asc', 'desc']).optional();
+const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase());
+/** An order, transaction or subscription id of the gateway, matched exactly. */
+const search = z.string().trim().min(1).max(100).describe('the gateway id of an order, transaction or subscription (exact match)');
 
 export const transactionQuery = z.object({
   ...collectionParams,
@@ -12,6 +17,8 @@ export const transactionQuery = z.object({
   gateway: z.string().min(1).max(50).optional(),
   user_id: positiveId.optional(),
   course_id: positiveId.optional(),
+  currency: currency.optional(),
+  search: search.optional(),
   after: dateTimeParam.optional(),
   before: dateTimeParam.optional(),
   orderby: z.enum(['created_at', 'amount', 'id']).optional(),
@@ -24,6 +31,10 @@ export const subscriptionQuery = z.object({
   gateway: z.string().min(1).max(50).optional(),
   plan_id: z.string().min(1).max(100).optional(),
   user_id: positiveId.optional(),
+  currency: currency.optional(),
+  search: search.optional(),
+  after: dateTimeParam.optional(),
+  before: dateTimeParam.optional(),
   orderby: z.enum(['created_at', 'amount', 'id', 'next_billing_date']).optional(),
   order,
 });
@@ -46,7 +57,7 @@ export const analyticsQuery = z.object({
   date_from: localDate.optional(),
   date_to: localDate.optional(),
   group_by: z.enum(['day', 'week', 'month']).optional(),
-  currency: z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase()).optional(),
+  currency: currency.optional(),
 });
 
 /** The LIMIT/OFFSET window of a billing list: newest first unless the caller orders otherwise. */

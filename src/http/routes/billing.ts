@@ -18,10 +18,10 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
       handler(ctx, { query }) {
         const p = paging(query);
         const page = m.billing.listTransactions(viewerOf(ctx.state.caller), {
-          userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, after: query.after, before: query.before,
+          userId: query.user_id, statuses: query.status, gateway: query.gateway, courseId: query.course_id, currency: query.currency, search: query.search, after: query.after, before: query.before,
           window: listWindow(query, p),
         });
-        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(transactionItem)), total, p));
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(transactionItem)), total, p, m.home()));
       },
     }),
     defineRoute({
@@ -43,10 +43,10 @@ export function billingRoutes(m: BillingModule): RouteSpec[] {
       handler(ctx, { query }) {
         const p = paging(query);
         const page = m.billing.listSubscriptions(viewerOf(ctx.state.caller), {
-          userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id,
+          userId: query.user_id, statuses: query.status, gateway: query.gateway, planId: query.plan_id, currency: query.currency, search: query.search, after: query.after, before: query.before,
           window: listWindow(query, p),
         });
-        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(subscriptionItem)), total, p));
+        return whenReady(page, ({ rows, total }) => sendCollection(ctx, renderOnce(rows, (r) => r.map(subscriptionItem)), total, p, m.home()));
       },
     }),
     defineRoute({

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import type { ExportsService } from '../../domain/payments/exports-service.ts';
+import { idParams } from '../params.ts';
 import { RestError } from '../rest-error.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
@@ -33,7 +34,7 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
       path: '/exports/:id',
       summary: 'Download a finished export (its owner only; 404 for anyone else)',
       access: access.ownerOr('read_billing'),
-      params: z.object({ id: z.coerce.number().int().positive() }),
+      params: idParams,
       errors: ['slbp_export_not_found', 'slbp_export_not_ready'],
       responses: { 200: { description: 'The CSV file (text/csv)' }, 404: { description: 'No such export, or not the caller\'s' }, 409: { description: 'Not finished yet' } },
       example: { as: 'subscriber', params: { id: 999999 }, status: 404 },

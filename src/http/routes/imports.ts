@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import type { PluginImportService } from '../../domain/payments/plugin-import-service.ts';
+import { intParam } from '../params.ts';
 import { RestError } from '../rest-error.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
@@ -28,7 +29,7 @@ export function importRoutes(imports: PluginImportService): RouteSpec[] {
       summary: 'Progress of a plugin-data import, and its summary once finished',
       tags: ['admin'],
       access: access.admin,
-      params: z.object({ taskId: z.coerce.number().int().positive() }),
+      params: z.object({ taskId: intParam() }),
       errors: ['slbp_import_not_found'],
       responses: {
         200: { description: '`{task_id, status, dry_run, progress: {phase, done, total} | null, summary: {orders, subscriptions, enrolments, unmatched, malformed, warnings} | null, error}`' },

@@ -2,18 +2,22 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import { TIMEFRAMES, type MonitoringService } from '../../domain/monitoring-service.ts';
 import type { Metrics } from '../../observability/metrics.ts';
+import { pageLinks } from '../collection.ts';
+import { intParam } from '../params.ts';
 import { invalidParams, RestError } from '../rest-error.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
-export interface MonitoringRouteDeps { metrics: Metrics; monitoring: MonitoringService }
+export interface MonitoringRouteDeps {
+  metrics: Metrics;
+  monitoring: MonitoringService;
+  /** The site's home URL (WordPress's `home` option), the base of Link URLs. */
+  home(): string;
+}
 
-const positive = (max?: number) => {
-  const n = z.coerce.number().int().min(1);
-  return max ? n.max(max) : n;
-};
+const positive = (max?: number) => intParam({ min: 1, max });
 
 /** /metrics (Prometheus text), /metrics/dashboard, /alerts and /alerts/config. */
-export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): RouteSpec[] {
+export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET', path: '/metrics', summary: 'Prometheus metrics (text exposition format 0.0.4)', tags: ['monitoring'],
@@ -54,13 +58,8 @@ export function monitoringRoutes({ metrics, monitoring }: MonitoringRouteDeps): 
         if (query.page > pages && out.total > 0) throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
         ctx.set('X-WP-Total', String(out.total));
         ctx.set('X-WP-TotalPages', String(pages));
-        const link = (p: number) => {
-          const u = new URL(ctx.href);
-          u.searchParams.set('page', String(p));
-          return u.toString();
-        };
-        const links = [query.page > 1 ? `<${link(query.page - 1)}>; rel="prev"` : '', query.page < pages ? `<${link(query.page + 1)}>; rel="next"` : ''].filter(Boolean);
-        if (links.length) ctx.set('Link', links.join(', '));
+        const links = pageLinks(ctx, home(), query.page, pages);
+        if (links) ctx.set('Link', links);
         return out;
       },
     }),

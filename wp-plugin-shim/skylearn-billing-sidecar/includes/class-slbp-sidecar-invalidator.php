@@ -12,8 +12,8 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Posts /cache/invalidate, signed as WordPress itself (user 0), when a user's roles or
- * capabilities, the plugin's slbp_* options, the course mappings or the role table change.
+ * Posts /cache/invalidate, signed as WordPress itself (user 0), when a user's roles, capabilities
+ * or password, the plugin's slbp_* options, the course mappings or the role table change.
  * Tags follow the sidecar's vocabulary (src/cache/keys.ts): `user:{id}`, `options`.
  */
 final class SLBP_Sidecar_Invalidator {
@@ -52,6 +52,9 @@ final class SLBP_Sidecar_Invalidator {
 		add_action( 'remove_user_role', array( $this, 'user_changed' ), 10, 1 );
 		add_action( 'profile_update', array( $this, 'user_changed' ), 10, 1 );
 		add_action( 'deleted_user', array( $this, 'user_changed' ), 10, 1 );
+		// wp_set_password() (password resets) fires no profile hook, only this: the sidecar's
+		// tokens carry a stamp of the password hash and stop working once it reloads the user.
+		add_action( 'clean_user_cache', array( $this, 'user_changed' ), 10, 1 );
 		// add_cap()/remove_cap() on a user fire no role hook, only the meta write.
 		add_action( 'added_user_meta', array( $this, 'user_meta_changed' ), 10, 3 );
 		add_action( 'updated_user_meta', array( $this, 'user_meta_changed' ), 10, 3 );
@@ -62,7 +65,7 @@ final class SLBP_Sidecar_Invalidator {
 	}
 
 	/**
-	 * A user's roles, capabilities or profile changed.
+	 * A user's roles, capabilities, password or profile changed.
 	 *
 	 * @param int|string $user_id User id.
 	 * @return void
@@ -98,7 +101,8 @@ final class SLBP_Sidecar_Invalidator {
 		if ( $wpdb->get_blog_prefix() . 'user_roles' === $option ) {
 			// A role's capabilities changed: every cached identity may be wrong.
 			$this->invalidate( array( 'all' => true ) );
-		} elseif ( 0 === strpos( $option, 'slbp_' ) && SLBP_Sidecar_Settings::OPTION !== $option ) {
+		} elseif ( 0 === strpos( $option, 'slbp_' ) && 0 !== strpos( $option, 'slbp_sidecar_' ) ) {
+			// slbp_sidecar_* are this shim's own options (settings, taken-over cron events), not the plugin's.
 			$this->invalidate( array( 'tags' => array( 'options' ) ) );
 		}
 	}
