@@ -8,6 +8,7 @@ import { checkLogin, type LoginResult } from '../data/login-check.ts';
 import type { ReplicaMonitor } from '../data/replica-monitor.ts';
 import type { Tables } from '../data/tables.ts';
 import type { BackupConfig } from '../domain/backup-config.ts';
+import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { CheckResult } from '../domain/health-service.ts';
 import { DATABASE_CHECKS } from './database-checks.ts';
 import { SERVICE_CHECKS, settingsCheck } from './service-checks.ts';
@@ -32,6 +33,10 @@ export interface DoctorContext {
   config: Config;
   db: Database;
   tables: Tables;
+  /** This site (database name + table prefix), whose Redis namespace the prefix must be. */
+  site: SiteIdentity;
+  /** The site's `siteurl` option when read, for naming it beside another site. */
+  siteUrl(): string | null;
   redis: RedisHandle | null;
   replicas: ReplicaMonitor;
   dataDir: string;
@@ -47,7 +52,7 @@ export interface DoctorContext {
   now(): number;
 }
 
-/** Every check, in the order they are shown. Prefix ownership and the plugin's WP-cron hooks come with #19. */
+/** Every check, in the order they are shown. */
 export const CHECKS: DoctorCheck[] = [settingsCheck, ...DATABASE_CHECKS, ...SERVICE_CHECKS, ...STORAGE_CHECKS];
 
 export interface CheckReport extends CheckOutcome { id: string; title: string }
@@ -83,7 +88,7 @@ export async function runDoctor(ctx: DoctorContext, checks: DoctorCheck[] = CHEC
 export function doctorContext(c: Container, now: () => number = Date.now): DoctorContext {
   let login: Promise<LoginResult> | null = null;
   return {
-    config: c.config, db: c.db, tables: c.tables, redis: c.redis, replicas: c.replicas, dataDir: c.dataDir,
+    config: c.config, db: c.db, tables: c.tables, site: c.site, siteUrl: () => c.settings.siteUrl || null, redis: c.redis, replicas: c.replicas, dataDir: c.dataDir,
     backupDir: c.backup.store.root,
     backupConfig: () => c.backup.getConfig(),
     remote: () => c.backup.maintenance.remote(),

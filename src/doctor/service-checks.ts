@@ -1,5 +1,9 @@
+import { inspectRedisNamespace } from '../cache/site-namespace.ts';
 import type { Config } from '../config/schema.ts';
 import { settingFrom } from '../data/login-check.ts';
+import { pluginCronCheck, scheduledPluginCronHooks } from '../data/plugin-cron.ts';
+import { serverIdentity } from '../data/probes.ts';
+import { describeSite } from '../domain/site-identity.ts';
 import type { CheckOutcome, DoctorCheck } from './doctor.ts';
 
 /** The settings check from a configuration that loaded: where each value came from, and what wp-config.php could not give. */
@@ -44,9 +48,13 @@ const redis: DoctorCheck = {
     const handle = ctx.redis;
     // A handle made a moment ago may still be connecting: give it the connect timeout.
     const deadline = Date.now() + ctx.config.redis.connectTimeoutMs + 500;
-    while (!handle.isReady() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    // Connected is enough here: whose namespace the prefix holds is the next check's question.
+    while (!handle.isConnected() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     try {
-      const ms = await handle.ping();
+      // The connection itself: handle.ping() also asks that the namespace be verified as this site's.
+      const t = performance.now();
+      await handle.client.ping();
+      const ms = performance.now() - t;
       return { status: 'pass', message: `${handle.describe()} answers (${ms.toFixed(1)} ms), key prefix ${ctx.config.redis.keyPrefix}` };
     } catch (err) {
       const target = ctx.config.redis.cluster.length ? settingFrom(ctx.config, 'WP_REDIS_CLUSTER') : `${settingFrom(ctx.config, 'WP_REDIS_HOST')} and ${settingFrom(ctx.config, 'WP_REDIS_PORT')}`;
@@ -56,6 +64,53 @@ const redis: DoctorCheck = {
         fix: `start Redis there, or check ${target} (WP_REDIS_PASSWORD if it needs one)`,
       };
     }
+  },
+};
+
+const redisNamespace: DoctorCheck = {
+  id: 'redis-namespace',
+  title: 'Redis namespace',
+  needsDatabase: true,
+  async run(ctx) {
+    if (!ctx.redis) return { status: 'skip', message: 'Redis is disabled: nothing is shared in Redis' };
+    if (!ctx.redis.isConnected()) return { status: 'skip', message: 'Redis does not answer (see the Redis check)' };
+    const me = { site: ctx.site, server: await serverIdentity(ctx.db.write), node: 'slbp doctor', siteUrl: ctx.siteUrl() };
+    const check = await inspectRedisNamespace(ctx.redis, me);
+    const mine = describeSite({ database: ctx.site.database, table_prefix: ctx.site.tablePrefix, site_key: ctx.site.key, server: me.server.server });
+    if (check.state !== 'conflict') {
+      return { status: 'pass', message: `${check.namespace} is this site's (${mine})${check.state === 'free' ? '; no node holds it right now' : ''}` };
+    }
+    const holder = check.holder ? describeSite({ database: check.holder.database, table_prefix: check.holder.table_prefix, site_key: check.holder.site_key, server: check.holder.server }) : 'an unreadable claim';
+    return {
+      status: 'fail',
+      message: `${check.namespace} is held by another site: ${holder}${check.holder?.site_url ? ` (${check.holder.site_url})` : ''}; this site (${mine}) runs on its in-process cache instead of sharing it`,
+      fix: `give one of the two sites its own ${settingFrom(ctx.config, 'SLBP_REDIS_PREFIX')} (or SLBP_REDIS_DATABASE); the other site's claim lapses a minute after its last node stops`,
+      details: { namespace: check.namespace, holder: check.holder },
+    };
+  },
+};
+
+const pluginCron: DoctorCheck = {
+  id: 'plugin-cron',
+  title: "plugin's WP-cron hooks",
+  needsDatabase: true,
+  async run(ctx) {
+    let scheduled;
+    try {
+      scheduled = await scheduledPluginCronHooks(ctx.db.read, ctx.tables);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') return { status: 'skip', message: `no ${ctx.tables.core.options} table (see the plugin tables check)` };
+      throw err;
+    }
+    const result = pluginCronCheck(scheduled);
+    if (result.healthy) return { status: 'pass', message: result.message };
+    return {
+      status: 'fail',
+      message: result.message,
+      lines: scheduled.map((h) => `${h.hook}: next run ${h.next_run}${h.schedule ? ` (${h.schedule})` : ''}`),
+      fix: 'activate the shim plugin (wp-plugin-shim/) in WordPress with SLBP_SIDECAR_URL and SLBP_SIDECAR_SECRET set: it takes these hooks over and gives them back when deactivated',
+      details: { still_scheduled: scheduled },
+    };
   },
 };
 
@@ -74,4 +129,4 @@ const shimSecret: DoctorCheck = {
   },
 };
 
-export const SERVICE_CHECKS: DoctorCheck[] = [redis, shimSecret];
+export const SERVICE_CHECKS: DoctorCheck[] = [redis, redisNamespace, pluginCron, shimSecret];
