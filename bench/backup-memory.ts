@@ -3,7 +3,7 @@
  *
  *   npm run bench:backup -- [--db slbp_bench] [--components database,config]
  *
- * Builds the bench-size database (1,000,000 transactions) with scripts/demo-data.ts when it
+ * Builds the bench-size database (1,000,000 transactions) with `slbp demo --no-serve` when it
  * does not exist yet (about a minute), starts a real sidecar process on it, samples its RSS
  * from /proc every 50 ms during POST /backup/create, prints the numbers, deletes the backup.
  * Not part of `npm test`.
@@ -39,7 +39,7 @@ function signed(method: string, p: string, body: string): RequestInit {
 
 async function main(): Promise<void> {
   console.log(`bench:backup: making sure ${dbName} holds the bench-size data set`);
-  execFileSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/demo-data.ts'), '--db', dbName, '--size', 'bench'], { stdio: 'inherit', cwd: projectRoot });
+  execFileSync(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), 'demo', '--no-serve', '--db', dbName, '--size', 'bench'], { stdio: 'inherit', cwd: projectRoot });
   const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
     cwd: projectRoot,
     env: { ...process.env, SLBP_ENV: 'production', DB_NAME: dbName, SLBP_PORT: '0', SLBP_SIDECAR_SECRET: secret, SLBP_DATA_DIR: dataDir, SLBP_JOBS_ENABLED: 'false', SLBP_LOG_FORMAT: 'json', SLBP_REDIS_PREFIX: `slbp-bench-${process.pid}:` },

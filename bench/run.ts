@@ -146,9 +146,9 @@ function summarise(runs: LoadResult[], p99: number): LoadResult {
 async function main(): Promise<void> {
   mkdirSync(path.join(projectRoot, 'var/bench'), { recursive: true });
   log(`preparing database ${DB} (bench size: 1,000,000 transactions, 100,000 subscriptions; reused when present)`);
-  execFileSync(process.execPath, [...tsx, 'scripts/demo-data.ts', '--db', DB, '--size', 'bench'], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'demo', '--no-serve', '--db', DB, '--size', 'bench'], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
   log('applying the sidecar\'s index migration (idempotent)');
-  execFileSync(process.execPath, [...tsx, 'scripts/migrate.ts', 'up'], { cwd: projectRoot, env: { ...process.env, SLBP_ENV: 'production', DB_NAME: DB, SLBP_REDIS_ENABLED: 'false' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'migrate', 'up'], { cwd: projectRoot, env: { ...process.env, SLBP_ENV: 'production', DB_NAME: DB, SLBP_REDIS_ENABLED: 'false' }, stdio: ['ignore', 'inherit', 'inherit'] });
   const dataDir = path.join(projectRoot, 'var/bench');
   mkdirSync(dataDir, { recursive: true });
 

@@ -1,5 +1,5 @@
 /**
- * Builds var/skylearn-billing-sidecar.zip, the installable WordPress plugin (Plugins → Add New →
+ * Builds var/skylearn-billing-sidecar.zip (`slbp shim-zip`), the installable WordPress plugin (Plugins → Add New →
  * Upload). Written with node:zlib so no system `zip` is needed: one deflated entry per file,
  * all under the `skylearn-billing-sidecar/` folder WordPress expects.
  */
@@ -70,9 +70,4 @@ export async function buildShimZip(outDir = path.join(projectRoot, 'var')): Prom
   const out = path.join(outDir, `${PLUGIN}.zip`);
   await writeFile(out, zipArchive(files));
   return out;
-}
-
-if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const out = await buildShimZip();
-  console.log(`wrote ${path.relative(process.cwd(), out)}`);
 }

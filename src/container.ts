@@ -14,9 +14,10 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
+import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService, type CheckResult } from './domain/health-service.ts';
+import { doctorContext, doctorDetail } from './doctor/doctor.ts';
 import { pluginCronCheck, scheduledPluginCronHooks } from './data/plugin-cron.ts';
 import { buildPayments, type Payments } from './domain/payments/payments-module.ts';
 import { UserDirectory } from './domain/user-directory.ts';
@@ -150,6 +151,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       redis: redis ? { ping: () => redis.ping(), describe: () => redis.describe(), cluster: redis.isCluster } : null,
       filesystem: () => probeFilesystem(path.join(dataDir, 'tmp')),
       missingTables: () => findMissingTables(db.write, tables),
+      prefixGuess: () => guessTablePrefixes(db.write, tables),
       pluginCron: () => pluginCron(),
     },
     instanceId,
@@ -305,6 +307,8 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     c.services.push(new CronJob('session-purge', '17 * * * *', () => sessionsRepo.purgeExpired(db.write), log));
   }
   c.monitoring = buildMonitoring(c);
+  // `slbp doctor`'s checks, on this node's own pools and settings (run at most once a minute).
+  health.registerDetail('doctor', doctorDetail(() => doctorContext(c)));
   c.routes = allRoutes(c);
   // Outgoing webhooks are sent from every node; the queue worker and the expiry schedule run only where jobs are on.
   c.services.push({ name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() }, ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []));

@@ -1,5 +1,5 @@
-import { parseArgs } from 'node:util';
 import type { Config } from '../../src/config/schema.ts';
+import { CliError } from '../../src/cli/io.ts';
 import { ApiKeysRepository } from '../../src/data/api-keys-repository.ts';
 import { Database } from '../../src/data/database.ts';
 import { createTables } from '../../src/data/tables.ts';
@@ -8,63 +8,67 @@ import { ApiKeyAdmin, ApiKeyInputError } from '../../src/domain/api-key-admin.ts
 import { maskApiKey, parsePermissions } from '../../src/domain/api-keys.ts';
 import { API_PERMISSIONS } from '../../src/domain/caller.ts';
 
-export const API_KEYS_USAGE = `Usage:
-  api-keys create --user <id or login> --name <name> [--permissions read,write_billing,...] [--rate-limit 1000] [--expires 2027-01-31]
-  api-keys list
-  api-keys revoke <id>
-Permissions: ${API_PERMISSIONS.join(', ')}`;
+export interface CreateKeyOptions { user: string; name: string; permissions: string; rateLimit: string; expires?: string }
 
-/** A usage or input problem: the CLI prints it with the usage and exits 2. */
-export class CliError extends Error {}
-
-/**
- * The API key CLI: `create` prints the new key once (only its sha256 is stored), `list` shows
- * keys masked, `revoke` deactivates a key at once (lookups are not cached). Returns output lines.
- */
-export async function runApiKeysCli(argv: string[], config: Config): Promise<string[]> {
-  const { positionals, values } = parseArgs({
-    args: argv, allowPositionals: true,
-    options: { user: { type: 'string' }, name: { type: 'string' }, permissions: { type: 'string', default: 'read' }, 'rate-limit': { type: 'string', default: '1000' }, expires: { type: 'string' } },
-  });
-  const [command, arg] = positionals;
+/** The same service the Billing → API keys page uses, on a pool of its own for one command. */
+async function withAdmin<T>(config: Config, fn: (admin: ApiKeyAdmin) => Promise<T>): Promise<T> {
   const tables = createTables(config.db.tablePrefix);
-  const keys = new ApiKeysRepository(tables);
   const db = new Database(config.db);
-  const admin = new ApiKeyAdmin(keys, new UsersRepository(tables), db);
   try {
-    if (command === 'create') {
-      if (!values.user || !values.name) throw new CliError('create needs --user and --name');
-      const rateLimit = Number(values['rate-limit']);
-      let created: Awaited<ReturnType<ApiKeyAdmin['create']>>;
-      try {
-        created = await admin.create({ user: values.user, name: values.name, permissions: values.permissions!.split(','), rateLimit, expires: values.expires });
-      } catch (err) {
-        if (err instanceof ApiKeyInputError) throw new CliError(err.field === 'user' || err.field === 'permissions' ? err.message : `--${err.field.replace('_at', '').replace('_', '-')} ${err.message}`);
-        throw err;
-      }
-      const { key, item, user } = created;
-      const expires = item.expires_at ? item.expires_at.replace('T', ' ').replace('Z', '') : null;
-      return [
-        `created API key ${item.id} for ${user.user_login} (user ${user.ID}): ${item.permissions.join(', ')}; ${item.rate_limit} requests/hour${expires ? `; expires ${expires} UTC` : ''}`,
-        `key: ${key}`,
-        'Store it now: only its sha256 is kept, it cannot be shown again.',
-      ];
-    }
-    if (command === 'list') {
-      const rows = await admin.all();
-      if (!rows.length) return ['no API keys'];
-      return rows.map((r) => [
-        `#${r.id}`, `user ${r.user_id}`, JSON.stringify(r.name), `sha256 ${maskApiKey(r.api_key)}`, parsePermissions(r.permissions).join(',') || '-',
-        `${r.rate_limit}/h`, Number(r.is_active) === 1 ? 'active' : 'revoked', `last used ${r.last_used_at ?? 'never'}`, `expires ${r.expires_at ?? 'never'}`,
-      ].join('  '));
-    }
-    if (command === 'revoke') {
-      if (!arg || !/^\d+$/.test(arg)) throw new CliError('revoke needs a key id');
-      if (!(await admin.revoke(Number(arg)))) throw new CliError(`no API key ${arg}`);
-      return [`revoked API key ${arg}`];
-    }
-    throw new CliError(command ? `unknown command "${command}"` : 'no command given');
+    return await fn(new ApiKeyAdmin(new ApiKeysRepository(tables), new UsersRepository(tables), db));
   } finally {
     await db.close();
   }
+}
+
+/** The flag an input problem of the service is about. */
+function flagOf(field: string): string {
+  return field === 'rate_limit' ? '--rate-limit' : field === 'expires_at' ? '--expires' : `--${field}`;
+}
+
+/**
+ * Creates a key for a WordPress user and returns the lines to print: the key is shown once
+ * (only its sha256 is stored). Input problems are CliErrors (exit 2) and write nothing.
+ */
+export function createKey(config: Config, o: CreateKeyOptions): Promise<string[]> {
+  if (!/^\d+$/.test(o.rateLimit)) throw new CliError('--rate-limit must be a whole number of requests per hour (≥ 1)');
+  return withAdmin(config, async (admin) => {
+    let created: Awaited<ReturnType<ApiKeyAdmin['create']>>;
+    try {
+      created = await admin.create({ user: o.user, name: o.name, permissions: o.permissions.split(','), rateLimit: Number(o.rateLimit), expires: o.expires });
+    } catch (err) {
+      if (!(err instanceof ApiKeyInputError)) throw err;
+      if (err.field === 'permissions') throw new CliError(`--permissions: ${err.message}; known: ${API_PERMISSIONS.join(', ')}`);
+      if (err.field === 'user') throw new CliError(`--user: ${err.message} in ${config.db.name} (table prefix ${config.db.tablePrefix})`);
+      throw new CliError(`${flagOf(err.field)} ${err.message}`);
+    }
+    const { key, item, user } = created;
+    const expires = item.expires_at ? item.expires_at.replace('T', ' ').replace(/(\.000)?Z$/, '') : null;
+    return [
+      `created API key ${item.id} for ${user.user_login} (user ${user.ID}): ${item.permissions.join(', ')}; ${item.rate_limit} requests/hour${expires ? `; expires ${expires} UTC` : ''}`,
+      `key: ${key}`,
+      'Store it now: only its sha256 is kept, it cannot be shown again.',
+    ];
+  });
+}
+
+/** Every key, masked (lookups are by sha256; the key itself is never stored). */
+export function listKeys(config: Config): Promise<string[]> {
+  return withAdmin(config, async (admin) => {
+    const rows = await admin.all();
+    if (!rows.length) return ['no API keys'];
+    return rows.map((r) => [
+      `#${r.id}`, `user ${r.user_id}`, JSON.stringify(r.name), `sha256 ${maskApiKey(r.api_key)}`, parsePermissions(r.permissions).join(',') || '-',
+      `${r.rate_limit}/h`, Number(r.is_active) === 1 ? 'active' : 'revoked', `last used ${r.last_used_at ?? 'never'}`, `expires ${r.expires_at ?? 'never'}`,
+    ].join('  '));
+  });
+}
+
+/** Deactivates a key; it stops working on the next request. */
+export function revokeKey(config: Config, id: string): Promise<string[]> {
+  if (!/^\d+$/.test(id)) throw new CliError(`"${id}" is not a key id (a number, as api-keys list shows)`);
+  return withAdmin(config, async (admin) => {
+    if (!(await admin.revoke(Number(id)))) throw new CliError(`no API key ${id}`, 1);
+    return [`revoked API key ${id}`];
+  });
 }

@@ -57,6 +57,23 @@ async function insertRows(conn: Connection, table: string, cols: string[], rows:
   }
 }
 
+/** Rows fillDemoData writes for a size (enrolment rows depend on the data: counted as planned). */
+export function demoRows(size: DemoSize): number {
+  return size.users + size.courses + size.transactions + size.subscriptions + size.enrolments + size.notifications;
+}
+
+/** Generated rows per INSERT … SELECT over the SEQUENCE engine, so progress moves on big sizes. */
+const CHUNK = 50_000;
+
+/** Runs `sql(range)` over 1..count in chunks; `range` is a SEQUENCE table name such as seq_1_to_50000. */
+async function generateRows(conn: Connection, count: number, sql: (range: string) => string, wrote: (rows: number) => void): Promise<void> {
+  for (let from = 1; from <= count; from += CHUNK) {
+    const to = Math.min(count, from + CHUNK - 1);
+    await conn.query(sql(`seq_${from}_to_${to}`));
+    wrote(to - from + 1);
+  }
+}
+
 /** SQL expressions over MariaDB's SEQUENCE engine (`seq`) for deterministic, uniform demo values. */
 function generators(buyers: { first: number; count: number }, courses: number) {
   // Seeded RAND(n) is nearly periodic for consecutive seeds; an MD5 prefix is a uniform, repeatable [0,1).
@@ -74,23 +91,24 @@ function generators(buyers: { first: number; count: number }, courses: number) {
  * `buyers.first`.. (two years of history, every status, three currencies), generated inside
  * MariaDB. Also used to give a real WordPress install bench-size billing tables.
  */
-export async function fillBillingRows(conn: Connection, prefix: string, size: DemoSize, buyers: { first: number; count: number }, say: (msg: string) => void = () => undefined): Promise<void> {
+export async function fillBillingRows(conn: Connection, prefix: string, size: DemoSize, buyers: { first: number; count: number }, say: (msg: string) => void = () => undefined, wrote: (rows: number) => void = () => undefined): Promise<void> {
   const t = (name: string) => `${prefix}${name}`;
+  const generate = (count: number, sql: (range: string) => string) => generateRows(conn, count, sql, wrote);
   const { rnd, user, course, pickFrom } = generators(buyers, size.courses);
   say(`transactions (${size.transactions})`);
   const statuses = [...Array(14).fill('completed'), 'paid', 'refunded', 'refunded', 'failed', 'pending', 'cancelled'];
-  await conn.query(`INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
+  await generate(size.transactions, (range) => `INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
     SELECT u, CONCAT('LS-', 1000000 + seq), CONCAT('ls_ord_', seq), 'lemon_squeezy', amt, cur, st, c,
       JSON_OBJECT('source', 'demo', 'variant_id', 700000 + c, 'test_mode', FALSE), ts, ts
     FROM (SELECT seq, ${user(3)} AS u, ${pickFrom(5, ['19.00', '29.00', '49.00', '99.00', '149.00', '9.99'])} AS amt,
       ${pickFrom(13, ['USD', 'USD', 'USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'USD'])} AS cur,
       ${pickFrom(17, statuses)} AS st, ${course(23)} AS c,
       UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(19)} * 730 * 86400) SECOND AS ts
-      FROM seq_1_to_${size.transactions}) g`);
+      FROM ${range}) g`);
 
   say(`subscriptions (${size.subscriptions})`);
   const subStatuses = [...Array(11).fill('active'), 'on_trial', 'trialing', 'paused', 'past_due', 'unpaid', 'cancelled', 'cancelled', 'expired', 'expired'];
-  await conn.query(`INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
+  await generate(size.subscriptions, (range) => `INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
     SELECT u, CONCAT('ls_sub_', seq), 'lemon_squeezy', CONCAT('variant_', 1 + FLOOR(${rnd(29)} * 4)), st,
       CASE cyc WHEN 'yearly' THEN '290.00' WHEN 'weekly' THEN '5.00' ELSE ${pickFrom(41, ['19.00', '29.00', '39.00'])} END, cur, cyc,
       CASE WHEN st IN ('active', 'on_trial', 'trialing', 'past_due') THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(43)} * 30 * 86400) SECOND END,
@@ -101,16 +119,21 @@ export async function fillBillingRows(conn: Connection, prefix: string, size: De
       ${pickFrom(53, ['USD', 'USD', 'USD', 'EUR', 'GBP'])} AS cur,
       ${pickFrom(59, [...Array(14).fill('monthly'), 'yearly', 'yearly', 'yearly', 'yearly', 'yearly', 'weekly'])} AS cyc,
       UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(61)} * 700 * 86400) SECOND AS ts
-      FROM seq_1_to_${size.subscriptions}) g`);
+      FROM ${range}) g`);
 }
 
 /**
  * Fills a freshly created WordPress database with realistic demo data. Users are written from
  * Node (real password hashes); the bulk tables are generated inside MariaDB from its SEQUENCE
  * engine with a deterministic hash per row, so a million rows take seconds, not minutes.
+ * `onRows` hears the rows written so far, of `demoRows(size)`.
  */
-export async function fillDemoData(conn: Connection, prefix: string, size: DemoSize, opts: { siteUrl?: string; progress?: (msg: string) => void } = {}): Promise<void> {
+export async function fillDemoData(conn: Connection, prefix: string, size: DemoSize, opts: { siteUrl?: string; progress?: (msg: string) => void; onRows?: (done: number) => void } = {}): Promise<void> {
   const say = opts.progress ?? (() => undefined);
+  let rows = 0;
+  const wrote = (n: number) => opts.onRows?.((rows += n));
+  /** Runs `sql(range)` over 1..count in chunks; `range` is a SEQUENCE table name such as seq_1_to_50000. */
+  const generate = (count: number, sql: (range: string) => string) => generateRows(conn, count, sql, wrote);
   const t = (name: string) => `${prefix}${name}`;
   await conn.query("SET time_zone = '+00:00'");
   const now = new Date();
@@ -139,6 +162,7 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   }
   await insertRows(conn, t('users'), ['ID', 'user_login', 'user_pass', 'user_nicename', 'user_email', 'user_url', 'user_registered', 'user_activation_key', 'user_status', 'display_name'], users);
   await insertRows(conn, t('usermeta'), ['user_id', 'meta_key', 'meta_value'], meta, 1000);
+  wrote(size.users);
 
   say(`courses (${size.courses})`);
   const posts: unknown[][] = [];
@@ -148,9 +172,10 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
     posts.push([FIRST_COURSE_ID + i, 1, d, d, `<p>${title}: lessons, quizzes and a certificate.</p>`, title, '', 'publish', 'closed', 'closed', '', title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), '', '', d, d, '', 0, `${opts.siteUrl ?? 'http://localhost:8080'}/?post_type=sfwd-courses&p=${FIRST_COURSE_ID + i}`, 0, 'sfwd-courses', '', 0]);
   }
   await insertRows(conn, t('posts'), ['ID', 'post_author', 'post_date', 'post_date_gmt', 'post_content', 'post_title', 'post_excerpt', 'post_status', 'comment_status', 'ping_status', 'post_password', 'post_name', 'to_ping', 'pinged', 'post_modified', 'post_modified_gmt', 'post_content_filtered', 'post_parent', 'guid', 'menu_order', 'post_type', 'post_mime_type', 'comment_count'], posts);
+  wrote(size.courses);
 
   const students = size.users - FIRST_STUDENT_ID + 1;
-  await fillBillingRows(conn, prefix, size, { first: FIRST_STUDENT_ID, count: students }, say);
+  await fillBillingRows(conn, prefix, size, { first: FIRST_STUDENT_ID, count: students }, say, wrote);
   const { rnd, user, pickFrom } = generators({ first: FIRST_STUDENT_ID, count: students }, size.courses);
 
   say(`enrolment logs (up to ${size.enrolments}) and LearnDash access meta`);
@@ -167,13 +192,14 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
              '";s:6:"source";s:13:"lemon_squeezy";s:3:"lms";s:9:"learndash";s:8:"metadata";a:0:{}}')
     FROM (SELECT user_id, course_id, MIN(transaction_id) AS tx, DATE_FORMAT(MIN(created_at), '%Y-%m-%d %H:%i:%s') AS d
           FROM \`${t('slbp_enrollment_logs')}\` WHERE action = 'enrolled' GROUP BY user_id, course_id) e`);
+  wrote(size.enrolments);
 
   say(`notifications (${size.notifications})`);
-  await conn.query(`INSERT INTO \`${t('slbp_notifications')}\` (user_id, type, title, message, data, is_read, created_at)
+  await generate(size.notifications, (range) => `INSERT INTO \`${t('slbp_notifications')}\` (user_id, type, title, message, data, is_read, created_at)
     SELECT u, ty, CASE ty WHEN 'payment_success' THEN 'Payment received' WHEN 'subscription_renewal' THEN 'Subscription renews soon'
                           WHEN 'course_enrolled' THEN 'You are enrolled' ELSE 'Payment failed' END,
       CASE ty WHEN 'payment_failed' THEN 'We could not charge your card. Please update your payment method.' ELSE 'Thank you for learning with SkyLearn Academy.' END,
       NULL, ${rnd(67)} < 0.6, UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(71)} * 90 * 86400) SECOND
-    FROM (SELECT seq, ${user(73)} AS u, ${pickFrom(79, ['payment_success', 'subscription_renewal', 'course_enrolled', 'payment_failed'])} AS ty FROM seq_1_to_${size.notifications}) g`);
+    FROM (SELECT seq, ${user(73)} AS u, ${pickFrom(79, ['payment_success', 'subscription_renewal', 'course_enrolled', 'payment_failed'])} AS ty FROM ${range}) g`);
   say('done');
 }

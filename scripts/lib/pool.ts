@@ -36,6 +36,17 @@ export async function freePort(): Promise<number> {
   });
 }
 
+/** This code runs from the build (dist/, plain JavaScript) rather than from the TypeScript source. */
+const BUILT = import.meta.url.endsWith('.js');
+
+/**
+ * The command line that runs `entry` (a path under src/, without extension) the way this code
+ * runs: the build's JavaScript with production dependencies only, or the TypeScript through tsx.
+ */
+export function nodeCommand(entry: string): string[] {
+  return BUILT ? [path.join(projectRoot, 'dist', `${entry}.js`)] : ['--import', 'tsx', path.join(projectRoot, `${entry}.ts`)];
+}
+
 const statePath = (dir: string) => path.join(dir, 'pool.json');
 const envPath = (dir: string) => path.join(dir, 'node-env.json');
 
@@ -82,7 +93,7 @@ async function launchNode(dir: string, name: string, port: number): Promise<Pool
   const env = JSON.parse(await readFile(envPath(dir), 'utf8')) as Record<string, string>;
   const log = path.join(dir, `node-${name}.log`);
   const fh = await open(log, 'a');
-  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, '--import', 'tsx', path.join(projectRoot, 'src/main.ts')], {
+  const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, ...nodeCommand('src/main')], {
     cwd: projectRoot,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, SLBP_HOST: '127.0.0.1', SLBP_PORT: String(port) },
     stdio: ['ignore', fh.fd, fh.fd],
@@ -192,13 +203,13 @@ export async function stopPool(dir: string): Promise<void> {
 }
 
 /**
- * The rolling-update plan for this pool: restart through scripts/pool.ts. By default nginx is
+ * The rolling-update plan for this pool: restart through `slbp pool restart-node`. By default nginx is
  * left alone and the nodes' drain does the work (docs/decisions/0011-rolling-updates.md);
  * `viaReload` also marks each node down in the upstream file and reloads nginx.
  */
 export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): RollingPlan {
-  const script = path.join(projectRoot, 'scripts/pool.ts');
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const cli = nodeCommand('src/cli/main').map(q).join(' ');
   return {
     ...(opts.viaReload ? {
       upstreamFile: state.upstreamFile,
@@ -207,7 +218,7 @@ export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): 
     nodes: state.nodes.map((n) => ({
       name: n.name,
       address: `127.0.0.1:${n.port}`,
-      restart: `${q(process.execPath)} --import tsx ${q(script)} restart-node --dir ${q(state.dir)} --node ${q(n.name)}`,
+      restart: `${q(process.execPath)} ${cli} pool restart-node --dir ${q(state.dir)} --node ${q(n.name)}`,
     })),
   };
 }

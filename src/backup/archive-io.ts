@@ -71,15 +71,20 @@ export async function writeArchive(source: Readable, file: string, opts: Archive
   return m.result();
 }
 
-/** sha256 and size of a file on disk, streamed. */
-export async function hashFile(file: string): Promise<WrittenFile> {
-  const m = meter();
+/** sha256 and size of a file on disk, streamed; `onBytes` hears the bytes hashed so far. */
+export async function hashFile(file: string, onBytes?: (n: number) => void): Promise<WrittenFile> {
+  const m = meter(onBytes);
   await pipeline(createReadStream(file), m.stream, new PassThrough().resume());
   return m.result();
 }
 
-/** The plaintext of an archive written by writeArchive (GCM tag checked at the end of the stream). */
-export async function openArchive(file: string, opts: ArchiveOptions): Promise<Readable> {
+/**
+ * The plaintext of an archive written by writeArchive (GCM tag checked at the end of the stream).
+ * `onBytes` hears how many bytes of the file have been read so far.
+ */
+export async function openArchive(file: string, opts: ArchiveOptions, onBytes?: (n: number) => void): Promise<Readable> {
+  let read = 0;
+  const counted = (s: Readable): Readable => (onBytes ? s.on('data', (chunk: Buffer) => onBytes((read += chunk.length))) : s);
   let input: Readable;
   if (opts.key) {
     const { size } = await stat(file);
@@ -97,8 +102,8 @@ export async function openArchive(file: string, opts: ArchiveOptions): Promise<R
     const decipher = createDecipheriv('aes-256-gcm', opts.key, head.subarray(MAGIC.length));
     decipher.setAuthTag(tag);
     const end = size - TAG_BYTES - 1;
-    input = end >= head.length ? createReadStream(file, { start: head.length, end }).pipe(decipher) : (decipher.end(), decipher);
-  } else input = createReadStream(file);
+    input = end >= head.length ? counted(createReadStream(file, { start: head.length, end })).pipe(decipher) : (decipher.end(), decipher);
+  } else input = counted(createReadStream(file));
   if (!opts.gzip) return input;
   const gunzip = createGunzip();
   input.on('error', (err) => gunzip.destroy(err));

@@ -13,7 +13,7 @@ import type { Logger } from '../observability/logger.ts';
 import { parseKey } from './archive-io.ts';
 import type { BackupLock, Lease } from './backup-lock.ts';
 import { isBackupId, isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
-import { writeConfig, writeDatabase, writeFiles } from './components.ts';
+import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
 import { BackupError } from './backup-error.ts';
 import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
@@ -43,7 +43,7 @@ export interface BackupDeps {
   afterBackup?(info: BackupInfo, manifest: Manifest | null): Promise<void>;
 }
 
-export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (component: Component, bytes: number) => void }
+export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (p: ComponentProgress) => void }
 
 /** Creates backups: streams each component to disk, then commits the manifest. */
 export class BackupService {
@@ -96,13 +96,13 @@ export class BackupService {
   private async adoptLegacy(legacyRoot: string): Promise<void> {
     const { moved, left } = await adoptLegacyBackups(legacyRoot, this.d.store.root, this.d.site, isBackupId);
     if (moved.length) this.d.logger.warn('moved this site\'s backups from the shared backup directory into its own', { from: legacyRoot, to: this.d.store.root, backups: moved });
-    if (left.length) this.d.logger.warn('backups in the shared backup directory that name no site or another database are left where they are and not listed', { directory: legacyRoot, backups: left.length, see: 'npm run backup -- list --all-sites' });
+    if (left.length) this.d.logger.warn('backups in the shared backup directory that name no site or another database are left where they are and not listed', { directory: legacyRoot, backups: left.length, see: 'slbp backup list --all-sites' });
   }
 
   /** First start under this site key: says where other sites' backups are (one may be this site before a rename). */
   private async noteOtherSites(legacyRoot: string): Promise<void> {
     const others = await otherSiteDirectories(legacyRoot, this.d.site);
-    if (others.length) this.d.logger.info('first start for this site: it has no backups yet; other sites\' backups are next to its directory', { directory: this.d.store.root, other_sites: others, see: 'npm run backup -- list --all-sites' });
+    if (others.length) this.d.logger.info('first start for this site: it has no backups yet; other sites\' backups are next to its directory', { directory: this.d.store.root, other_sites: others, see: 'slbp backup list --all-sites' });
   }
 
   /** Where this backup comes from; the server part is best effort (null when the database does not say). */
@@ -170,7 +170,7 @@ export class BackupService {
           const snapshot = new DumpSnapshot({ db: this.d.db, repo: this.d.repo }, db.name, tables);
           try {
             await snapshot.prepare();
-            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], (out) => snapshot.watch(out));
+            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], { tableCount: tables.length, tap: (out) => snapshot.watch(out) });
             dumping.catch(() => undefined); // awaited below; a dump failing early must not count as unhandled
             const checksums = await snapshot.checksums(dumping);
             files.database = await dumping;

@@ -43,15 +43,27 @@ export async function withDefaultsFile<T>(t: DbTarget, fn: (file: string) => Pro
   }
 }
 
-/** Resolves when the child exits 0; otherwise rejects with the tail of its stderr. */
-export function exitOf(child: ChildProcess, what: string): Promise<void> {
+/**
+ * Resolves when the child exits 0; otherwise rejects with the tail of its stderr. `onLine`
+ * sees every stderr line; lines it returns true for (progress notes) are kept out of the tail.
+ */
+export function exitOf(child: ChildProcess, what: string, onLine?: (line: string) => boolean): Promise<void> {
   let stderr = '';
-  child.stderr?.on('data', (d: Buffer) => { stderr = (stderr + d.toString()).slice(-2000); });
+  let partial = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    if (!onLine) {
+      stderr = (stderr + d.toString()).slice(-2000);
+      return;
+    }
+    const lines = (partial + d.toString()).split('\n');
+    partial = lines.pop()!;
+    for (const line of lines) if (!onLine(line)) stderr = `${stderr}${line}\n`.slice(-2000);
+  });
   return new Promise((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${(stderr + partial).trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }
@@ -66,10 +78,21 @@ export function dumpArgs(defaultsFile: string, database: string, tables: string[
   ];
 }
 
-/** Starts mysqldump; its stdout is the dump. `done` settles when it has exited. */
-export function startDump(defaultsFile: string, database: string, tables: string[]): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
-  const child = spawn('mysqldump', dumpArgs(defaultsFile, database, tables), { stdio: ['ignore', 'pipe', 'pipe'] });
-  return { stdout: child.stdout!, done: exitOf(child, 'mysqldump'), child };
+/**
+ * Starts mysqldump; its stdout is the dump. `done` settles when it has exited. With `onTable`,
+ * mysqldump runs with --verbose and each table it starts on is reported (for progress).
+ */
+export function startDump(defaultsFile: string, database: string, tables: string[], onTable?: (table: string) => void): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
+  const args = dumpArgs(defaultsFile, database, tables);
+  if (onTable) args.splice(1, 0, '--verbose');
+  const child = spawn('mysqldump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const done = exitOf(child, 'mysqldump', onTable && ((line) => {
+    const m = /^-- Retrieving table structure for table (.+?)\.\.\.$/.exec(line);
+    if (m) onTable(m[1]!);
+    // --verbose notes are progress, not errors.
+    return line.startsWith('-- ');
+  }));
+  return { stdout: child.stdout!, done, child };
 }
 
 /** Streams SQL into `database` with the mysql client; rejects on the first failing statement. */

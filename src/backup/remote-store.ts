@@ -56,6 +56,17 @@ export class RemoteStore {
     }) })));
   }
 
+  /** `bucket` at `endpoint` (no credentials), for messages. */
+  describe(): string {
+    return `${this.s.bucket}${this.s.endpoint ? ` at ${this.s.endpoint}` : ` (AWS ${this.s.region})`}`;
+  }
+
+  /** Asks for the bucket (HeadBucket): resolves when it exists and the credentials may use it. */
+  async probe(): Promise<void> {
+    const { sdk: { HeadBucketCommand }, s3 } = await this.connect();
+    await s3.send(new HeadBucketCommand({ Bucket: this.s.bucket }));
+  }
+
   private key(id: string, name: string): string {
     return `${this.s.prefix}${id}/${name}`;
   }

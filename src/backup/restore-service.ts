@@ -25,6 +25,8 @@ export interface RestoreDeps {
   refreshSettings(): Promise<void>;
 }
 
+/** Where a restore stands: checking checksums, taking the safety backup, or loading a component (bytes of its archive). */
+export interface RestoreProgress { phase: 'verify' | 'safety_backup' | 'restore'; component?: Component; done: number; total: number | null; unit: 'bytes' | 'tables' }
 /** One table of a restored copy against the backup's snapshot checksum. */
 export interface TableVerification { table: string; rows: number | null; restored_rows: number | null; checksum: string | null; restored_checksum: string | null; match: boolean }
 export interface RestoreVerification { ok: boolean; reason?: string; tables: TableVerification[] }
@@ -53,25 +55,32 @@ export class RestoreService {
     return manifest;
   }
 
-  /** Re-hashes every file (or the given components') against the manifest. */
-  async verify(id: string, components?: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<{ ok: boolean; files: FileCheck[] }> {
+  /** Re-hashes every file (or the given components') against the manifest; `onBytes` hears bytes hashed of the total. */
+  async verify(id: string, components?: Component[], opts: { allowOtherSite?: boolean; onBytes?: (done: number, total: number) => void } = {}): Promise<{ ok: boolean; files: FileCheck[] }> {
     const m = await this.completed(id, opts);
+    const onBytes = opts.onBytes;
     const files: FileCheck[] = [];
-    for (const [component, f] of Object.entries(m.files) as [Component, Manifest['files'][Component]][]) {
-      if (!f || (components && !components.includes(component))) continue;
-      const actual = await hashFile(this.d.backups.fileOf(id, f)).catch(() => null);
+    const wanted = (Object.entries(m.files) as [Component, Manifest['files'][Component]][]).filter(([c, f]) => f && (!components || components.includes(c)));
+    const total = wanted.reduce((n, [, f]) => n + f!.bytes, 0);
+    let before = 0;
+    for (const [component, f] of wanted) {
+      if (!f) continue;
+      const actual = await hashFile(this.d.backups.fileOf(id, f), onBytes && ((n) => onBytes(before + n, total))).catch(() => null);
+      before += f.bytes;
       files.push({ component, file: f.name, ok: actual?.sha256 === f.sha256 && actual.bytes === f.bytes, expected_sha256: f.sha256, actual_sha256: actual?.sha256 ?? null, expected_bytes: f.bytes, actual_bytes: actual?.bytes ?? null });
     }
     return { ok: files.every((f) => f.ok), files };
   }
 
-  private async verifyOrRefuse(id: string, components: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<void> {
-    const v = await this.verify(id, components, opts);
+  private async verifyOrRefuse(id: string, components: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<void> {
+    const onProgress = opts.onProgress;
+    const v = await this.verify(id, components, { allowOtherSite: opts.allowOtherSite, onBytes: onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })) });
     if (!v.ok) throw new BackupError('slbp_backup_checksum_mismatch', 'The backup does not match its manifest checksums; nothing was restored.', 422, { files: v.files.filter((f) => !f.ok) });
   }
 
   /** Restores the asked components over the live site, after a safety backup of them. */
-  async restore(id: string, asked?: Component[], opts: { allowOtherSite?: boolean } = {}): Promise<Record<string, unknown>> {
+  async restore(id: string, asked?: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<Record<string, unknown>> {
+    const onProgress = opts.onProgress;
     const m = await this.completed(id, opts);
     const components = asked ?? (Object.keys(m.files) as Component[]);
     const missing = components.filter((c) => !m.files[c]);
@@ -84,13 +93,17 @@ export class RestoreService {
       // Checked again under the lock: the files could have changed while we waited.
       await this.verifyOrRefuse(id, components, opts);
       this.d.logger.debug('taking safety backup', { backup_id: id });
-      const safety = await this.d.backups.runLocked(lease, newBackupId(), { type: 'pre_restore', components });
+      const safety = await this.d.backups.runLocked(lease, newBackupId(), {
+        type: 'pre_restore', components,
+        onProgress: onProgress && ((p) => onProgress({ phase: 'safety_backup', component: p.component, done: p.done ?? p.bytes, total: p.total ?? null, unit: p.unit === 'tables' ? 'tables' : 'bytes' })),
+      });
       if (safety.status !== 'completed') throw new BackupError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
       const results: Record<string, unknown> = { safety_backup_id: safety.id };
       for (const c of components) {
         const t = Date.now();
         this.d.logger.debug('restoring component', { backup_id: id, component: c });
-        await this.restoreComponent(id, m, c, this.d.config.db.name);
+        const total = m.files[c]!.bytes;
+        await this.restoreComponent(id, m, c, this.d.config.db.name, onProgress && ((n) => onProgress({ phase: 'restore', component: c, done: n, total, unit: 'bytes' })));
         results[c] = { restored: true, duration_ms: Date.now() - t };
       }
       if (components.includes('config')) await this.d.refreshSettings().catch(() => undefined);
@@ -101,12 +114,12 @@ export class RestoreService {
     }
   }
 
-  private async restoreComponent(id: string, m: Manifest, c: Component, database: string): Promise<void> {
+  private async restoreComponent(id: string, m: Manifest, c: Component, database: string, onBytes?: (n: number) => void): Promise<void> {
     const f = m.files[c]!;
     const file = this.d.backups.fileOf(id, f);
     const key = this.d.backups.key;
-    if (c === 'database') await restoreDatabase(file, f, key, dbTargetFrom(this.d.config.db), database);
-    else if (c === 'files') await restoreFiles(file, f, key, this.d.config.backup.uploadsDir);
+    if (c === 'database') await restoreDatabase(file, f, key, dbTargetFrom(this.d.config.db), database, onBytes);
+    else if (c === 'files') await restoreFiles(file, f, key, this.d.config.backup.uploadsDir, onBytes);
     else {
       const snap = (await readConfig(file, f, key)) as { options?: Record<string, unknown> };
       for (const [name, value] of Object.entries(snap.options ?? {})) {

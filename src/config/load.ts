@@ -1,15 +1,28 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configSchema, type Config, type ConfigOverrides } from './schema.ts';
+import { configSchema, type Config, type ConfigOverrides, type SkippedSetting } from './schema.ts';
 import { parseWpConfig, type PhpValue } from './wp-config.ts';
 
-export const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+/**
+ * The package's root (where package.json, config/ and scripts/sql live): the nearest directory
+ * above this file holding a package.json, so it is the same from src/ (tsx) and from the build
+ * in dist/src/ (which has no package.json of its own).
+ */
+export const projectRoot = findPackageRoot(path.dirname(fileURLToPath(import.meta.url)));
+
+function findPackageRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return path.resolve(from, '../..');
+  }
+}
 
 /** Thrown when start-up configuration is invalid; `problems` names every bad setting. */
 export class ConfigError extends Error {
   constructor(readonly problems: string[]) {
-    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    // One line, so it reads whole in a journal or a terminal: every problem, each naming its setting.
+    super(`invalid configuration: ${problems.join('; ')}`);
     this.name = 'ConfigError';
   }
 }
@@ -95,8 +108,14 @@ export const SETTINGS: Setting[] = [
 
 const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];
 
+/** The command-line options the loader honours (the CLI's global and `serve` options). */
+export interface CliSettings { wpConfig?: string; port?: string; host?: string; env?: string }
+
 export interface LoadOptions {
+  /** Raw arguments (`--wp-config`, `--port`, `--host`, `--env`); anything else is a problem. */
   argv?: string[];
+  /** The same options, already parsed (the CLI's). */
+  cli?: CliSettings;
   env?: NodeJS.ProcessEnv;
   overrides?: ConfigOverrides;
 }
@@ -210,20 +229,40 @@ function coerce(setting: Setting, raw: PhpValue | string, problems: string[], ou
   }
 }
 
+/** Whether `dotted` names a value inside `obj`. */
+function hasPath(obj: Record<string, unknown>, dotted: string): boolean {
+  let cur: unknown = obj;
+  for (const p of dotted.split('.')) {
+    if (!isPlainObject(cur) || !(p in cur)) return false;
+    cur = cur[p];
+  }
+  return true;
+}
+
 /** Loads defaults → per-environment file → wp-config.php → environment → CLI → overrides, then validates. */
 export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const problems: string[] = [];
-  const args = parseArgs(opts.argv ?? [], problems);
+  const args: Record<string, string> = { ...parseArgs(opts.argv ?? [], problems) };
+  for (const [k, v] of [['wp-config', opts.cli?.wpConfig], ['port', opts.cli?.port], ['host', opts.cli?.host], ['env', opts.cli?.env]] as const) {
+    if (v !== undefined) args[k] = v;
+  }
   const envName = args.env ?? env.SLBP_ENV ?? env.NODE_ENV ?? 'development';
-  if (!['development', 'production', 'test'].includes(envName)) problems.push(`SLBP_ENV: "${envName}" is not one of development, production, test`);
+  if (!['development', 'production', 'test'].includes(envName)) problems.push(`SLBP_ENV (--env): "${envName}" is not one of development, production, test`);
   const safeEnv = ['development', 'production', 'test'].includes(envName) ? envName : 'development';
 
-  let merged = deepMerge(readJson(path.join(projectRoot, 'config/default.json')), readJson(path.join(projectRoot, `config/${safeEnv}.json`)));
+  const defaults = readJson(path.join(projectRoot, 'config/default.json'));
+  const perEnv = readJson(path.join(projectRoot, `config/${safeEnv}.json`));
+  let merged = deepMerge(defaults, perEnv);
   const pkg = readJson(path.join(projectRoot, 'package.json'));
   merged.env = safeEnv;
   merged.version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   merged.wpSalts = {};
+
+  // Where each setting's value comes from, for `slbp doctor` (later layers overwrite earlier ones).
+  const sources: Record<string, string> = {};
+  for (const s of SETTINGS) sources[s.name] = hasPath(perEnv, s.path) ? `config/${safeEnv}.json` : 'config/default.json';
+  const skipped: SkippedSetting[] = [];
 
   const layer: Record<string, unknown> = {};
   const wpConfigPath = args['wp-config'] ?? env.SLBP_WP_CONFIG;
@@ -236,41 +275,73 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     }
     if (source !== null) {
       const parsed = parseWpConfig(source);
+      const from = `wp-config.php (${wpConfigPath})`;
       if (!('DB_NAME' in parsed.constants) && !parsed.tablePrefix) problems.push(`--wp-config (SLBP_WP_CONFIG): ${wpConfigPath} defines neither DB_NAME nor $table_prefix; is it a wp-config.php?`);
       for (const s of SETTINGS) {
         const v = parsed.constants[s.name];
-        if (v !== undefined && v !== null) coerce(s, v, problems, layer);
+        if (v !== undefined && v !== null) {
+          coerce(s, v, problems, layer);
+          sources[s.name] = from;
+        }
       }
-      if (parsed.tablePrefix !== undefined) setPath(layer, 'db.tablePrefix', parsed.tablePrefix);
+      if (parsed.tablePrefix !== undefined) {
+        setPath(layer, 'db.tablePrefix', parsed.tablePrefix);
+        sources.SLBP_TABLE_PREFIX = `${from} $table_prefix`;
+      }
       const salts: Record<string, string> = {};
       for (const n of SALT_NAMES) {
         const v = parsed.constants[n];
         if (typeof v === 'string') salts[n] = v;
       }
       layer.wpSalts = salts;
+      for (const name of parsed.skipped) {
+        const setting = name === '$table_prefix' ? 'SLBP_TABLE_PREFIX' : name;
+        if (!SETTINGS.some((s) => s.name === setting) && !SALT_NAMES.includes(name)) continue;
+        const replacedBy = env[setting] !== undefined ? 'environment' : null;
+        skipped.push({ name, as: parsed.skippedAs[name] ?? 'an expression', replacedBy });
+        // A value the sidecar cannot evaluate must not silently become the default (an empty DB_PASSWORD, wp_).
+        if (!replacedBy && !SALT_NAMES.includes(name)) {
+          problems.push(`${setting}: ${wpConfigPath} sets ${name} with ${parsed.skippedAs[name] ?? 'an expression'}, which is not a literal and is skipped; set ${setting} in the environment`);
+        }
+      }
     }
   }
   for (const s of SETTINGS) {
     const v = env[s.name];
-    if (v !== undefined) coerce(s, v, problems, layer);
+    if (v !== undefined) {
+      coerce(s, v, problems, layer);
+      sources[s.name] = 'environment';
+    }
   }
   const envSalts: Record<string, string> = {};
   for (const n of SALT_NAMES) if (env[n] !== undefined) envSalts[n] = env[n]!;
   if (Object.keys(envSalts).length) layer.wpSalts = { ...(layer.wpSalts as object), ...envSalts };
-  if (args.port !== undefined) coerce({ name: '--port', path: 'server.port', kind: 'listenPort' }, args.port, problems, layer);
-  if (args.host !== undefined) setPath(layer, 'server.host', args.host);
+  if (args.port !== undefined) {
+    coerce({ name: '--port', path: 'server.port', kind: 'listenPort' }, args.port, problems, layer);
+    sources.SLBP_PORT = 'command line (--port)';
+  }
+  if (args.host !== undefined) {
+    setPath(layer, 'server.host', args.host);
+    sources.SLBP_HOST = 'command line (--host)';
+  }
 
   merged = deepMerge(merged, layer);
   if (opts.overrides) merged = deepMerge(merged, opts.overrides as Record<string, unknown>);
+  merged.provenance = { sources, skipped };
 
   const result = configSchema.safeParse(merged);
   if (!result.success) {
     for (const issue of result.error.issues) {
       const dotted = issue.path.join('.');
       const named = SETTINGS.filter((s) => s.path === dotted).map((s) => s.name);
-      problems.push(`${named.length ? named.join(' / ') : dotted}: ${issue.message}`);
+      problems.push(`${named.length ? named.join(' / ') : dotted}: ${issue.message}${HINTS[dotted] ?? ''}`);
     }
   }
   if (problems.length) throw new ConfigError(problems);
   return result.data!;
 }
+
+/** What to do about a missing value, where the setting's name alone does not say it. */
+const HINTS: Record<string, string> = {
+  'db.name': ' (give --wp-config /path/to/wp-config.php, or set DB_NAME)',
+};

@@ -108,9 +108,17 @@ export const configSchema = z.object({
       secretAccessKey: z.string(),
     }),
   }),
+  /** Set by the loader: where each setting came from, and wp-config.php values it could not read. */
+  provenance: z.object({
+    /** Setting name → `config/default.json`, `config/<env>.json`, `wp-config.php (path)`, `environment`, `command line (--port)`. */
+    sources: z.record(z.string(), z.string()),
+    /** wp-config.php constants that are expressions (`getenv(...)`), and whether the environment gave the value instead. */
+    skipped: z.array(z.object({ name: z.string(), as: z.string(), replacedBy: z.string().nullable() })),
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;
+export type SkippedSetting = Config['provenance']['skipped'][number];
 
 /** Deep-partial shape accepted as overrides (tests, CLI). */
 export type ConfigOverrides = { [K in keyof Config]?: Config[K] extends object ? Partial<Config[K]> : Config[K] };

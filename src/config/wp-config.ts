@@ -13,6 +13,14 @@ export interface WpConfigValues {
   constants: Record<string, PhpValue>;
   tablePrefix?: string;
   skipped: string[];
+  /** What each skipped value looks like (`getenv(...)`, `an expression`), never its text: it may hold a secret. */
+  skippedAs: Record<string, string>;
+}
+
+/** A safe description of a value that is not a literal: the function it calls, else "an expression". */
+function describeExpression(s: Scanner): string {
+  const m = s.peek(/^\\?([A-Za-z_][\w\\]*(?:::[A-Za-z_]\w*)?)\s*\(/);
+  return m ? `${m[1]}(...)` : 'an expression';
 }
 
 class Scanner {
@@ -136,21 +144,27 @@ function stripComments(src: string): string {
 /** Parses the constants and table prefix a wp-config.php declares; never executes it. */
 export function parseWpConfig(raw: string): WpConfigValues {
   const source = stripComments(raw);
-  const out: WpConfigValues = { constants: {}, skipped: [] };
+  const out: WpConfigValues = { constants: {}, skipped: [], skippedAs: {} };
   const stmt = /\bdefine\s*\(|\$table_prefix\s*=/g;
   let m: RegExpExecArray | null;
   while ((m = stmt.exec(source))) {
     const s = new Scanner(source);
     s.pos = m.index + m[0].length;
     if (m[0].startsWith('$')) {
+      const start = s.pos;
       try {
         const v = parseLiteral(s);
         s.expect(/^;/, ';');
-        if (typeof v === 'string') out.tablePrefix = v;
-        else out.skipped.push('$table_prefix');
+        if (typeof v === 'string') {
+          out.tablePrefix = v;
+          continue;
+        }
       } catch {
-        out.skipped.push('$table_prefix');
+        // not a literal: described below
       }
+      s.pos = start;
+      out.skipped.push('$table_prefix');
+      out.skippedAs.$table_prefix = describeExpression(s);
       continue;
     }
     let name: PhpValue;
@@ -161,13 +175,16 @@ export function parseWpConfig(raw: string): WpConfigValues {
     } catch {
       continue;
     }
+    const start = s.pos;
     try {
       const value = parseLiteral(s);
       s.eat(/^,\s*(true|false)/i);
       s.expect(/^\)/, ')');
       out.constants[name] = value;
     } catch {
+      s.pos = start;
       out.skipped.push(name);
+      out.skippedAs[name] = describeExpression(s);
     }
     stmt.lastIndex = s.pos;
   }

@@ -15,6 +15,24 @@ export async function findMissingTables(q: Queryable, tables: Tables): Promise<s
   return tables.required.filter((t) => !present.has(t));
 }
 
+/**
+ * Other table prefixes in the current database that hold more of the required tables than the
+ * configured one (best first): the likely `$table_prefix` when tables are missing.
+ */
+export async function guessTablePrefixes(q: Queryable, tables: Tables): Promise<string[]> {
+  const rows = await q.query<{ name: string }[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+  const suffixes = tables.required.map((t) => t.slice(tables.prefix.length));
+  const counts = new Map<string, number>();
+  for (const { name } of rows) {
+    for (const suffix of suffixes) {
+      const prefix = name.slice(0, -suffix.length);
+      if (name.endsWith(suffix) && /^[A-Za-z0-9_]+$/.test(prefix)) counts.set(prefix, (counts.get(prefix) ?? 0) + 1);
+    }
+  }
+  const ours = counts.get(tables.prefix) ?? 0;
+  return [...counts].filter(([p, n]) => p !== tables.prefix && n > ours && n >= 2).sort((a, b) => b[1] - a[1]).map(([p]) => p);
+}
+
 /** The shard tables (src/data/migrations/shards.ts) missing from a shard database. */
 export async function shardMissingTables(q: Queryable, tables: Tables): Promise<string[]> {
   const want = shardTables(tables);

@@ -8,6 +8,8 @@ export interface HealthProbes {
   redis: { ping(): Promise<number>; describe(): string; cluster: boolean } | null;
   filesystem(): Promise<void>;
   missingTables(): Promise<string[]>;
+  /** Other prefixes holding the required tables (best first), asked only when some are missing. */
+  prefixGuess?(): Promise<string[]>;
   /** Whether WordPress still schedules the plugin's jobs the sidecar runs (informational: never makes a node unready). */
   pluginCron?(): Promise<CheckResult>;
 }
@@ -28,6 +30,7 @@ export class HealthService {
   draining = false;
   private healthMemo: { at: number; value: Promise<HealthReport> } | null = null;
   private readyMemo: { at: number; value: Promise<ReadyChecks> } | null = null;
+  private tablesMemo: { at: number; value: Promise<CheckResult> } | null = null;
   private readonly details = new Map<string, DetailProvider>();
 
   constructor(
@@ -43,7 +46,7 @@ export class HealthService {
     this.details.set(name, provider);
   }
 
-  private memo<T>(slot: 'healthMemo' | 'readyMemo', make: () => Promise<T>): Promise<T> {
+  private memo<T>(slot: 'healthMemo' | 'readyMemo' | 'tablesMemo', make: () => Promise<T>): Promise<T> {
     const now = Date.now();
     const cur = this[slot] as { at: number; value: Promise<T> } | null;
     if (cur && now - cur.at < this.reuseMs) return cur.value;
@@ -83,29 +86,44 @@ export class HealthService {
     }
   }
 
+  /**
+   * The plugin's tables under the configured prefix. When some are missing and another prefix
+   * holds them, the message names it: a wrong `$table_prefix` is the usual cause.
+   */
+  private tablesCheck(database: CheckResult): Promise<CheckResult> {
+    if (!database.healthy) return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
+    return this.memo('tablesMemo', async () => {
+      try {
+        const missing = await this.probes.missingTables();
+        if (!missing.length) return { healthy: true, message: 'All required tables exist', missing_tables: [] };
+        const guess = (await this.probes.prefixGuess?.().catch(() => []))?.[0];
+        const hint = guess ? `; the tables exist with the prefix ${guess}: set SLBP_TABLE_PREFIX=${guess} (or $table_prefix in wp-config.php)` : '';
+        return { healthy: false, message: `Missing tables: ${missing.join(', ')}${hint}`, missing_tables: missing, ...(guess ? { prefix_guess: guess } : {}) };
+      } catch (err) {
+        return { healthy: false, message: `Cannot check tables: ${(err as Error).message}`, missing_tables: [] };
+      }
+    });
+  }
+
+  /** The tables check alone (what /health and /ready report under `tables`), without /health's other checks. */
+  async tables(): Promise<CheckResult> {
+    return this.tablesCheck(await this.databaseCheck());
+  }
+
   health(): Promise<HealthReport> {
     return this.memo('healthMemo', async () => {
       const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);
-      const status: HealthStatus = !database.healthy || !filesystem.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
-      return { status, timestamp: isoNow(), instance_id: this.instanceId, site_id: this.siteId(), version: this.version, checks: { database, cache, filesystem } };
+      const tables = await this.tablesCheck(database);
+      // Missing plugin tables make every billing route fail: as unhealthy as a database that is down.
+      const status: HealthStatus = !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
+      return { status, timestamp: isoNow(), instance_id: this.instanceId, site_id: this.siteId(), version: this.version, checks: { database, cache, filesystem, tables } };
     });
   }
 
   async ready(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
     const checks = await this.memo('readyMemo', async () => {
       const [database, cache] = await Promise.all([this.databaseCheck(), this.cacheCheck()]);
-      let tables: CheckResult;
-      if (!database.healthy) tables = { healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] };
-      else {
-        try {
-          const missing = await this.probes.missingTables();
-          tables = missing.length
-            ? { healthy: false, message: `Missing tables: ${missing.join(', ')}`, missing_tables: missing }
-            : { healthy: true, message: 'All required tables exist', missing_tables: [] };
-        } catch (err) {
-          tables = { healthy: false, message: `Cannot check tables: ${(err as Error).message}`, missing_tables: [] };
-        }
-      }
+      const tables = await this.tablesCheck(database);
       const dependencies: CheckResult = {
         healthy: database.healthy,
         message: database.healthy ? (cache.healthy ? 'All dependencies satisfied' : 'Redis unreachable; running on the in-process cache') : 'MariaDB unavailable',
@@ -161,6 +179,6 @@ export interface HealthReport {
   instance_id: string;
   site_id: string | null;
   version: string;
-  checks: { database: CheckResult; cache: CheckResult; filesystem: CheckResult };
+  checks: { database: CheckResult; cache: CheckResult; filesystem: CheckResult; tables: CheckResult };
 }
 type ReadyChecks = { database: CheckResult; tables: CheckResult; dependencies: CheckResult; plugin_cron?: CheckResult };

@@ -1,3 +1,4 @@
+import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 import { maybeUnserialize } from '../data/php-serialize.ts';
 
@@ -93,8 +94,9 @@ export class SiteSettings {
 
   start(intervalMs: number): void {
     this.stop();
+    const failures = new FailureLog(this.logger, 'refreshing wp_options (the last values stay in use)');
     this.timer = setInterval(() => {
-      this.refresh().catch((err) => this.logger.warn('refreshing wp_options failed; using the last values', { error: (err as Error).message }));
+      this.refresh().then(() => failures.succeeded(), (err) => failures.failed(err));
     }, intervalMs);
     this.timer.unref();
   }

@@ -29,13 +29,19 @@ export async function startServer(c: Container): Promise<RunningServer> {
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 66_000;
   server.requestTimeout = 30_000;
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(c.config.server.port, c.config.server.host, () => {
-      server.off('error', reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(c.config.server.port, c.config.server.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-  });
+  } catch (err) {
+    // Nothing listens (port in use, not allowed): stop what c.start() started, so the process can exit.
+    await c.close();
+    throw err;
+  }
   const port = (server.address() as AddressInfo).port;
   const host = c.config.server.host.includes(':') ? `[${c.config.server.host}]` : c.config.server.host;
   let closing: Promise<void> | null = null;

@@ -3,6 +3,7 @@ import type { BackupLock } from '../backup/backup-lock.ts';
 import type { BackupService } from '../backup/backup-service.ts';
 import { newBackupId } from '../backup/backup-store.ts';
 import { componentsFor, cronFor, type BackupConfig } from '../domain/backup-config.ts';
+import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 
 export type SlotKind = 'daily' | 'weekly' | 'monthly';
@@ -40,7 +41,8 @@ export class BackupScheduler {
   start(): void {
     this.started = true;
     this.reschedule();
-    this.sweepTimer = setInterval(() => { this.sweep().catch((err) => this.d.logger.warn('backup sweep failed', { error: (err as Error).message })); }, this.d.sweepMs ?? 60_000);
+    const failures = new FailureLog(this.d.logger, 'backup sweep');
+    this.sweepTimer = setInterval(() => { this.sweep().then(() => failures.succeeded(), (err) => failures.failed(err)); }, this.d.sweepMs ?? 60_000);
     this.sweepTimer.unref();
   }
 

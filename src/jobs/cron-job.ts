@@ -1,5 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { Service } from '../container.ts';
+import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /**
@@ -9,14 +10,16 @@ import type { Logger } from '../observability/logger.ts';
 export class CronJob implements Service {
   private task: ScheduledTask | null = null;
   private running: Promise<void> | null = null;
+  private readonly failures: FailureLog;
 
-  constructor(readonly name: string, private readonly expression: string, private readonly job: (now: Date) => Promise<unknown>, private readonly logger: Logger) {}
+  constructor(readonly name: string, private readonly expression: string, private readonly job: (now: Date) => Promise<unknown>, logger: Logger) {
+    this.failures = new FailureLog(logger, `scheduled job ${name} (it runs again at the next tick)`);
+  }
 
   /** Runs the job now unless a run is in progress (then waits for that one). */
   runNow(now = new Date()): Promise<void> {
     this.running ??= this.job(now)
-      .then(() => undefined)
-      .catch((err) => { this.logger.warn('scheduled job failed; it will run again at the next tick', { job: this.name, error: (err as Error).message }); })
+      .then(() => { this.failures.succeeded({ job: this.name }); }, (err) => { this.failures.failed(err, { job: this.name }); })
       .finally(() => { this.running = null; });
     return this.running;
   }

@@ -1,6 +1,7 @@
 import type { Database, Queryable } from '../data/database.ts';
 import { withLockRetry } from '../data/payments/sql-errors.ts';
 import type { TaskRow, TasksRepository } from '../data/payments/tasks-repository.ts';
+import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 
 /**
@@ -43,9 +44,11 @@ export class TaskQueue {
   private stopped = true;
   private lastRecovery = 0;
   private readonly o: Required<TaskQueueOptions>;
+  private readonly ticks: FailureLog;
 
   constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly handlers: Map<string, TaskHandler>, private readonly logger: Logger, opts: TaskQueueOptions = {}) {
     this.o = { pollMs: 1000, batchSize: 10, concurrency: 4, maxAttempts: 3, backoffBaseSec: 30, stuckAfterSec: 900, enabled: () => true, ...opts };
+    this.ticks = new FailureLog(logger, 'task queue tick');
   }
 
   start(): void {
@@ -56,9 +59,13 @@ export class TaskQueue {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.tick().then((worked) => this.schedule(worked ? 0 : this.o.pollMs), (err) => {
-        this.logger.warn('task queue tick failed', { error: (err as Error).message });
-        this.schedule(this.o.pollMs);
+      this.running = this.tick().then((worked) => {
+        this.ticks.succeeded();
+        this.schedule(worked ? 0 : this.o.pollMs);
+      }, (err) => {
+        // While the database is down: back off (1 s, 2 s, 4 s ... 60 s) and log once per change.
+        this.ticks.failed(err);
+        this.schedule(Math.min(this.o.pollMs * 2 ** Math.min(this.ticks.failures - 1, 10), Math.max(this.o.pollMs, 60_000)));
       });
     }, ms);
   }

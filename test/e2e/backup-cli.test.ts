@@ -24,7 +24,7 @@ describe('backup command line', () => {
     await rm(path.join(projectRoot, env.SLBP_DATA_DIR!), { recursive: true, force: true });
   });
 
-  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/backup.ts'), ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } })
+  const cli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), 'backup', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env } })
     .then((r) => ({ code: 0, out: r.stdout, err: r.stderr }), (e) => ({ code: e.code as number, out: e.stdout as string, err: e.stderr as string }));
 
   it('creates, lists and verifies with plain lines when not on a terminal, and flags a damaged archive', async () => {
@@ -46,11 +46,47 @@ describe('backup command line', () => {
     expect(bad.code).to.equal(1);
     expect(bad.out).to.match(/^BAD\s+config/m);
   });
+
+  it('restore without --yes where nobody can answer refuses, names the target and changes nothing', async () => {
+    const created = await cli('create', '--components', 'database');
+    const id = /^(backup_\S+) completed/m.exec(created.out)![1]!;
+    await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'changed after the backup' WHERE option_name = 'blogname'`);
+    const r = await cli('restore', id);
+    expect(r.code).to.equal(2);
+    expect(r.err).to.include(`backup:  ${id}, taken `).and.match(new RegExp(`from database "${db.name}", table prefix "wp_" \\(site key ${siteKeyOf(db.name, 'wp_')}\\) on \\S+ \\(all tables\\); database,`));
+    expect(r.err).to.include(`target:  database ${db.name} on 127.0.0.1:3306 (table prefix wp_)`);
+    expect(r.err.trimEnd().split('\n').at(-1)).to.equal(`slbp: refusing to restore over database ${db.name} without confirmation: stdin is not a terminal; pass --yes`);
+    expect(r.out).to.equal('');
+    const [[row]] = await db.pool.query<any>(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'blogname'`);
+    expect(row.option_value).to.equal('changed after the backup');
+    expect((await cli('list')).out).to.not.include('pre_restore');
+  });
+
+  it('restore --yes restores with progress lines: checksums, the safety backup, then the data with its total', async () => {
+    await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'value in the backup' WHERE option_name = 'blogname'`);
+    const created = await cli('create', '--components', 'database');
+    const id = /^(backup_\S+) completed/m.exec(created.out)![1]!;
+    expect(created.err).to.match(/^backup database: done, \d+ tables in [\d.]+ s$/m);
+    await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'changed after the backup' WHERE option_name = 'blogname'`);
+    const r = await cli('restore', id, '--yes');
+    expect(r.code, r.err).to.equal(0);
+    const lines = r.err.split('\n');
+    const size = '[\\d.]+ (?:B|kB|MB)';
+    expect(lines.some((l) => new RegExp(`^verify checksums: 100% \\(${size} of ${size}\\)$`).test(l)), r.err).to.equal(true);
+    expect(lines.some((l) => /^safety backup database: \d+% \(\d+ of \d+ tables/.test(l)), r.err).to.equal(true);
+    expect(lines.some((l) => new RegExp(`^restore database: 100% \\(${size} of ${size}\\)$`).test(l)), r.err).to.equal(true);
+    expect(lines.some((l) => new RegExp(`^restore database: done, ${size} in [\\d.]+ s$`).test(l)), r.err).to.equal(true);
+    expect(r.err).to.not.include('\r');
+    expect(JSON.parse(r.out)).to.include.keys('safety_backup_id', 'database', 'duration_ms');
+    const [[row]] = await db.pool.query<any>(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'blogname'`);
+    expect(row.option_value).to.equal('value in the backup');
+  });
+
   it('lists every site\'s backups with --all-sites, and restores another site\'s backup only with --allow-other-site', async () => {
     const other = await createTestDb({ size: 'tiny' });
     // The other site shares this data directory, as two stores on one host would.
     const otherEnv = { ...sidecarEnv(other), SLBP_DATA_DIR: env.SLBP_DATA_DIR!, SLBP_REDIS_PREFIX: env.SLBP_REDIS_PREFIX! };
-    const otherCli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/backup.ts'), ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...otherEnv } })
+    const otherCli = (...args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), 'backup', ...args], { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...otherEnv } })
       .then((r) => ({ code: 0, out: r.stdout, err: r.stderr }), (e) => ({ code: e.code as number, out: e.stdout as string, err: e.stderr as string }));
     try {
       const made = await otherCli('create', '--components', 'database');
@@ -64,12 +100,12 @@ describe('backup command line', () => {
 
       const backups = path.join(projectRoot, env.SLBP_DATA_DIR!, 'backups');
       await cp(path.join(backups, siteKeyOf(other.name, 'wp_'), id), path.join(backups, siteKeyOf(db.name, db.prefix), id), { recursive: true });
-      const refused = await cli('restore', id, '--components', 'database');
+      const refused = await cli('restore', id, '--components', 'database', '--yes');
       expect(refused.code).to.equal(1);
       expect(refused.err).to.include('slbp_backup_other_site').and.include(`database "${other.name}"`).and.include(`database "${db.name}"`).and.include('--allow-other-site');
       const [[marker]] = await other.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${other.prefix}slbp_transactions`);
       await db.pool.query(`DELETE FROM ${db.prefix}slbp_transactions`);
-      const allowed = await cli('restore', id, '--components', 'database', '--allow-other-site');
+      const allowed = await cli('restore', id, '--components', 'database', '--allow-other-site', '--yes');
       expect(allowed.code, allowed.err).to.equal(0);
       const [[restored]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions`);
       expect(restored.n).to.equal(marker.n);

@@ -12,7 +12,7 @@ const SHARDS = 3;
 const HEALTH_TOKEN = 'shards-e2e-health-token';
 
 /**
- * SLBP_SHARDS with 3 shard databases on this MariaDB, prepared by scripts/migrate.ts: the demo
+ * SLBP_SHARDS with 3 shard databases on this MariaDB, prepared by `slbp migrate`: the demo
  * data's transactions, subscriptions and enrolment logs are spread by `user_id % 3`, and a second
  * sidecar reads one unsharded copy. The sharded sidecar's own database holds every table but
  * without billing rows, so each answer it gives about them came from the shards.

@@ -20,10 +20,10 @@ export const shardSpec = (names: string[]) => names.map((n) => `${testServer.hos
 
 /**
  * Prepares the (existing, empty) databases `shardNames` as billing shards of `mainName` the way an
- * operator does: `scripts/migrate.ts up` with SLBP_SHARDS. Resolves to what the script printed.
+ * operator does: `slbp migrate up` with SLBP_SHARDS. Resolves to what it printed.
  */
 export async function migrateShards(mainName: string, prefix: string, shardNames: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'scripts/migrate.ts'), 'up'], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), 'migrate', 'up'], {
     cwd: projectRoot,
     env: {
       PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_ENV: 'test',
@@ -47,7 +47,7 @@ export interface ShardedCopy { main: string; shards: string[]; spec: string; dro
 
 /**
  * A sharded copy of database `from`: a main database with every table and row except the billing
- * rows, and `count` shard databases prepared by scripts/migrate.ts holding those rows by
+ * rows, and `count` shard databases prepared by `slbp migrate` holding those rows by
  * `user_id % count` (ids kept).
  */
 export async function shardedCopy(admin: mysql.Connection, from: { name: string; prefix: string }, count: number, tag: string): Promise<ShardedCopy> {

@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import { createHash } from 'node:crypto';
 import { loadConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
-import { CliError, runApiKeysCli } from '../../scripts/lib/api-keys-cli.ts';
+import { createKey, listKeys, revokeKey } from '../../scripts/lib/api-keys-cli.ts';
+import { CliError } from '../../src/cli/io.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { sidecarEnv, startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
 
-describe('API key CLI (scripts/api-keys.ts)', () => {
+describe('API key CLI (slbp api-keys)', () => {
   let db: TestDb;
   let sc: InProcessSidecar;
   let config: Config;
@@ -23,7 +24,7 @@ describe('API key CLI (scripts/api-keys.ts)', () => {
   });
 
   it('create prints the key once and stores only its sha256; the key works; list masks it; revoke stops it at once', async () => {
-    const out = await runApiKeysCli(['create', '--user', 'manager', '--name', 'reporting', '--permissions', 'read_billing,read_analytics', '--rate-limit', '500'], config);
+    const out = await createKey(config, { user: 'manager', name: 'reporting', permissions: 'read_billing,read_analytics', rateLimit: '500' });
     const key = /^key: (\S+)$/m.exec(out.join('\n'))?.[1];
     expect(key).to.match(/^slbp_/);
     const [[row]] = await db.pool.query<any>(`SELECT * FROM ${db.prefix}slbp_api_keys WHERE name = 'reporting'`);
@@ -35,31 +36,33 @@ describe('API key CLI (scripts/api-keys.ts)', () => {
     const verify = await call(`${sc.base}/auth/verify`, { headers: { Authorization: `Bearer ${key}` } });
     expect(verify.body).to.include({ valid: true, user_id: 2, key_id: Number(row.id) });
 
-    const listed = (await runApiKeysCli(['list'], config)).join('\n');
+    const listed = (await listKeys(config)).join('\n');
     expect(listed).to.include(`#${row.id}`).and.include('reporting').and.include('active');
     expect(listed).to.not.include(key!).and.not.include(row.api_key);
 
-    expect(await runApiKeysCli(['revoke', String(row.id)], config)).to.deep.equal([`revoked API key ${row.id}`]);
+    expect(await revokeKey(config, String(row.id))).to.deep.equal([`revoked API key ${row.id}`]);
     expectRestError(await call(`${sc.base}/auth/verify`, { headers: { 'X-API-Key': key! } }), 'slbp_invalid_api_key', 401);
-    expect((await runApiKeysCli(['list'], config)).join('\n')).to.include('revoked');
+    expect((await listKeys(config)).join('\n')).to.include('revoked');
   });
 
   it('refuses unknown permissions, unknown users and bad dates without writing anything', async () => {
     const [[before]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_api_keys`);
-    for (const args of [
-      ['create', '--user', 'admin', '--name', 'x', '--permissions', 'read,superuser'],
-      ['create', '--user', 'no-such-user', '--name', 'x'],
-      ['create', '--user', '1', '--name', 'x', '--expires', 'tomorrow'],
-      ['revoke', '999999'],
-      ['frobnicate'],
-    ]) {
+    const attempts: (() => Promise<unknown>)[] = [
+      () => createKey(config, { user: 'admin', name: 'x', permissions: 'read,superuser', rateLimit: '1000' }),
+      () => createKey(config, { user: 'no-such-user', name: 'x', permissions: 'read', rateLimit: '1000' }),
+      () => createKey(config, { user: '1', name: 'x', permissions: 'read', rateLimit: '1000', expires: 'tomorrow' }),
+      () => createKey(config, { user: '1', name: 'x', permissions: 'read', rateLimit: 'lots' }),
+      () => revokeKey(config, '999999'),
+      () => revokeKey(config, 'seven'),
+    ];
+    for (const [i, attempt] of attempts.entries()) {
       let error: unknown;
       try {
-        await runApiKeysCli(args, config);
+        await attempt();
       } catch (err) {
         error = err;
       }
-      expect(error, args.join(' ')).to.be.instanceOf(CliError);
+      expect(error, `attempt ${i}`).to.be.instanceOf(CliError);
     }
     const [[after]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_api_keys`);
     expect(after.n).to.equal(before.n);

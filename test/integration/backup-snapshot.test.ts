@@ -126,7 +126,7 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
       await snap.prepare();
       expect(snap.problem).to.match(/could not hold the tables.*Lock wait timeout/i);
       await holder.query('UNLOCK TABLES');
-      const dumping = writeDatabase({ dir, archive: { gzip: false, key: null } }, dbTargetFrom(sc.container.config.db), db.name, [tasks()], (out) => snap.watch(out));
+      const dumping = writeDatabase({ dir, archive: { gzip: false, key: null } }, dbTargetFrom(sc.container.config.db), db.name, [tasks()], { tap: (out) => snap.watch(out) });
       expect(await snap.checksums(dumping)).to.equal(null);
       expect((await dumping).bytes).to.be.greaterThan(0);
     } finally {

@@ -150,6 +150,18 @@ describe('billing lists on the demo data', () => {
     expect(Number(all.headers.get('x-wp-total'))).to.equal(await count(`SELECT COUNT(*) n FROM ${subs()}`));
   });
 
+  it("a read_billing key of an administrator sees that administrator's own rows, not everyone's (as the README says)", async () => {
+    const key = await createApiKey(db, { userId: ADMIN_ID, permissions: ['read_billing'] });
+    const headers = { 'X-API-Key': key.key };
+    const own = await call(`${sc.url}${NS}/transactions?per_page=100`, { headers });
+    expect(own.status).to.equal(200);
+    expect(Number(own.headers.get('x-wp-total'))).to.equal(await count(`SELECT COUNT(*) n FROM ${tx()} WHERE user_id = ?`, [ADMIN_ID]));
+    expect(own.body.every((t: any) => t.user_id === ADMIN_ID)).to.equal(true);
+    expectRestError(await call(`${sc.url}${NS}/transactions?user_id=${STUDENT_ID}`, { headers }), 'rest_forbidden', 403);
+    const [[other]] = await db.pool.query<any>(`SELECT id FROM ${tx()} WHERE user_id <> ? ORDER BY id LIMIT 1`, [ADMIN_ID]);
+    expectRestError(await call(`${sc.url}${NS}/transactions/${other.id}`, { headers }), 'slbp_transaction_not_found', 404);
+  });
+
   it('bad parameters answer 400 rest_invalid_param naming the parameter; a page past the end is rest_post_invalid_page_number', async () => {
     const bad: [string, string][] = [
       ['per_page=0', 'per_page'], ['per_page=101', 'per_page'], ['page=-1', 'page'], ['after=not-a-date', 'after'],

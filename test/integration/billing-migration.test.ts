@@ -44,9 +44,11 @@ describe('billing index migration', () => {
 
   it('runs from the command line with the sidecar\'s settings', async () => {
     const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_ENV: 'test', DB_HOST: '127.0.0.1', DB_NAME: db.name, DB_USER: 'root', DB_PASSWORD: '', SLBP_TABLE_PREFIX: 'shop_' };
-    const up = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/migrate.ts', 'up'], { cwd: projectRoot, env, encoding: 'utf8' });
+    const up = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate', 'up'], { cwd: projectRoot, env, encoding: 'utf8' });
     expect(up.status, up.stderr).to.equal(0);
     expect(up.stdout).to.match(/added shop_slbp_transactions\.slbp_sc_user_created/);
+    expect(up.stderr).to.include(`migrate: 100% (${BILLING_INDEXES.length} of ${BILLING_INDEXES.length} steps)`);
+    expect(up.stderr).to.match(new RegExp(`^migrate: done, ${BILLING_INDEXES.length} steps in [\\d.]+ s$`, 'm'));
     expect(await indexes()).to.include('shop_slbp_transactions.slbp_sc_user_created(user_id,created_at)');
     await migrateDown(q, createTables('shop_'));
   });

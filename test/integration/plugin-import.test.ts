@@ -87,10 +87,14 @@ describe('Import of the PHP plugin\'s stored orders and subscriptions', function
 
   it('--dry-run prints what it would write, reports the broken options by name and writes nothing', async () => {
     const before = await checksums();
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/import-plugin-data.ts', '--dry-run'],
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'import', '--dry-run'],
       { cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...sidecarEnv(db) }, maxBuffer: 64 << 20 });
     expect(await checksums()).to.deep.equal(before);
     expect(stdout).to.include('dry run: nothing was written');
+    // Not a terminal: progress as plain lines on stderr, with the totals.
+    // (The totals count every slbp_order_* option, the broken one included.)
+    expect(stderr).to.include(`import orders: 100% (${f.tx.length + 1} of ${f.tx.length + 1} orders)`);
+    expect(stderr).to.match(new RegExp(`^import subscriptions: done, ${f.subs.length + 1} subscriptions in [\\d.]+ s$`, 'm'));
     expect(stdout).to.include(`orders        imported ${matched(f.tx).length}, already present 0, unmatched ${f.tx.length - matched(f.tx).length}, malformed 1`);
     expect(stdout).to.include(`subscriptions imported ${matched(f.subs).length}, already present 0, unmatched ${f.subs.length - matched(f.subs).length}, malformed 1`);
     expect(stdout).to.match(new RegExp(`^  ${BROKEN_ORDER}: cannot unserialize`, 'm'));

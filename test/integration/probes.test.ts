@@ -93,6 +93,22 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect((await call(`${sc.base}/ready`)).status).to.equal(200);
   });
 
+  it('/health answers 503 unhealthy while plugin tables are missing, naming the prefix that holds them', async () => {
+    const wrong = await startSidecar(db, { env: { SLBP_TABLE_PREFIX: 'shop_' } });
+    try {
+      const res = await call(`${wrong.base}/health`);
+      expect(res.status).to.equal(503);
+      expect(res.body.status).to.equal('unhealthy');
+      expect(res.body.checks.database.healthy).to.equal(true);
+      expect(res.body.checks.tables).to.include({ healthy: false, prefix_guess: 'wp_' });
+      expect(res.body.checks.tables.missing_tables).to.include('shop_slbp_transactions');
+      expect(res.body.checks.tables.message).to.match(/the tables exist with the prefix wp_: set SLBP_TABLE_PREFIX=wp_ \(or \$table_prefix in wp-config.php\)$/);
+    } finally {
+      await wrong.stop();
+    }
+    expect((await call(`${sc.base}/health`)).body.checks.tables).to.deep.equal({ healthy: true, message: 'All required tables exist', missing_tables: [] });
+  });
+
   it('/health/detailed admits a load balancer address from slbp_health_check_ips, and the health token', async () => {
     // The demo's slbp_health_check_ips holds 127.0.0.1, which is where the test client connects from.
     expect((await call(`${sc.base}/health/detailed`)).status).to.equal(200);

@@ -1,4 +1,4 @@
-import { addIndexes, dropIndexes, type IndexSpec, type Migration } from './migration.ts';
+import { addIndexes, dropIndexes, missingIndexes, type IndexSpec, type Migration } from './migration.ts';
 
 /**
  * Indexes for the billing API and analytics (docs/decisions/0006-billing-queries-and-indexes.md).
@@ -22,6 +22,8 @@ export const BILLING_INDEXES: IndexSpec[] = [
 export const billingIndexes: Migration = {
   id: '0001-billing-indexes',
   description: 'indexes for billing lists and analytics',
-  up: (q, tables) => addIndexes(q, tables, BILLING_INDEXES),
+  steps: BILLING_INDEXES.length,
+  up: (q, tables, onStep) => addIndexes(q, tables, BILLING_INDEXES, onStep),
   down: (q, tables) => dropIndexes(q, tables, BILLING_INDEXES),
+  pending: (q, tables) => missingIndexes(q, tables, BILLING_INDEXES),
 };

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { BackupStore, isBackupId } from '../../src/backup/backup-store.ts';
-import { describeSite, siteIdentity } from '../../src/domain/site-identity.ts';
+import { BackupStore, isBackupId } from '../backup/backup-store.ts';
+import { describeSite, siteIdentity } from '../domain/site-identity.ts';
 
 export interface SiteBackupLine { id: string; type: string; status: string; created_at: string; size: number; from: string; dir: string }
 
