@@ -93,7 +93,8 @@ describe('hostile HTTP: bodies, dates, ids, Host and the public probe', () => {
     }
     const health = (await call(`${sc.base}/health`)).body;
     expect(health).to.include.keys('status', 'timestamp', 'instance_id', 'version', 'checks');
-    expect(health.checks).to.have.keys('database', 'cache', 'filesystem');
+    // The plugin's three checks, and the plugin tables check (#21) beside them.
+    expect(health.checks).to.have.keys('database', 'cache', 'filesystem', 'tables');
     // Administrators still learn which machine answered.
     const detailed = await get('/health/detailed');
     expect(detailed.body.system_info).to.include({ hostname: os.hostname(), pid: process.pid });

@@ -17,9 +17,11 @@ const randomAddress = () => `10.${octet()}.${octet()}.${octet()}`;
  * several nodes: sign-ins, or (cheaper: no password hashing) refreshes with an unknown token.
  */
 async function sevenLogins(bases: string[], headers: (i: number) => Record<string, string>, route: 'login' | 'refresh' = 'refresh', spell: (i: number) => string = () => route): Promise<JsonResponse[]> {
-  const json = route === 'login' ? { username: 'nobody', password: 'x' } : { refresh_token: 'not-a-real-refresh-token' };
+  // A name of its own per attempt: five failures for one name from one address are the sign-in
+  // lockout's to refuse (a 429 of its own), and this is about the auth zone.
+  const json = (i: number) => (route === 'login' ? { username: `nobody${i}`, password: 'x' } : { refresh_token: 'not-a-real-refresh-token' });
   startedAt = Date.now();
-  return Promise.all(Array.from({ length: 7 }, (_, i) => call(`${bases[i % bases.length]}/auth/${spell(i)}`, { method: 'POST', json, headers: headers(i) })));
+  return Promise.all(Array.from({ length: 7 }, (_, i) => call(`${bases[i % bases.length]}/auth/${spell(i)}`, { method: 'POST', json: json(i), headers: headers(i) })));
 }
 let startedAt = 0;
 
