@@ -106,7 +106,7 @@ async function launchNode(dir: string, name: string, port: number): Promise<Pool
     await waitFor200(`http://127.0.0.1:${port}${NS}/live`, 30_000);
   } catch (err) {
     if (isRunning(node.pid)) process.kill(node.pid, 'SIGKILL');
-    throw new Error(`node ${name} did not start: ${(err as Error).message} (see ${log})`);
+    throw new Error(`node ${name} did not start: ${(err as Error).message} (see ${log})`, { cause: err });
   }
   return node;
 }

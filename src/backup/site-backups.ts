@@ -46,7 +46,7 @@ export async function adoptLegacyBackups(legacyRoot: string, siteRoot: string, s
   const moved: string[] = [];
   const left: string[] = [];
   for (const name of (await readdir(legacyRoot).catch(() => [] as string[])).filter(isBackupId)) {
-    let manifest: { source?: unknown; database?: { name: string } | null } | null = null;
+    let manifest: { source?: unknown; database?: { name: string } | null } | null;
     try {
       manifest = JSON.parse(await readFile(path.join(legacyRoot, name, 'manifest.json'), 'utf8'));
     } catch {

@@ -5,6 +5,7 @@ import { parseDbHost } from '../config/load.ts';
 
 /** Anything that runs a parameterised query: a pool-backed handle or one connection in a transaction. */
 export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed at each call site; untyped calls read them loosely
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
 }
 

@@ -90,8 +90,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   handler(ctx: AppContext, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): unknown | Promise<unknown>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- zod's type of an object schema without keys
+type NoKeys = z.ZodObject<{}>;
+
 /** Identity helper that keeps the generic parameters inferred at definition sites. */
-export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUnknown>(
+export function defineRoute<P extends z.ZodType = NoKeys, Q extends z.ZodType = NoKeys, B extends z.ZodType = z.ZodUnknown>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
   return spec as unknown as RouteSpec;

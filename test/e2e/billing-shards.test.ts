@@ -86,7 +86,7 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   ] as const) {
     it(`the admin ${list} list (${order}, ${perPage} per page) equals the unsharded list page by page, with the same X-WP-Total`, async () => {
       let page = 1;
-      let pages = 0;
+      let pages: number;
       let seen = 0;
       for (;;) {
         const path = `/${list}?${order}&per_page=${perPage}&page=${page}`;

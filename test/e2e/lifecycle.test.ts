@@ -110,7 +110,7 @@ require_once ABSPATH . 'wp-settings.php';
   it('SIGTERM under load: /ready turns 503 while draining and no in-flight request fails', async () => {
     const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '3000' }));
     let balancerSawDrain = false;
-    let readyStatusesDuringDrain: number[] = [];
+    const readyStatusesDuringDrain: number[] = [];
     const load = hammer(`${sc.base}/health`, 16, () => balancerSawDrain);
     await sleep(1000);
     sc.proc.kill('SIGTERM');

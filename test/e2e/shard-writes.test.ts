@@ -171,7 +171,7 @@ describe('billing writes on shards (SLBP_SHARDS=3, rows written by the sidecar)'
     ] as const;
     for (const [list, query, perPage] of walks) {
       let seen = 0;
-      let pages = 0;
+      let pages: number;
       for (let page = 1; ; page++) {
         const path = `/${list}?${query}&per_page=${perPage}&page=${page}`;
         const [want, got] = await Promise.all([get(copy, path), get(sharded, path)]);

@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { RowDataPacket } from 'mysql2';
 import { adminConnection, createWordPressDatabase, type ServerSpec } from '../../../scripts/lib/db-admin.ts';
 import { demoRows, fillDemoData, SIZES } from '../../../scripts/lib/demo-data.ts';
 import type { Config } from '../../config/schema.ts';
@@ -58,9 +59,9 @@ export function registerDemo(program: Command, cli: Cli): void {
 async function demoData(cli: Cli, server: ServerSpec, o: { db: string; size: string; prefix: string; replace?: boolean; siteUrl: string }): Promise<void> {
   const size = SIZES[o.size]!;
   const conn0 = await adminConnection(server);
-  const [existing] = await conn0.query<any[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [o.db, `${o.prefix}slbp_transactions`]);
+  const [existing] = await conn0.query<(RowDataPacket & { n: number })[]>('SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = ? AND table_name = ?', [o.db, `${o.prefix}slbp_transactions`]);
   await conn0.end();
-  if (existing[0].n > 0 && !o.replace) {
+  if (existing[0]!.n > 0 && !o.replace) {
     cli.err(`demo: database ${o.db} already has the plugin's tables; keeping it (pass --replace to rebuild)`);
     return;
   }

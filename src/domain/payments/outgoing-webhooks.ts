@@ -77,7 +77,7 @@ export class WebhookDispatcher {
   private async send(hook: OutgoingWebhookRow, event: string, data: unknown, deliveryId: string, n: number): Promise<void> {
     const body = JSON.stringify({ event, data, timestamp: new Date().toISOString(), webhook: { id: Number(hook.id), name: hook.name } });
     let code: number | null = null;
-    let text = '';
+    let text: string;
     try {
       const res = await axios.post(hook.url, body, {
         headers: { 'Content-Type': 'application/json', 'User-Agent': 'SkyLearn-Billing-Sidecar', 'X-SLBP-Event': event, 'X-SLBP-Delivery': deliveryId, 'X-SLBP-Signature': outgoingSignature(hook.secret, body) },
