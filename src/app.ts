@@ -14,23 +14,25 @@ export function createApp(c: Container): Koa<AppState> {
   app.silent = true;
   const cfg = c.config;
   const rawPaths = new Set(c.routes.filter((r) => r.rawBody).map((r) => fullPath(r)));
-  app.use(frame({
-    logger: c.logger,
-    trustedProxies: c.trustedProxies,
-    observers: c.requestObservers,
-    headers: securityHeaders(cfg.server.corsOrigins),
-    origin: requestOrigin({
+  app.use(
+    frame({
+      logger: c.logger,
       trustedProxies: c.trustedProxies,
-      healthCheckIps: () => [...cfg.security.healthCheckIps, ...c.settings.healthCheckIps],
-      monitoringIps: () => [...cfg.security.monitoringIps, ...c.settings.monitoringIps],
-      version: () => c.settings.version,
-      metricsToken: cfg.security.metricsToken,
-      healthToken: cfg.security.healthToken,
+      observers: c.requestObservers,
+      headers: securityHeaders(cfg.server.corsOrigins),
+      origin: requestOrigin({
+        trustedProxies: c.trustedProxies,
+        healthCheckIps: () => [...cfg.security.healthCheckIps, ...c.settings.healthCheckIps],
+        monitoringIps: () => [...cfg.security.monitoringIps, ...c.settings.monitoringIps],
+        version: () => c.settings.version,
+        metricsToken: cfg.security.metricsToken,
+        healthToken: cfg.security.healthToken,
+      }),
+      body: requestBody(cfg.server.bodyLimitBytes, (p) => rawPaths.has(p.replace(/\/+$/, ''))),
+      identity: identity(c.identityResolvers, c.rateLimiter),
+      draining: () => c.health.draining,
     }),
-    body: requestBody(cfg.server.bodyLimitBytes, (p) => rawPaths.has(p.replace(/\/+$/, ''))),
-    identity: identity(c.identityResolvers, c.rateLimiter),
-    draining: () => c.health.draining,
-  }));
+  );
   // Rate limits and other module middleware run with the caller known, before the routes.
   for (const mw of c.middleware) app.use(mw);
   app.use(buildRouter(c.routes, () => c.settings.siteUrl));

@@ -14,7 +14,15 @@ import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
 import { ReadRouting } from './data/read-routing.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
-import { countStuckTasks, findMissingTables, guessTablePrefixes, probeFilesystem, serverIdentity, serverVersion, shardsDetail } from './data/probes.ts';
+import {
+  countStuckTasks,
+  findMissingTables,
+  guessTablePrefixes,
+  probeFilesystem,
+  serverIdentity,
+  serverVersion,
+  shardsDetail,
+} from './data/probes.ts';
 import { createTables, type Tables } from './data/tables.ts';
 import { HealthService, type CheckResult } from './domain/health-service.ts';
 import { doctorContext, doctorDetail } from './doctor/doctor.ts';
@@ -54,7 +62,11 @@ import { PrivacyService } from './domain/privacy-service.ts';
 import { PersonalDataRepository } from './data/personal-data-repository.ts';
 
 /** Something with a lifecycle the container starts after listening and stops on shutdown. */
-export interface Service { name: string; start?(): Promise<void> | void; stop(): Promise<void> | void }
+export interface Service {
+  name: string;
+  start?(): Promise<void> | void;
+  stop(): Promise<void> | void;
+}
 
 export interface Container {
   config: Config;
@@ -122,13 +134,26 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   const db = new Database(config.db);
   const site = siteIdentity(config.db.name, config.db.tablePrefix);
   const redis = config.redis.enabled ? new RedisHandle(config.redis, site.key, log) : null;
-  const namespaceGuard = redis ? new NamespaceGuard(redis, site, () => serverIdentity(db.write), instanceId, () => settings.siteUrl || null, log) : null;
+  const namespaceGuard = redis
+    ? new NamespaceGuard(
+        redis,
+        site,
+        () => serverIdentity(db.write),
+        instanceId,
+        () => settings.siteUrl || null,
+        log,
+      )
+    : null;
   const options = new OptionsRepository(tables);
   const { cache, bus, detail: cacheDetail } = buildCache(config.cache, redis, () => settings.performance.cache_expiration, instanceId, log);
   const settings = new SiteSettings((names) => options.getMany(db.read, names), tables.userRolesOption, log);
   cache.onDrop.push((req) => {
     if (req.all || req.tags?.includes(OPTIONS_TAG)) {
-      settings.reload().catch((err) => log.warn('re-reading wp_options after an invalidation failed; using the last values', { error: (err as Error).message }));
+      settings
+        .reload()
+        .catch((err) =>
+          log.warn('re-reading wp_options after an invalidation failed; using the last values', { error: (err as Error).message }),
+        );
     }
   });
   const latency = new LatencyWindow();
@@ -140,7 +165,9 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     if (!cronMemo || Date.now() - cronMemo.at > config.options.refreshIntervalMs) {
       const value = scheduledPluginCronHooks(db.write, tables).then(pluginCronCheck);
       cronMemo = { at: Date.now(), value };
-      value.catch(() => { if (cronMemo?.value === value) cronMemo = null; });
+      value.catch(() => {
+        if (cronMemo?.value === value) cronMemo = null;
+      });
     }
     return cronMemo.value;
   };
@@ -167,43 +194,94 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     const self = { instance_id: instanceId, hostname: os.hostname(), pid: process.pid, uptime: Math.floor(process.uptime()) };
     if (!bus) return { healthy: true, message: 'Redis disabled: this node cannot see the others', listening: null, this_node: self };
     const listening = await bus.listeners().catch(() => null);
-    return { healthy: listening !== null, message: listening === null ? 'Redis unreachable: the other nodes cannot be counted' : `${listening} node(s) listening on the cache invalidation bus`, listening, this_node: self };
+    return {
+      healthy: listening !== null,
+      message:
+        listening === null
+          ? 'Redis unreachable: the other nodes cannot be counted'
+          : `${listening} node(s) listening on the cache invalidation bus`,
+      listening,
+      this_node: self,
+    };
   });
   health.registerDetail('plugin_cron', pluginCron);
-  health.registerDetail('site_identity', () => namespaceGuard?.detail()
-    ?? { healthy: true, message: 'Redis disabled: nothing shared in Redis', site_key: site.key, database: site.database, table_prefix: site.tablePrefix, redis_namespace: null, namespace_state: 'disabled' });
-  const replicas = new ReplicaMonitor(db, { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs }, log);
+  health.registerDetail(
+    'site_identity',
+    () =>
+      namespaceGuard?.detail() ?? {
+        healthy: true,
+        message: 'Redis disabled: nothing shared in Redis',
+        site_key: site.key,
+        database: site.database,
+        table_prefix: site.tablePrefix,
+        redis_namespace: null,
+        namespace_state: 'disabled',
+      },
+  );
+  const replicas = new ReplicaMonitor(
+    db,
+    { maxLagSec: config.db.replicaMaxLagSec, intervalMs: 1000, timeoutMs: config.db.healthTimeoutMs },
+    log,
+  );
   health.registerDetail('replicas', () => replicas.detail());
   const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
   health.registerDetail('background_processing', async () => {
     const stuck = await countStuckTasks(db.read, tables, 900);
-    return { healthy: stuck === 0, message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally', stuck_tasks: stuck };
+    return {
+      healthy: stuck === 0,
+      message: stuck ? `${stuck} task(s) stuck in processing` : 'Background processing working normally',
+      stuck_tasks: stuck,
+    };
   });
 
   const users = new UsersRepository(tables);
   const apiKeys = new ApiKeysRepository(tables);
   const tokenKey = deriveTokenKey(config.security.sidecarSecret, config.wpSalts);
-  if (!tokenKey.shared) log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
+  if (!tokenKey.shared)
+    log.warn('neither SLBP_SIDECAR_SECRET nor wp-config salts are set: access tokens only work on the node that issued them');
   // Bound to the site: stores (or a staging copy) sharing a secret or salts never accept each other's tokens.
-  const tokens = new AccessTokens(createHmac('sha256', tokenKey.key).update(`site:${site.key}`).digest(), config.security.accessTokenTtlSec);
+  const tokens = new AccessTokens(
+    createHmac('sha256', tokenKey.key).update(`site:${site.key}`).digest(),
+    config.security.accessTokenTtlSec,
+  );
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
   const billingDbs = new BillingDatabases(db);
   const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
   if (billingDbs.sharded) {
     // Billing reads and writes use the shards; backups do not (docs/decisions/0019-shard-writes.md).
-    log.warn('SLBP_SHARDS is set: backups cover the main database only, not the billing shards; back the shards up separately', { shards: config.db.shards.length });
+    log.warn('SLBP_SHARDS is set: backups cover the main database only, not the billing shards; back the shards up separately', {
+      shards: config.db.shards.length,
+    });
     health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
-  const backup = buildBackupModule({ config, dataDir, db, tables, options, settings, redis, logger: log, instanceId, site, observers: backupObservers });
+  const backup = buildBackupModule({
+    config,
+    dataDir,
+    db,
+    tables,
+    options,
+    settings,
+    redis,
+    logger: log,
+    instanceId,
+    site,
+    observers: backupObservers,
+  });
   health.registerDetail('backups', async () => {
     const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
     const cfg = backup.getConfig();
     // Overdue = no completed backup within twice the schedule's period (daily for cron schedules).
     const periodS = (cfg.schedule === 'weekly' ? 7 : cfg.schedule === 'monthly' ? 31 : 1) * 86_400;
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
-    return { healthy, message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`, last_backup_age_seconds: age_seconds, last_backup_id, schedule: cfg.enabled ? cfg.schedule : 'disabled' };
+    return {
+      healthy,
+      message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`,
+      last_backup_age_seconds: age_seconds,
+      last_backup_id,
+      schedule: cfg.enabled ? cfg.schedule : 'disabled',
+    };
   });
   const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
@@ -215,17 +293,52 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   );
   const revocations = new Revocations(() => sessions.current, config.security.refreshTokenTtlSec, log);
   const auth = new AuthService({
-    users, read: db.read, write: db.write, directory: userDirectory, tokens, sessions, revocations, lockout: new LoginLockout(redis),
+    users,
+    read: db.read,
+    write: db.write,
+    directory: userDirectory,
+    tokens,
+    sessions,
+    revocations,
+    lockout: new LoginLockout(redis),
     passwords: new PasswordWork(() => users.passwordHashPrefixes(db.read), log),
-    refreshTtlSec: config.security.refreshTokenTtlSec, logger: log,
+    refreshTtlSec: config.security.refreshTokenTtlSec,
+    logger: log,
   });
   const rateLimitObservers: RateLimitObserver[] = [];
   const rateLimiter = config.security.rateLimitEnabled
-    ? rateLimit({ redis, routes: () => c.routes, generalPerMinute: () => settings.performance.rate_limit_general, observers: rateLimitObservers, logger: log })
+    ? rateLimit({
+        redis,
+        routes: () => c.routes,
+        generalPerMinute: () => settings.performance.rate_limit_general,
+        observers: rateLimitObservers,
+        logger: log,
+      })
     : null;
 
   const c: Container = {
-    config, logger: log, instanceId, site, dataDir, tables, db, replicas, readRouting, redis, namespaceGuard, options, cache, users, apiKeys, userDirectory, auth, sessions, settings, health, billing, latency,
+    config,
+    logger: log,
+    instanceId,
+    site,
+    dataDir,
+    tables,
+    db,
+    replicas,
+    readRouting,
+    redis,
+    namespaceGuard,
+    options,
+    cache,
+    users,
+    apiKeys,
+    userDirectory,
+    auth,
+    sessions,
+    settings,
+    health,
+    billing,
+    latency,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
@@ -244,7 +357,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       revocations,
       replicas,
       // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
-      { name: 'backups', start: async () => { await backup.backups.recover(); }, stop: () => backup.maintenance.close() },
+      {
+        name: 'backups',
+        start: async () => {
+          await backup.backups.recover();
+        },
+        stop: () => backup.maintenance.close(),
+      },
       ...(config.jobs.enabled ? [backup.scheduler] : []),
     ],
     routes: [],
@@ -308,9 +427,15 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   }
   c.monitoring = buildMonitoring(c);
   // `slbp doctor`'s checks, on this node's own pools and settings (run at most once a minute).
-  health.registerDetail('doctor', doctorDetail(() => doctorContext(c)));
+  health.registerDetail(
+    'doctor',
+    doctorDetail(() => doctorContext(c)),
+  );
   c.routes = allRoutes(c);
   // Outgoing webhooks are sent from every node; the queue worker and the expiry schedule run only where jobs are on.
-  c.services.push({ name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() }, ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []));
+  c.services.push(
+    { name: 'outgoing-webhooks', stop: () => payments.dispatcher.stop() },
+    ...(config.jobs.enabled ? [payments.queue, payments.expiryScheduler] : []),
+  );
   return c;
 }

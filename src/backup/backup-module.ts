@@ -57,16 +57,49 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
   const lock = new BackupLock(d.redis, d.config.backup.lockLeaseMs, d.logger);
   const repo = new BackupRepository();
   const getConfig = () => effectiveBackupConfig(d.settings.backupConfig);
-  const maintenance = new BackupMaintenance({ config: d.config, store, logger: d.logger, siteId: () => d.settings.siteId, site: d.site, instanceId: d.instanceId, backupConfig: getConfig });
-  const backups = new BackupService({
-    config: d.config, db: d.db, tables: d.tables, options: d.options, repo, lock, store, logger: d.logger, instanceId: d.instanceId,
-    site: d.site, legacyRoot: d.config.backup.dir ? null : legacyRoot,
-    observers: d.observers, backupConfig: getConfig, afterBackup: (info, manifest) => maintenance.afterBackup(info, manifest),
+  const maintenance = new BackupMaintenance({
+    config: d.config,
+    store,
+    logger: d.logger,
+    siteId: () => d.settings.siteId,
+    site: d.site,
+    instanceId: d.instanceId,
+    backupConfig: getConfig,
   });
-  const restore = new RestoreService({ config: d.config, db: d.db, repo, options: d.options, backups, logger: d.logger, refreshSettings: () => d.settings.refresh() });
+  const backups = new BackupService({
+    config: d.config,
+    db: d.db,
+    tables: d.tables,
+    options: d.options,
+    repo,
+    lock,
+    store,
+    logger: d.logger,
+    instanceId: d.instanceId,
+    site: d.site,
+    legacyRoot: d.config.backup.dir ? null : legacyRoot,
+    observers: d.observers,
+    backupConfig: getConfig,
+    afterBackup: (info, manifest) => maintenance.afterBackup(info, manifest),
+  });
+  const restore = new RestoreService({
+    config: d.config,
+    db: d.db,
+    repo,
+    options: d.options,
+    backups,
+    logger: d.logger,
+    refreshSettings: () => d.settings.refresh(),
+  });
   const scheduler = new BackupScheduler({ backups, lock, backupConfig: getConfig, timezone: d.config.backup.timezone, logger: d.logger });
   return {
-    store, lock, backups, restore, maintenance, scheduler, getConfig,
+    store,
+    lock,
+    backups,
+    restore,
+    maintenance,
+    scheduler,
+    getConfig,
     verifications: new BackupVerifications(store, backups, restore),
     async saveConfig(patch) {
       const current = getConfig();

@@ -16,7 +16,11 @@ import { registerShimZip } from './commands/shim-zip.ts';
 import { CliError, type CliIo } from './io.ts';
 
 /** The global options, valid before or after any subcommand. */
-export interface GlobalOptions { wpConfig?: string; env?: string; verbose?: boolean }
+export interface GlobalOptions {
+  wpConfig?: string;
+  env?: string;
+  verbose?: boolean;
+}
 
 /** What every command gets: where to write, and the sidecar's settings as the server would load them. */
 export interface Cli {
@@ -56,10 +60,18 @@ export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
     globals: () => program.opts<GlobalOptions>(),
     config(extra = {}) {
       const g = program.opts<GlobalOptions>();
-      return loadConfig({ env: extra.env ?? io.env, cli: { wpConfig: g.wpConfig, env: g.env, port: extra.port, host: extra.host }, overrides: extra.overrides });
+      return loadConfig({
+        env: extra.env ?? io.env,
+        cli: { wpConfig: g.wpConfig, env: g.env, port: extra.port, host: extra.host },
+        overrides: extra.overrides,
+      });
     },
-    out: (line) => { io.stdout.write(`${line}\n`); },
-    err: (line) => { io.stderr.write(`${line}\n`); },
+    out: (line) => {
+      io.stdout.write(`${line}\n`);
+    },
+    err: (line) => {
+      io.stderr.write(`${line}\n`);
+    },
     exitCode: 0,
   };
   program
@@ -73,9 +85,12 @@ export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Settings come from config/, wp-config.php (--wp-config), the environment and flags, in that
-order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a site.`);
+order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a site.`,
+  );
 
   registerServe(program, cli);
   registerDoctor(program, cli);
@@ -91,7 +106,13 @@ order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a 
   const oneLine = (cmd: Command) => {
     const name = [...ancestry(cmd)].map((c) => c.name()).join(' ');
     cmd.configureOutput({
-      outputError: (str, write) => write(`${name}: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${name} --help)\n`),
+      outputError: (str, write) =>
+        write(
+          `${name}: ${str
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} (see ${name} --help)\n`,
+        ),
     });
     for (const sub of cmd.commands) oneLine(sub);
   };

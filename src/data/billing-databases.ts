@@ -12,7 +12,10 @@ export interface BillingTx {
 }
 
 /** Where a row was found, and the billing database it lives on. */
-export interface Located<T> { value: T; on: Queryable }
+export interface Located<T> {
+  value: T;
+  on: Queryable;
+}
 
 /**
  * Where billing rows are written and found. Unsharded, that is the main database and a write is

@@ -13,7 +13,11 @@ export interface NotificationRow {
   created_at: string | null;
 }
 
-export interface NotificationFilter { userId: number; isRead?: boolean; type?: string }
+export interface NotificationFilter {
+  userId: number;
+  isRead?: boolean;
+  type?: string;
+}
 
 const COLUMNS = 'id, user_id, type, title, message, data, is_read, created_at';
 
@@ -34,7 +38,11 @@ export class NotificationsRepository {
 
   async list(q: Queryable, f: NotificationFilter, limit: number, offset: number): Promise<NotificationRow[]> {
     const where = this.where(f);
-    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, [...where.params, limit, offset]);
+    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?`, [
+      ...where.params,
+      limit,
+      offset,
+    ]);
   }
 
   async count(q: Queryable, f: NotificationFilter): Promise<number> {

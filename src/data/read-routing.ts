@@ -12,7 +12,12 @@ import { DatabaseUnavailableError, type Database, type Queryable } from './datab
 export class ReadRouting {
   private readonly local: LRUCache<string, true>;
 
-  constructor(private readonly db: Database, private readonly redis: RedisHandle | null, private readonly windowMs: number, private readonly log?: Logger) {
+  constructor(
+    private readonly db: Database,
+    private readonly redis: RedisHandle | null,
+    private readonly windowMs: number,
+    private readonly log?: Logger,
+  ) {
     this.local = new LRUCache({ max: 50_000, ttl: Math.max(windowMs, 1) });
   }
 
@@ -59,7 +64,7 @@ export class ReadRouting {
       query: async <T>(sql: string, params?: unknown[]): Promise<T> => {
         // Without replicas the writer is the only truth: no marker lookup on the hot path.
         if (!this.hasReplicas) return this.db.write.query<T>(sql, params);
-        if (callerKey !== null && await this.wroteRecently(callerKey)) return this.db.write.query<T>(sql, params);
+        if (callerKey !== null && (await this.wroteRecently(callerKey))) return this.db.write.query<T>(sql, params);
         const pool = this.db.pickReader();
         if (pool === this.db.writer) return this.db.write.query<T>(sql, params);
         try {

@@ -31,9 +31,15 @@ export interface SubscriptionFilter {
   before?: string;
 }
 
-export interface SubscriptionWindow { orderby: 'created_at' | 'amount' | 'id' | 'next_billing_date'; order: SortOrder; limit: number; offset: number }
+export interface SubscriptionWindow {
+  orderby: 'created_at' | 'amount' | 'id' | 'next_billing_date';
+  order: SortOrder;
+  limit: number;
+  offset: number;
+}
 
-const COLUMNS = 'id, user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at';
+const COLUMNS =
+  'id, user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at';
 
 /** Reads `{prefix}slbp_subscriptions` and writes status changes (cancel/resume). */
 export class SubscriptionsRepository {
@@ -57,7 +63,11 @@ export class SubscriptionsRepository {
 
   async list(q: Queryable, f: SubscriptionFilter, w: SubscriptionWindow): Promise<SubscriptionRow[]> {
     const where = this.where(f);
-    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ${orderBy(w.orderby, w.order)} LIMIT ? OFFSET ?`, [...where.params, w.limit, w.offset]);
+    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ${orderBy(w.orderby, w.order)} LIMIT ? OFFSET ?`, [
+      ...where.params,
+      w.limit,
+      w.offset,
+    ]);
   }
 
   async count(q: Queryable, f: SubscriptionFilter): Promise<number> {

@@ -30,9 +30,15 @@ export interface TransactionFilter {
   before?: string;
 }
 
-export interface ListWindow { orderby: 'created_at' | 'amount' | 'id'; order: SortOrder; limit: number; offset: number }
+export interface ListWindow {
+  orderby: 'created_at' | 'amount' | 'id';
+  order: SortOrder;
+  limit: number;
+  offset: number;
+}
 
-const COLUMNS = 'id, user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at';
+const COLUMNS =
+  'id, user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at';
 
 /** Reads `{prefix}slbp_transactions` (the webhook writes it). */
 export class TransactionsRepository {
@@ -56,7 +62,11 @@ export class TransactionsRepository {
 
   async list(q: Queryable, f: TransactionFilter, w: ListWindow): Promise<TransactionRow[]> {
     const where = this.where(f);
-    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ${orderBy(w.orderby, w.order)} LIMIT ? OFFSET ?`, [...where.params, w.limit, w.offset]);
+    return q.query(`SELECT ${COLUMNS} FROM ${this.t} ${where.sql} ${orderBy(w.orderby, w.order)} LIMIT ? OFFSET ?`, [
+      ...where.params,
+      w.limit,
+      w.offset,
+    ]);
   }
 
   async count(q: Queryable, f: TransactionFilter): Promise<number> {

@@ -17,7 +17,13 @@ import { STORAGE_CHECKS } from './storage-checks.ts';
 export type CheckStatus = 'pass' | 'fail' | 'skip';
 
 /** What one check found: a one-line message, the fix when it fails, and optional detail lines. */
-export interface CheckOutcome { status: CheckStatus; message: string; fix?: string; lines?: string[]; details?: Record<string, unknown> }
+export interface CheckOutcome {
+  status: CheckStatus;
+  message: string;
+  fix?: string;
+  lines?: string[];
+  details?: Record<string, unknown>;
+}
 
 /** One check of `slbp doctor`: a small unit in the list, run against a site's context. */
 export interface DoctorCheck {
@@ -55,8 +61,14 @@ export interface DoctorContext {
 /** Every check, in the order they are shown. */
 export const CHECKS: DoctorCheck[] = [settingsCheck, ...DATABASE_CHECKS, ...SERVICE_CHECKS, ...STORAGE_CHECKS];
 
-export interface CheckReport extends CheckOutcome { id: string; title: string }
-export interface DoctorReport { ok: boolean; checks: CheckReport[] }
+export interface CheckReport extends CheckOutcome {
+  id: string;
+  title: string;
+}
+export interface DoctorReport {
+  ok: boolean;
+  checks: CheckReport[];
+}
 
 const CHECK_TIMEOUT_MS = 15_000;
 
@@ -65,13 +77,16 @@ export async function runDoctor(ctx: DoctorContext, checks: DoctorCheck[] = CHEC
   const out: CheckReport[] = [];
   for (const check of checks) {
     let outcome: CheckOutcome;
-    if (check.needsDatabase && !(await ctx.login()).ok) outcome = { status: 'skip', message: 'needs a working database login (see database-login)' };
+    if (check.needsDatabase && !(await ctx.login()).ok)
+      outcome = { status: 'skip', message: 'needs a working database login (see database-login)' };
     else {
       let timer: NodeJS.Timeout | undefined;
       try {
         outcome = await Promise.race([
           check.run(ctx),
-          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS); }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+          }),
         ]);
       } catch (err) {
         outcome = { status: 'fail', message: `the check itself failed: ${(err as Error).message}` };
@@ -88,7 +103,14 @@ export async function runDoctor(ctx: DoctorContext, checks: DoctorCheck[] = CHEC
 export function doctorContext(c: Container, now: () => number = Date.now): DoctorContext {
   let login: Promise<LoginResult> | null = null;
   return {
-    config: c.config, db: c.db, tables: c.tables, site: c.site, siteUrl: () => c.settings.siteUrl || null, redis: c.redis, replicas: c.replicas, dataDir: c.dataDir,
+    config: c.config,
+    db: c.db,
+    tables: c.tables,
+    site: c.site,
+    siteUrl: () => c.settings.siteUrl || null,
+    redis: c.redis,
+    replicas: c.replicas,
+    dataDir: c.dataDir,
     backupDir: c.backup.store.root,
     backupConfig: () => c.backup.getConfig(),
     remote: () => c.backup.maintenance.remote(),
@@ -115,7 +137,9 @@ export function doctorDetail(make: () => DoctorContext, everyMs = 60_000): () =>
       };
     });
     last = { at: Date.now(), value };
-    value.catch(() => { last = null; });
+    value.catch(() => {
+      last = null;
+    });
     return value;
   };
 }
@@ -129,7 +153,11 @@ export function formatReport(r: DoctorReport): string[] {
     if (c.status === 'fail' && c.fix) lines.push(`    fix: ${c.fix}`);
   }
   const failed = r.checks.filter((c) => c.status === 'fail').length;
-  lines.push(failed ? `${failed} of ${r.checks.length} checks failed` : `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.checks.some((c) => c.status === 'skip') ? ' (the others do not apply)' : ''}`);
+  lines.push(
+    failed
+      ? `${failed} of ${r.checks.length} checks failed`
+      : `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.checks.some((c) => c.status === 'skip') ? ' (the others do not apply)' : ''}`,
+  );
   return lines;
 }
 

@@ -6,30 +6,40 @@ export const SEVERITIES = ['info', 'warning', 'error', 'critical'] as const;
 const url = z.union([z.literal(''), z.url({ protocol: /^https?$/, error: 'must be an http(s) URL or empty' })]);
 
 /** One rule of `slbp_alert_config`, as the plugin stores it. */
-export const alertRuleSchema = z.object({
-  enabled: z.boolean(),
-  metric: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'must be a dotted metric name such as system.memory_usage'),
-  condition: z.enum(CONDITIONS),
-  threshold: z.number().finite(),
-  severity: z.enum(SEVERITIES),
-  message: z.string().min(1).max(500),
-  cooldown: z.number().int().min(0).max(604_800),
-  email_recipients: z.array(z.email()).default([]),
-  webhook_url: url.default(''),
-  slack_webhook: url.default(''),
-}).strict();
+export const alertRuleSchema = z
+  .object({
+    enabled: z.boolean(),
+    metric: z.string().regex(/^[a-z_]+\.[a-z0-9_]+$/, 'must be a dotted metric name such as system.memory_usage'),
+    condition: z.enum(CONDITIONS),
+    threshold: z.number().finite(),
+    severity: z.enum(SEVERITIES),
+    message: z.string().min(1).max(500),
+    cooldown: z.number().int().min(0).max(604_800),
+    email_recipients: z.array(z.email()).default([]),
+    webhook_url: url.default(''),
+    slack_webhook: url.default(''),
+  })
+  .strict();
 
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 export type AlertConfig = Record<string, AlertRule>;
 
-export interface ConfigProblem { entry: string; field: string; message: string }
+export interface ConfigProblem {
+  entry: string;
+  field: string;
+  message: string;
+}
 
 /**
  * Validates a whole configuration (POST replaces it). Returns the parsed config or every
  * problem, each naming its entry, so the 400 says which rule is wrong.
  */
-export function parseAlertConfig(input: unknown, knownMetrics: ReadonlySet<string>): { config: AlertConfig } | { problems: ConfigProblem[] } {
-  if (!input || typeof input !== 'object' || Array.isArray(input)) return { problems: [{ entry: '', field: 'config', message: 'must be an object of named alert rules' }] };
+export function parseAlertConfig(
+  input: unknown,
+  knownMetrics: ReadonlySet<string>,
+): { config: AlertConfig } | { problems: ConfigProblem[] } {
+  if (!input || typeof input !== 'object' || Array.isArray(input))
+    return { problems: [{ entry: '', field: 'config', message: 'must be an object of named alert rules' }] };
   const problems: ConfigProblem[] = [];
   const config: AlertConfig = {};
   for (const [entry, raw] of Object.entries(input as Record<string, unknown>)) {
@@ -39,7 +49,12 @@ export function parseAlertConfig(input: unknown, knownMetrics: ReadonlySet<strin
     }
     const r = alertRuleSchema.safeParse(raw);
     if (!r.success) {
-      for (const issue of r.error.issues) problems.push({ entry, field: issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : ''), message: issue.message });
+      for (const issue of r.error.issues)
+        problems.push({
+          entry,
+          field: issue.path.map(String).join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(',') : ''),
+          message: issue.message,
+        });
       continue;
     }
     if (!knownMetrics.has(r.data.metric)) {
@@ -52,7 +67,10 @@ export function parseAlertConfig(input: unknown, knownMetrics: ReadonlySet<strin
 }
 
 /** Reads the stored option leniently: entries that do not validate are skipped (and reported). */
-export function storedAlertConfig(raw: Record<string, unknown>, knownMetrics: ReadonlySet<string>): { config: AlertConfig; skipped: ConfigProblem[] } {
+export function storedAlertConfig(
+  raw: Record<string, unknown>,
+  knownMetrics: ReadonlySet<string>,
+): { config: AlertConfig; skipped: ConfigProblem[] } {
   const config: AlertConfig = {};
   const skipped: ConfigProblem[] = [];
   for (const [entry, value] of Object.entries(raw)) {
@@ -77,12 +95,18 @@ function normaliseStored(v: unknown): unknown {
 export function conditionHolds(condition: AlertRule['condition'], value: number, threshold: number): boolean {
   if (Number.isNaN(value)) return false;
   switch (condition) {
-    case 'greater_than': return value > threshold;
-    case 'less_than': return value < threshold;
-    case 'equals': return value === threshold;
-    case 'not_equals': return value !== threshold;
-    case 'greater_than_or_equal': return value >= threshold;
-    case 'less_than_or_equal': return value <= threshold;
+    case 'greater_than':
+      return value > threshold;
+    case 'less_than':
+      return value < threshold;
+    case 'equals':
+      return value === threshold;
+    case 'not_equals':
+      return value !== threshold;
+    case 'greater_than_or_equal':
+      return value >= threshold;
+    case 'less_than_or_equal':
+      return value <= threshold;
   }
 }
 

@@ -5,7 +5,12 @@ import type { Logger } from '../observability/logger.ts';
 import { conditionHolds, formatAlertMessage, storedAlertConfig, type AlertConfig } from './alert-config.ts';
 import { isoNow } from './health-service.ts';
 
-export interface EvaluationResult { evaluated: number; fired: string[]; resolved: string[]; suppressed: string[] }
+export interface EvaluationResult {
+  evaluated: number;
+  fired: string[];
+  resolved: string[];
+  suppressed: string[];
+}
 
 export interface AlertServiceDeps {
   q: Queryable;
@@ -36,7 +41,12 @@ export class AlertService {
     const { config, skipped } = storedAlertConfig(this.d.rawConfig(), this.d.knownMetrics);
     for (const p of skipped) {
       const key = `${p.entry}:${p.field}:${p.message}`;
-      if (!this.warnedSkipped.has(key)) this.d.logger.warn('alert rule in slbp_alert_config is invalid and is skipped', { rule: p.entry, field: p.field, problem: p.message });
+      if (!this.warnedSkipped.has(key))
+        this.d.logger.warn('alert rule in slbp_alert_config is invalid and is skipped', {
+          rule: p.entry,
+          field: p.field,
+          problem: p.message,
+        });
       this.warnedSkipped.add(key);
     }
     return config;
@@ -51,9 +61,17 @@ export class AlertService {
       result.evaluated++;
       const holds = conditionHolds(rule.condition, value, rule.threshold);
       const notice = (status: AlertNotice['status'], triggeredAt: string, resolvedAt: string | null): AlertNotice => ({
-        alert_name: name, status, severity: rule.severity, metric: rule.metric, current_value: value, threshold: rule.threshold,
-        message: formatAlertMessage(rule.message, value, rule.threshold), triggered_at: triggeredAt, resolved_at: resolvedAt,
-        site_id: this.d.site().id, site_url: this.d.site().url,
+        alert_name: name,
+        status,
+        severity: rule.severity,
+        metric: rule.metric,
+        current_value: value,
+        threshold: rule.threshold,
+        message: formatAlertMessage(rule.message, value, rule.threshold),
+        triggered_at: triggeredAt,
+        resolved_at: resolvedAt,
+        site_id: this.d.site().id,
+        site_url: this.d.site().url,
       });
       let open;
       try {
@@ -65,7 +83,12 @@ export class AlertService {
         if (holds && now.getTime() - last >= rule.cooldown * 1000) {
           this.firedOffline.set(name, now.getTime());
           result.fired.push(name);
-          this.d.logger.warn('alert fired; the database cannot record it', { alert: name, metric: rule.metric, value, error: (err as Error).message });
+          this.d.logger.warn('alert fired; the database cannot record it', {
+            alert: name,
+            metric: rule.metric,
+            value,
+            error: (err as Error).message,
+          });
           await this.d.notifier.notify(notice('active', isoNow(now), null), rule);
         }
         continue;
@@ -79,7 +102,18 @@ export class AlertService {
           continue;
         }
         const n = notice('active', isoNow(now), null);
-        await this.d.alerts.insertActive(this.d.q, { alert_name: name, metric_name: rule.metric, threshold_value: rule.threshold, current_value: value, severity: rule.severity, message: n.message }, now);
+        await this.d.alerts.insertActive(
+          this.d.q,
+          {
+            alert_name: name,
+            metric_name: rule.metric,
+            threshold_value: rule.threshold,
+            current_value: value,
+            severity: rule.severity,
+            message: n.message,
+          },
+          now,
+        );
         result.fired.push(name);
         this.d.logger.warn('alert fired', { alert: name, metric: rule.metric, value, threshold: rule.threshold, severity: rule.severity });
         await this.d.notifier.notify(n, rule);

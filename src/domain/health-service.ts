@@ -1,6 +1,10 @@
 import os from 'node:os';
 
-export interface CheckResult { healthy: boolean; message: string; [extra: string]: unknown }
+export interface CheckResult {
+  healthy: boolean;
+  message: string;
+  [extra: string]: unknown;
+}
 
 export interface HealthProbes {
   database(): Promise<number>;
@@ -53,7 +57,9 @@ export class HealthService {
     const value = make();
     (this[slot] as unknown) = { at: now, value };
     // A failed computation must not be reused.
-    value.catch(() => { if ((this[slot] as unknown as { value: unknown })?.value === value) (this[slot] as unknown) = null; });
+    value.catch(() => {
+      if ((this[slot] as unknown as { value: unknown })?.value === value) (this[slot] as unknown) = null;
+    });
     return value;
   }
 
@@ -71,9 +77,18 @@ export class HealthService {
     if (!redis) return { healthy: true, message: 'Redis is not configured; using the in-process cache', type: 'in_process' };
     try {
       const ms = await redis.ping();
-      return { healthy: true, message: 'Cache working properly', type: redis.cluster ? 'redis_cluster' : 'redis', response_time: round(ms) };
+      return {
+        healthy: true,
+        message: 'Cache working properly',
+        type: redis.cluster ? 'redis_cluster' : 'redis',
+        response_time: round(ms),
+      };
     } catch (err) {
-      return { healthy: false, message: `Redis unreachable (${(err as Error).message}); serving from the in-process cache`, type: 'in_process_fallback' };
+      return {
+        healthy: false,
+        message: `Redis unreachable (${(err as Error).message}); serving from the in-process cache`,
+        type: 'in_process_fallback',
+      };
     }
   }
 
@@ -91,14 +106,22 @@ export class HealthService {
    * holds them, the message names it: a wrong `$table_prefix` is the usual cause.
    */
   private tablesCheck(database: CheckResult): Promise<CheckResult> {
-    if (!database.healthy) return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
+    if (!database.healthy)
+      return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
     return this.memo('tablesMemo', async () => {
       try {
         const missing = await this.probes.missingTables();
         if (!missing.length) return { healthy: true, message: 'All required tables exist', missing_tables: [] };
         const guess = (await this.probes.prefixGuess?.().catch(() => []))?.[0];
-        const hint = guess ? `; the tables exist with the prefix ${guess}: set SLBP_TABLE_PREFIX=${guess} (or $table_prefix in wp-config.php)` : '';
-        return { healthy: false, message: `Missing tables: ${missing.join(', ')}${hint}`, missing_tables: missing, ...(guess ? { prefix_guess: guess } : {}) };
+        const hint = guess
+          ? `; the tables exist with the prefix ${guess}: set SLBP_TABLE_PREFIX=${guess} (or $table_prefix in wp-config.php)`
+          : '';
+        return {
+          healthy: false,
+          message: `Missing tables: ${missing.join(', ')}${hint}`,
+          missing_tables: missing,
+          ...(guess ? { prefix_guess: guess } : {}),
+        };
       } catch (err) {
         return { healthy: false, message: `Cannot check tables: ${(err as Error).message}`, missing_tables: [] };
       }
@@ -115,8 +138,16 @@ export class HealthService {
       const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);
       const tables = await this.tablesCheck(database);
       // Missing plugin tables make every billing route fail: as unhealthy as a database that is down.
-      const status: HealthStatus = !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
-      return { status, timestamp: isoNow(), instance_id: this.instanceId, site_id: this.siteId(), version: this.version, checks: { database, cache, filesystem, tables } };
+      const status: HealthStatus =
+        !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
+      return {
+        status,
+        timestamp: isoNow(),
+        instance_id: this.instanceId,
+        site_id: this.siteId(),
+        version: this.version,
+        checks: { database, cache, filesystem, tables },
+      };
     });
   }
 
@@ -126,12 +157,20 @@ export class HealthService {
       const tables = await this.tablesCheck(database);
       const dependencies: CheckResult = {
         healthy: database.healthy,
-        message: database.healthy ? (cache.healthy ? 'All dependencies satisfied' : 'Redis unreachable; running on the in-process cache') : 'MariaDB unavailable',
+        message: database.healthy
+          ? cache.healthy
+            ? 'All dependencies satisfied'
+            : 'Redis unreachable; running on the in-process cache'
+          : 'MariaDB unavailable',
         dependencies: { mariadb: database.healthy, redis: cache.healthy, node: process.version },
       };
-      const pluginCron = !this.probes.pluginCron ? null : !database.healthy
-        ? { healthy: false, message: 'Cannot read the WP-cron schedule: database unavailable' }
-        : await this.probes.pluginCron().catch((err: Error) => ({ healthy: false, message: `Cannot read the WP-cron schedule: ${err.message}` }));
+      const pluginCron = !this.probes.pluginCron
+        ? null
+        : !database.healthy
+          ? { healthy: false, message: 'Cannot read the WP-cron schedule: database unavailable' }
+          : await this.probes
+              .pluginCron()
+              .catch((err: Error) => ({ healthy: false, message: `Cannot read the WP-cron schedule: ${err.message}` }));
       return { database, tables, dependencies, ...(pluginCron ? { plugin_cron: pluginCron } : {}) };
     });
     const ready = !this.draining && checks.database.healthy && checks.tables.healthy;
@@ -139,7 +178,13 @@ export class HealthService {
       ready,
       timestamp: isoNow(),
       instance_id: this.instanceId,
-      checks: { ...checks, lifecycle: { healthy: !this.draining, message: this.draining ? 'Draining: finishing in-flight requests before shutdown' : 'Accepting traffic' } },
+      checks: {
+        ...checks,
+        lifecycle: {
+          healthy: !this.draining,
+          message: this.draining ? 'Draining: finishing in-flight requests before shutdown' : 'Accepting traffic',
+        },
+      },
     };
     if (this.draining) body.draining = true;
     return { ready, body };
@@ -157,13 +202,15 @@ export class HealthService {
   /** The extra sections registered by modules, each isolated so one failure cannot hide the rest. */
   async detailSections(): Promise<Record<string, CheckResult>> {
     const out: Record<string, CheckResult> = {};
-    await Promise.all([...this.details].map(async ([name, provider]) => {
-      try {
-        out[name] = await provider();
-      } catch (err) {
-        out[name] = { healthy: false, message: (err as Error).message };
-      }
-    }));
+    await Promise.all(
+      [...this.details].map(async ([name, provider]) => {
+        try {
+          out[name] = await provider();
+        } catch (err) {
+          out[name] = { healthy: false, message: (err as Error).message };
+        }
+      }),
+    );
     return out;
   }
 

@@ -18,7 +18,11 @@ export const collectionParams = {
   limit: intParam({ min: 1, max: MAX_PER_PAGE }).optional(),
 };
 
-export interface Paging { page: number; perPage: number; offset: number }
+export interface Paging {
+  page: number;
+  perPage: number;
+  offset: number;
+}
 
 /** Page and page size from parsed collection params (`per_page` wins over `limit`). */
 export function paging(q: { page?: number; per_page?: number; limit?: number }): Paging {

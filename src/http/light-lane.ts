@@ -28,7 +28,10 @@ export interface LightLaneOptions {
  * (CORS), a credential (a bad one must still be refused with 401), or an answer that fails (the
  * framework then answers the error in WordPress's shape).
  */
-export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+export function lightLane(
+  routes: RouteSpec[],
+  opts: LightLaneOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
   const table = new Map<string, RouteSpec & { light: NonNullable<RouteSpec['light']> }>();
   for (const r of routes) {
     if (!r.light) continue;
@@ -71,6 +74,9 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
       return false;
     }
     if (!(answer instanceof Promise)) return send(req, res, route, answer, startedAt);
-    return answer.then((a) => send(req, res, route, a, startedAt), () => false);
+    return answer.then(
+      (a) => send(req, res, route, a, startedAt),
+      () => false,
+    );
   };
 }

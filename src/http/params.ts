@@ -21,7 +21,10 @@ const scalar = (v: unknown) => (typeof v === 'number' || typeof v === 'boolean' 
 
 /** A single string (trimmed), at most `max` characters; arrays and objects are refused. */
 export function stringParam(opts: { min?: number; max?: number; pattern?: RegExp } = {}) {
-  let s = z.string({ error: msg('Must be a single string.') }).trim().max(opts.max ?? MAX_PARAM_LENGTH);
+  let s = z
+    .string({ error: msg('Must be a single string.') })
+    .trim()
+    .max(opts.max ?? MAX_PARAM_LENGTH);
   if (opts.min !== undefined) s = s.min(opts.min);
   if (opts.pattern) s = s.regex(opts.pattern, 'Has an invalid format.');
   return z.preprocess(scalar, s);
@@ -36,22 +39,29 @@ export function intParam(opts: { min?: number; max?: number; default?: number } 
   const max = opts.max ?? Number.MAX_SAFE_INTEGER;
   const inner = z.preprocess(
     (v) => (typeof v === 'string' && /^\s*-?\d{1,16}\s*$/.test(v) ? Number(v) : v),
-    z.number({ error: msg('Must be an integer.') }).int('Must be an integer.').min(min, `Must be at least ${min}.`).max(max, `Must be at most ${max}.`),
+    z
+      .number({ error: msg('Must be an integer.') })
+      .int('Must be an integer.')
+      .min(min, `Must be at least ${min}.`)
+      .max(max, `Must be at most ${max}.`),
   );
   return opts.default !== undefined ? inner.optional().transform((v) => v ?? opts.default!) : inner;
 }
 
 /** WordPress booleans: true/false, 1/0, yes/no, on/off (case-insensitive). */
 export function boolParam(opts: { default?: boolean } = {}) {
-  const inner = z.preprocess((v) => {
-    if (typeof v === 'boolean') return v;
-    if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : v;
-    if (typeof v !== 'string') return v;
-    const s = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(s)) return true;
-    if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
-    return v;
-  }, z.boolean({ error: msg('Must be a boolean.') }));
+  const inner = z.preprocess(
+    (v) => {
+      if (typeof v === 'boolean') return v;
+      if (typeof v === 'number') return v === 1 ? true : v === 0 ? false : v;
+      if (typeof v !== 'string') return v;
+      const s = v.trim().toLowerCase();
+      if (['1', 'true', 'yes', 'on'].includes(s)) return true;
+      if (['0', 'false', 'no', 'off', ''].includes(s)) return false;
+      return v;
+    },
+    z.boolean({ error: msg('Must be a boolean.') }),
+  );
   return opts.default !== undefined ? inner.optional().transform((v) => v ?? opts.default!) : inner;
 }
 
@@ -89,7 +99,9 @@ export function isoDateTime(value: string): Date | null {
  */
 export function dateParam(message = 'Must be a date (YYYY-MM-DD or ISO 8601).') {
   // Documented as the string it is sent as (the parsed Date has no JSON Schema form).
-  return z.preprocess((v) => (typeof v === 'string' ? isoDateTime(v) ?? v : v), z.date({ error: msg(message) })).meta({ type: 'string', format: 'date-time' });
+  return z
+    .preprocess((v) => (typeof v === 'string' ? (isoDateTime(v) ?? v) : v), z.date({ error: msg(message) }))
+    .meta({ type: 'string', format: 'date-time' });
 }
 
 /** One of the given values (exact, case-sensitive, as WordPress's `enum`). */
@@ -102,10 +114,17 @@ export function enumParam<const T extends readonly [string, ...string[]]>(values
  * `max` items (default 100). Empty items are dropped.
  */
 export function csvList<T extends z.ZodType>(item: T, opts: { max?: number } = {}) {
-  return z.preprocess((v) => {
-    if (typeof v === 'string') return v.split(',').map((s) => s.trim()).filter(Boolean);
-    return v;
-  }, z.array(item, { error: msg('Must be a list.') }).max(opts.max ?? 100));
+  return z.preprocess(
+    (v) => {
+      if (typeof v === 'string')
+        return v
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean);
+      return v;
+    },
+    z.array(item, { error: msg('Must be a list.') }).max(opts.max ?? 100),
+  );
 }
 
 /** Route parameter `:id`: a positive integer id (BIGINT-safe). */

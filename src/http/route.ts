@@ -31,7 +31,10 @@ export interface AppState {
 export type AppContext = ParameterizedContext<AppState>;
 
 /** A status and a JSON body: what a light route answers. */
-export interface LightAnswer { status: number; body: unknown }
+export interface LightAnswer {
+  status: number;
+  body: unknown;
+}
 
 /** A route handler that answers what `light` answers, for requests the light lane leaves to the framework. */
 export function viaLight(light: () => LightAnswer | Promise<LightAnswer>) {
@@ -43,7 +46,11 @@ export function viaLight(light: () => LightAnswer | Promise<LightAnswer>) {
 }
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteInput<P, Q, B> { params: P; query: Q; body: B }
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
 
 /** Who sends a documented example request (the API reference test signs it accordingly). */
 export type ExampleCaller = 'anonymous' | 'admin' | 'subscriber' | 'monitoring';
@@ -142,7 +149,10 @@ export function parseBody(ctx: AppContext): unknown {
 }
 
 /** What a query string parses to for one route: the validated input and the `_fields` list. */
-interface ParsedQuery { input: unknown; fields?: string[] }
+interface ParsedQuery {
+  input: unknown;
+  fields?: string[];
+}
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -169,7 +179,10 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     const query = normaliseQuery(ctx.query as Record<string, string | string[]>);
     const parsed: ParsedQuery = { input: {} };
     if (typeof query._fields === 'string' || Array.isArray(query._fields)) {
-      const list = (Array.isArray(query._fields) ? query._fields : [query._fields]).flatMap((f) => String(f).split(',')).map((f) => f.trim()).filter(Boolean);
+      const list = (Array.isArray(query._fields) ? query._fields : [query._fields])
+        .flatMap((f) => String(f).split(','))
+        .map((f) => f.trim())
+        .filter(Boolean);
       if (list.length) parsed.fields = list;
     }
     if (spec.query) {

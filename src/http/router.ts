@@ -10,7 +10,16 @@ export const BASE = `/wp-json/${NAMESPACE}`;
 /** Full path of a route as mounted (`/wp-json/skylearn-billing-pro/v1/...` unless absolute). */
 export const fullPath = (r: RouteSpec) => (r.absolute ? r.path : `${BASE}${r.path}`);
 
-interface WpArg { type?: unknown; required: boolean; default?: unknown; description?: string; enum?: unknown; minimum?: number; maximum?: number; items?: unknown }
+interface WpArg {
+  type?: unknown;
+  required: boolean;
+  default?: unknown;
+  description?: string;
+  enum?: unknown;
+  minimum?: number;
+  maximum?: number;
+  items?: unknown;
+}
 
 /** WordPress-style `args` from a zod object schema. */
 export function argsOf(schema: z.ZodType | undefined): Record<string, WpArg> {
@@ -27,7 +36,12 @@ export function argsOf(schema: z.ZodType | undefined): Record<string, WpArg> {
   for (const [name, p] of Object.entries(props)) {
     const arg: WpArg = { required: required.has(name) };
     for (const k of ['type', 'default', 'description', 'enum', 'minimum', 'maximum', 'items'] as const) {
-      if (p[k] !== undefined && !(k === 'maximum' && p[k] === Number.MAX_SAFE_INTEGER) && !(k === 'minimum' && p[k] === Number.MIN_SAFE_INTEGER)) (arg as unknown as Record<string, unknown>)[k] = p[k];
+      if (
+        p[k] !== undefined &&
+        !(k === 'maximum' && p[k] === Number.MAX_SAFE_INTEGER) &&
+        !(k === 'minimum' && p[k] === Number.MIN_SAFE_INTEGER)
+      )
+        (arg as unknown as Record<string, unknown>)[k] = p[k];
     }
     if (p.anyOf && !arg.type) arg.type = (p.anyOf as { type?: string }[]).map((x) => x.type).filter(Boolean);
     out[name] = arg;
@@ -55,7 +69,10 @@ export function namespaceIndex(routes: RouteSpec[], siteUrl: string): Record<str
   const out: Record<string, unknown> = {};
   for (const [key, specs] of grouped) {
     const endpoints = specs.length
-      ? specs.map((r) => ({ methods: [r.method], args: { ...argsOf(r.params), ...argsOf(r.query), ...(r.method === 'GET' ? {} : argsOf(r.body)) } }))
+      ? specs.map((r) => ({
+          methods: [r.method],
+          args: { ...argsOf(r.params), ...argsOf(r.query), ...(r.method === 'GET' ? {} : argsOf(r.body)) },
+        }))
       : [{ methods: ['GET'], args: { namespace: { default: NAMESPACE, required: false }, context: { default: 'view', required: false } } }];
     out[key] = {
       namespace: NAMESPACE,

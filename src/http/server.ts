@@ -19,7 +19,12 @@ export async function startServer(c: Container): Promise<RunningServer> {
   await c.start();
   const app = createApp(c);
   const framework = app.callback();
-  const light = lightLane(c.routes, { trustedProxies: c.trustedProxies, credentialHeaders: credentialHeaders(c.identityResolvers), observers: c.requestObservers, draining: () => c.health.draining });
+  const light = lightLane(c.routes, {
+    trustedProxies: c.trustedProxies,
+    credentialHeaders: credentialHeaders(c.identityResolvers),
+    observers: c.requestObservers,
+    draining: () => c.health.draining,
+  });
   const server = http.createServer((req, res) => {
     const handled = light(req, res);
     if (handled === false) void framework(req, res);

@@ -42,7 +42,12 @@ export class BackupScheduler {
     this.started = true;
     this.reschedule();
     const failures = new FailureLog(this.d.logger, 'backup sweep');
-    this.sweepTimer = setInterval(() => { this.sweep().then(() => failures.succeeded(), (err) => failures.failed(err)); }, this.d.sweepMs ?? 60_000);
+    this.sweepTimer = setInterval(() => {
+      this.sweep().then(
+        () => failures.succeeded(),
+        (err) => failures.failed(err),
+      );
+    }, this.d.sweepMs ?? 60_000);
     this.sweepTimer.unref();
   }
 
@@ -59,9 +64,16 @@ export class BackupScheduler {
     if (!cfg.enabled) return;
     const { expression, kind } = cronFor(cfg.schedule);
     this.task = cron.schedule(expression, (ctx) => this.runSlot(slotId(kind, ctx.date), kind).then(() => undefined), {
-      timezone: this.d.timezone, noOverlap: true, name: 'slbp-backup',
+      timezone: this.d.timezone,
+      noOverlap: true,
+      name: 'slbp-backup',
     });
-    this.d.logger.info('backup schedule set', { schedule: cfg.schedule, cron: expression, timezone: this.d.timezone, next_run: this.task.getNextRun()?.toISOString() });
+    this.d.logger.info('backup schedule set', {
+      schedule: cfg.schedule,
+      cron: expression,
+      timezone: this.d.timezone,
+      next_run: this.task.getNextRun()?.toISOString(),
+    });
   }
 
   /** Retries slots whose node died, forgets old slots, picks up schedule changes. */

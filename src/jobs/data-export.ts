@@ -20,8 +20,32 @@ export function toCsv(rows: Record<string, unknown>[], columns: string[]): strin
 }
 
 const COLUMNS: Record<ExportKind, string[]> = {
-  transactions: ['id', 'order_id', 'transaction_id', 'payment_gateway', 'amount', 'currency', 'status', 'course_id', 'created_at', 'updated_at'],
-  subscriptions: ['id', 'subscription_id', 'payment_gateway', 'plan_id', 'status', 'amount', 'currency', 'billing_cycle', 'next_billing_date', 'expires_at', 'created_at', 'updated_at'],
+  transactions: [
+    'id',
+    'order_id',
+    'transaction_id',
+    'payment_gateway',
+    'amount',
+    'currency',
+    'status',
+    'course_id',
+    'created_at',
+    'updated_at',
+  ],
+  subscriptions: [
+    'id',
+    'subscription_id',
+    'payment_gateway',
+    'plan_id',
+    'status',
+    'amount',
+    'currency',
+    'billing_cycle',
+    'next_billing_date',
+    'expires_at',
+    'created_at',
+    'updated_at',
+  ],
 };
 
 /** Where the export of task `taskId` lives: `{dataDir}/exports/export-{taskId}.csv`. */
@@ -33,7 +57,12 @@ export const exportPath = (dir: string, taskId: number) => path.join(dir, `expor
  * then a notification telling the owner where to fetch it.
  */
 export class DataExport {
-  constructor(private readonly dbs: BillingDatabases, private readonly records: GatewayRecordsRepository, private readonly notices: NoticesRepository, private readonly dir: string) {}
+  constructor(
+    private readonly dbs: BillingDatabases,
+    private readonly records: GatewayRecordsRepository,
+    private readonly notices: NoticesRepository,
+    private readonly dir: string,
+  ) {}
 
   /** Writes the file (rows from the user's billing database), then adds the notification through `q` (the task's completing transaction). */
   async run(q: Queryable, taskId: number, userId: number, kind: ExportKind): Promise<string> {
@@ -49,7 +78,9 @@ export class DataExport {
     }
     await rename(tmp, file);
     await this.notices.insert(q, {
-      userId, type: 'data_export_ready', title: 'Your export is ready',
+      userId,
+      type: 'data_export_ready',
+      title: 'Your export is ready',
       message: `Your ${kind} export (${rows.length} rows) is ready to download.`,
       data: { export_id: taskId, kind, rows: rows.length, path: `/wp-json/skylearn-billing-pro/v1/exports/${taskId}` },
     });

@@ -23,13 +23,19 @@ export interface MonitoringJobDeps {
 export async function snapshotMetrics(d: MonitoringJobDeps, now: Date): Promise<'ran' | 'taken'> {
   const slot = Math.floor(now.getTime() / SNAPSHOT_EVERY_MS);
   const slotStart = new Date(slot * SNAPSHOT_EVERY_MS);
-  return d.lock.runOnce('metrics-snapshot', slot, SNAPSHOT_EVERY_MS - 5000, async (q) => {
-    // A NaN (no cache lookups yet) cannot be stored in a FLOAT column and says nothing; skip it.
-    const rows = (await d.metrics.collectSite()).filter((m) => Number.isFinite(m.value));
-    await d.repo.insertSnapshot(q, rows, now);
-    const pruned = await d.repo.pruneOlderThan(q, new Date(now.getTime() - d.retentionDays * 86_400_000));
-    d.logger.debug('metrics snapshot written', { rows: rows.length, pruned });
-  }, (q) => d.repo.hasSnapshotSince(q, slotStart));
+  return d.lock.runOnce(
+    'metrics-snapshot',
+    slot,
+    SNAPSHOT_EVERY_MS - 5000,
+    async (q) => {
+      // A NaN (no cache lookups yet) cannot be stored in a FLOAT column and says nothing; skip it.
+      const rows = (await d.metrics.collectSite()).filter((m) => Number.isFinite(m.value));
+      await d.repo.insertSnapshot(q, rows, now);
+      const pruned = await d.repo.pruneOlderThan(q, new Date(now.getTime() - d.retentionDays * 86_400_000));
+      d.logger.debug('metrics snapshot written', { rows: rows.length, pruned });
+    },
+    (q) => d.repo.hasSnapshotSince(q, slotStart),
+  );
 }
 
 /** Evaluates the alert rules once per 1-minute slot. */

@@ -48,7 +48,9 @@ export class SubscriptionExpiry {
       // Split: a notice recorded by an attempt whose shard part failed is not sent twice.
       if (tx.split && (await this.effects.load(tx.main, key))) return true;
       const noticeId = await this.notices.insert(tx.main, {
-        userId: s.user_id, type: 'subscription_expiring', title: 'Your subscription ends soon',
+        userId: s.user_id,
+        type: 'subscription_expiring',
+        title: 'Your subscription ends soon',
         message: `Your subscription ${s.subscription_id} ends on ${s.expires_at} UTC. Renew it to keep your course access.`,
         data: { subscription_id: s.subscription_id, expires_at: s.expires_at },
       });
@@ -63,7 +65,12 @@ export class ExpiryScheduler {
   readonly name = 'subscription-expiry-scheduler';
   private timer: NodeJS.Timeout | null = null;
 
-  constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly logger: Logger, private readonly intervalMs = 3_600_000) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tasks: TasksRepository,
+    private readonly logger: Logger,
+    private readonly intervalMs = 3_600_000,
+  ) {}
 
   async ensureToday(): Promise<boolean> {
     const since = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
@@ -73,7 +80,8 @@ export class ExpiryScheduler {
   }
 
   start(): void {
-    const tick = () => this.ensureToday().catch((err) => this.logger.warn('could not schedule subscription expiry', { error: (err as Error).message }));
+    const tick = () =>
+      this.ensureToday().catch((err) => this.logger.warn('could not schedule subscription expiry', { error: (err as Error).message }));
     void tick();
     this.timer = setInterval(tick, this.intervalMs);
     this.timer.unref();

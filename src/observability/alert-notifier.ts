@@ -20,7 +20,10 @@ export interface AlertNotice {
  * (`{text}`). A failed delivery is logged at WARN and never stops the evaluation.
  */
 export class AlertNotifier {
-  constructor(private readonly logger: Logger, private readonly timeoutMs: number) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly timeoutMs: number,
+  ) {}
 
   async notify(notice: AlertNotice, targets: { webhook_url: string; slack_webhook: string; email_recipients: string[] }): Promise<number> {
     const jobs: Promise<boolean>[] = [];
@@ -32,14 +35,20 @@ export class AlertNotifier {
     }
     if (targets.email_recipients.length) {
       // WordPress sends mail; the sidecar has no mailer. Say so once per notice instead of dropping it silently.
-      this.logger.info('alert e-mail recipients are configured but the sidecar does not send e-mail; use a webhook', { alert: notice.alert_name });
+      this.logger.info('alert e-mail recipients are configured but the sidecar does not send e-mail; use a webhook', {
+        alert: notice.alert_name,
+      });
     }
     return (await Promise.all(jobs)).filter(Boolean).length;
   }
 
   private async post(url: string, body: unknown, alert: string): Promise<boolean> {
     try {
-      await axios.post(url, body, { timeout: this.timeoutMs, headers: { 'Content-Type': 'application/json', 'User-Agent': 'skylearn-billing-sidecar' }, maxRedirects: 0 });
+      await axios.post(url, body, {
+        timeout: this.timeoutMs,
+        headers: { 'Content-Type': 'application/json', 'User-Agent': 'skylearn-billing-sidecar' },
+        maxRedirects: 0,
+      });
       return true;
     } catch (err) {
       this.logger.warn('alert notification failed', { alert, target: new URL(url).host, error: (err as Error).message });

@@ -10,7 +10,6 @@ import { AlertNotifier } from './alert-notifier.ts';
 import { Metrics } from './metrics.ts';
 import { dottedName, SITE_METRICS, SiteMetricsCollector } from './site-metrics.ts';
 
-
 export interface Monitoring {
   metrics: Metrics;
   service: MonitoringService;
@@ -36,20 +35,49 @@ export function buildMonitoring(c: Container): Monitoring {
   });
   c.backupObservers.push((r) => metrics.backupFinished(r));
   c.rateLimitObservers.push((zone) => metrics.rateLimited(zone));
-  metrics.attachSiteMetrics(new SiteMetricsCollector({
-    db: c.db, tables: c.tables, cache: () => c.cache, dataDir: c.dataDir, businessCacheSec: c.config.monitoring.businessCacheSec,
-    requests: metrics.requests, queries: metrics.queries, slowQueries: metrics.slowQueries,
-  }));
+  metrics.attachSiteMetrics(
+    new SiteMetricsCollector({
+      db: c.db,
+      tables: c.tables,
+      cache: () => c.cache,
+      dataDir: c.dataDir,
+      businessCacheSec: c.config.monitoring.businessCacheSec,
+      requests: metrics.requests,
+      queries: metrics.queries,
+      slowQueries: metrics.slowQueries,
+    }),
+  );
   const knownMetrics = new Set(SITE_METRICS.map(dottedName));
   const alertsRepo = new AlertsRepository(c.tables);
   const metricsRepo = new MetricsRepository(c.tables);
   const alerts = new AlertService({
-    q: c.db.write, alerts: alertsRepo, notifier: new AlertNotifier(c.logger, c.config.monitoring.notifyTimeoutMs), logger: c.logger,
-    rawConfig: () => c.settings.alertConfig, knownMetrics, site: () => ({ id: c.settings.siteId, url: c.settings.siteUrl }),
+    q: c.db.write,
+    alerts: alertsRepo,
+    notifier: new AlertNotifier(c.logger, c.config.monitoring.notifyTimeoutMs),
+    logger: c.logger,
+    rawConfig: () => c.settings.alertConfig,
+    knownMetrics,
+    site: () => ({ id: c.settings.siteId, url: c.settings.siteUrl }),
   });
-  const service = new MonitoringService({ db: c.db, metricsRepo, alertsRepo, options: c.options, settings: c.settings, alerts, knownMetrics });
+  const service = new MonitoringService({
+    db: c.db,
+    metricsRepo,
+    alertsRepo,
+    options: c.options,
+    settings: c.settings,
+    alerts,
+    knownMetrics,
+  });
   const lock = new SlotLock(c.redis, c.db, `${c.config.db.name}:${c.tables.prefix}`, c.instanceId, c.logger);
-  const deps: MonitoringJobDeps = { db: c.db, metrics, repo: metricsRepo, alerts, lock, logger: c.logger, retentionDays: c.config.monitoring.metricsRetentionDays };
+  const deps: MonitoringJobDeps = {
+    db: c.db,
+    metrics,
+    repo: metricsRepo,
+    alerts,
+    lock,
+    logger: c.logger,
+    retentionDays: c.config.monitoring.metricsRetentionDays,
+  };
   const snapshotJob = new CronJob('metrics-snapshot', '*/5 * * * *', (now) => snapshotMetrics(deps, now), c.logger);
   const alertJob = new CronJob('alert-evaluation', '* * * * *', (now) => evaluateAlerts(deps, now), c.logger);
 

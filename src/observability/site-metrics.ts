@@ -4,14 +4,33 @@ import v8 from 'node:v8';
 import type { CacheService, CacheStats } from '../cache/cache-service.ts';
 import { cacheKeys, cacheTags } from '../cache/keys.ts';
 import type { Database } from '../data/database.ts';
-import { billingCounts, businessCounts, databaseSizeBytes, liveConnections, siteCounts, type BillingCounts, type BusinessCounts } from '../data/read-models/monitoring-read-model.ts';
+import {
+  billingCounts,
+  businessCounts,
+  databaseSizeBytes,
+  liveConnections,
+  siteCounts,
+  type BillingCounts,
+  type BusinessCounts,
+} from '../data/read-models/monitoring-read-model.ts';
 import type { Tables } from '../data/tables.ts';
 import type { SlidingWindow } from './window.ts';
 
 /** One of the plugin's metrics: `slbp_<category>_<name>` in Prometheus, `<category>.<name>` in alert rules. */
-export interface SiteMetric { category: string; name: string; value: number; unit: string }
+export interface SiteMetric {
+  category: string;
+  name: string;
+  value: number;
+  unit: string;
+}
 
-export interface SiteMetricDef { category: string; name: string; unit: string; help: string; snapshotOnly?: boolean }
+export interface SiteMetricDef {
+  category: string;
+  name: string;
+  unit: string;
+  help: string;
+  snapshotOnly?: boolean;
+}
 
 /** The plugin's metric names (DATA.md), with the units its dashboard rows carry. */
 export const SITE_METRICS: SiteMetricDef[] = [
@@ -21,18 +40,48 @@ export const SITE_METRICS: SiteMetricDef[] = [
   { category: 'system', name: 'cpu_load', unit: 'percent', help: '1-minute load average as a percentage of the CPU count' },
   { category: 'system', name: 'disk_usage', unit: 'percent', help: 'Used space of the filesystem holding the data directory' },
   { category: 'database', name: 'database_size', unit: 'megabytes', help: 'Data and index size of the WordPress database' },
-  { category: 'database', name: 'connections', unit: 'count', help: 'Live connections to the WordPress database (0 when it cannot be reached)' },
-  { category: 'database', name: 'slow_queries', unit: 'count', help: 'Queries of this node slower than SLBP_SLOW_QUERY_MS in the last 5 minutes' },
+  {
+    category: 'database',
+    name: 'connections',
+    unit: 'count',
+    help: 'Live connections to the WordPress database (0 when it cannot be reached)',
+  },
+  {
+    category: 'database',
+    name: 'slow_queries',
+    unit: 'count',
+    help: 'Queries of this node slower than SLBP_SLOW_QUERY_MS in the last 5 minutes',
+  },
   // Not a gauge in /metrics: there it is the _count of the slbp_database_query summary (see Metrics).
   { category: 'database', name: 'query_count', unit: 'count', help: 'Queries run by this node in the last 5 minutes', snapshotOnly: true },
-  { category: 'performance', name: 'response_time', unit: 'milliseconds', help: 'Mean request duration on this node over the last 5 minutes' },
-  { category: 'performance', name: 'cache_hit_ratio', unit: 'percent', help: 'Cache lookups answered by L1 or L2 since start (NaN before the first lookup)' },
-  { category: 'performance', name: 'opcache_hit_ratio', unit: 'percent', help: 'Always 0: Node has no opcache; kept so plugin dashboards still resolve' },
+  {
+    category: 'performance',
+    name: 'response_time',
+    unit: 'milliseconds',
+    help: 'Mean request duration on this node over the last 5 minutes',
+  },
+  {
+    category: 'performance',
+    name: 'cache_hit_ratio',
+    unit: 'percent',
+    help: 'Cache lookups answered by L1 or L2 since start (NaN before the first lookup)',
+  },
+  {
+    category: 'performance',
+    name: 'opcache_hit_ratio',
+    unit: 'percent',
+    help: 'Always 0: Node has no opcache; kept so plugin dashboards still resolve',
+  },
   { category: 'business', name: 'transactions_24h', unit: 'count', help: 'Transactions created in the last 24 hours' },
   { category: 'business', name: 'active_subscriptions', unit: 'count', help: 'Subscriptions with status active' },
   { category: 'business', name: 'failed_transactions_1h', unit: 'count', help: 'Failed transactions created in the last hour' },
   { category: 'security', name: 'failed_api_requests_1h', unit: 'count', help: 'Logged API requests answered 401/403 in the last hour' },
-  { category: 'security', name: 'security_events_24h', unit: 'count', help: 'Logged 401/403/429 API answers and rejected webhook signatures in the last 24 hours' },
+  {
+    category: 'security',
+    name: 'security_events_24h',
+    unit: 'count',
+    help: 'Logged 401/403/429 API answers and rejected webhook signatures in the last 24 hours',
+  },
   { category: 'background', name: 'queue_pending', unit: 'count', help: 'Background tasks waiting to run' },
   { category: 'background', name: 'queue_failed', unit: 'count', help: 'Background tasks that failed' },
 ];
@@ -67,12 +116,24 @@ export class SiteMetricsCollector {
       const shards = this.d.db.shardQueryables();
       if (!shards.length) return businessCounts(this.d.db.read, this.d.tables);
       // With SLBP_SHARDS the billing counts are the shards' (summed); the main database's billing tables are not asked.
-      const [site, parts] = await Promise.all([siteCounts(this.d.db.read, this.d.tables), Promise.all(shards.map((q) => billingCounts(q, this.d.tables)))]);
+      const [site, parts] = await Promise.all([
+        siteCounts(this.d.db.read, this.d.tables),
+        Promise.all(shards.map((q) => billingCounts(q, this.d.tables))),
+      ]);
       const sum = (k: keyof BillingCounts) => parts.reduce((n, p) => n + p[k], 0);
-      return { ...site, transactions_24h: sum('transactions_24h'), active_subscriptions: sum('active_subscriptions'), failed_transactions_1h: sum('failed_transactions_1h') };
+      return {
+        ...site,
+        transactions_24h: sum('transactions_24h'),
+        active_subscriptions: sum('active_subscriptions'),
+        failed_transactions_1h: sum('failed_transactions_1h'),
+      };
     };
     if (this.d.businessCacheSec === 0) return load();
-    return this.d.cache().wrap(cacheKeys.metricsBusiness(), load, { tags: [cacheTags.billing], ttlSec: this.d.businessCacheSec, l1TtlSec: this.d.businessCacheSec });
+    return this.d.cache().wrap(cacheKeys.metricsBusiness(), load, {
+      tags: [cacheTags.billing],
+      ttlSec: this.d.businessCacheSec,
+      l1TtlSec: this.d.businessCacheSec,
+    });
   }
 
   private async disk(): Promise<number | null> {

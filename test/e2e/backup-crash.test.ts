@@ -60,10 +60,14 @@ describe('backups: a node killed mid-backup', () => {
     expect(entry.error).to.match(/interrupted/);
     expect(await readdir(path.join(backups, id))).to.deep.equal(['failure.json']);
     // The pool-wide lock died with the node: a new backup runs once its lease lapses.
-    const again = await waitFor(async () => {
-      const r = await adminCall(sc!.url, 'POST', '/backup/create', { components: ['config'] });
-      return r.status === 201 ? r : null;
-    }, 40_000, 'lock lease to lapse');
+    const again = await waitFor(
+      async () => {
+        const r = await adminCall(sc!.url, 'POST', '/backup/create', { components: ['config'] });
+        return r.status === 201 ? r : null;
+      },
+      40_000,
+      'lock lease to lapse',
+    );
     expect(again.body.backup_info.status).to.equal('completed');
     await sc.stop();
     sc = null;

@@ -14,17 +14,36 @@ const MONITORING = new URL('../../config/monitoring/', import.meta.url);
 
 /** Names the plugin's monitoring files expect (DATA.md). */
 const PLUGIN_NAMES = [
-  'slbp_system_memory_usage', 'slbp_system_memory_peak', 'slbp_system_memory_limit', 'slbp_system_cpu_load', 'slbp_system_disk_usage',
-  'slbp_database_database_size', 'slbp_database_connections', 'slbp_database_slow_queries', 'slbp_database_query_count',
-  'slbp_performance_response_time', 'slbp_performance_cache_hit_ratio', 'slbp_performance_opcache_hit_ratio',
-  'slbp_business_transactions_24h', 'slbp_business_active_subscriptions', 'slbp_business_failed_transactions_1h',
-  'slbp_security_failed_api_requests_1h', 'slbp_security_security_events_24h', 'slbp_background_queue_pending', 'slbp_background_queue_failed',
+  'slbp_system_memory_usage',
+  'slbp_system_memory_peak',
+  'slbp_system_memory_limit',
+  'slbp_system_cpu_load',
+  'slbp_system_disk_usage',
+  'slbp_database_database_size',
+  'slbp_database_connections',
+  'slbp_database_slow_queries',
+  'slbp_database_query_count',
+  'slbp_performance_response_time',
+  'slbp_performance_cache_hit_ratio',
+  'slbp_performance_opcache_hit_ratio',
+  'slbp_business_transactions_24h',
+  'slbp_business_active_subscriptions',
+  'slbp_business_failed_transactions_1h',
+  'slbp_security_failed_api_requests_1h',
+  'slbp_security_security_events_24h',
+  'slbp_background_queue_pending',
+  'slbp_background_queue_failed',
 ];
 
 /** A winston transport keeping the JSON log lines it receives. */
 function capture(): { transport: winston.transport; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l)); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
   return { transport: new winston.transports.Stream({ stream, level: 'warn' }), lines };
 }
 
@@ -85,7 +104,9 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
   it('measures the business counts and the database from SQL', async () => {
     const text = await scrape();
     const [[active]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`);
-    const [[tx]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR`);
+    const [[tx]] = await db.pool.query<any>(
+      `SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR`,
+    );
     expect(sample(text, 'slbp_business_active_subscriptions')).to.equal(Number(active.n)).and.above(0);
     expect(sample(text, 'slbp_business_transactions_24h')).to.equal(Number(tx.n));
     // The plugin's connection count was always 0; the sidecar's own pool alone is one connection.
@@ -148,7 +169,15 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
       expect(fast).to.deep.equal([]);
       const original = sc.container.cache;
       // A cache whose load is slowed makes the metrics route slow for real.
-      sc.container.cache = { ...original, stats: () => original.stats(), invalidate: (r) => original.invalidate(r), wrap: async (_k, load) => { await new Promise((r) => setTimeout(r, 1100)); return load(); } };
+      sc.container.cache = {
+        ...original,
+        stats: () => original.stats(),
+        invalidate: (r) => original.invalidate(r),
+        wrap: async (_k, load) => {
+          await new Promise((r) => setTimeout(r, 1100));
+          return load();
+        },
+      };
       let slowRes;
       try {
         slowRes = await call(`${sc.base}/metrics`, auth);

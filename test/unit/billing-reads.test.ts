@@ -10,7 +10,14 @@ const db = {} as Queryable;
 
 function reads(hasReplicas: boolean) {
   const cache = new LayeredCache(null, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
-  const routing = { hasReplicas, asked: 0, async forUser() { routing.asked++; return { q: db, primary: false }; } };
+  const routing = {
+    hasReplicas,
+    asked: 0,
+    async forUser() {
+      routing.asked++;
+      return { q: db, primary: false };
+    },
+  };
   return { cache, routing, reads: new BillingReads(routing as unknown as ReadRouting, cache) };
 }
 

@@ -21,16 +21,18 @@ describe('the frame around every request', () => {
   before(async () => {
     const app = new Koa();
     app.silent = true;
-    app.use(frame({
-      logger: winston.createLogger({ silent: true }),
-      trustedProxies: new AddressList([]),
-      observers: [(r) => seen.push({ status: r.status, route: r.route })],
-      headers: () => false,
-      origin: () => undefined,
-      body: () => undefined,
-      identity: () => undefined,
-      draining: () => draining,
-    }) as never);
+    app.use(
+      frame({
+        logger: winston.createLogger({ silent: true }),
+        trustedProxies: new AddressList([]),
+        observers: [(r) => seen.push({ status: r.status, route: r.route })],
+        headers: () => false,
+        origin: () => undefined,
+        body: () => undefined,
+        identity: () => undefined,
+        draining: () => draining,
+      }) as never,
+    );
     app.use((ctx: AppContext) => {
       ctx.state.routeName = ctx.path;
       if (ctx.path === '/fails') throw new RestError('slbp_test', 'Refused.', 409);
@@ -44,13 +46,16 @@ describe('the frame around every request', () => {
     await new Promise((r) => server.close(r));
   });
 
-  it('answers 200 with the JSON, or the error in WordPress\'s shape, and reports each status', async () => {
+  it("answers 200 with the JSON, or the error in WordPress's shape, and reports each status", async () => {
     const ok = await fetch(`${base}/ok`);
     expect([ok.status, await ok.json()]).to.deep.equal([200, { ok: true }]);
     const refused = await fetch(`${base}/fails`);
     expect(refused.status).to.equal(409);
     expect(await refused.json()).to.deep.include({ code: 'slbp_test', message: 'Refused.' });
-    expect(seen.slice(-2)).to.deep.equal([{ status: 200, route: '/ok' }, { status: 409, route: '/fails' }]);
+    expect(seen.slice(-2)).to.deep.equal([
+      { status: 200, route: '/ok' },
+      { status: 409, route: '/fails' },
+    ]);
   });
 
   it('asks keep-alive clients to reconnect while the node drains, on answers and errors alike', async () => {

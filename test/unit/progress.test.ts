@@ -4,7 +4,13 @@ import { progress } from '../../src/cli/progress.ts';
 
 function io(tty: boolean): { io: CliIo; text: () => string } {
   let text = '';
-  const w = { write: (s: string) => { text += s; return true; }, isTTY: tty };
+  const w = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: tty,
+  };
   return { io: { stdout: w, stderr: w, stdin: process.stdin, env: {} }, text: () => text };
 }
 

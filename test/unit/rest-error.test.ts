@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { forbidden, RestError } from '../../src/http/rest-error.ts';
 
 describe('RestError', () => {
-  it('carries WordPress\'s error body and no stack frames, and leaves stack capture on for other errors', () => {
+  it("carries WordPress's error body and no stack frames, and leaves stack capture on for other errors", () => {
     const limit = Error.stackTraceLimit;
     const e = forbidden(false);
     expect(e).to.be.instanceOf(RestError).and.instanceOf(Error);

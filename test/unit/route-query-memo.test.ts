@@ -16,8 +16,15 @@ describe('route query parsing is remembered per query string', () => {
   let base: string;
   const received: unknown[] = [];
   const route = defineRoute({
-    method: 'GET', path: '/items', summary: 'items', access: access.public,
-    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional(), tags: z.array(z.string()).optional(), pad: z.string().optional() }),
+    method: 'GET',
+    path: '/items',
+    summary: 'items',
+    access: access.public,
+    query: z.object({
+      per_page: intParam({ min: 1, max: 100 }).optional(),
+      tags: z.array(z.string()).optional(),
+      pad: z.string().optional(),
+    }),
     handler: (_ctx, { query }) => {
       received.push(query);
       if ((query as { tags?: string[] }).tags?.includes('mutate')) (query as { tags: string[] }).tags.push('changed');
@@ -87,18 +94,32 @@ describe('route query parsing is remembered per query string', () => {
 });
 
 describe('route query memo: only callers the route lets in add to it', () => {
-  const ctxFor = (querystring: string, caller: Caller) => ({
-    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
-    state: { caller, origin: {} }, response: {}, status: 404,
-  }) as never;
+  const ctxFor = (querystring: string, caller: Caller) =>
+    ({
+      querystring,
+      query: Object.fromEntries(new URLSearchParams(querystring)),
+      params: {},
+      state: { caller, origin: {} },
+      response: {},
+      status: 404,
+    }) as never;
 
   it('a refused caller (403) leaves no entry: the next, allowed caller parses afresh', () => {
     const seen: unknown[] = [];
-    const mw = routeMiddleware(defineRoute({
-      method: 'GET', path: '/own', summary: 'own', access: { name: 'admin', description: 'admin', allows: (c) => c.kind === 'user' && c.userId === 1 },
-      query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
-      handler: (_ctx, { query }) => { seen.push(query); return {}; },
-    }), '/own');
+    const mw = routeMiddleware(
+      defineRoute({
+        method: 'GET',
+        path: '/own',
+        summary: 'own',
+        access: { name: 'admin', description: 'admin', allows: (c) => c.kind === 'user' && c.userId === 1 },
+        query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+        handler: (_ctx, { query }) => {
+          seen.push(query);
+          return {};
+        },
+      }),
+      '/own',
+    );
     expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(RestError);
     mw(ctxFor('per_page=4', USER));
     mw(ctxFor('per_page=4', USER));
@@ -108,31 +129,51 @@ describe('route query memo: only callers the route lets in add to it', () => {
 });
 
 describe('route middleware answers without a promise when the handler does', () => {
-  const ctxFor = (querystring: string) => ({
-    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
-    state: { caller: ANONYMOUS, origin: {} }, response: {}, status: 404,
-  }) as never;
-  const spec = (handler: () => unknown) => defineRoute({
-    method: 'GET', path: '/now', summary: 'now', access: access.public,
-    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
-    handler,
-  });
+  const ctxFor = (querystring: string) =>
+    ({
+      querystring,
+      query: Object.fromEntries(new URLSearchParams(querystring)),
+      params: {},
+      state: { caller: ANONYMOUS, origin: {} },
+      response: {},
+      status: 404,
+    }) as never;
+  const spec = (handler: () => unknown) =>
+    defineRoute({
+      method: 'GET',
+      path: '/now',
+      summary: 'now',
+      access: access.public,
+      query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+      handler,
+    });
 
   it('a handler with its answer now: no promise, the answer kept for the frame', () => {
     const ctx = ctxFor('per_page=3') as { state: { result?: unknown } };
-    const out = routeMiddleware(spec(() => ({ ok: true })), '/now')(ctx as never);
+    const out = routeMiddleware(
+      spec(() => ({ ok: true })),
+      '/now',
+    )(ctx as never);
     expect(out).to.equal(undefined);
     expect(ctx.state.result).to.deep.equal({ ok: true });
   });
 
   it('a handler that returns a promise is waited for; bad input is refused before any handler runs', async () => {
     const ctx = ctxFor('') as { state: { result?: unknown } };
-    const out = routeMiddleware(spec(async () => ({ later: 1 })), '/now')(ctx as never);
+    const out = routeMiddleware(
+      spec(async () => ({ later: 1 })),
+      '/now',
+    )(ctx as never);
     expect(out).to.be.instanceOf(Promise);
     await out;
     expect(ctx.state.result).to.deep.equal({ later: 1 });
     let ran = false;
-    expect(() => routeMiddleware(spec(() => (ran = true)), '/now')(ctxFor('per_page=0'))).to.throw(RestError);
+    expect(() =>
+      routeMiddleware(
+        spec(() => (ran = true)),
+        '/now',
+      )(ctxFor('per_page=0')),
+    ).to.throw(RestError);
     expect(ran).to.equal(false);
   });
 });

@@ -40,6 +40,8 @@ describe('site identity', () => {
   });
 
   it('names a site in messages by database, prefix, key and server', () => {
-    expect(describeSite({ database: 'shop', table_prefix: 'wp_', site_key: 'abc', server: 'db1:3306' })).to.equal('database "shop", table prefix "wp_" (site key abc) on db1:3306');
+    expect(describeSite({ database: 'shop', table_prefix: 'wp_', site_key: 'abc', server: 'db1:3306' })).to.equal(
+      'database "shop", table prefix "wp_" (site key abc) on db1:3306',
+    );
   });
 });

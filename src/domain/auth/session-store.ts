@@ -18,7 +18,8 @@ export interface SessionBackend {
   delete(key: string): Promise<boolean>;
 }
 
-const unavailable = () => new RestError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
+const unavailable = () =>
+  new RestError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
 
 /** One key, one step: GET, and when unused, SET it back with `used: true` and the same TTL. */
 const MARK_USED = `local v = redis.call('GET', KEYS[1])
@@ -57,7 +58,10 @@ export class RedisSessions implements SessionBackend {
 
 export class DatabaseSessions implements SessionBackend {
   readonly name = 'database' as const;
-  constructor(private readonly repo: SessionsRepository, private readonly write: Queryable) {}
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly write: Queryable,
+  ) {}
 
   put(key: string, data: string, ttlSec: number): Promise<void> {
     return this.repo.put(this.write, key, data, ttlSec);
@@ -94,7 +98,11 @@ export class DatabaseSessions implements SessionBackend {
  * one handler is not found after a switch; its holder signs in again.
  */
 export class SessionStore {
-  constructor(private readonly backends: { redis: SessionBackend; database: SessionBackend }, private readonly configured: string, private readonly option: () => 'redis' | 'database') {}
+  constructor(
+    private readonly backends: { redis: SessionBackend; database: SessionBackend },
+    private readonly configured: string,
+    private readonly option: () => 'redis' | 'database',
+  ) {}
 
   get current(): SessionBackend {
     const name = this.configured === 'redis' || this.configured === 'database' ? this.configured : this.option();

@@ -33,7 +33,10 @@ export class AccountService {
     return this.reads.scoped(v, 'courses', userId, {}, (q) => this.courses.forUser(q, userId, this.billing.billingFor(userId, q)));
   }
 
-  async listNotifications(v: Viewer, f: { isRead?: boolean; type?: string; limit: number; offset: number }): Promise<Page<NotificationRow>> {
+  async listNotifications(
+    v: Viewer,
+    f: { isRead?: boolean; type?: string; limit: number; offset: number },
+  ): Promise<Page<NotificationRow>> {
     const userId = this.self(v);
     const filter = { userId, isRead: f.isRead, type: f.type };
     return this.reads.scoped(v, 'notifications', userId, { filter, limit: f.limit, offset: f.offset }, async (q) => {
@@ -58,7 +61,10 @@ export class AccountService {
     const userId = this.self(v);
     const own: Viewer = { userId, admin: false };
     const [subs, recent, courses, unread, latest] = await Promise.all([
-      this.billing.listSubscriptions(own, { statuses: ['active', 'on_trial', 'past_due'], window: { orderby: 'created_at', order: 'desc', limit: 100, offset: 0 } }),
+      this.billing.listSubscriptions(own, {
+        statuses: ['active', 'on_trial', 'past_due'],
+        window: { orderby: 'created_at', order: 'desc', limit: 100, offset: 0 },
+      }),
       this.billing.listTransactions(own, { window: { orderby: 'created_at', order: 'desc', limit: 5, offset: 0 } }),
       this.enrolledCourses(own),
       this.listNotifications(own, { isRead: false, limit: 5, offset: 0 }),

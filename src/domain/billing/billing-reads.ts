@@ -18,14 +18,19 @@ export function whenReady<T, R>(v: MaybeAsync<T>, f: (value: T) => R): MaybeAsyn
  * (the writer right after the viewer wrote) and caching with the right tags.
  */
 export class BillingReads {
-  constructor(private readonly routing: ReadRouting, private readonly cache: CacheService) {}
+  constructor(
+    private readonly routing: ReadRouting,
+    private readonly cache: CacheService,
+  ) {}
 
   /** The user filter a query runs with: admins any (or all), everyone else only themselves. */
   userScope(v: Viewer, requested: number | undefined): number | undefined {
     if (v.admin) return requested;
     if (v.userId === null) throw new RestError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
     if (requested !== undefined && requested !== v.userId) {
-      throw new RestError('rest_forbidden', 'Sorry, you are not allowed to see the billing data of other users.', 403, { params: { user_id: 'not allowed' } });
+      throw new RestError('rest_forbidden', 'Sorry, you are not allowed to see the billing data of other users.', 403, {
+        params: { user_id: 'not allowed' },
+      });
     }
     return v.userId;
   }

@@ -1,16 +1,52 @@
-import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type {
+  SubscriptionFilter,
+  SubscriptionRow,
+  SubscriptionWindow,
+  SubscriptionsRepository,
+} from '../../data/subscriptions-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { RestError } from '../../http/rest-error.ts';
 import type { BillingReads, MaybeAsync } from './billing-reads.ts';
-import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
+import {
+  centsOf,
+  dbFromDate,
+  isoFromDb,
+  moneyFromCents,
+  STORED_SUBSCRIPTION_STATUS,
+  STORED_TRANSACTION_STATUS,
+  storedStatuses,
+} from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
-export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; currency?: string; search?: string; after?: Date; before?: Date; window: ListWindow }
-export interface SubscriptionQuery { userId?: number; statuses?: string[]; gateway?: string; planId?: string; currency?: string; search?: string; after?: Date; before?: Date; window: SubscriptionWindow }
-export interface Page<T> { rows: T[]; total: number }
+export interface TransactionQuery {
+  userId?: number;
+  statuses?: string[];
+  gateway?: string;
+  courseId?: number;
+  currency?: string;
+  search?: string;
+  after?: Date;
+  before?: Date;
+  window: ListWindow;
+}
+export interface SubscriptionQuery {
+  userId?: number;
+  statuses?: string[];
+  gateway?: string;
+  planId?: string;
+  currency?: string;
+  search?: string;
+  after?: Date;
+  before?: Date;
+  window: SubscriptionWindow;
+}
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
 
 const PAID = ['completed', 'paid'];
 /** Statuses that bill and give access: they count as active in the summary. */
@@ -45,9 +81,16 @@ export class BillingService {
    * A page of a billing list: on one database when unsharded or for one user, else every shard's
    * first offset + limit rows in the list's order, merged, with the totals summed.
    */
-  private async page<F extends { userId?: number }, W extends { orderby: string; order: SortOrder; limit: number; offset: number }, R extends { id: number | string }>(
-    q: Queryable, filter: F, w: W,
-    list: (on: Queryable, f: F, w: W) => Promise<R[]>, count: (on: Queryable, f: F) => Promise<number>,
+  private async page<
+    F extends { userId?: number },
+    W extends { orderby: string; order: SortOrder; limit: number; offset: number },
+    R extends { id: number | string },
+  >(
+    q: Queryable,
+    filter: F,
+    w: W,
+    list: (on: Queryable, f: F, w: W) => Promise<R[]>,
+    count: (on: Queryable, f: F) => Promise<number>,
   ): Promise<Page<R>> {
     const shards = this.dbs.router;
     if (!shards || filter.userId !== undefined) {
@@ -83,8 +126,15 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
-      (on, f, w) => this.transactions.list(on, f, w), (on, f) => this.transactions.count(on, f)));
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) =>
+      this.page(
+        q,
+        filter,
+        query.window,
+        (on, f, w) => this.transactions.list(on, f, w),
+        (on, f) => this.transactions.count(on, f),
+      ),
+    );
   }
 
   async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
@@ -105,8 +155,15 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
-      (on, f, w) => this.subscriptions.list(on, f, w), (on, f) => this.subscriptions.count(on, f)));
+    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) =>
+      this.page(
+        q,
+        filter,
+        query.window,
+        (on, f, w) => this.subscriptions.list(on, f, w),
+        (on, f) => this.subscriptions.count(on, f),
+      ),
+    );
   }
 
   async getSubscription(v: Viewer, id: number): Promise<SubscriptionRow> {
@@ -118,7 +175,8 @@ export class BillingService {
   /** `{user_id, active_subscriptions, next_billing_date, lifetime_value{currency: amount}, last_payment}` as rows. */
   async summary(v: Viewer, requestedUser: number | undefined) {
     const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
-    if (userId === undefined) throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
+    if (userId === undefined)
+      throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
     return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
       const on = this.billingFor(userId, q);
       const [live, lifetime, last] = await Promise.all([

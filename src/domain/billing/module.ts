@@ -38,7 +38,13 @@ export interface BillingModule {
 }
 
 export interface BillingDeps {
-  config: Config; tables: Tables; db: Database; readRouting: PoolRouting; cache: CacheService; settings: SiteSettings; users: UsersRepository;
+  config: Config;
+  tables: Tables;
+  db: Database;
+  readRouting: PoolRouting;
+  cache: CacheService;
+  settings: SiteSettings;
+  users: UsersRepository;
   /** Where billing rows live (SLBP_SHARDS); built from `db` when not given. */
   billingDbs?: BillingDatabases;
 }
@@ -58,15 +64,42 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     const apiKey = typeof p.lemon_squeezy_api_key === 'string' ? p.lemon_squeezy_api_key.trim() : '';
     return apiKey ? { apiKey, storeId: p.lemon_squeezy_store_id === undefined ? undefined : String(p.lemon_squeezy_store_id) } : null;
   };
-  const analytics = new AnalyticsService(reads, new RevenueReadModel(d.tables), new SubscriptionStatsReadModel(d.tables), () => d.settings.timeZone, d.config.billing.analyticsTtlSec, dbs);
+  const analytics = new AnalyticsService(
+    reads,
+    new RevenueReadModel(d.tables),
+    new SubscriptionStatsReadModel(d.tables),
+    () => d.settings.timeZone,
+    d.config.billing.analyticsTtlSec,
+    dbs,
+  );
   return {
     routing,
     billing,
-    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, routing, d.cache, d.db.write, new ResumeStatesRepository(d.tables)),
+    actions: new SubscriptionActions(
+      dbs,
+      subscriptions,
+      gateway,
+      credentials,
+      routing,
+      d.cache,
+      d.db.write,
+      new ResumeStatesRepository(d.tables),
+    ),
     account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
     analytics,
-    overview: new OverviewService(analytics, reads, new OverviewReadModel(d.tables), dbs, () => d.db.read, d.config.billing.analyticsTtlSec),
-    invoices: new InvoiceService(reads, billing, d.users, courses, () => ({ name: d.settings.blogName, url: d.settings.siteUrl, email: d.settings.adminEmail })),
+    overview: new OverviewService(
+      analytics,
+      reads,
+      new OverviewReadModel(d.tables),
+      dbs,
+      () => d.db.read,
+      d.config.billing.analyticsTtlSec,
+    ),
+    invoices: new InvoiceService(reads, billing, d.users, courses, () => ({
+      name: d.settings.blogName,
+      url: d.settings.siteUrl,
+      email: d.settings.adminEmail,
+    })),
     home: () => d.settings.homeUrl,
   };
 }

@@ -7,7 +7,10 @@ import type { ReadRouting as PoolRouting } from '../../data/read-routing.ts';
  * healthy replicas only.
  */
 export class ReadRouting {
-  constructor(private readonly shared: PoolRouting, private readonly writer: Queryable) {}
+  constructor(
+    private readonly shared: PoolRouting,
+    private readonly writer: Queryable,
+  ) {}
 
   private static key(userId: number): string {
     return `user:${userId}`;

@@ -5,7 +5,9 @@ import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import type { EnrolmentRef, EnrolmentService, EnrolmentTx } from './enrolment-service.ts';
 
 /** What a committed main part recorded: the log rows its meta changes owe the billing database. */
-interface Recorded { logs: EnrolmentLogWrite[] }
+interface Recorded {
+  logs: EnrolmentLogWrite[];
+}
 
 /**
  * The enrolment changes of one event or job step, across the two databases they touch: LearnDash

@@ -7,7 +7,11 @@ import { exportPath, type ExportKind } from '../../jobs/data-export.ts';
 
 /** Requests data exports and hands finished files to their owners only. */
 export class ExportsService {
-  constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly dir: string) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tasks: TasksRepository,
+    private readonly dir: string,
+  ) {}
 
   /** Queues a `data_export` task for the user; answers its id (the export's id). */
   request(userId: number, kind: ExportKind): Promise<number> {

@@ -29,7 +29,12 @@ import { WebhookLogReader } from './webhook-log-reader.ts';
 import { WebhookProcessor } from './webhook-processor.ts';
 
 export interface PaymentsDeps {
-  db: Database; tables: Tables; cache: CacheService; settings: SiteSettings; logger: Logger; dataDir: string;
+  db: Database;
+  tables: Tables;
+  cache: CacheService;
+  settings: SiteSettings;
+  logger: Logger;
+  dataDir: string;
   /** The site key: exports live in `<dataDir>/exports/<site key>`, since export ids are per database. */
   siteKey: string;
   /** Where billing rows are written (SLBP_SHARDS); built from `db` when not given. */
@@ -67,8 +72,16 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
   webhooks.onApplied((event, { userId, transaction, subscription, enrolled, unenrolled }) => {
-    const data = { user_id: userId, transaction: transaction ?? null, subscription: subscription ?? null, enrolled_courses: enrolled, unenrolled_courses: unenrolled };
-    dispatcher.dispatch(event, data).catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
+    const data = {
+      user_id: userId,
+      transaction: transaction ?? null,
+      subscription: subscription ?? null,
+      enrolled_courses: enrolled,
+      unenrolled_courses: unenrolled,
+    };
+    dispatcher
+      .dispatch(event, data)
+      .catch((err) => logger.warn('outgoing webhooks could not be sent', { event, error: (err as Error).message }));
   });
   // Export ids are task ids, which every site numbers from 1: sites sharing a data directory need their own.
   const exportsDir = path.join(d.dataDir, 'exports', d.siteKey);
@@ -78,9 +91,20 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);
   const imports = new PluginImportService(db, tasks, plugin, importer);
   const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, effects, billingDbs: dbs, imports });
-  const queue = new TaskQueue(db, tasks, handlers, logger, { enabled: () => d.settings.performance.enable_background_processing, ...opts.queue });
+  const queue = new TaskQueue(db, tasks, handlers, logger, {
+    enabled: () => d.settings.performance.enable_background_processing,
+    ...opts.queue,
+  });
   return {
-    webhooks, dispatcher, queue, expiry, expiryScheduler: new ExpiryScheduler(db, tasks, logger), exports: new ExportsService(db, tasks, exportsDir), tasks, importer, imports,
+    webhooks,
+    dispatcher,
+    queue,
+    expiry,
+    expiryScheduler: new ExpiryScheduler(db, tasks, logger),
+    exports: new ExportsService(db, tasks, exportsDir),
+    tasks,
+    importer,
+    imports,
     webhookLogs: new WebhookLogReader(db.read, logs),
   };
 }

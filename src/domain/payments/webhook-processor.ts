@@ -13,8 +13,15 @@ import type { AppliedEvent, EventApplier } from './event-applier.ts';
 import { checkDelivery } from './event-validation.ts';
 import { idempotencyKey, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
-export interface WebhookDelivery { raw: Buffer; contentType: string; signature: string | undefined }
-export interface WebhookAnswer { status: number; body: Record<string, unknown> }
+export interface WebhookDelivery {
+  raw: Buffer;
+  contentType: string;
+  signature: string | undefined;
+}
+export interface WebhookAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
 
 /** Receives what an applied event changed (outgoing webhooks). */
 export type AppliedListener = (event: string, applied: AppliedEvent) => void;
@@ -91,8 +98,9 @@ export class WebhookProcessor {
       await this.log(eventName, raw, 200, body, 'duplicate');
       return { status: 200, body };
     }
-    await this.cache.invalidate({ tags: cacheTags.billingChange(outcome.userId) }).catch((err) =>
-      this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
+    await this.cache
+      .invalidate({ tags: cacheTags.billingChange(outcome.userId) })
+      .catch((err) => this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
     for (const fn of this.listeners) fn(eventName, outcome);
     return { status: 200, body: { received: true, processed: true } };
   }
@@ -108,8 +116,17 @@ export class WebhookProcessor {
     const key = idempotencyKey(env);
     const note = `${event}:${env.data.type}:${env.data.id}`;
     const processed = (applied: AppliedEvent): WebhookLogEntry => ({
-      webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
-      responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+      webhookId: INCOMING_WEBHOOK_ID,
+      event,
+      payload: raw,
+      responseCode: 200,
+      status: 'processed',
+      responseBody: JSON.stringify({
+        received: true,
+        processed: true,
+        idempotency_key: key,
+        ...(applied.note ? { note: applied.note } : {}),
+      }),
     });
     // Claimed on the main database before SLBP_SHARDS was set: still applied once.
     if (this.dbs.sharded && (await this.ledger.has(this.db.write, key))) return 'duplicate';
@@ -119,25 +136,43 @@ export class WebhookProcessor {
       return this.dbs.write(owner ?? 0, async (tx) => {
         if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
         const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
-        const applied = await this.applier.apply({ billing: tx.billing, enrolment }, event, env, async () => owner ?? this.applier.buyer(tx.main, event, env));
+        const applied = await this.applier.apply(
+          { billing: tx.billing, enrolment },
+          event,
+          env,
+          async () => owner ?? this.applier.buyer(tx.main, event, env),
+        );
         await enrolment.finish();
         if (!tx.split) await this.logs.insert(tx.main, processed(applied));
         return applied;
       });
     });
     if (outcome !== 'duplicate' && this.dbs.sharded) {
-      await this.logs.insert(this.db.write, processed(outcome)).catch((err) =>
-        this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }));
+      await this.logs
+        .insert(this.db.write, processed(outcome))
+        .catch((err) =>
+          this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }),
+        );
     }
     return outcome;
   }
 
   /** The stored object's owner, else the buyer the event names (a new buyer commits before the shard write). */
   private async owner(event: HandledEvent, env: Envelope): Promise<number> {
-    return (await this.applier.storedOwner(this.dbs, event, env)) ?? withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)));
+    return (
+      (await this.applier.storedOwner(this.dbs, event, env)) ??
+      withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)))
+    );
   }
 
   private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
-    return this.logs.insert(this.db.write, { webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: code, responseBody: JSON.stringify(body), status });
+    return this.logs.insert(this.db.write, {
+      webhookId: INCOMING_WEBHOOK_ID,
+      event,
+      payload: raw,
+      responseCode: code,
+      responseBody: JSON.stringify(body),
+      status,
+    });
   }
 }

@@ -15,7 +15,11 @@ const invalid = () => new RestError('slbp_invalid_token', 'The access token is i
  * user's) or its session family was revoked (logout, refresh-token reuse). A token verified before
  * whose user and family this process knows is answered without a promise.
  */
-export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory, revocations: Pick<Revocations, 'isRevoked'>): IdentityResolver {
+export function accessTokenIdentity(
+  tokens: AccessTokens,
+  users: UserDirectory,
+  revocations: Pick<Revocations, 'isRevoked'>,
+): IdentityResolver {
   const callerOf = (ctx: AppContext, user: UserIdentity | null, claims: AccessClaims): Caller | Promise<Caller> => {
     if (!user || (claims.pwd !== undefined && claims.pwd !== user.passwordStamp)) throw invalid();
     const revoked = revocations.isRevoked(claims.sid);

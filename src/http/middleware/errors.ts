@@ -24,7 +24,9 @@ export function sendError(ctx: AppContext, err: unknown): void {
     rest = new RestError('slbp_bad_request', e.message, e.status);
   } else {
     ctx.state.logger.error('unhandled error', { error: e.message, stack: e.stack, method: ctx.method, path: ctx.path });
-    rest = new RestError('slbp_internal_error', 'An internal error occurred. Quote the request id when reporting it.', 500, { request_id: ctx.state.requestId });
+    rest = new RestError('slbp_internal_error', 'An internal error occurred. Quote the request id when reporting it.', 500, {
+      request_id: ctx.state.requestId,
+    });
   }
   sendJson(ctx, rest.status, rest.toBody());
 }

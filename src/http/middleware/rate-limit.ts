@@ -122,7 +122,9 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const check = async (ctx: AppContext, zone: ZoneName, id: string, max: number, duration: number): Promise<boolean> => {
     (ctx.state as { rateLimitId?: string }).rateLimitId = id;
     let passed = false;
-    const pass = async () => { passed = true; };
+    const pass = async () => {
+      passed = true;
+    };
     if (opts.redis?.isReady()) {
       try {
         await limiterFor(zone, 'redis', max, duration)(ctx as never, pass);
@@ -141,7 +143,12 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): RestError => {
     ctx.set('Retry-After', String(retryAfter));
     for (const observe of opts.observers) observe(zone);
-    return new RestError('slbp_rate_limited', `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`, 429, { retry_after: retryAfter, zone });
+    return new RestError(
+      'slbp_rate_limited',
+      `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
+      429,
+      { retry_after: retryAfter, zone },
+    );
   };
 
   /** Counts the request in each zone in turn; throws the 429 of the first one it is over. */
@@ -162,7 +169,10 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   };
 
   const middleware = async (ctx: AppContext, next: Next): Promise<void> => {
-    matchers ??= opts.routes().filter((r) => r.rateLimit).map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
+    matchers ??= opts
+      .routes()
+      .filter((r) => r.rateLimit)
+      .map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
     let path = ctx.path;
     try {
       path = decodeURIComponent(path);

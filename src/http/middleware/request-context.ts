@@ -41,7 +41,11 @@ class RequestState implements AppState {
   heapBefore = -1;
   private child: Logger | undefined = undefined;
 
-  constructor(readonly requestId: string, readonly startedAt: number, private readonly parent: Logger) {}
+  constructor(
+    readonly requestId: string,
+    readonly startedAt: number,
+    private readonly parent: Logger,
+  ) {}
 
   get logger(): Logger {
     return (this.child ??= this.parent.child({ request_id: this.requestId }));
@@ -64,9 +68,7 @@ export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: Ad
 /** A trusted proxy's well-formed X-Request-Id, else a fresh UUID. */
 export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.has(req.socket.remoteAddress)
-    ? given
-    : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.has(req.socket.remoteAddress) ? given : randomUUID();
 }
 
 /** Reports the finished request to the observers (metrics, slow-request log). */
@@ -74,6 +76,13 @@ export function finishRequest(ctx: AppContext, observers: RequestObserver[]): vo
   const ms = performance.now() - ctx.state.startedAt;
   const s = ctx.state;
   const heapDelta = s.heapBefore >= 0 ? v8.getHeapStatistics().used_heap_size - s.heapBefore : undefined;
-  const info = { method: ctx.req.method!, route: s.routeName ?? 'unmatched', status: ctx.res.statusCode, ms, requestId: s.requestId, heapDelta };
+  const info = {
+    method: ctx.req.method!,
+    route: s.routeName ?? 'unmatched',
+    status: ctx.res.statusCode,
+    ms,
+    requestId: s.requestId,
+    heapDelta,
+  };
   for (const observe of observers) observe(info);
 }

@@ -7,7 +7,10 @@ export function docsRoutes(routes: () => RouteSpec[], version: string): RouteSpe
   let cached: Record<string, unknown> | null = null;
   return [
     defineRoute({
-      method: 'GET', path: '/openapi.json', summary: 'OpenAPI 3.1 description of this API', tags: ['reference'],
+      method: 'GET',
+      path: '/openapi.json',
+      summary: 'OpenAPI 3.1 description of this API',
+      tags: ['reference'],
       access: access.public,
       responses: { 200: { description: 'the OpenAPI document' } },
       handler: () => (cached ??= buildOpenApi(routes(), version)),

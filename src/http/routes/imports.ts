@@ -11,7 +11,7 @@ export function importRoutes(imports: PluginImportService): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/import/plugin-data',
-      summary: 'Queue the import of the PHP plugin\'s stored orders, subscriptions and enrolments (idempotent)',
+      summary: "Queue the import of the PHP plugin's stored orders, subscriptions and enrolments (idempotent)",
       tags: ['admin'],
       access: access.admin,
       body: z.object({ dry_run: z.boolean().default(false) }),
@@ -32,7 +32,10 @@ export function importRoutes(imports: PluginImportService): RouteSpec[] {
       params: z.object({ taskId: intParam() }),
       errors: ['slbp_import_not_found'],
       responses: {
-        200: { description: '`{task_id, status, dry_run, progress: {phase, done, total} | null, summary: {orders, subscriptions, enrolments, unmatched, malformed, warnings} | null, error}`' },
+        200: {
+          description:
+            '`{task_id, status, dry_run, progress: {phase, done, total} | null, summary: {orders, subscriptions, enrolments, unmatched, malformed, warnings} | null, error}`',
+        },
         404: { description: 'No plugin-data import task with this id' },
       },
       example: { as: 'admin', params: { taskId: 999999 }, status: 404 },

@@ -53,13 +53,31 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
     handler,
   };
   return [
-    defineRoute({ ...common, path: '/webhooks/lemon-squeezy', summary: 'Lemon Squeezy webhook (signed with slbp_payment_settings.webhook_secret)' }),
-    defineRoute({ ...common, path: '/wp-json/slbp/v1/webhook/lemon_squeezy', absolute: true, summary: 'Lemon Squeezy webhook at the plugin\'s URL' }),
     defineRoute({
-      method: 'GET', path: '/webhooks/logs', tags: ['webhooks'],
-      summary: 'The webhook log, newest first: incoming deliveries (webhook_id 0) and outgoing attempts; `status=invalid` lists signed deliveries not applied, with their reason',
-      access: access.admin, query: logQuery,
-      responses: { 200: { description: '`[{id, webhook_id, direction, event, status, response_code, response, attempts, created_at}]`; X-WP-Total, X-WP-TotalPages, Link' } },
+      ...common,
+      path: '/webhooks/lemon-squeezy',
+      summary: 'Lemon Squeezy webhook (signed with slbp_payment_settings.webhook_secret)',
+    }),
+    defineRoute({
+      ...common,
+      path: '/wp-json/slbp/v1/webhook/lemon_squeezy',
+      absolute: true,
+      summary: "Lemon Squeezy webhook at the plugin's URL",
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/logs',
+      tags: ['webhooks'],
+      summary:
+        'The webhook log, newest first: incoming deliveries (webhook_id 0) and outgoing attempts; `status=invalid` lists signed deliveries not applied, with their reason',
+      access: access.admin,
+      query: logQuery,
+      responses: {
+        200: {
+          description:
+            '`[{id, webhook_id, direction, event, status, response_code, response, attempts, created_at}]`; X-WP-Total, X-WP-TotalPages, Link',
+        },
+      },
       async handler(ctx, { query }) {
         const p = paging(query);
         const page = await logs.list({ webhookId: query.webhook_id, event: query.event, status: query.status }, p.perPage, p.offset);
@@ -67,8 +85,12 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
       },
     }),
     defineRoute({
-      method: 'GET', path: '/webhooks/logs/:id', tags: ['webhooks'], summary: 'One webhook log entry with the payload as received or sent',
-      access: access.admin, params: idParams,
+      method: 'GET',
+      path: '/webhooks/logs/:id',
+      tags: ['webhooks'],
+      summary: 'One webhook log entry with the payload as received or sent',
+      access: access.admin,
+      params: idParams,
       errors: ['slbp_webhook_log_not_found'],
       responses: { 200: { description: 'the entry and its `payload`' }, 404: { description: 'no such entry' } },
       example: { as: 'admin', params: { id: 999999 }, status: 404 },
