@@ -10,7 +10,7 @@ import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { SiteSettings } from '../domain/site-settings.ts';
 import { BackupScheduler } from '../jobs/backup-scheduler.ts';
 import type { Logger } from '../observability/logger.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import { BackupLock } from './backup-lock.ts';
 import { BackupMaintenance } from './backup-maintenance.ts';
 import { BackupService, type BackupObserver } from './backup-service.ts';
@@ -110,7 +110,7 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
       if (!parsed.success) {
         const params: Record<string, string> = {};
         for (const issue of parsed.error.issues) params[issue.path.map(String).join('.') || 'config'] ??= issue.message;
-        throw new BackupError('rest_invalid_param', `Invalid parameter(s): ${Object.keys(params).join(', ')}`, 400, { params });
+        throw new SidecarError('rest_invalid_param', `Invalid parameter(s): ${Object.keys(params).join(', ')}`, 400, { params });
       }
       await d.options.set(d.db.write, 'slbp_backup_config', parsed.data);
       await d.settings.refresh();

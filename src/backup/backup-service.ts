@@ -23,7 +23,7 @@ import {
 } from './backup-store.ts';
 import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
 import { DumpSnapshot } from './snapshot-checksums.ts';
 
@@ -161,7 +161,7 @@ export class BackupService {
   async lease(what: string): Promise<Lease> {
     const lease = await this.d.lock.acquire(`${this.d.instanceId}|${what}`);
     if (!lease)
-      throw new BackupError('slbp_backup_in_progress', 'Another backup or restore is running; try again when it has finished.', 409);
+      throw new SidecarError('slbp_backup_in_progress', 'Another backup or restore is running; try again when it has finished.', 409);
     return lease;
   }
 

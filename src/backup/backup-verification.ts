@@ -3,7 +3,7 @@ import { open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Component } from '../domain/backup-config.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import type { BackupService } from './backup-service.ts';
 import type { BackupInfo, BackupStore } from './backup-store.ts';
 import type { FileCheck, RestoreService } from './restore-service.ts';
@@ -67,17 +67,17 @@ export class BackupVerifications {
     const available = Object.keys(manifest.files) as Component[];
     const chosen = component ?? (available.length === 1 ? available[0] : undefined);
     if (!chosen)
-      throw new BackupError('rest_missing_callback_param', `Missing parameter(s): component (one of ${available.join(', ')})`, 400, {
+      throw new SidecarError('rest_missing_callback_param', `Missing parameter(s): component (one of ${available.join(', ')})`, 400, {
         params: ['component'],
       });
     const f = manifest.files[chosen];
     if (!f)
-      throw new BackupError('rest_invalid_param', 'Invalid parameter(s): component', 400, {
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): component', 400, {
         params: { component: `not in this backup: ${chosen}` },
       });
     const file = this.backups.fileOf(id, f);
     const info = await stat(file).catch(() => null);
-    if (!info) throw new BackupError('slbp_backup_file_missing', `The ${chosen} file of backup ${id} is missing.`, 410);
+    if (!info) throw new SidecarError('slbp_backup_file_missing', `The ${chosen} file of backup ${id} is missing.`, 410);
     return { name: f.name, bytes: info.size, sha256: f.sha256, open: () => createReadStream(file) };
   }
 }

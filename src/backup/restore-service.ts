@@ -7,7 +7,7 @@ import { maybeUnserialize } from '../data/php-serialize.ts';
 import { unredact, type Component } from '../domain/backup-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { hashFile } from './archive-io.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import type { BackupService } from './backup-service.ts';
 import { belongsTo, otherSiteError } from './site-backups.ts';
 import { newBackupId, type Manifest } from './backup-store.ts';
@@ -70,7 +70,7 @@ export class RestoreService {
   async completed(id: string, opts: { allowOtherSite?: boolean } = {}): Promise<Manifest> {
     const store = this.d.backups.store;
     const info = await store.read(id);
-    if (!info) throw new BackupError('slbp_backup_not_found', 'Backup not found', 404);
+    if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
     if (!belongsTo(store.site, info)) {
       if (!opts.allowOtherSite) throw otherSiteError(id, store.site, info);
       this.d.logger.warn('using a backup made from another site, as asked', {
@@ -80,7 +80,7 @@ export class RestoreService {
     }
     const manifest = (info as { manifest?: Manifest }).manifest;
     if (info.status !== 'completed' || !manifest)
-      throw new BackupError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, {
+      throw new SidecarError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, {
         backup_status: info.status,
       });
     return manifest;
@@ -128,7 +128,7 @@ export class RestoreService {
       onBytes: onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })),
     });
     if (!v.ok)
-      throw new BackupError(
+      throw new SidecarError(
         'slbp_backup_checksum_mismatch',
         'The backup does not match its manifest checksums; nothing was restored.',
         422,
@@ -147,11 +147,11 @@ export class RestoreService {
     const components = asked ?? (Object.keys(m.files) as Component[]);
     const missing = components.filter((c) => !m.files[c]);
     if (missing.length)
-      throw new BackupError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, {
+      throw new SidecarError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, {
         params: { components: `not in this backup: ${missing.join(', ')}` },
       });
     if (components.includes('files') && !this.d.config.backup.uploadsDir)
-      throw new BackupError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
+      throw new SidecarError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
     await this.verifyOrRefuse(id, components, opts);
     const lease = await this.d.backups.lease(`restore:${id}`);
     const started = Date.now();
@@ -174,7 +174,7 @@ export class RestoreService {
             })),
       });
       if (safety.status !== 'completed')
-        throw new BackupError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
+        throw new SidecarError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
       const results: Record<string, unknown> = { safety_backup_id: safety.id };
       for (const c of components) {
         const t = Date.now();
@@ -227,7 +227,7 @@ export class RestoreService {
    */
   async restoreDatabaseInto(id: string, database: string): Promise<RestoreVerification> {
     const m = await this.completed(id);
-    if (!m.files.database) throw new BackupError('rest_invalid_param', 'This backup has no database component.', 400);
+    if (!m.files.database) throw new SidecarError('rest_invalid_param', 'This backup has no database component.', 400);
     await this.verifyOrRefuse(id, ['database']);
     await this.restoreComponent(id, m, 'database', database);
     return this.verifyRestored(m, database);

@@ -1,7 +1,7 @@
 import { access, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 
 /** Which site a backup was made from; in every manifest and progress or failure record. */
 export interface BackupSource {
@@ -32,12 +32,12 @@ export function belongsTo(site: SiteIdentity, b: Attributable): boolean {
 }
 
 /** The refusal of a backup from another site, naming both (REST: 409; the CLI can override). */
-export function otherSiteError(id: string, site: SiteIdentity, b: Attributable): BackupError {
+export function otherSiteError(id: string, site: SiteIdentity, b: Attributable): SidecarError {
   const from = b.source
     ? describeSite(b.source)
     : `database "${b.manifest?.database?.name ?? 'unknown'}" (made before backups named their site)`;
   const here = describeSite({ database: site.database, table_prefix: site.tablePrefix, site_key: site.key });
-  return new BackupError(
+  return new SidecarError(
     'slbp_backup_other_site',
     `Backup ${id} was made from ${from}; this site is ${here}. Restoring another site's backup here is refused (the backup command line can do it with --allow-other-site).`,
     409,

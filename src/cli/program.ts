@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BackupError } from '../backup/backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import { ConfigError, loadConfig, projectRoot } from '../config/load.ts';
 import type { Config, ConfigOverrides } from '../config/schema.ts';
 import { registerApiKeys } from './commands/api-keys.ts';
@@ -150,7 +150,7 @@ function reportError(err: unknown, cli: Cli, verbose: boolean): number {
     cli.err(`${PROGRAM}: ${err.message}`);
     return 2;
   }
-  if (err instanceof BackupError) {
+  if (err instanceof SidecarError) {
     cli.err(`${PROGRAM}: ${err.code}: ${err.message}`);
     return 1;
   }

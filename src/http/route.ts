@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AccessRule } from '../domain/access.ts';
 import type { Caller, RequestOrigin } from '../domain/caller.ts';
 import type { Logger } from '../observability/logger.ts';
-import { forbidden, invalidParams, missingParams, RestError } from './rest-error.ts';
+import { forbidden, invalidParams, missingParams, SidecarError } from '../errors.ts';
 
 /** Per-request values, typed; nothing else is hung on ctx. */
 export interface AppState {
@@ -144,7 +144,7 @@ export function parseBody(ctx: AppContext): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new RestError('rest_invalid_json', 'Invalid JSON body passed.', 400, { json_error_message: 'Syntax error' });
+    throw new SidecarError('rest_invalid_json', 'Invalid JSON body passed.', 400, { json_error_message: 'Syntax error' });
   }
 }
 

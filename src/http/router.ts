@@ -1,7 +1,7 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import type { Middleware, Next } from 'koa';
-import { noRoute } from './rest-error.ts';
+import { noRoute } from '../errors.ts';
 import { routeMiddleware, type AppContext, type AppState, type RouteSpec } from './route.ts';
 
 export const NAMESPACE = 'skylearn-billing-pro/v1';

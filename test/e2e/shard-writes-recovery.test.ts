@@ -5,6 +5,7 @@ import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
 import { BillingDatabases } from '../../src/data/billing-databases.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { buildPayments } from '../../src/domain/payments/payments-module.ts';
+import { webhookAnswer } from '../../src/http/routes/webhooks.ts';
 import { asUser, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
@@ -106,7 +107,7 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
     const recordsBefore = await records();
 
     dbs.failures = 1;
-    expect((await payments.webhooks.handle(delivery)).status).to.equal(500);
+    expect(webhookAnswer(await payments.webhooks.handle(delivery)).status).to.equal(500);
     user = Number((await q(`SELECT ID FROM ${table(layout.main, 'users')} WHERE user_email = 'lost-commit@example.test'`))[0].ID);
     const granted = await access();
     expect(granted, 'the main part committed').to.have.length(1);
@@ -114,7 +115,7 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
     expect(await orders(), 'the shard part did not').to.deep.equal([0, 0, 0, 0]);
     expect(await logs()).to.deep.equal([]);
 
-    expect((await payments.webhooks.handle(delivery)).body).to.deep.equal({ received: true, processed: true });
+    expect(webhookAnswer(await payments.webhooks.handle(delivery)).body).to.deep.equal({ received: true, processed: true });
     expect(await orders()).to.deep.equal([0, ...[0, 1, 2].map((i) => (i === user % SHARDS ? 1 : 0))]);
     const [record] = await q(
       `SELECT option_value FROM ${table(layout.main, 'options')} WHERE option_name LIKE '\\_slbp\\_main\\_fx\\_%' AND option_value LIKE '%81000%'`,
@@ -125,7 +126,11 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
     ]);
     expect(await access(), 'access meta untouched by the redelivery').to.deep.equal(granted);
 
-    expect((await payments.webhooks.handle(delivery)).body).to.deep.equal({ received: true, processed: false, duplicate: true });
+    expect(webhookAnswer(await payments.webhooks.handle(delivery)).body).to.deep.equal({
+      received: true,
+      processed: false,
+      duplicate: true,
+    });
     expect(await logs()).to.have.length(1);
     const statuses = await q(`SELECT status FROM ${table(layout.main, 'slbp_webhook_logs')} WHERE payload = ? ORDER BY id`, [raw]);
     expect(statuses.map((r: any) => r.status)).to.deep.equal(['failed', 'processed', 'duplicate']);

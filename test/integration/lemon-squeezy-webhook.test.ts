@@ -302,4 +302,34 @@ describe('Lemon Squeezy webhook', () => {
       error: 'Missing signature',
     });
   });
+
+  it('the webhook log records the status each delivery was answered with: processed, duplicate, ignored, invalid and failed', async () => {
+    const last = async () => (await rows(`SELECT status, response_code FROM ${db.prefix}slbp_webhook_logs ORDER BY id DESC LIMIT 1`))[0];
+    const seen: [string, number, number][] = [];
+    const deliver = async (body: unknown) => {
+      const res = await send(body);
+      const log = await last();
+      seen.push([log.status, res.status, log.response_code]);
+    };
+    const order = webhookBody('order_created', orderData({ id: 5200, email: 'logged@example.test', productId: PRODUCT, total: 1500 }));
+    await deliver(order);
+    await deliver(order);
+    await deliver(webhookBody('license_key_updated', { type: 'license-keys', id: '2', attributes: {} }));
+    await deliver(webhookBody('order_created', orderData({ id: 5201, email: 'logged@example.test', productId: PRODUCT, total: -5 })));
+    // The transactions table out of the way for one delivery: it cannot be applied, is rolled back and logged.
+    await db.pool.query(`RENAME TABLE ${db.prefix}slbp_transactions TO ${db.prefix}slbp_transactions_away`);
+    try {
+      await deliver(webhookBody('order_created', orderData({ id: 5202, email: 'logged@example.test', productId: PRODUCT, total: 1500 })));
+    } finally {
+      await db.pool.query(`RENAME TABLE ${db.prefix}slbp_transactions_away TO ${db.prefix}slbp_transactions`);
+    }
+    expect(seen.map(([status, answered]) => [status, answered])).to.deep.equal([
+      ['processed', 200],
+      ['duplicate', 200],
+      ['ignored', 200],
+      ['invalid', 200],
+      ['failed', 500],
+    ]);
+    for (const [status, answered, logged] of seen) expect(logged, status).to.equal(answered);
+  });
 });

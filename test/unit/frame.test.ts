@@ -5,7 +5,7 @@ import Koa from 'koa';
 import winston from 'winston';
 import { AddressList } from '../../src/http/client-ip.ts';
 import { frame } from '../../src/http/middleware/frame.ts';
-import { RestError } from '../../src/http/rest-error.ts';
+import { SidecarError } from '../../src/errors.ts';
 import type { AppContext } from '../../src/http/route.ts';
 
 /**
@@ -35,7 +35,7 @@ describe('the frame around every request', () => {
     );
     app.use((ctx: AppContext) => {
       ctx.state.routeName = ctx.path;
-      if (ctx.path === '/fails') throw new RestError('slbp_test', 'Refused.', 409);
+      if (ctx.path === '/fails') throw new SidecarError('slbp_test', 'Refused.', 409);
       ctx.state.result = { ok: true };
     });
     server = http.createServer(app.callback());

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { access } from '../../src/domain/access.ts';
 import { ANONYMOUS, type Caller } from '../../src/domain/caller.ts';
 import { intParam } from '../../src/http/params.ts';
-import { RestError } from '../../src/http/rest-error.ts';
+import { SidecarError } from '../../src/errors.ts';
+import { errorBody } from '../../src/http/middleware/errors.ts';
 import { defineRoute, QUERY_MEMO_BYTES, routeMiddleware, type AppState } from '../../src/http/route.ts';
 
 const USER: Caller = { kind: 'user', via: 'token', userId: 1, roles: ['subscriber'], capabilities: {} };
@@ -40,8 +41,8 @@ describe('route query parsing is remembered per query string', () => {
       try {
         await next();
       } catch (err) {
-        ctx.status = err instanceof RestError ? err.status : 500;
-        ctx.body = err instanceof RestError ? err.toBody() : { code: 'internal', message: (err as Error).message };
+        ctx.status = err instanceof SidecarError ? err.status : 500;
+        ctx.body = err instanceof SidecarError ? errorBody(err) : { code: 'internal', message: (err as Error).message };
         return;
       }
       ctx.body = ctx.state.result;
@@ -120,7 +121,7 @@ describe('route query memo: only callers the route lets in add to it', () => {
       }),
       '/own',
     );
-    expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(RestError);
+    expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(SidecarError);
     mw(ctxFor('per_page=4', USER));
     mw(ctxFor('per_page=4', USER));
     expect(seen).to.have.length(2);
@@ -173,7 +174,7 @@ describe('route middleware answers without a promise when the handler does', () 
         spec(() => (ran = true)),
         '/now',
       )(ctxFor('per_page=0')),
-    ).to.throw(RestError);
+    ).to.throw(SidecarError);
     expect(ran).to.equal(false);
   });
 });

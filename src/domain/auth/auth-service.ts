@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize } from '../../data/php-serialize.ts';
 import type { UsersRepository } from '../../data/users-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { UserDirectory, UserIdentity } from '../user-directory.ts';
 import type { AccessTokens } from './access-tokens.ts';
@@ -45,10 +45,10 @@ interface RefreshSession {
 }
 
 /** One answer for an unknown user and a wrong password, so names cannot be probed. */
-const badCredentials = () => new RestError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
-const badRefresh = () => new RestError('slbp_invalid_refresh_token', 'The refresh token is invalid, expired or already used.', 401);
+const badCredentials = () => new SidecarError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
+const badRefresh = () => new SidecarError('slbp_invalid_refresh_token', 'The refresh token is invalid, expired or already used.', 401);
 const locked = (wait: number) =>
-  new RestError('slbp_login_locked', 'Too many failed login attempts. Please try again later.', 429, { retry_after: wait });
+  new SidecarError('slbp_login_locked', 'Too many failed login attempts. Please try again later.', 429, { retry_after: wait });
 
 /** WordPress's own session list of a user (`session_tokens` meta: `{verifier: {expiration, ip, ua, login}}`). */
 const SESSION_TOKENS_META = 'session_tokens';

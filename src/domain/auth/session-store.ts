@@ -1,7 +1,7 @@
 import type { RedisHandle } from '../../cache/redis.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { SessionsRepository } from '../../data/sessions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 
 /** Where refresh tokens live: Redis or `{prefix}slbp_sessions`, as the plugin's session handler says. */
 export interface SessionBackend {
@@ -19,7 +19,7 @@ export interface SessionBackend {
 }
 
 const unavailable = () =>
-  new RestError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
+  new SidecarError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
 
 /** One key, one step: GET, and when unused, SET it back with `used: true` and the same TTL. */
 const MARK_USED = `local v = redis.call('GET', KEYS[1])

@@ -3,13 +3,13 @@ import { cacheTags } from '../../cache/keys.ts';
 import type { NotificationRow, NotificationsRepository } from '../../data/notifications-repository.ts';
 import type { EnrolledCourseRow, EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
 import type { Queryable } from '../../data/database.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { BillingReads } from './billing-reads.ts';
 import type { BillingService, Page } from './billing-service.ts';
 import type { ReadRouting } from './read-routing.ts';
 import type { Viewer } from './viewer.ts';
 
-export const notificationNotFound = () => new RestError('slbp_notification_not_found', 'Notification not found.', 404);
+export const notificationNotFound = () => new SidecarError('slbp_notification_not_found', 'Notification not found.', 404);
 
 /** The signed-in user's own things: dashboard, enrolled courses, notifications. */
 export class AccountService {
@@ -24,7 +24,7 @@ export class AccountService {
   ) {}
 
   private self(v: Viewer): number {
-    if (v.userId === null) throw new RestError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
+    if (v.userId === null) throw new SidecarError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
     return v.userId;
   }
 

@@ -1,5 +1,5 @@
 import type { BucketSize } from '../../data/read-models/local-buckets.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { SiteCalendar } from './site-calendar.ts';
 
 export const PERIODS = ['7d', '30d', '90d', '12m', 'custom'] as const;
@@ -31,17 +31,17 @@ export function analyticsWindow(cal: SiteCalendar, q: WindowQuery, now = new Dat
   if (q.period === 'custom') {
     if (!q.dateFrom || !q.dateTo) {
       const missing = [!q.dateFrom && 'date_from', !q.dateTo && 'date_to'].filter(Boolean) as string[];
-      throw new RestError('rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, 400, { params: missing });
+      throw new SidecarError('rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, 400, { params: missing });
     }
     const [fy, fm, fd] = q.dateFrom.split('-').map(Number) as [number, number, number];
     const [ty, tm, td] = q.dateTo.split('-').map(Number) as [number, number, number];
     const days = (Date.UTC(ty, tm - 1, td) - Date.UTC(fy, fm - 1, fd)) / 86_400_000 + 1;
     if (days < 1)
-      throw new RestError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
         params: { date_to: 'must not be before date_from' },
       });
     if (days > MAX_CUSTOM_DAYS)
-      throw new RestError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
         params: { date_to: `the range may span at most ${MAX_CUSTOM_DAYS} days` },
       });
     from = cal.startOfDay(fy, fm, fd);

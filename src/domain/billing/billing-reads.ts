@@ -1,7 +1,7 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
 import type { Queryable } from '../../data/database.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { ReadRouting } from './read-routing.ts';
 import { queryDigest, scopeOf, type Viewer } from './viewer.ts';
 
@@ -26,9 +26,9 @@ export class BillingReads {
   /** The user filter a query runs with: admins any (or all), everyone else only themselves. */
   userScope(v: Viewer, requested: number | undefined): number | undefined {
     if (v.admin) return requested;
-    if (v.userId === null) throw new RestError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
+    if (v.userId === null) throw new SidecarError('rest_forbidden', 'Sorry, you are not allowed to do that.', 403);
     if (requested !== undefined && requested !== v.userId) {
-      throw new RestError('rest_forbidden', 'Sorry, you are not allowed to see the billing data of other users.', 403, {
+      throw new SidecarError('rest_forbidden', 'Sorry, you are not allowed to see the billing data of other users.', 403, {
         params: { user_id: 'not allowed' },
       });
     }

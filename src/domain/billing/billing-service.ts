@@ -8,7 +8,7 @@ import type { Queryable } from '../../data/database.ts';
 import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { BillingReads, MaybeAsync } from './billing-reads.ts';
 import {
   centsOf,
@@ -55,8 +55,8 @@ const LIVE_SUBSCRIPTION = ['active', 'on_trial', 'trialing', 'past_due'];
 /** How the merge across shards compares a list's order column (ShardRouter.listWindow). */
 const sortKind = (column: string) => (column === 'amount' ? 'decimal' : column === 'id' ? 'id' : 'text');
 
-export const transactionNotFound = () => new RestError('slbp_transaction_not_found', 'Transaction not found.', 404);
-export const subscriptionNotFound = () => new RestError('slbp_subscription_not_found', 'Subscription not found.', 404);
+export const transactionNotFound = () => new SidecarError('slbp_transaction_not_found', 'Transaction not found.', 404);
+export const subscriptionNotFound = () => new SidecarError('slbp_subscription_not_found', 'Subscription not found.', 404);
 
 /** Transaction and subscription reads for owners and admins; someone else's id is a 404. */
 export class BillingService {
@@ -176,7 +176,7 @@ export class BillingService {
   async summary(v: Viewer, requestedUser: number | undefined) {
     const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
     if (userId === undefined)
-      throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
+      throw new SidecarError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
     return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
       const on = this.billingFor(userId, q);
       const [live, lifetime, last] = await Promise.all([

@@ -1,7 +1,7 @@
 import type { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
 import type { UsersRepository } from '../../data/users-repository.ts';
 import type { TransactionRow } from '../../data/transactions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { BillingReads } from './billing-reads.ts';
 import type { BillingService } from './billing-service.ts';
 import { centsOf, decodeJson, idOf, isoFromDb, moneyFromCents } from './values.ts';
@@ -41,7 +41,7 @@ export class InvoiceService {
   async invoice(v: Viewer, id: number) {
     const tx: TransactionRow = await this.billing.getTransaction(v, id);
     if (tx.status !== 'completed' && tx.status !== 'paid') {
-      throw new RestError('slbp_invoice_unavailable', 'An invoice exists only for a completed transaction.', 409, {
+      throw new SidecarError('slbp_invoice_unavailable', 'An invoice exists only for a completed transaction.', 409, {
         transaction_status: tx.status,
       });
     }

@@ -4,7 +4,7 @@ import type { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import type { SubscriptionRow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { subscriptionNotFound } from './billing-service.ts';
 import { GatewayError, type GatewayCredentials, type LemonSqueezyClient } from './lemon-squeezy-client.ts';
 import type { ReadRouting } from './read-routing.ts';
@@ -27,7 +27,7 @@ export interface ActionResult {
 }
 
 const conflict = (row: SubscriptionRow, action: string, why = '') =>
-  new RestError(
+  new SidecarError(
     'slbp_invalid_transition',
     `A subscription that is ${normaliseSubscriptionStatus(row.status)} cannot be ${action}.${why ? ` ${why}` : ''}`,
     409,
@@ -144,7 +144,7 @@ export class SubscriptionActions {
         gatewaySync = 'synced';
       } catch (err) {
         if (err instanceof GatewayError)
-          throw new RestError('slbp_gateway_error', err.message, 502, { gateway: 'lemon_squeezy', gateway_status: err.status });
+          throw new SidecarError('slbp_gateway_error', err.message, 502, { gateway: 'lemon_squeezy', gateway_status: err.status });
         throw err;
       }
     }

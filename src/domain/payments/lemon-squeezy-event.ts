@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { isoDateTime } from '../../http/params.ts';
+import { isoDateTime } from '../iso-date-time.ts';
 
 /** Every Lemon Squeezy event the sidecar applies; anything else is acknowledged and ignored. */
 export const HANDLED_EVENTS = [

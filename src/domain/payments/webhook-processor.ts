@@ -18,22 +18,43 @@ export interface WebhookDelivery {
   contentType: string;
   signature: string | undefined;
 }
-export interface WebhookAnswer {
-  status: number;
-  body: Record<string, unknown>;
-}
+/**
+ * What became of one delivery; the webhook route turns it into Lemon Squeezy's answer.
+ * - `refused`: not from the gateway or not readable (content type, JSON, signature); nothing is written.
+ * - `ignored`: an event the sidecar does not apply; acknowledged and logged.
+ * - `invalid`: signed, but its values fail the checks; acknowledged (so the gateway stops
+ *   retrying it) and logged with the reason, no billing row written.
+ * - `failed`: could not be applied and was rolled back; logged, and the gateway retries it.
+ * - `duplicate`: applied before; acknowledged, changes nothing.
+ * - `processed`: applied now.
+ */
+export type WebhookOutcome =
+  | { kind: 'refused'; problem: 'content_type' | 'json' | 'no_signature' | 'bad_signature' }
+  | { kind: 'ignored' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'failed' }
+  | { kind: 'duplicate' }
+  | { kind: 'processed' };
+
+/**
+ * The response code the webhook log records, as the plugin's log does: 200 for a delivery the
+ * gateway is told it was received, 500 for one it should send again.
+ */
+const ACKNOWLEDGED = 200;
+const RETRY = 500;
 
 /** Receives what an applied event changed (outgoing webhooks). */
 export type AppliedListener = (event: string, applied: AppliedEvent) => void;
 
 /**
- * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
+ * The Lemon Squeezy webhook: the plugin's checks in the plugin's order, then
  * each event applied in one transaction together with its idempotency ledger row and its log row
  * (docs/decisions/0013-webhook-idempotency.md). With SLBP_SHARDS the ledger row and the billing
  * rows commit together on the owner's shard (docs/decisions/0019-shard-writes.md). Rejected
  * deliveries (bad content type, JSON or signature) write nothing. A signed delivery whose values
- * fail the checks (src/domain/payments/event-validation.ts) writes no billing row: it is answered
- * 200 `{processed: false, reason}` and logged once, in the log and the webhook log.
+ * fail the checks (src/domain/payments/event-validation.ts) writes no billing row: it is
+ * acknowledged and logged once, in the log and the webhook log. What each outcome is answered
+ * is the webhook route's (src/http/routes/webhooks.ts).
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];
@@ -55,33 +76,31 @@ export class WebhookProcessor {
     this.listeners.push(fn);
   }
 
-  async handle(d: WebhookDelivery): Promise<WebhookAnswer> {
-    if (!/^application\/([\w.+-]+\+)?json$/i.test(d.contentType)) return { status: 400, body: { error: 'Invalid content type' } };
+  async handle(d: WebhookDelivery): Promise<WebhookOutcome> {
+    if (!/^application\/([\w.+-]+\+)?json$/i.test(d.contentType)) return { kind: 'refused', problem: 'content_type' };
     let parsed: unknown;
     try {
       parsed = JSON.parse(d.raw.toString('utf8'));
     } catch {
-      return { status: 400, body: { error: 'Invalid JSON' } };
+      return { kind: 'refused', problem: 'json' };
     }
-    if (!d.signature) return { status: 400, body: { error: 'Missing signature' } };
+    if (!d.signature) return { kind: 'refused', problem: 'no_signature' };
     if (!verifySignature(d.raw, this.secret(), d.signature)) {
       this.logger.warn('lemon squeezy webhook with an invalid signature refused', { configured: Boolean(this.secret()) });
-      return { status: 401, body: { error: 'Invalid signature' } };
+      return { kind: 'refused', problem: 'bad_signature' };
     }
     const raw = d.raw.toString('utf8');
     const checked = checkDelivery(parsed);
     if (checked.kind === 'ignored') {
-      const body = { received: true, processed: false };
-      await this.log(checked.event, raw, 200, body, 'ignored');
-      return { status: 200, body };
+      await this.log(checked.event, raw, ACKNOWLEDGED, { received: true, processed: false }, 'ignored');
+      return { kind: 'ignored' };
     }
     if (checked.kind === 'invalid') {
-      // Signed, so it is the gateway's; but its values cannot be applied. A 2xx stops the gateway
-      // retrying it forever; the admin sees it in the webhook log (GET /webhooks/logs).
-      const body = { received: true, processed: false, reason: checked.reason };
+      // Signed, so it is the gateway's; but its values cannot be applied. Acknowledging it stops
+      // the gateway retrying it forever; the admin sees it in the webhook log (GET /webhooks/logs).
       this.logger.warn('lemon squeezy webhook not applied: its values are invalid', { event: checked.event, reason: checked.reason });
-      await this.log(checked.event, raw, 200, body, 'invalid');
-      return { status: 200, body };
+      await this.log(checked.event, raw, ACKNOWLEDGED, { received: true, processed: false, reason: checked.reason }, 'invalid');
+      return { kind: 'invalid', reason: checked.reason };
     }
     const { event: eventName, env } = checked;
     let outcome: AppliedEvent | 'duplicate';
@@ -89,20 +108,20 @@ export class WebhookProcessor {
       outcome = await this.applyOnce(eventName, env, raw);
     } catch (err) {
       this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.id, error: (err as Error).message });
-      const body = { error: 'Webhook processing failed' };
-      await this.log(eventName, raw, 500, { ...body, reason: (err as Error).message }, 'failed').catch(() => undefined);
-      return { status: 500, body };
+      await this.log(eventName, raw, RETRY, { error: 'Webhook processing failed', reason: (err as Error).message }, 'failed').catch(
+        () => undefined,
+      );
+      return { kind: 'failed' };
     }
     if (outcome === 'duplicate') {
-      const body = { received: true, processed: false, duplicate: true };
-      await this.log(eventName, raw, 200, body, 'duplicate');
-      return { status: 200, body };
+      await this.log(eventName, raw, ACKNOWLEDGED, { received: true, processed: false, duplicate: true }, 'duplicate');
+      return { kind: 'duplicate' };
     }
     await this.cache
       .invalidate({ tags: cacheTags.billingChange(outcome.userId) })
       .catch((err) => this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
     for (const fn of this.listeners) fn(eventName, outcome);
-    return { status: 200, body: { received: true, processed: true } };
+    return { kind: 'processed' };
   }
 
   /**
@@ -119,7 +138,7 @@ export class WebhookProcessor {
       webhookId: INCOMING_WEBHOOK_ID,
       event,
       payload: raw,
-      responseCode: 200,
+      responseCode: ACKNOWLEDGED,
       status: 'processed',
       responseBody: JSON.stringify({
         received: true,

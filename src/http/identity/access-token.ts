@@ -3,11 +3,11 @@ import type { Revocations } from '../../domain/auth/revocations.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../domain/user-directory.ts';
 import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 import { looksLikeAccessToken } from './api-key.ts';
 
-const invalid = () => new RestError('slbp_invalid_token', 'The access token is invalid or expired.', 401);
+const invalid = () => new SidecarError('slbp_invalid_token', 'The access token is invalid or expired.', 401);
 
 /**
  * `Authorization: Bearer <access token>` from /auth/login; roles come from the database, not the

@@ -5,13 +5,13 @@ import type { ApiKeysRepository } from '../../data/api-keys-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 
 /** A bearer value that is a signed access token (three base64url parts), not an API key. */
 export const looksLikeAccessToken = (v: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(v);
 
-const invalid = () => new RestError('slbp_invalid_api_key', 'The API key is invalid, revoked or expired.', 401);
+const invalid = () => new SidecarError('slbp_invalid_api_key', 'The API key is invalid, revoked or expired.', 401);
 
 /**
  * API keys from `X-API-Key` or `Authorization: Bearer` (never the query string). The key acts as

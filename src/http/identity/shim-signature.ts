@@ -4,7 +4,7 @@ import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory } from '../../domain/user-directory.ts';
 import { isClientAddress } from '../client-ip.ts';
 import type { IdentityResolver } from '../middleware/identity.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 
 /** How far a signed request's timestamp may be from our clock. */
@@ -30,7 +30,7 @@ export function shimSignature(secret: string, stringToSign: string): string {
   return createHmac('sha256', secret).update(stringToSign).digest('hex');
 }
 
-const refuse = (code: string, message: string) => new RestError(code, message, 401);
+const refuse = (code: string, message: string) => new SidecarError(code, message, 401);
 
 /** Verifies X-SLBP-* headers from the WordPress shim; the user's roles come from the database. */
 export function shimIdentity(secret: string, nonces: NonceStore, users: UserDirectory): IdentityResolver {

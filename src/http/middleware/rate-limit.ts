@@ -3,7 +3,7 @@ import type { Middleware, Next } from 'koa';
 import type { RedisHandle } from '../../cache/redis.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { fullPath } from '../router.ts';
 import type { AppContext, AppState, RouteSpec } from '../route.ts';
 
@@ -140,10 +140,10 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     return passed;
   };
 
-  const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): RestError => {
+  const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): SidecarError => {
     ctx.set('Retry-After', String(retryAfter));
     for (const observe of opts.observers) observe(zone);
-    return new RestError(
+    return new SidecarError(
       'slbp_rate_limited',
       `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
       429,

@@ -5,7 +5,7 @@ import { API_PERMISSIONS } from '../../domain/caller.ts';
 import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { idParams } from '../params.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
-import { invalidParams, RestError } from '../rest-error.ts';
+import { invalidParams, SidecarError } from '../../errors.ts';
 
 const createBody = z.object({
   user: z.union([z.string().trim().min(1).max(255), z.number().int().min(1)]).describe('the owner: a WordPress user id, login or email'),
@@ -20,7 +20,7 @@ const createBody = z.object({
     .describe('`YYYY-MM-DD` (end of that day, UTC) or an ISO 8601 time; absent or null: never'),
 });
 
-const notFound = () => new RestError('slbp_api_key_not_found', 'API key not found.', 404);
+const notFound = () => new SidecarError('slbp_api_key_not_found', 'API key not found.', 404);
 
 /** API keys for administrators: create (the key is answered once), list (fingerprints only), revoke. */
 export function apiKeyRoutes(admin: ApiKeyAdmin, home: () => string): RouteSpec[] {

@@ -3,7 +3,7 @@ import type { AccessRule } from '../../domain/access.ts';
 import { publicUser, type AuthService } from '../../domain/auth/auth-service.ts';
 import { access } from '../../domain/access.ts';
 import type { UserDirectory } from '../../domain/user-directory.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { stringParam } from '../params.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
@@ -23,12 +23,12 @@ const refreshBody = z.object({ refresh_token: stringParam({ min: 16, max: 256, p
 /** Well formed, never issued: the documented examples show the answers for an unknown token. */
 const EXAMPLE_REFRESH_TOKEN = 'example-refresh-token-not-issued';
 
-/** Carries a RestError's retry_after into the Retry-After header (429s). */
+/** Carries a SidecarError's retry_after into the Retry-After header (429s). */
 async function withRetryAfter<T>(ctx: AppContext, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
   } catch (err) {
-    if (err instanceof RestError && typeof err.data.retry_after === 'number') ctx.set('Retry-After', String(err.data.retry_after));
+    if (err instanceof SidecarError && typeof err.data.retry_after === 'number') ctx.set('Retry-After', String(err.data.retry_after));
     throw err;
   }
 }
@@ -100,7 +100,7 @@ export function authRoutes({ auth, directory }: AuthRouteDeps): RouteSpec[] {
         const c = ctx.state.caller;
         if (c.kind === 'api_key')
           return { valid: true, user_id: c.userId, key_id: c.keyId, permissions: c.permissions, rate_limit: c.rateLimitPerHour };
-        if (c.kind !== 'user') throw new RestError('rest_forbidden', 'Sorry, you are not allowed to do that.', 401);
+        if (c.kind !== 'user') throw new SidecarError('rest_forbidden', 'Sorry, you are not allowed to do that.', 401);
         const exp = ctx.state.tokenExpiresAt;
         return {
           valid: true,
@@ -120,7 +120,7 @@ export function authRoutes({ auth, directory }: AuthRouteDeps): RouteSpec[] {
       async handler(ctx) {
         const c = ctx.state.caller;
         const user = c.kind === 'user' || c.kind === 'api_key' ? await directory.get(c.userId) : null;
-        if (!user) throw new RestError('rest_user_invalid_id', 'Invalid user ID.', 404);
+        if (!user) throw new SidecarError('rest_user_invalid_id', 'Invalid user ID.', 404);
         return publicUser(user);
       },
     }),

@@ -3,7 +3,7 @@ import type { BackupVerifications } from '../../backup/backup-verification.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
-import { guard, idParams, UNKNOWN_ID } from './backup.ts';
+import { idParams, UNKNOWN_ID } from './backup.ts';
 
 /** Verify a backup on demand and download its files (administrators only; never a public URL). */
 export function backupFileRoutes(files: BackupVerifications): RouteSpec[] {
@@ -25,7 +25,7 @@ export function backupFileRoutes(files: BackupVerifications): RouteSpec[] {
       },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(ctx, { params }) {
-        const verification = await guard(() => files.verify(params.id));
+        const verification = await files.verify(params.id);
         if (verification.state !== 'verified')
           ctx.state.logger.warn('backup failed verification', {
             backup_id: params.id,
@@ -50,7 +50,7 @@ export function backupFileRoutes(files: BackupVerifications): RouteSpec[] {
       },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(ctx, { params, query }) {
-        const file = await guard(() => files.download(params.id, query.component));
+        const file = await files.download(params.id, query.component);
         ctx.set('Content-Type', 'application/octet-stream');
         ctx.set('Content-Disposition', `attachment; filename="${params.id}-${file.name}"`);
         ctx.set('Cache-Control', 'private, no-store');

@@ -1,12 +1,11 @@
 import { z } from 'zod';
-import { BackupError } from '../../backup/backup-error.ts';
 import { publicBackupConfig, type BackupModule } from '../../backup/backup-module.ts';
 import { BACKUP_ID } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
-import { isoDateTime } from '../params.ts';
+import { isoDateTime } from '../../domain/iso-date-time.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 
 export const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
 const components = z
@@ -18,16 +17,6 @@ const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.liter
 const dateParam = z.string().refine((s) => isoDateTime(s) !== null, 'a date (YYYY-MM-DD) or ISO 8601 time');
 /** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
 export const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
-
-/** Turns the backup services' errors into WordPress errors. */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof BackupError) throw new RestError(err.code, err.message, err.status, err.data);
-    throw err;
-  }
-}
 
 /** The plugin's backup routes, administrators only. */
 export function backupRoutes(m: BackupModule): RouteSpec[] {
@@ -56,7 +45,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       },
       example: { as: 'admin', body: { components: ['config'] }, status: 201 },
       async handler(ctx, { query, body }) {
-        const { id, finished } = await guard(() => m.backups.start({ type: body.type ?? 'full', components: body.components }));
+        const { id, finished } = await m.backups.start({ type: body.type ?? 'full', components: body.components });
         if (query.async) {
           finished.catch(() => undefined);
           ctx.status = 202;
@@ -117,7 +106,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       body: z.record(z.string(), z.unknown()),
       async handler(_ctx, { body }) {
         const patch = (body.config && typeof body.config === 'object' ? body.config : body) as Record<string, unknown>;
-        const saved = await guard(() => m.saveConfig(patch));
+        const saved = await m.saveConfig(patch);
         return { success: true, message: 'Backup configuration saved', config: publicBackupConfig(saved) };
       },
     }),
@@ -133,7 +122,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
         200: { description: '{test_results, overall_success, duration_ms}' },
         409: { description: 'another backup is running' },
       },
-      handler: () => guard(() => m.restore.drTest()),
+      handler: () => m.restore.drTest(),
     }),
     defineRoute({
       method: 'POST',
@@ -160,7 +149,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(_ctx, { params, body }) {
-        const restore_results = await guard(() => m.restore.restore(params.id, body.components));
+        const restore_results = await m.restore.restore(params.id, body.components);
         return { success: true, message: 'Backup restored successfully', backup_id: params.id, restore_results };
       },
     }),
@@ -181,9 +170,9 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
-        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
+        if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
         if (info.status === 'in_progress' && m.backups.isRunning(params.id))
-          throw new RestError('slbp_backup_in_progress', 'The backup is still running.', 409);
+          throw new SidecarError('slbp_backup_in_progress', 'The backup is still running.', 409);
         const { remote } = await m.maintenance.removeEverywhere(params.id);
         return { success: true, backup_id: params.id, message: 'Backup deleted', remote_deleted: remote };
       },
@@ -200,7 +189,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
-        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
+        if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
         return { success: true, backup_info: info };
       },
     }),

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import type { ExportsService } from '../../domain/payments/exports-service.ts';
 import { idParams } from '../params.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
-const notFound = () => new RestError('slbp_export_not_found', 'Export not found.', 404);
+const notFound = () => new SidecarError('slbp_export_not_found', 'Export not found.', 404);
 
 function ownerId(ctx: AppContext): number {
   const c = ctx.state.caller;
@@ -46,7 +46,7 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
         const found = await exports.find(params.id, ownerId(ctx));
         if (!found) throw notFound();
         if (!found.file)
-          throw new RestError('slbp_export_not_ready', `The export is ${found.status}.`, 409, { export_status: found.status });
+          throw new SidecarError('slbp_export_not_ready', `The export is ${found.status}.`, 409, { export_status: found.status });
         ctx.set('Content-Type', 'text/csv; charset=UTF-8');
         ctx.set('Content-Disposition', `attachment; filename="${found.kind}-export-${params.id}.csv"`);
         ctx.set('Cache-Control', 'private, no-store');

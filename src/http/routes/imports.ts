@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import type { PluginImportService } from '../../domain/payments/plugin-import-service.ts';
 import { intParam } from '../params.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
 /** Import of the PHP plugin's option-stored Lemon Squeezy history, as a background task (docs/decisions/0018-plugin-data-import.md). */
@@ -41,7 +41,7 @@ export function importRoutes(imports: PluginImportService): RouteSpec[] {
       example: { as: 'admin', params: { taskId: 999999 }, status: 404 },
       async handler(_ctx, { params }) {
         const view = await imports.status(params.taskId);
-        if (!view) throw new RestError('slbp_import_not_found', 'Import task not found.', 404);
+        if (!view) throw new SidecarError('slbp_import_not_found', 'Import task not found.', 404);
         return view;
       },
     }),

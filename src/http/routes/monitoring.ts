@@ -4,7 +4,7 @@ import { TIMEFRAMES, type MonitoringService } from '../../domain/monitoring-serv
 import type { Metrics } from '../../observability/metrics.ts';
 import { pageLinks } from '../collection.ts';
 import { intParam } from '../params.ts';
-import { invalidParams, RestError } from '../rest-error.ts';
+import { invalidParams, SidecarError } from '../../errors.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
 export interface MonitoringRouteDeps {
@@ -65,7 +65,7 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
         const out = await monitoring.alerts(query.status, perPage, query.page);
         const pages = Math.max(1, Math.ceil(out.total / perPage));
         if (query.page > pages && out.total > 0)
-          throw new RestError(
+          throw new SidecarError(
             'rest_post_invalid_page_number',
             'The page number requested is larger than the number of pages available.',
             400,

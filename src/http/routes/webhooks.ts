@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import { decodeJson } from '../../domain/billing/values.ts';
 import type { WebhookLogReader } from '../../domain/payments/webhook-log-reader.ts';
-import type { WebhookProcessor } from '../../domain/payments/webhook-processor.ts';
+import type { WebhookOutcome, WebhookProcessor } from '../../domain/payments/webhook-processor.ts';
 import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { idParams, intParam, stringParam } from '../params.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { logItem } from '../serializers/webhooks.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
@@ -23,6 +23,35 @@ const logQuery = z.object({
   status: stringParam({ max: 20, pattern: /^[a-z_]+$/ }).optional(),
 });
 
+const REFUSED = {
+  content_type: { status: 400, body: { error: 'Invalid content type' } },
+  json: { status: 400, body: { error: 'Invalid JSON' } },
+  no_signature: { status: 400, body: { error: 'Missing signature' } },
+  bad_signature: { status: 401, body: { error: 'Invalid signature' } },
+} as const;
+
+/**
+ * What Lemon Squeezy is answered for each outcome, with the plugin's statuses and bodies: 200
+ * for every delivery it should not send again (the body says whether it was applied), 500 for
+ * one that failed (it retries), 400/401 with `{"error": ...}` for one that is not its or not readable.
+ */
+export function webhookAnswer(outcome: WebhookOutcome): { status: number; body: Record<string, unknown> } {
+  switch (outcome.kind) {
+    case 'refused':
+      return REFUSED[outcome.problem];
+    case 'ignored':
+      return { status: 200, body: { received: true, processed: false } };
+    case 'invalid':
+      return { status: 200, body: { received: true, processed: false, reason: outcome.reason } };
+    case 'failed':
+      return { status: 500, body: { error: 'Webhook processing failed' } };
+    case 'duplicate':
+      return { status: 200, body: { received: true, processed: false, duplicate: true } };
+    case 'processed':
+      return { status: 200, body: { received: true, processed: true } };
+  }
+}
+
 /**
  * The Lemon Squeezy webhook, at the sidecar's path and at the plugin's URL that stores already
  * configured in Lemon Squeezy. Raw-body routes: the signature covers the exact bytes, and the
@@ -30,11 +59,12 @@ const logQuery = z.object({
  */
 export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): RouteSpec[] {
   const handler = async (ctx: AppContext) => {
-    const answer = await webhooks.handle({
+    const outcome = await webhooks.handle({
       raw: ctx.state.rawBody ?? Buffer.alloc(0),
       contentType: ctx.request.type,
       signature: ctx.get('X-Signature') || undefined,
     });
+    const answer = webhookAnswer(outcome);
     ctx.status = answer.status;
     return answer.body;
   };
@@ -96,7 +126,7 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
       example: { as: 'admin', params: { id: 999999 }, status: 404 },
       async handler(_ctx, { params }) {
         const row = await logs.get(params.id);
-        if (!row) throw new RestError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
+        if (!row) throw new SidecarError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
         return { ...logItem(row), payload: decodeJson(row.payload) };
       },
     }),
