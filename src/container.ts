@@ -9,10 +9,9 @@ import { NamespaceGuard } from './cache/site-namespace.ts';
 import { buildCache } from './cache/build-cache.ts';
 import type { CacheService } from './cache/cache-service.ts';
 import { OPTIONS_TAG } from './cache/keys.ts';
-import { BillingDatabases } from './data/billing-databases.ts';
 import { Database } from './data/database.ts';
 import { OptionsRepository } from './data/options-repository.ts';
-import { ReadRouting } from './data/read-routing.ts';
+import { DatabaseRouter } from './data/database-router.ts';
 import { ReplicaMonitor } from './data/replica-monitor.ts';
 import {
   countStuckTasks,
@@ -79,8 +78,8 @@ export interface Container {
   db: Database;
   /** Replication state of the readers; `replicaLag()` feeds /metrics. */
   replicas: ReplicaMonitor;
-  /** Read-your-writes: `readerFor(callerKey)` after `noteWrite(callerKey)` sees the primary. */
-  readRouting: ReadRouting;
+  /** Chooses the database of every read and write: replicas, read-your-writes (`forRead(caller)` after `noteWrite(caller)` sees the primary), SLBP_SHARDS. */
+  databases: DatabaseRouter;
   redis: RedisHandle | null;
   /** Keeps Redis use to this site's namespace (null without Redis). */
   namespaceGuard: NamespaceGuard | null;
@@ -224,7 +223,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     log,
   );
   health.registerDetail('replicas', () => replicas.detail());
-  const readRouting = new ReadRouting(db, redis, config.db.readYourWritesMs, log);
+  const databases = new DatabaseRouter(db, redis, config.db.readYourWritesMs, log);
   health.registerDetail('background_processing', async () => {
     const stuck = await countStuckTasks(db.read, tables, 900);
     return {
@@ -246,14 +245,13 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   );
   const userDirectory = new UserDirectory(users, db.read, settings, cache, tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
   const nonces = new NonceStore(redis, 2 * 60 + 60);
-  const billingDbs = new BillingDatabases(db);
-  const billing = createBillingModule({ config, tables, db, readRouting, cache, settings, users, billingDbs });
-  if (billingDbs.sharded) {
+  const billing = createBillingModule({ config, tables, db, databases, cache, settings, users });
+  if (databases.sharded) {
     // Billing reads and writes use the shards; backups do not (docs/decisions/0019-shard-writes.md).
     log.warn('SLBP_SHARDS is set: backups cover the main database only, not the billing shards; back the shards up separately', {
       shards: config.db.shards.length,
     });
-    health.registerDetail('shards', shardsDetail(billingDbs.all(), tables));
+    health.registerDetail('shards', shardsDetail(databases.all(), tables));
   }
   const backupObservers: BackupObserver[] = [];
   const backup = buildBackupModule({
@@ -283,7 +281,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
       schedule: cfg.enabled ? cfg.schedule : 'disabled',
     };
   });
-  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs });
+  const payments = buildPayments({ db, tables, cache, settings, logger: log, dataDir, siteKey: site.key, billingDbs: databases });
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const sessionsRepo = new SessionsRepository(tables);
   const sessions = new SessionStore(
@@ -325,7 +323,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     tables,
     db,
     replicas,
-    readRouting,
+    databases,
     redis,
     namespaceGuard,
     options,
@@ -348,7 +346,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
     requestObservers: [(r) => latency.record(r.ms)],
     payments,
     apiKeyAdmin: new ApiKeyAdmin(apiKeys, users, db),
-    privacy: new PrivacyService(new PersonalDataRepository(tables), users, billingDbs, db, cache, path.join(dataDir, 'exports'), log),
+    privacy: new PrivacyService(new PersonalDataRepository(tables), users, databases, db, cache, path.join(dataDir, 'exports'), log),
     rateLimitObservers,
     rateLimiter,
     middleware: rateLimiter ? [rateLimiter.middleware] : [],

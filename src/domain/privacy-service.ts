@@ -1,7 +1,7 @@
 import { rm, stat } from 'node:fs/promises';
 import type { CacheService } from '../cache/cache-service.ts';
 import { cacheTags } from '../cache/keys.ts';
-import type { BillingDatabases } from '../data/billing-databases.ts';
+import type { DatabaseRouter } from '../data/database-router.ts';
 import type { Queryable } from '../data/database.ts';
 import { EXPORT_GROUPS, isBillingGroup, type ExportGroup, type PersonalDataRepository } from '../data/personal-data-repository.ts';
 import type { UserRow, UsersRepository } from '../data/users-repository.ts';
@@ -96,7 +96,7 @@ export class PrivacyService {
   constructor(
     private readonly repo: PersonalDataRepository,
     private readonly users: UsersRepository,
-    private readonly dbs: BillingDatabases,
+    private readonly dbs: DatabaseRouter,
     private readonly db: { read: Queryable; write: Queryable },
     private readonly cache: CacheService,
     private readonly exportsDir: string,
@@ -113,7 +113,7 @@ export class PrivacyService {
     const user = await this.user(email);
     if (!user) return { user_id: null, items: [], done: true };
     const userId = Number(user.ID);
-    const on = (g: ExportGroup) => (isBillingGroup(g) ? this.dbs.forUser(userId) : this.db.write);
+    const on = (g: ExportGroup) => (isBillingGroup(g) ? this.dbs.forWrite(userId) : this.db.write);
     const counts = await Promise.all(EXPORT_GROUPS.map((g) => this.repo.count(on(g), g, userId)));
     let skip = (page - 1) * EXPORT_PAGE_SIZE;
     let room = EXPORT_PAGE_SIZE;

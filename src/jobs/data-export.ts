@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { BillingDatabases } from '../data/billing-databases.ts';
+import type { DatabaseRouter } from '../data/database-router.ts';
 import type { Queryable } from '../data/database.ts';
-import type { GatewayRecordsRepository } from '../data/payments/gateway-records-repository.ts';
-import type { NoticesRepository } from '../data/payments/notices-repository.ts';
+import type { SubscriptionsRepository } from '../data/subscriptions-repository.ts';
+import type { TransactionsRepository } from '../data/transactions-repository.ts';
+import type { NotificationsRepository } from '../data/notifications-repository.ts';
 
 export type ExportKind = 'transactions' | 'subscriptions';
 
@@ -58,15 +59,17 @@ export const exportPath = (dir: string, taskId: number) => path.join(dir, `expor
  */
 export class DataExport {
   constructor(
-    private readonly dbs: BillingDatabases,
-    private readonly records: GatewayRecordsRepository,
-    private readonly notices: NoticesRepository,
+    private readonly dbs: DatabaseRouter,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly notices: NotificationsRepository,
     private readonly dir: string,
   ) {}
 
   /** Writes the file (rows from the user's billing database), then adds the notification through `q` (the task's completing transaction). */
   async run(q: Queryable, taskId: number, userId: number, kind: ExportKind): Promise<string> {
-    const rows = await this.records.forUser(this.dbs.forUser(userId, q), kind, userId);
+    const on = this.dbs.forWrite(userId);
+    const rows = await (kind === 'transactions' ? this.transactions.forExport(on, userId) : this.subscriptions.forExport(on, userId));
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     const file = exportPath(this.dir, taskId);
     const tmp = `${file}.${randomBytes(4).toString('hex')}.tmp`;

@@ -1,8 +1,8 @@
-import type { BillingDatabases } from '../data/billing-databases.ts';
+import type { DatabaseRouter } from '../data/database-router.ts';
 import type { Database } from '../data/database.ts';
-import type { GatewayRecordsRepository, StoredSubscription } from '../data/payments/gateway-records-repository.ts';
+import type { SubscriptionRow, SubscriptionsRepository } from '../data/subscriptions-repository.ts';
 import type { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
-import type { NoticesRepository } from '../data/payments/notices-repository.ts';
+import type { NotificationsRepository } from '../data/notifications-repository.ts';
 import type { TasksRepository } from '../data/payments/tasks-repository.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -19,9 +19,9 @@ const BATCH = 200;
  */
 export class SubscriptionExpiry {
   constructor(
-    private readonly dbs: BillingDatabases,
-    private readonly records: GatewayRecordsRepository,
-    private readonly notices: NoticesRepository,
+    private readonly dbs: DatabaseRouter,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly notices: NotificationsRepository,
     private readonly effects: MainEffectsRepository,
     private readonly logger: Logger,
   ) {}
@@ -30,7 +30,7 @@ export class SubscriptionExpiry {
     const days = opts.noticeDays ?? 7;
     let notified = 0;
     for (;;) {
-      const batch = await this.dbs.gather((q) => this.records.activeExpiringUnnotified(q, days, BATCH));
+      const batch = await this.dbs.gather((q) => this.subscriptions.activeExpiringUnnotified(q, days, BATCH));
       let marked = 0;
       for (const s of batch) if (await this.notifyOne(s)) marked++;
       notified += marked;
@@ -41,14 +41,14 @@ export class SubscriptionExpiry {
     return { notified };
   }
 
-  private notifyOne(s: StoredSubscription): Promise<boolean> {
-    return this.dbs.write(s.user_id, async (tx) => {
-      if (!(await this.records.markNotified(tx.billing, s.id))) return false;
+  private notifyOne(s: SubscriptionRow): Promise<boolean> {
+    return this.dbs.write(Number(s.user_id), async (tx) => {
+      if (!(await this.subscriptions.markNotified(tx.billing, Number(s.id)))) return false;
       const key = `expiry_notice:${s.subscription_id}:${s.id}:${s.expires_at}`;
       // Split: a notice recorded by an attempt whose shard part failed is not sent twice.
       if (tx.split && (await this.effects.load(tx.main, key))) return true;
       const noticeId = await this.notices.insert(tx.main, {
-        userId: s.user_id,
+        userId: Number(s.user_id),
         type: 'subscription_expiring',
         title: 'Your subscription ends soon',
         message: `Your subscription ${s.subscription_id} ends on ${s.expires_at} UTC. Renew it to keep your course access.`,

@@ -1,7 +1,7 @@
-import type { BillingDatabases } from '../data/billing-databases.ts';
+import type { DatabaseRouter } from '../data/database-router.ts';
 import type { EventLedgerRepository } from '../data/payments/event-ledger-repository.ts';
 import type { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
-import type { NoticesRepository } from '../data/payments/notices-repository.ts';
+import type { NotificationsRepository } from '../data/notifications-repository.ts';
 import type { TasksRepository } from '../data/payments/tasks-repository.ts';
 import type { WebhookLogsRepository } from '../data/payments/webhook-logs-repository.ts';
 import type { PluginImportService } from '../domain/payments/plugin-import-service.ts';
@@ -10,14 +10,14 @@ import type { SubscriptionExpiry } from './subscription-expiry.ts';
 import type { TaskHandler } from './task-queue.ts';
 
 export interface HandlerDeps {
-  notices: NoticesRepository;
+  notices: NotificationsRepository;
   expiry: SubscriptionExpiry;
   exporter: DataExport;
   logs: WebhookLogsRepository;
   tasks: TasksRepository;
   ledger: EventLedgerRepository;
   effects: MainEffectsRepository;
-  billingDbs: BillingDatabases;
+  billingDbs: DatabaseRouter;
   imports: PluginImportService;
 }
 

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createWordPressDatabase } from '../../scripts/lib/db-admin.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildContainer, type Container } from '../../src/container.ts';
-import { ReadRouting } from '../../src/data/read-routing.ts';
+import { DatabaseRouter } from '../../src/data/database-router.ts';
 import { startServer, type RunningServer } from '../../src/http/server.ts';
 import { call } from '../helpers/http.ts';
 import { startMariaDb, type MariaDbInstance } from '../helpers/mariadb-instance.ts';
@@ -108,7 +108,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     // The schema was still replicating when the sidecar started; wait for the monitor to see it caught up.
     await eventually('replica in use', async () => (await replicasSection()).replicas[0].in_use === true);
     expect(await serverId(c.db.read)).to.equal(2);
-    expect(await serverId(c.readRouting.readerFor('user:1'))).to.equal(2);
+    expect(await serverId(c.databases.forRead('user:1'))).to.equal(2);
     expect(await serverId(c.db.write)).to.equal(1);
     const section = await replicasSection();
     console.log(
@@ -135,12 +135,12 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     await onReplica('STOP SLAVE SQL_THREAD');
     try {
       await c.db.write.query("INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('slbp_ryw_probe', 'written', 'no')");
-      await c.readRouting.noteWrite('user:1');
+      await c.databases.noteWrite('user:1');
       const sql = "SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'";
-      const writer = await c.readRouting.readerFor('user:1').query<any[]>(sql);
-      const other = await c.readRouting.readerFor('user:2').query<any[]>(sql);
+      const writer = await c.databases.forRead('user:1').query<any[]>(sql);
+      const other = await c.databases.forRead('user:2').query<any[]>(sql);
       // Another node of the pool sees the marker through Redis.
-      const otherNode = new ReadRouting(c.db, c.redis, 5000);
+      const otherNode = new DatabaseRouter(c.db, c.redis, 5000);
       console.log(
         `      after user:1 wrote: user:1 reads ${writer.length} row(s), user:2 reads ${other.length} (stale replica), other node routes user:1 to the primary: ${await otherNode.wroteRecently('user:1')}`,
       );
@@ -148,7 +148,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
       expect(other).to.deep.equal([]);
       expect(await otherNode.wroteRecently('user:1')).to.equal(true);
       expect(await otherNode.wroteRecently('user:2')).to.equal(false);
-      expect(await serverId(otherNode.readerFor('user:1'))).to.equal(1);
+      expect(await serverId(otherNode.forRead('user:1'))).to.equal(1);
     } finally {
       await c.replicas.start();
     }
@@ -159,7 +159,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     expect(section.healthy).to.equal(false);
     expect(section.replicas[0]).to.include({ sql_running: false });
     expect(await serverId(c.db.read)).to.equal(1);
-    expect(await serverId(c.readRouting.readerFor('user:2'))).to.equal(1);
+    expect(await serverId(c.databases.forRead('user:2'))).to.equal(1);
 
     await onReplica('START SLAVE SQL_THREAD');
     await caughtUp();
@@ -167,7 +167,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     console.log(`      SQL thread started: back in use after ${backMs} ms`);
     expect(await serverId(c.db.read)).to.equal(2);
     expect(
-      await c.readRouting.readerFor('user:2').query<any[]>("SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'"),
+      await c.databases.forRead('user:2').query<any[]>("SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'"),
     ).to.deep.equal([{ option_value: 'written' }]);
   });
 
@@ -203,7 +203,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
   it('keeps reading from the primary while the replica is down, and uses it again once it is back', async () => {
     await replica.stop();
     // Before the monitor notices, a read that hits the dead replica is answered by the primary.
-    expect(await serverId(c.readRouting.readerFor('user:3'))).to.equal(1);
+    expect(await serverId(c.databases.forRead('user:3'))).to.equal(1);
     const skippedMs = await eventually('dead replica skipped', async () => (await replicasSection()).replicas[0].in_use === false);
     const section = await replicasSection();
     console.log(`      replica stopped: skipped after ${skippedMs} ms (${section.replicas[0].reason})`);

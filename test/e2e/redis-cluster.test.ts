@@ -55,10 +55,10 @@ describe('two sidecars on a 3-master Redis Cluster', function () {
 
   it('shares read-your-writes markers between nodes, spread over the masters', async () => {
     const keys = Array.from({ length: 30 }, (_, i) => `user:${1000 + i}`);
-    for (const k of keys) await nodes[0]!.container.readRouting.noteWrite(k);
-    const seen = await Promise.all(keys.map((k) => nodes[1]!.container.readRouting.wroteRecently(k)));
+    for (const k of keys) await nodes[0]!.container.databases.noteWrite(k);
+    const seen = await Promise.all(keys.map((k) => nodes[1]!.container.databases.wroteRecently(k)));
     expect(seen.every(Boolean)).to.equal(true);
-    expect(await nodes[1]!.container.readRouting.wroteRecently('user:999')).to.equal(false);
+    expect(await nodes[1]!.container.databases.wroteRecently('user:999')).to.equal(false);
     // The markers really live in the cluster, on more than one master.
     const c = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
     try {

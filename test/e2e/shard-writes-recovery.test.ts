@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { createHmac, randomBytes } from 'node:crypto';
 import type mysql from 'mysql2/promise';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
-import { BillingDatabases } from '../../src/data/billing-databases.ts';
+import { DatabaseRouter } from '../../src/data/database-router.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { buildPayments } from '../../src/domain/payments/payments-module.ts';
 import { webhookAnswer } from '../../src/http/routes/webhooks.ts';
@@ -18,7 +18,7 @@ const DAY = 86_400_000;
 const iso = (msFromNow: number) => new Date(Date.now() + msFromNow).toISOString().replace(/\.\d+Z$/, '.000000Z');
 
 /** The real billing databases, except that the next `failures` shard commits after a main commit are lost (the process died in between). */
-class LoseShardCommits extends BillingDatabases {
+class LoseShardCommits extends DatabaseRouter {
   failures = 0;
   protected override async mainCommitted(): Promise<void> {
     if (this.failures > 0) {
@@ -46,7 +46,7 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
     Number((await q(`SELECT COUNT(*) AS n FROM ${table(layout.main, 'options')} WHERE option_name LIKE '\\_slbp\\_main\\_fx\\_%'`))[0].n);
   const failing = () => {
     const c = sc.container;
-    const dbs = new LoseShardCommits(c.db);
+    const dbs = new LoseShardCommits(c.db, c.redis, c.config.db.readYourWritesMs, c.logger);
     return {
       dbs,
       payments: buildPayments({

@@ -103,8 +103,8 @@ describe('subscription cancel/resume and notification writes across two nodes', 
       r.disconnect();
     }
     // Node B never saw the write, yet routes this user's reads to the writer.
-    expect(await b.container.billing.routing.recentlyWrote(STUDENT_ID)).to.equal(true);
-    expect(await b.container.billing.routing.recentlyWrote(STUDENT_ID + 1)).to.equal(false);
+    expect(await b.container.databases.wroteRecently(`user:${STUDENT_ID}`)).to.equal(true);
+    expect(await b.container.databases.wroteRecently(`user:${STUDENT_ID + 1}`)).to.equal(false);
   });
 
   it('only owners, admins and write_subscriptions keys may cancel; others get 403 or 404', async () => {
@@ -194,7 +194,7 @@ describe('subscription cancel/resume and notification writes across two nodes', 
       config: { ...c.config, db: { ...c.config.db, readYourWritesMs: 0 } },
       tables: c.tables,
       db: c.db,
-      readRouting: c.readRouting,
+      databases: c.databases,
       cache,
       settings: c.settings,
       users: c.users,

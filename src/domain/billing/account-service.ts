@@ -2,11 +2,10 @@ import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
 import type { NotificationRow, NotificationsRepository } from '../../data/notifications-repository.ts';
 import type { EnrolledCourseRow, EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
-import type { Queryable } from '../../data/database.ts';
+import { userKey, type DatabaseRouter } from '../../data/database-router.ts';
 import { SidecarError } from '../../errors.ts';
 import type { BillingReads } from './billing-reads.ts';
 import type { BillingService, Page } from './billing-service.ts';
-import type { ReadRouting } from './read-routing.ts';
 import type { Viewer } from './viewer.ts';
 
 export const notificationNotFound = () => new SidecarError('slbp_notification_not_found', 'Notification not found.', 404);
@@ -18,8 +17,7 @@ export class AccountService {
     private readonly billing: BillingService,
     private readonly courses: EnrolledCoursesReadModel,
     private readonly notifications: NotificationsRepository,
-    private readonly writer: Queryable,
-    private readonly routing: ReadRouting,
+    private readonly db: DatabaseRouter,
     private readonly cache: CacheService,
   ) {}
 
@@ -30,7 +28,9 @@ export class AccountService {
 
   async enrolledCourses(v: Viewer, requested?: number): Promise<EnrolledCourseRow[]> {
     const userId = this.reads.userScope(v, requested ?? this.self(v))!;
-    return this.reads.scoped(v, 'courses', userId, {}, (q) => this.courses.forUser(q, userId, this.billing.billingFor(userId, q)));
+    return this.reads.scoped(v, 'courses', userId, {}, (caller) =>
+      this.courses.forUser(this.db.forRead(caller), userId, this.db.forRead(caller, userId)),
+    );
   }
 
   async listNotifications(
@@ -39,7 +39,8 @@ export class AccountService {
   ): Promise<Page<NotificationRow>> {
     const userId = this.self(v);
     const filter = { userId, isRead: f.isRead, type: f.type };
-    return this.reads.scoped(v, 'notifications', userId, { filter, limit: f.limit, offset: f.offset }, async (q) => {
+    return this.reads.scoped(v, 'notifications', userId, { filter, limit: f.limit, offset: f.offset }, async (caller) => {
+      const q = this.db.forRead(caller);
       const [rows, total] = await Promise.all([this.notifications.list(q, filter, f.limit, f.offset), this.notifications.count(q, filter)]);
       return { rows, total };
     });
@@ -48,11 +49,11 @@ export class AccountService {
   /** Marks one of the caller's notifications read (idempotent); someone else's id is a 404. */
   async markRead(v: Viewer, id: number): Promise<NotificationRow> {
     const userId = this.self(v);
-    const row = await this.notifications.findById(this.writer, id);
+    const row = await this.notifications.findById(this.db.primary, id);
     if (!row || Number(row.user_id) !== userId) throw notificationNotFound();
     if (!row.is_read) {
-      await this.notifications.markRead(this.writer, id, userId);
-      await Promise.all([this.routing.markWrite(userId), this.cache.invalidate({ tags: [cacheTags.user(userId)] })]);
+      await this.notifications.markRead(this.db.primary, id, userId);
+      await Promise.all([this.db.noteWrite(userKey(userId)), this.cache.invalidate({ tags: [cacheTags.user(userId)] })]);
     }
     return { ...row, is_read: 1 };
   }

@@ -1,6 +1,7 @@
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
 import { mrrFromSums, type RevenueReadModel } from '../../data/read-models/revenue-read-model.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { Queryable } from '../../data/database.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { SubscriptionStatsReadModel } from '../../data/read-models/subscription-stats-read-model.ts';
 import { ReportPlans, type WindowQuery } from './analytics-window.ts';
 import type { BillingReads } from './billing-reads.ts';
@@ -44,7 +45,7 @@ export class AnalyticsService {
     private readonly timeZone: () => string,
     private readonly ttlSec: number,
     /** Revenue and subscription figures come from every billing database (the groups and sums add up). */
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
   ) {}
 
   private cal(): SiteCalendar {
@@ -65,14 +66,14 @@ export class AnalyticsService {
       v,
       key,
       [cacheTags.analytics],
-      async (db) => {
+      async (caller) => {
         const from = dbFromDate(w.from);
         const to = dbFromDate(w.to);
         const segments = cal.segments(w.from, w.to);
         // A long window is scanned as a few time slices on separate connections: MariaDB runs each
         // query on one core, so a cold 12-month report finishes sooner; the day groups add up exactly.
         const slices = timeSlices(w.from, w.to, w.to.getTime() - w.from.getTime() > 92 * 86_400_000 ? 4 : 1);
-        const billing = this.dbs.all(db);
+        const billing = this.db.allForRead(caller);
         const [parts, sums, ended] = await Promise.all([
           Promise.all(
             billing.flatMap((tx) =>
@@ -147,13 +148,13 @@ export class AnalyticsService {
       v,
       key,
       [cacheTags.analytics],
-      async (db) => {
+      async (caller) => {
         const from = dbFromDate(w.from);
         const to = dbFromDate(w.to);
         const segments = cal.segments(w.from, w.to);
         // Counts from every shard simply add up (the folds below sum rows with the same key).
-        const billing = this.dbs.all(db);
-        const each = <R>(f: (b: typeof db) => Promise<R[]>) => Promise.all(billing.map(f)).then((p) => p.flat());
+        const billing = this.db.allForRead(caller);
+        const each = <R>(f: (b: Queryable) => Promise<R[]>) => Promise.all(billing.map(f)).then((p) => p.flat());
         const [groups, created, churned] = await Promise.all([
           each((b) => this.subs.groupCounts(b)),
           each((b) => this.subs.createdByDay(b, from, to, segments)),

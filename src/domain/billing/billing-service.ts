@@ -5,7 +5,7 @@ import type {
   SubscriptionsRepository,
 } from '../../data/subscriptions-repository.ts';
 import type { Queryable } from '../../data/database.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
 import { SidecarError } from '../../errors.ts';
@@ -65,17 +65,8 @@ export class BillingService {
     private readonly transactions: TransactionsRepository,
     private readonly subscriptions: SubscriptionsRepository,
     /** Where the billing tables live (the shards when SLBP_SHARDS is set). */
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
   ) {}
-
-  /**
-   * One user's billing rows (transactions, subscriptions, enrolment logs): their shard, else the
-   * pool the read routing chose. Shards are read on their own writers (no replicas), so
-   * read-your-writes holds there by construction.
-   */
-  billingFor(userId: number, q: Queryable): Queryable {
-    return this.dbs.forUser(userId, q);
-  }
 
   /**
    * A page of a billing list: on one database when unsharded or for one user, else every shard's
@@ -86,15 +77,15 @@ export class BillingService {
     W extends { orderby: string; order: SortOrder; limit: number; offset: number },
     R extends { id: number | string },
   >(
-    q: Queryable,
+    caller: string | null,
     filter: F,
     w: W,
     list: (on: Queryable, f: F, w: W) => Promise<R[]>,
     count: (on: Queryable, f: F) => Promise<number>,
   ): Promise<Page<R>> {
-    const shards = this.dbs.router;
+    const shards = this.db.shards;
     if (!shards || filter.userId !== undefined) {
-      const on = filter.userId === undefined ? q : this.billingFor(filter.userId, q);
+      const on = this.db.forRead(caller, filter.userId);
       const [rows, total] = await Promise.all([list(on, filter, w), count(on, filter)]);
       return { rows, total };
     }
@@ -110,8 +101,8 @@ export class BillingService {
   }
 
   /** A row by id: the sidecar's ids are unique across shards (see src/data/database.ts), so every shard is asked. */
-  private async byId<R>(q: Queryable, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
-    return (await this.dbs.locate(find, q))?.value ?? null;
+  private async byId<R>(caller: string | null, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
+    return (await this.db.locate(find, caller))?.value ?? null;
   }
 
   listTransactions(v: Viewer, query: TransactionQuery): MaybeAsync<Page<TransactionRow>> {
@@ -126,9 +117,9 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) =>
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (caller) =>
       this.page(
-        q,
+        caller,
         filter,
         query.window,
         (on, f, w) => this.transactions.list(on, f, w),
@@ -138,7 +129,7 @@ export class BillingService {
   }
 
   async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
-    const row = await this.reads.item(v, 'transaction', id, (q) => this.byId(q, (on) => this.transactions.findById(on, id)));
+    const row = await this.reads.item(v, 'transaction', id, (caller) => this.byId(caller, (on) => this.transactions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw transactionNotFound();
     return row;
   }
@@ -155,9 +146,9 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) =>
+    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (caller) =>
       this.page(
-        q,
+        caller,
         filter,
         query.window,
         (on, f, w) => this.subscriptions.list(on, f, w),
@@ -167,7 +158,7 @@ export class BillingService {
   }
 
   async getSubscription(v: Viewer, id: number): Promise<SubscriptionRow> {
-    const row = await this.reads.item(v, 'subscription', id, (q) => this.byId(q, (on) => this.subscriptions.findById(on, id)));
+    const row = await this.reads.item(v, 'subscription', id, (caller) => this.byId(caller, (on) => this.subscriptions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw subscriptionNotFound();
     return row;
   }
@@ -177,8 +168,8 @@ export class BillingService {
     const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
     if (userId === undefined)
       throw new SidecarError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
-    return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
-      const on = this.billingFor(userId, q);
+    return this.reads.scoped(v, 'summary', userId, {}, async (caller) => {
+      const on = this.db.forRead(caller, userId);
       const [live, lifetime, last] = await Promise.all([
         this.subscriptions.activeSummary(on, userId, LIVE_SUBSCRIPTION),
         this.transactions.sumByCurrency(on, userId, PAID),

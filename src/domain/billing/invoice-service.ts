@@ -2,6 +2,7 @@ import type { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-c
 import type { UsersRepository } from '../../data/users-repository.ts';
 import type { TransactionRow } from '../../data/transactions-repository.ts';
 import { SidecarError } from '../../errors.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { BillingReads } from './billing-reads.ts';
 import type { BillingService } from './billing-service.ts';
 import { centsOf, decodeJson, idOf, isoFromDb, moneyFromCents } from './values.ts';
@@ -32,6 +33,7 @@ function taxCents(meta: unknown): number {
 export class InvoiceService {
   constructor(
     private readonly reads: BillingReads,
+    private readonly db: DatabaseRouter,
     private readonly billing: BillingService,
     private readonly users: UsersRepository,
     private readonly courses: EnrolledCoursesReadModel,
@@ -46,7 +48,8 @@ export class InvoiceService {
       });
     }
     const courseId = tx.course_id === null ? null : Number(tx.course_id);
-    const { buyer, title } = await this.reads.item(v, 'invoice', id, async (q) => {
+    const { buyer, title } = await this.reads.item(v, 'invoice', id, async (caller) => {
+      const q = this.db.forRead(caller);
       const [user, titles] = await Promise.all([
         this.users.findById(q, Number(tx.user_id)),
         this.courses.titles(q, courseId ? [courseId] : []),

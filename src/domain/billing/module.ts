@@ -1,6 +1,5 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import type { Config } from '../../config/schema.ts';
-import { BillingDatabases } from '../../data/billing-databases.ts';
 import type { Database } from '../../data/database.ts';
 import { NotificationsRepository } from '../../data/notifications-repository.ts';
 import { EnrolledCoursesReadModel } from '../../data/read-models/enrolled-courses-read-model.ts';
@@ -20,12 +19,10 @@ import { BillingService } from './billing-service.ts';
 import { InvoiceService } from './invoice-service.ts';
 import { LemonSqueezyClient } from './lemon-squeezy-client.ts';
 import { OverviewService } from './overview-service.ts';
-import { ReadRouting } from './read-routing.ts';
-import type { ReadRouting as PoolRouting } from '../../data/read-routing.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import { SubscriptionActions } from './subscription-actions.ts';
 
 export interface BillingModule {
-  routing: ReadRouting;
   billing: BillingService;
   actions: SubscriptionActions;
   account: AccountService;
@@ -41,22 +38,20 @@ export interface BillingDeps {
   config: Config;
   tables: Tables;
   db: Database;
-  readRouting: PoolRouting;
   cache: CacheService;
   settings: SiteSettings;
   users: UsersRepository;
-  /** Where billing rows live (SLBP_SHARDS); built from `db` when not given. */
-  billingDbs?: BillingDatabases;
+  /** Chooses the database of every read and write (replicas, read-your-writes, SLBP_SHARDS). */
+  databases: DatabaseRouter;
 }
 
 /** Builds the billing repositories and services once; called from the container. */
 export function createBillingModule(d: BillingDeps): BillingModule {
-  const routing = new ReadRouting(d.readRouting, d.db.write);
-  const reads = new BillingReads(routing, d.cache);
+  const dbs = d.databases;
+  const reads = new BillingReads(dbs, d.cache);
   const transactions = new TransactionsRepository(d.tables);
   const subscriptions = new SubscriptionsRepository(d.tables);
   const courses = new EnrolledCoursesReadModel(d.tables);
-  const dbs = d.billingDbs ?? new BillingDatabases(d.db);
   const billing = new BillingService(reads, transactions, subscriptions, dbs);
   const gateway = new LemonSqueezyClient(d.config.billing.lemonSqueezyApiUrl, d.config.billing.gatewayTimeoutMs);
   const credentials = () => {
@@ -73,19 +68,9 @@ export function createBillingModule(d: BillingDeps): BillingModule {
     dbs,
   );
   return {
-    routing,
     billing,
-    actions: new SubscriptionActions(
-      dbs,
-      subscriptions,
-      gateway,
-      credentials,
-      routing,
-      d.cache,
-      d.db.write,
-      new ResumeStatesRepository(d.tables),
-    ),
-    account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), d.db.write, routing, d.cache),
+    actions: new SubscriptionActions(dbs, subscriptions, gateway, credentials, d.cache, new ResumeStatesRepository(d.tables)),
+    account: new AccountService(reads, billing, courses, new NotificationsRepository(d.tables), dbs, d.cache),
     analytics,
     overview: new OverviewService(
       analytics,
@@ -95,7 +80,7 @@ export function createBillingModule(d: BillingDeps): BillingModule {
       () => d.db.read,
       d.config.billing.analyticsTtlSec,
     ),
-    invoices: new InvoiceService(reads, billing, d.users, courses, () => ({
+    invoices: new InvoiceService(reads, dbs, billing, d.users, courses, () => ({
       name: d.settings.blogName,
       url: d.settings.siteUrl,
       email: d.settings.adminEmail,

@@ -1,5 +1,5 @@
 import { cacheKeys, cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { OverviewReadModel } from '../../data/read-models/overview-read-model.ts';
 import type { AnalyticsService } from './analytics-service.ts';
@@ -63,7 +63,7 @@ export class OverviewService {
     private readonly analytics: AnalyticsService,
     private readonly reads: BillingReads,
     private readonly model: OverviewReadModel,
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
     /** Where the webhook log lives (the main database's reader). */
     private readonly main: () => Queryable,
     private readonly ttlSec: number,
@@ -126,8 +126,8 @@ export class OverviewService {
       v,
       cacheKeys.analytics('failed-payments', String(at)),
       [cacheTags.analytics],
-      async (q) => {
-        return (await Promise.all(this.dbs.all(q).map((b) => this.model.failedPayments(b, short, long)))).flat();
+      async (caller) => {
+        return (await Promise.all(this.db.allForRead(caller).map((b) => this.model.failedPayments(b, short, long)))).flat();
       },
       this.ttlSec,
     );

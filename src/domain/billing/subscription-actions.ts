@@ -1,13 +1,11 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
-import type { Queryable } from '../../data/database.ts';
+import { userKey, type DatabaseRouter } from '../../data/database-router.ts';
 import type { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import type { SubscriptionRow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import { SidecarError } from '../../errors.ts';
 import { subscriptionNotFound } from './billing-service.ts';
 import { GatewayError, type GatewayCredentials, type LemonSqueezyClient } from './lemon-squeezy-client.ts';
-import type { ReadRouting } from './read-routing.ts';
 import { dbFromDate, normaliseSubscriptionStatus } from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
@@ -47,13 +45,11 @@ const lapsed = (row: SubscriptionRow) => row.expires_at !== null && row.expires_
  */
 export class SubscriptionActions {
   constructor(
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly gateway: LemonSqueezyClient,
     private readonly credentials: () => GatewayCredentials | null,
-    private readonly routing: ReadRouting,
     private readonly cache: CacheService,
-    private readonly main: Queryable,
     private readonly resumeStates: ResumeStatesRepository,
   ) {}
 
@@ -72,7 +68,7 @@ export class SubscriptionActions {
         return { status: 'cancelled', expiresAt: row.expires_at !== null && row.expires_at < end ? row.expires_at : end };
       },
       async (before, after) => {
-        await this.resumeStates.save(this.main, before.payment_gateway, before.subscription_id, {
+        await this.resumeStates.save(this.db.primary, before.payment_gateway, before.subscription_id, {
           status: before.status,
           expires_at: before.expires_at,
           cancelled: { expires_at: after.expires_at, updated_at: after.updated_at },
@@ -99,7 +95,7 @@ export class SubscriptionActions {
             expiresAt:
               gw.status === 'cancelled' || gw.status === 'expired' ? (gw.endsAt ? dbFromDate(new Date(gw.endsAt)) : row.expires_at) : null,
           };
-        const before = await this.resumeStates.load(this.main, row.payment_gateway, row.subscription_id);
+        const before = await this.resumeStates.load(this.db.primary, row.payment_gateway, row.subscription_id);
         if (
           !before ||
           before.cancelled.expires_at !== row.expires_at ||
@@ -111,7 +107,7 @@ export class SubscriptionActions {
         return { status: before.status, expiresAt: before.expires_at };
       },
       async (before) => {
-        await this.resumeStates.delete(this.main, before.payment_gateway, before.subscription_id);
+        await this.resumeStates.delete(this.db.primary, before.payment_gateway, before.subscription_id);
       },
     );
   }
@@ -128,7 +124,7 @@ export class SubscriptionActions {
     ) => Promise<{ status: string; expiresAt: string | null }>,
     done: (before: SubscriptionRow, after: SubscriptionRow) => Promise<void>,
   ): Promise<ActionResult> {
-    const found = await this.dbs.locate((q) => this.subscriptions.findById(q, id));
+    const found = await this.db.locate((q) => this.subscriptions.findById(q, id));
     const row = found?.value;
     if (!found || !row || !canSee(v, row.user_id)) throw subscriptionNotFound();
     const on = found.on;
@@ -155,8 +151,8 @@ export class SubscriptionActions {
     }
     const owner = Number(row.user_id);
     await Promise.all([
-      this.routing.markWrite(owner),
-      v.userId !== null && v.userId !== owner ? this.routing.markWrite(v.userId) : undefined,
+      this.db.noteWrite(userKey(owner)),
+      v.userId !== null && v.userId !== owner ? this.db.noteWrite(userKey(v.userId)) : undefined,
       this.cache.invalidate({ tags: cacheTags.billingChange(owner) }),
     ]);
     const updated = await this.subscriptions.findById(on, id);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize, phpSerialize } from '../../data/php-serialize.ts';
-import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
+import { UsersRepository } from '../../data/users-repository.ts';
 import { EnrolmentRepository, type EnrolmentLogWrite } from '../../data/payments/enrolment-repository.ts';
 import { hashPhpass } from '../passwords.ts';
 
@@ -38,7 +38,7 @@ const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
  */
 export class EnrolmentService {
   constructor(
-    private readonly buyers: BuyersRepository,
+    private readonly buyers: UsersRepository,
     private readonly enrolments: EnrolmentRepository,
   ) {}
 

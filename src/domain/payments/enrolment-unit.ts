@@ -1,4 +1,4 @@
-import type { BillingTx } from '../../data/billing-databases.ts';
+import type { BillingTx } from '../../data/database-router.ts';
 import type { EnrolmentLogWrite } from '../../data/payments/enrolment-repository.ts';
 import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';

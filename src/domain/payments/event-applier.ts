@@ -1,11 +1,7 @@
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Queryable } from '../../data/database.ts';
-import type {
-  GatewayRecordsRepository,
-  StoredSubscription,
-  SubscriptionWrite,
-  TransactionWrite,
-} from '../../data/payments/gateway-records-repository.ts';
+import type { SubscriptionRow, SubscriptionsRepository, SubscriptionWrite } from '../../data/subscriptions-repository.ts';
+import type { TransactionsRepository, TransactionWrite } from '../../data/transactions-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import { coursesFor, type EnrolmentRef, type EnrolmentService } from './enrolment-service.ts';
 import type { EnrolmentUnit } from './enrolment-unit.ts';
@@ -58,7 +54,8 @@ export interface ApplyTx {
  */
 export class EventApplier {
   constructor(
-    private readonly records: GatewayRecordsRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly enrolment: EnrolmentService,
     private readonly mappings: () => Record<string, unknown>,
     /** A user's billing database (their shard with SLBP_SHARDS), for plain reads. */
@@ -69,9 +66,9 @@ export class EventApplier {
    * The user owning the event's gateway object when some billing database stores it already
    * (plain reads): the order; the invoice's row, else its subscription; the subscription.
    */
-  async storedOwner(dbs: BillingDatabases, event: HandledEvent, env: Envelope): Promise<number | null> {
-    const order = (id: string) => dbs.locate((q) => this.records.findTransaction(q, GATEWAY, id));
-    const subscription = (id: string) => dbs.locate((q) => this.records.findSubscription(q, GATEWAY, id));
+  async storedOwner(dbs: DatabaseRouter, event: HandledEvent, env: Envelope): Promise<number | null> {
+    const order = (id: string) => dbs.locate((q) => this.transactions.findByOrderId(q, GATEWAY, id));
+    const subscription = (id: string) => dbs.locate((q) => this.subscriptions.findBySubscriptionId(q, GATEWAY, id));
     const kind = eventKind(event);
     const found =
       kind === 'order'
@@ -97,7 +94,7 @@ export class EventApplier {
           : subscriptionSchema.parse(env.data.attributes);
     const customer = a.customer_id ?? null;
     const sameCustomer =
-      customer === null ? undefined : (userId: number) => this.records.hasCustomer(this.billingOf(userId), GATEWAY, userId, customer);
+      customer === null ? undefined : (userId: number) => this.transactions.hasCustomer(this.billingOf(userId), GATEWAY, userId, customer);
     return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name, sameCustomer)).userId;
   }
 
@@ -111,7 +108,7 @@ export class EventApplier {
 
   private async order({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = orderSchema.parse(env.data.attributes);
-    const existing = await this.records.lockTransaction(q, GATEWAY, env.data.id);
+    const existing = await this.transactions.lockByOrderId(q, GATEWAY, env.data.id);
     const userId = existing ? Number(existing.user_id) : await buyer();
     const courses = coursesFor(this.mappings(), a.first_order_item?.product_id);
     const status = orderStatus(a.status, a.refunded);
@@ -140,8 +137,8 @@ export class EventApplier {
     if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt)
       return { userId, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
     const id = existing
-      ? (await this.records.updateTransaction(q, existing.id, write), existing.id)
-      : await this.records.insertTransaction(q, write);
+      ? (await this.transactions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.transactions.insert(q, write);
     const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
     const enrolled = status === 'completed' ? await enrolment.enrol(userId, courses, ref) : [];
     const unenrolled =
@@ -180,7 +177,7 @@ export class EventApplier {
   ): Promise<number[]> {
     if (!courses.length) return [];
     const records = await enrolment.records(userId);
-    const others = await this.records.otherPaidOrders(q, GATEWAY, userId, orderId);
+    const others = await this.transactions.otherPaidOrders(q, GATEWAY, userId, orderId);
     const mappings = this.mappings();
     const take: number[] = [];
     for (const courseId of courses) {
@@ -200,19 +197,19 @@ export class EventApplier {
 
   /** Whether the stored subscription still gives access: running, or cancelled with its grace period not over. */
   private async subscriptionGivesAccess(q: Queryable, subscriptionId: string): Promise<boolean> {
-    const sub = await this.records.findSubscription(q, GATEWAY, subscriptionId);
+    const sub = await this.subscriptions.findBySubscriptionId(q, GATEWAY, subscriptionId);
     if (!sub) return false;
     return ACCESS.has(sub.status) || (sub.status === 'cancelled' && sub.expires_at !== null && sub.expires_at > sqlUtc(new Date())!);
   }
 
   private async subscription({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = subscriptionSchema.parse(env.data.attributes);
-    const existing = await this.records.lockSubscription(q, GATEWAY, env.data.id);
+    const existing = await this.subscriptions.lockBySubscriptionId(q, GATEWAY, env.data.id);
     const updatedAt = sqlUtc(a.updated_at);
     if (existing && updatedAt && existing.updated_at && existing.updated_at > updatedAt)
-      return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
+      return { userId: Number(existing.user_id), enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
     const userId = existing ? Number(existing.user_id) : await buyer();
-    const order = a.order_id ? await this.records.lockTransaction(q, GATEWAY, a.order_id) : null;
+    const order = a.order_id ? await this.transactions.lockByOrderId(q, GATEWAY, a.order_id) : null;
     const status = a.status === 'trialing' ? 'on_trial' : a.status;
     const endsAt = sqlUtc(a.ends_at);
     const write: SubscriptionWrite = {
@@ -230,8 +227,8 @@ export class EventApplier {
       updatedAt,
     };
     const id = existing
-      ? (await this.records.updateSubscription(q, existing.id, write), existing.id)
-      : await this.records.insertSubscription(q, write);
+      ? (await this.subscriptions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.subscriptions.insert(q, write);
     const courses = coursesFor(this.mappings(), a.product_id);
     const ref = {
       transactionId: order?.transaction_id ?? null,
@@ -246,7 +243,7 @@ export class EventApplier {
 
   private async invoice({ billing: q }: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = invoiceSchema.parse(env.data.attributes);
-    const sub: StoredSubscription | null = await this.records.lockSubscription(q, GATEWAY, a.subscription_id);
+    const sub: SubscriptionRow | null = await this.subscriptions.lockBySubscriptionId(q, GATEWAY, a.subscription_id);
     // The first invoice pays for the order that order_created already recorded; one payment, one row.
     if (event === 'subscription_payment_success' && a.billing_reason === 'initial') {
       return {
@@ -256,7 +253,7 @@ export class EventApplier {
         note: 'initial invoice: recorded by order_created',
       };
     }
-    const existing = await this.records.lockTransaction(q, GATEWAY, `invoice_${env.data.id}`);
+    const existing = await this.transactions.lockByOrderId(q, GATEWAY, `invoice_${env.data.id}`);
     const userId = existing ? Number(existing.user_id) : sub ? Number(sub.user_id) : await buyer();
     const status = event === 'subscription_payment_success' ? 'completed' : event === 'subscription_payment_failed' ? 'failed' : 'refunded';
     const write: TransactionWrite = {
@@ -282,8 +279,8 @@ export class EventApplier {
       },
     };
     const id = existing
-      ? (await this.records.updateTransaction(q, existing.id, write), existing.id)
-      : await this.records.insertTransaction(q, write);
+      ? (await this.transactions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.transactions.insert(q, write);
     return {
       userId,
       transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency },

@@ -1,18 +1,19 @@
 import path from 'node:path';
 import type { CacheService } from '../../cache/cache-service.ts';
-import { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Database } from '../../data/database.ts';
-import { BuyersRepository } from '../../data/payments/buyers-repository.ts';
+import { UsersRepository } from '../../data/users-repository.ts';
 import { EnrolmentRepository } from '../../data/payments/enrolment-repository.ts';
 import { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
-import { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
 import { PluginDataRepository } from '../../data/payments/plugin-data-repository.ts';
-import { NoticesRepository } from '../../data/payments/notices-repository.ts';
+import { NotificationsRepository } from '../../data/notifications-repository.ts';
 import { OutgoingWebhooksRepository } from '../../data/payments/outgoing-webhooks-repository.ts';
 import { TasksRepository } from '../../data/payments/tasks-repository.ts';
 import { WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
 import type { Tables } from '../../data/tables.ts';
+import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import { TransactionsRepository } from '../../data/transactions-repository.ts';
 import { DataExport } from '../../jobs/data-export.ts';
 import { ExpiryScheduler, SubscriptionExpiry } from '../../jobs/subscription-expiry.ts';
 import { taskHandlers } from '../../jobs/task-handlers.ts';
@@ -38,7 +39,7 @@ export interface PaymentsDeps {
   /** The site key: exports live in `<dataDir>/exports/<site key>`, since export ids are per database. */
   siteKey: string;
   /** Where billing rows are written (SLBP_SHARDS); built from `db` when not given. */
-  billingDbs?: BillingDatabases;
+  billingDbs: DatabaseRouter;
 }
 
 export interface Payments {
@@ -58,16 +59,17 @@ export interface Payments {
 /** Builds the payments module: webhook intake, enrolment, outgoing webhooks, the task queue and its jobs. */
 export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions; dispatcher?: DispatcherOptions } = {}): Payments {
   const { db, tables, logger } = d;
-  const dbs = d.billingDbs ?? new BillingDatabases(db);
+  const dbs = d.billingDbs;
   const effects = new MainEffectsRepository(tables);
-  const records = new GatewayRecordsRepository(tables);
+  const transactions = new TransactionsRepository(tables);
+  const subscriptions = new SubscriptionsRepository(tables);
   const logs = new WebhookLogsRepository(tables);
   const ledger = new EventLedgerRepository(tables);
-  const notices = new NoticesRepository(tables);
+  const notices = new NotificationsRepository(tables);
   const tasks = new TasksRepository(tables);
-  const enrolment = new EnrolmentService(new BuyersRepository(tables), new EnrolmentRepository(tables));
+  const enrolment = new EnrolmentService(new UsersRepository(tables), new EnrolmentRepository(tables));
   const mappings = () => d.settings.courseMappings;
-  const applier = new EventApplier(records, enrolment, mappings, (userId) => dbs.forUser(userId));
+  const applier = new EventApplier(transactions, subscriptions, enrolment, mappings, (userId) => dbs.forWrite(userId));
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger, opts.dispatcher);
@@ -85,10 +87,10 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
   });
   // Export ids are task ids, which every site numbers from 1: sites sharing a data directory need their own.
   const exportsDir = path.join(d.dataDir, 'exports', d.siteKey);
-  const expiry = new SubscriptionExpiry(dbs, records, notices, effects, logger);
-  const exporter = new DataExport(dbs, records, notices, exportsDir);
+  const expiry = new SubscriptionExpiry(dbs, subscriptions, notices, effects, logger);
+  const exporter = new DataExport(dbs, transactions, subscriptions, notices, exportsDir);
   const plugin = new PluginDataRepository(tables);
-  const importer = new PluginImporter(db, dbs, records, plugin, mappings, d.cache);
+  const importer = new PluginImporter(db, dbs, transactions, subscriptions, plugin, mappings, d.cache);
   const imports = new PluginImportService(db, tasks, plugin, importer);
   const handlers = taskHandlers({ notices, expiry, exporter, logs, tasks, ledger, effects, billingDbs: dbs, imports });
   const queue = new TaskQueue(db, tasks, handlers, logger, {

@@ -1,9 +1,10 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Database, Queryable } from '../../data/database.ts';
-import type { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import type { OptionRow, PluginDataRepository, PluginKind } from '../../data/payments/plugin-data-repository.ts';
+import type { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { TransactionsRepository } from '../../data/transactions-repository.ts';
 import { withLockRetry } from '../../data/payments/sql-errors.ts';
 import { PhpSerializeError, phpUnserialize } from '../../data/php-serialize.ts';
 import { GATEWAY } from './event-applier.ts';
@@ -59,8 +60,9 @@ type Links = Map<string, number>;
 export class PluginImporter {
   constructor(
     private readonly db: Database,
-    private readonly dbs: BillingDatabases,
-    private readonly records: GatewayRecordsRepository,
+    private readonly dbs: DatabaseRouter,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly plugin: PluginDataRepository,
     private readonly mappings: () => Record<string, unknown>,
     private readonly cache: CacheService,
@@ -90,7 +92,7 @@ export class PluginImporter {
       async (row) => {
         const o = parseOrder(phpUnserialize(row.option_value, `option ${row.option_name}`));
         this.checkName(row, 'order', o.id);
-        const present = await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, o.id));
+        const present = await this.dbs.locate((b) => this.transactions.findByOrderId(b, GATEWAY, o.id));
         if (present) {
           orderUsers.set(o.id, Number(present.value.user_id));
           return 'already_present';
@@ -98,14 +100,14 @@ export class PluginImporter {
         const userId = orderLinks.get(o.id) ?? (o.customerEmail ? await this.plugin.userByEmail(q, o.customerEmail) : null);
         if (userId === null) return this.unmatched(s, row, `no linked user and no user with email ${o.customerEmail ?? '(none)'}`);
         return this.dbs.transaction(userId, async (t) => {
-          const existing = await this.records.lockTransaction(t, GATEWAY, o.id);
+          const existing = await this.transactions.lockByOrderId(t, GATEWAY, o.id);
           if (existing) {
             orderUsers.set(o.id, Number(existing.user_id));
             return 'already_present';
           }
           orderUsers.set(o.id, userId);
           opts.onRecord?.(`${dry ? 'would import' : 'import'} order ${o.id} → user ${userId}: ${o.total} ${o.currency} ${o.status}`);
-          if (!dry) await this.records.insertTransaction(t, this.transaction(o, userId));
+          if (!dry) await this.transactions.insert(t, this.transaction(o, userId));
           touched.add(userId);
           return 'imported';
         });
@@ -121,11 +123,11 @@ export class PluginImporter {
       async (row) => {
         const sub = parseSubscription(phpUnserialize(row.option_value, `option ${row.option_name}`));
         this.checkName(row, 'subscription', sub.id);
-        if (await this.dbs.locate((b) => this.records.findSubscription(b, GATEWAY, sub.id))) return 'already_present';
+        if (await this.dbs.locate((b) => this.subscriptions.findBySubscriptionId(b, GATEWAY, sub.id))) return 'already_present';
         const order = sub.orderId ? await this.linkedOrder(q, sub.orderId, s, row) : null;
         const stored =
           sub.orderId && !order
-            ? ((await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, sub.orderId!)))?.value ?? null)
+            ? ((await this.dbs.locate((b) => this.transactions.findByOrderId(b, GATEWAY, sub.orderId!)))?.value ?? null)
             : null;
         const userId =
           subLinks.get(sub.id) ??
@@ -138,7 +140,7 @@ export class PluginImporter {
             sub.orderId ? `no linked user, and order ${sub.orderId} has no matching user` : 'no linked user and no order',
           );
         return this.dbs.transaction(userId, async (t) => {
-          if (await this.records.lockSubscription(t, GATEWAY, sub.id)) return 'already_present';
+          if (await this.subscriptions.lockBySubscriptionId(t, GATEWAY, sub.id)) return 'already_present';
           const amount = order?.total ?? stored?.amount ?? null;
           if (amount === null)
             s.warnings.push({ source: row.option_name, reason: `order ${sub.orderId ?? '(none)'} not found: amount 0.00 USD` });
@@ -146,7 +148,7 @@ export class PluginImporter {
           const nextBillingDate = ACCESS.has(sub.status) && sub.status !== 'paused' ? sub.renewsAt : null;
           opts.onRecord?.(`${dry ? 'would import' : 'import'} subscription ${sub.id} → user ${userId}: ${sub.status} ${cycle}`);
           if (!dry) {
-            await this.records.insertSubscription(t, {
+            await this.subscriptions.insert(t, {
               userId,
               subscriptionId: sub.id,
               gateway: GATEWAY,

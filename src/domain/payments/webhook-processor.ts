@@ -1,6 +1,6 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Database } from '../../data/database.ts';
 import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
 import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
@@ -61,7 +61,7 @@ export class WebhookProcessor {
 
   constructor(
     private readonly db: Database,
-    private readonly dbs: BillingDatabases,
+    private readonly dbs: DatabaseRouter,
     private readonly enrolment: EnrolmentService,
     private readonly effects: MainEffectsRepository,
     private readonly ledger: EventLedgerRepository,
@@ -129,7 +129,7 @@ export class WebhookProcessor {
    * buyer, the enrolment meta and the log row are in that one transaction too. Sharded, the owner
    * is found first (the stored object's, else the buyer, created in a transaction of its own),
    * the claim goes to the owner's shard, and the main database's part commits just before the
-   * shard's (see BillingDatabases.write and EnrolmentUnit); the log row follows the commit.
+   * shard's (see DatabaseRouter.write and EnrolmentUnit); the log row follows the commit.
    */
   private async applyOnce(event: HandledEvent, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
     const key = idempotencyKey(env);
