@@ -1,4 +1,5 @@
 import os from 'node:os';
+import type { Service } from './lifecycle.ts';
 import path from 'node:path';
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Middleware } from 'koa';
@@ -50,22 +51,15 @@ import type { RequestObserver } from './http/middleware/request-context.ts';
 import type { AppState, RouteSpec } from './http/route.ts';
 import { allRoutes } from './http/routes/index.ts';
 import { createBillingModule, type BillingModule } from './domain/billing/module.ts';
-import { buildBackupModule, type BackupModule } from './backup/backup-module.ts';
+import { buildBackupModule, type BackupModule } from './features/backup.ts';
 import type { BackupObserver } from './backup/backup-service.ts';
 import { LatencyWindow } from './observability/latency.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { CronJob } from './jobs/cron-job.ts';
-import { buildMonitoring, type Monitoring } from './observability/monitoring-module.ts';
+import { buildMonitoring, type Monitoring } from './features/monitoring.ts';
 import { ApiKeyAdmin } from './domain/api-key-admin.ts';
 import { PrivacyService } from './domain/privacy-service.ts';
 import { PersonalDataRepository } from './data/personal-data-repository.ts';
-
-/** Something with a lifecycle the container starts after listening and stops on shutdown. */
-export interface Service {
-  name: string;
-  start?(): Promise<void> | void;
-  stop(): Promise<void> | void;
-}
 
 export interface Container {
   config: Config;
@@ -269,7 +263,7 @@ export function buildContainer(config: Config, logger?: Logger): Container {
   });
   health.registerDetail('backups', async () => {
     const { age_seconds, last_backup_id } = await backup.backups.lastSuccessAge();
-    const cfg = backup.getConfig();
+    const cfg = backup.settings.get();
     // Overdue = no completed backup within twice the schedule's period (daily for cron schedules).
     const periodS = (cfg.schedule === 'weekly' ? 7 : cfg.schedule === 'monthly' ? 31 : 1) * 86_400;
     const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);

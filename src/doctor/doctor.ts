@@ -112,7 +112,7 @@ export function doctorContext(c: Container, now: () => number = Date.now): Docto
     replicas: c.replicas,
     dataDir: c.dataDir,
     backupDir: c.backup.store.root,
-    backupConfig: () => c.backup.getConfig(),
+    backupConfig: () => c.backup.settings.get(),
     remote: () => c.backup.maintenance.remote(),
     backupSizes: async () => (await c.backup.backups.list({ status: 'completed' })).map((b) => b.size),
     login: () => (login ??= checkLogin(c.config.db)),

@@ -5,7 +5,7 @@ import type { DatabaseRouter } from '../data/database-router.ts';
 import type { Queryable } from '../data/database.ts';
 import { EXPORT_GROUPS, isBillingGroup, type ExportGroup, type PersonalDataRepository } from '../data/personal-data-repository.ts';
 import type { UserRow, UsersRepository } from '../data/users-repository.ts';
-import { exportPath } from '../jobs/data-export.ts';
+import { exportPath } from './payments/data-export.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyItem } from './api-key-admin.ts';
 import type { ApiKeyRow } from '../data/api-keys-repository.ts';

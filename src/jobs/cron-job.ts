@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Service } from '../container.ts';
+import type { Service } from '../lifecycle.ts';
 import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 

@@ -5,7 +5,7 @@ import { expect } from 'chai';
 import type mysql from 'mysql2/promise';
 import { projectRoot } from '../../src/config/load.ts';
 import type { CronJob } from '../../src/jobs/cron-job.ts';
-import { slotId } from '../../src/jobs/backup-scheduler.ts';
+import { slotId } from '../../src/backup/scheduled-backups.ts';
 import { PLUGIN_TABLES } from '../../src/data/tables.ts';
 import { waitFor } from '../helpers/backup.ts';
 import { copyTestDb, createTestDb, type TestDb } from '../helpers/db.ts';
@@ -102,7 +102,7 @@ describe('the first start on an existing site changes only the documented writes
     await job('metrics-snapshot').runNow();
     await job('alert-evaluation').runNow();
     await job('session-purge').runNow();
-    expect(await sc.container.backup.scheduler.runSlot(slotId('daily', new Date()), 'daily')).to.equal('ran');
+    expect(await sc.container.backup.slots.runSlot(slotId('daily', new Date()), 'daily')).to.equal('ran');
     await sc.running.shutdown('first runs done');
   });
   after(async () => {

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { DEMO_PASSWORDS } from '../../scripts/lib/demo-data.ts';
 import { projectRoot } from '../../src/config/load.ts';
-import { slotId } from '../../src/jobs/backup-scheduler.ts';
-import { SNAPSHOT_EVERY_MS } from '../../src/jobs/monitoring-jobs.ts';
+import { slotId } from '../../src/backup/scheduled-backups.ts';
+import { SNAPSHOT_EVERY_MS } from '../../src/monitoring/snapshots.ts';
 import { ADMIN_ID, asUser, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -160,7 +160,7 @@ describe('two sites on one Redis with default settings', function () {
 
   it('scheduled backups: both sites run theirs in the same slot, into their own directories', async () => {
     const slot = slotId('daily', new Date(Date.now() - 3_600_000));
-    const outcomes = await Promise.all(sites().map((s) => s.container.backup.scheduler.runSlot(slot, 'daily')));
+    const outcomes = await Promise.all(sites().map((s) => s.container.backup.slots.runSlot(slot, 'daily')));
     expect(outcomes).to.deep.equal(['ran', 'ran']);
     for (const [s, db] of [
       [sa, a],

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import path from 'node:path';
-import { slotId } from '../../src/jobs/backup-scheduler.ts';
+import { slotId } from '../../src/backup/scheduled-backups.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { testRedisPrefix } from '../helpers/redis.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
@@ -34,17 +34,11 @@ describe('backup schedule: one backup per slot across the pool', () => {
 
   it('two nodes racing for the same slot produce exactly one backup', async () => {
     const slot = slotId('daily', new Date(Date.now() - 3_600_000));
-    const first = await Promise.all([
-      a.container.backup.scheduler.runSlot(slot, 'daily'),
-      b.container.backup.scheduler.runSlot(slot, 'daily'),
-    ]);
+    const first = await Promise.all([a.container.backup.slots.runSlot(slot, 'daily'), b.container.backup.slots.runSlot(slot, 'daily')]);
     expect(first.filter((r) => r === 'ran')).to.have.length(1);
     expect(first.filter((r) => r !== 'ran')[0]).to.be.oneOf(['busy', 'done']);
     // Later firings of the same slot (a slow node, a retry sweep) do nothing.
-    const again = await Promise.all([
-      a.container.backup.scheduler.runSlot(slot, 'daily'),
-      b.container.backup.scheduler.runSlot(slot, 'daily'),
-    ]);
+    const again = await Promise.all([a.container.backup.slots.runSlot(slot, 'daily'), b.container.backup.slots.runSlot(slot, 'daily')]);
     expect(again).to.deep.equal(['done', 'done']);
     await a.container.backup.scheduler.sweep();
     await b.container.backup.scheduler.sweep();
@@ -63,7 +57,7 @@ describe('backup schedule: one backup per slot across the pool', () => {
     const before = (await completed()).length;
     // A node took the lock for this slot and then died: nobody renews the lease.
     await a.container.redis!.client.set('backup:lock', 'dead-node|backup_2026-01-02_03-00-00_DEADDEAD', 'PX', 600);
-    expect(await b.container.backup.scheduler.runSlot(slot, 'daily')).to.equal('busy');
+    expect(await b.container.backup.slots.runSlot(slot, 'daily')).to.equal('busy');
     expect(await b.container.backup.lock.pendingSlots()).to.include(slot);
     await new Promise((r) => setTimeout(r, 700));
     await b.container.backup.scheduler.sweep();

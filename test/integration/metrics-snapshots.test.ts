@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { MetricsRepository } from '../../src/data/metrics-repository.ts';
-import { SNAPSHOT_EVERY_MS, snapshotMetrics } from '../../src/jobs/monitoring-jobs.ts';
+import { snapshotSlots } from '../../src/features/monitoring.ts';
+import { SNAPSHOT_EVERY_MS } from '../../src/monitoring/snapshots.ts';
 import { SlotLock } from '../../src/jobs/slot-lock.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -72,26 +72,17 @@ describe('metric snapshots and /metrics/dashboard (real MariaDB and Redis)', () 
 
   it('without Redis, the database lock still lets only one of two nodes write a slot', async () => {
     const c = sc.container;
-    const repo = new MetricsRepository(c.tables);
     // The start of a slot an hour ahead, so the late node below (2 s later) is in the same slot
     // whatever the clock says now (an unaligned time could sit within 2 s of the next slot).
     const slot = new Date((Math.floor(Date.now() / SNAPSHOT_EVERY_MS) + 12) * SNAPSHOT_EVERY_MS);
-    const node = (id: string) => ({
-      db: c.db,
-      metrics: c.monitoring.metrics,
-      repo,
-      alerts: c.monitoring.alerts,
-      logger: c.logger,
-      retentionDays: 30,
-      lock: new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger),
-    });
+    const node = (id: string) => snapshotSlots(new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger), c.monitoring.work);
     const before = await count();
-    const outcomes = await Promise.all([snapshotMetrics(node('a'), slot), snapshotMetrics(node('b'), slot)]);
+    const outcomes = await Promise.all([node('a')(slot), node('b')(slot)]);
     expect([...outcomes].sort()).to.deep.equal(['ran', 'taken']);
     const perSnapshot = (await count()) - before;
     expect(perSnapshot).to.be.at.least(18);
     // A late node in the same slot finds the rows and writes nothing.
-    expect(await snapshotMetrics(node('c'), new Date(slot.getTime() + 2000))).to.equal('taken');
+    expect(await node('c')(new Date(slot.getTime() + 2000))).to.equal('taken');
     expect((await count()) - before).to.equal(perSnapshot);
   });
 });

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
-import { AlertService } from '../../src/domain/alert-service.ts';
-import { conditionHolds, formatAlertMessage, parseAlertConfig, storedAlertConfig } from '../../src/domain/alert-config.ts';
-import { cacheHitRatio, dottedName, SITE_METRICS } from '../../src/observability/site-metrics.ts';
+import { AlertService } from '../../src/monitoring/alert-service.ts';
+import { conditionHolds, formatAlertMessage, parseAlertConfig, storedAlertConfig } from '../../src/monitoring/alert-config.ts';
+import { cacheHitRatio, dottedName, SITE_METRICS } from '../../src/monitoring/site-metrics.ts';
 import { SlidingWindow } from '../../src/observability/window.ts';
 
 const KNOWN = new Set(SITE_METRICS.map(dottedName));

@@ -4,7 +4,7 @@ import { coursesFor } from '../../src/domain/payments/enrolment-service.ts';
 import { idempotencyKey, orderStatus, verifySignature } from '../../src/domain/payments/lemon-squeezy-event.ts';
 import { centsToDecimal } from '../../src/domain/payments/money.ts';
 import { outgoingSignature, subscribesTo } from '../../src/domain/payments/outgoing-webhooks.ts';
-import { toCsv } from '../../src/jobs/data-export.ts';
+import { toCsv } from '../../src/domain/payments/data-export.ts';
 import { withLockRetry } from '../../src/data/payments/sql-errors.ts';
 
 describe('payments: pure rules', () => {

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Database } from '../../data/database.ts';
 import type { TasksRepository } from '../../data/payments/tasks-repository.ts';
-import { exportPath, type ExportKind } from '../../jobs/data-export.ts';
+import { exportPath, type ExportKind } from './data-export.ts';
 
 /** Requests data exports and hands finished files to their owners only. */
 export class ExportsService {

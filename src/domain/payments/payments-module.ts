@@ -14,9 +14,10 @@ import { WebhookLogsRepository } from '../../data/payments/webhook-logs-reposito
 import type { Tables } from '../../data/tables.ts';
 import { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
 import { TransactionsRepository } from '../../data/transactions-repository.ts';
-import { DataExport } from '../../jobs/data-export.ts';
-import { ExpiryScheduler, SubscriptionExpiry } from '../../jobs/subscription-expiry.ts';
-import { taskHandlers } from '../../jobs/task-handlers.ts';
+import { DataExport } from './data-export.ts';
+import { SubscriptionExpiry } from './subscription-expiry.ts';
+import { DailyTask } from '../../jobs/daily-task.ts';
+import { taskHandlers } from './task-handlers.ts';
 import { TaskQueue, type TaskQueueOptions } from '../../jobs/task-queue.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { SiteSettings } from '../site-settings.ts';
@@ -47,7 +48,7 @@ export interface Payments {
   dispatcher: WebhookDispatcher;
   queue: TaskQueue;
   expiry: SubscriptionExpiry;
-  expiryScheduler: ExpiryScheduler;
+  expiryScheduler: DailyTask;
   exports: ExportsService;
   tasks: TasksRepository;
   importer: PluginImporter;
@@ -102,7 +103,7 @@ export function buildPayments(d: PaymentsDeps, opts: { queue?: TaskQueueOptions;
     dispatcher,
     queue,
     expiry,
-    expiryScheduler: new ExpiryScheduler(db, tasks, logger),
+    expiryScheduler: new DailyTask('subscription_expiry', db, tasks, logger, { priority: 5, what: 'subscription expiry' }),
     exports: new ExportsService(db, tasks, exportsDir),
     tasks,
     importer,

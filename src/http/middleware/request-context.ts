@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
-import type { RequestInfo } from '../../observability/metrics.ts';
+import type { RequestInfo } from '../../monitoring/metrics.ts';
 import type { AddressList } from '../client-ip.ts';
 import type { AppContext, AppState } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';

@@ -1,6 +1,10 @@
 import { z } from 'zod';
-import { publicBackupConfig, type BackupModule } from '../../backup/backup-module.ts';
-import { BACKUP_ID } from '../../backup/backup-store.ts';
+import type { BackupMaintenance } from '../../backup/backup-maintenance.ts';
+import type { BackupService } from '../../backup/backup-service.ts';
+import { publicBackupConfig, type BackupSettings } from '../../backup/backup-settings.ts';
+import type { BackupVerifications } from '../../backup/backup-verification.ts';
+import type { RestoreService } from '../../backup/restore-service.ts';
+import { BACKUP_ID, type BackupStore } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
 import { isoDateTime } from '../../domain/iso-date-time.ts';
@@ -18,8 +22,18 @@ const dateParam = z.string().refine((s) => isoDateTime(s) !== null, 'a date (YYY
 /** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
 export const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
 
+/** What the backup routes use. */
+export interface BackupRouteDeps {
+  backups: BackupService;
+  store: BackupStore;
+  restore: RestoreService;
+  verifications: BackupVerifications;
+  maintenance: BackupMaintenance;
+  settings: BackupSettings;
+}
+
 /** The plugin's backup routes, administrators only. */
-export function backupRoutes(m: BackupModule): RouteSpec[] {
+export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
   const tags = ['backups'];
   return [
     defineRoute({
@@ -95,7 +109,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       summary: 'Backup settings (slbp_backup_config)',
       tags,
       access: access.admin,
-      handler: () => ({ config: publicBackupConfig(m.getConfig()) }),
+      handler: () => ({ config: publicBackupConfig(m.settings.get()) }),
     }),
     defineRoute({
       method: 'POST',
@@ -106,7 +120,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       body: z.record(z.string(), z.unknown()),
       async handler(_ctx, { body }) {
         const patch = (body.config && typeof body.config === 'object' ? body.config : body) as Record<string, unknown>;
-        const saved = await m.saveConfig(patch);
+        const saved = await m.settings.save(patch);
         return { success: true, message: 'Backup configuration saved', config: publicBackupConfig(saved) };
       },
     }),

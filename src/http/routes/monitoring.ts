@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { access } from '../../domain/access.ts';
-import { TIMEFRAMES, type MonitoringService } from '../../domain/monitoring-service.ts';
-import type { Metrics } from '../../observability/metrics.ts';
+import { TIMEFRAMES, type MonitoringService } from '../../monitoring/monitoring-service.ts';
+import type { Metrics } from '../../monitoring/metrics.ts';
 import { pageLinks } from '../collection.ts';
 import { intParam } from '../params.ts';
 import { invalidParams, SidecarError } from '../../errors.ts';

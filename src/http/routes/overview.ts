@@ -1,7 +1,7 @@
 import { access } from '../../domain/access.ts';
 import type { OverviewService } from '../../domain/billing/overview-service.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
-import type { MonitoringService } from '../../domain/monitoring-service.ts';
+import type { MonitoringService } from '../../monitoring/monitoring-service.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
 export interface OverviewRouteDeps {

@@ -1,9 +1,9 @@
 import type { Queryable } from '../data/database.ts';
 import type { AlertsRepository } from '../data/alerts-repository.ts';
-import type { AlertNotice, AlertNotifier } from '../observability/alert-notifier.ts';
+import type { AlertNotice, AlertNotifier } from './alert-notifier.ts';
 import type { Logger } from '../observability/logger.ts';
 import { conditionHolds, formatAlertMessage, storedAlertConfig, type AlertConfig } from './alert-config.ts';
-import { isoNow } from './health-service.ts';
+import { isoNow } from '../domain/health-service.ts';
 
 export interface EvaluationResult {
   evaluated: number;

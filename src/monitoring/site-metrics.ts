@@ -14,7 +14,7 @@ import {
   type BusinessCounts,
 } from '../data/read-models/monitoring-read-model.ts';
 import type { Tables } from '../data/tables.ts';
-import type { SlidingWindow } from './window.ts';
+import type { SlidingWindow } from '../observability/window.ts';
 
 /** One of the plugin's metrics: `slbp_<category>_<name>` in Prometheus, `<category>.<name>` in alert rules. */
 export interface SiteMetric {

@@ -5,18 +5,18 @@ import { BackupRepository } from '../data/backup-repository.ts';
 import type { Database } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import type { Tables } from '../data/tables.ts';
-import { backupConfigSchema, effectiveBackupConfig, redactSecrets, unredact, type BackupConfig } from '../domain/backup-config.ts';
 import type { SiteIdentity } from '../domain/site-identity.ts';
 import type { SiteSettings } from '../domain/site-settings.ts';
-import { BackupScheduler } from '../jobs/backup-scheduler.ts';
+import { CronSchedule } from '../jobs/cron-schedule.ts';
 import type { Logger } from '../observability/logger.ts';
-import { SidecarError } from '../errors.ts';
-import { BackupLock } from './backup-lock.ts';
-import { BackupMaintenance } from './backup-maintenance.ts';
-import { BackupService, type BackupObserver } from './backup-service.ts';
-import { BackupStore } from './backup-store.ts';
-import { RestoreService } from './restore-service.ts';
-import { BackupVerifications } from './backup-verification.ts';
+import { BackupLock } from '../backup/backup-lock.ts';
+import { BackupMaintenance } from '../backup/backup-maintenance.ts';
+import { BackupSettings } from '../backup/backup-settings.ts';
+import { ScheduledBackups } from '../backup/scheduled-backups.ts';
+import { BackupService, type BackupObserver } from '../backup/backup-service.ts';
+import { BackupStore } from '../backup/backup-store.ts';
+import { RestoreService } from '../backup/restore-service.ts';
+import { BackupVerifications } from '../backup/backup-verification.ts';
 
 export interface BackupModuleDeps {
   config: Config;
@@ -41,11 +41,12 @@ export interface BackupModule {
   /** Verification on demand (recorded per backup) and downloads. */
   verifications: BackupVerifications;
   maintenance: BackupMaintenance;
-  scheduler: BackupScheduler;
-  /** The effective config (plugin defaults for missing keys), as GET /backup/config shows it. */
-  getConfig(): BackupConfig;
-  /** Validates a (partial) config over the current one, stores it in wp_options, applies it. */
-  saveConfig(patch: Record<string, unknown>): Promise<BackupConfig>;
+  /** slbp_backup_config: read with defaults, changed by administrators. */
+  settings: BackupSettings;
+  /** The scheduled backups: one per slot across the pool. */
+  slots: ScheduledBackups;
+  /** Fires the scheduled backups (nodes running jobs only). */
+  scheduler: CronSchedule;
 }
 
 /** Builds the backup store, lock, services and scheduler from the container's parts. */
@@ -56,7 +57,9 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
   const store = new BackupStore(root, d.site);
   const lock = new BackupLock(d.redis, d.config.backup.lockLeaseMs, d.logger);
   const repo = new BackupRepository();
-  const getConfig = () => effectiveBackupConfig(d.settings.backupConfig);
+  // The schedule follows a saved config at once on this node (the others at their next sweep).
+  const settings = new BackupSettings({ db: d.db, options: d.options, settings: d.settings, onSaved: () => scheduler.reschedule() });
+  const getConfig = () => settings.get();
   const maintenance = new BackupMaintenance({
     config: d.config,
     store,
@@ -91,36 +94,17 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
     logger: d.logger,
     refreshSettings: () => d.settings.refresh(),
   });
-  const scheduler = new BackupScheduler({ backups, lock, backupConfig: getConfig, timezone: d.config.backup.timezone, logger: d.logger });
+  const slots = new ScheduledBackups({ backups, lock, backupConfig: getConfig });
+  const scheduler = new CronSchedule('backup-scheduler', 'backup', slots, d.config.backup.timezone, d.logger);
   return {
     store,
     lock,
     backups,
     restore,
     maintenance,
+    settings,
+    slots,
     scheduler,
-    getConfig,
     verifications: new BackupVerifications(store, backups, restore),
-    async saveConfig(patch) {
-      const current = getConfig();
-      const merged = { ...current, ...patch } as Record<string, unknown>;
-      // Secrets come back redacted from GET; posting them unchanged keeps the stored values.
-      merged.remote_storage = unredact(merged.remote_storage, current.remote_storage);
-      const parsed = backupConfigSchema.safeParse(merged);
-      if (!parsed.success) {
-        const params: Record<string, string> = {};
-        for (const issue of parsed.error.issues) params[issue.path.map(String).join('.') || 'config'] ??= issue.message;
-        throw new SidecarError('rest_invalid_param', `Invalid parameter(s): ${Object.keys(params).join(', ')}`, 400, { params });
-      }
-      await d.options.set(d.db.write, 'slbp_backup_config', parsed.data);
-      await d.settings.refresh();
-      scheduler.reschedule();
-      return parsed.data;
-    },
   };
-}
-
-/** The config as shown to administrators: remote credentials' secrets redacted. */
-export function publicBackupConfig(cfg: BackupConfig): BackupConfig {
-  return { ...cfg, remote_storage: redactSecrets(cfg.remote_storage) };
 }

@@ -1,5 +1,5 @@
 import axios from 'axios';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observability/logger.ts';
 
 export interface AlertNotice {
   alert_name: string;

@@ -1,19 +1,22 @@
 import type { Container } from '../container.ts';
 import { AlertsRepository } from '../data/alerts-repository.ts';
 import { MetricsRepository } from '../data/metrics-repository.ts';
-import { AlertService } from '../domain/alert-service.ts';
-import { MonitoringService } from '../domain/monitoring-service.ts';
+import { AlertService } from '../monitoring/alert-service.ts';
+import { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { CronJob } from '../jobs/cron-job.ts';
-import { evaluateAlerts, snapshotMetrics, type MonitoringJobDeps } from '../jobs/monitoring-jobs.ts';
+import { slotJob } from '../jobs/slot-job.ts';
 import { SlotLock } from '../jobs/slot-lock.ts';
-import { AlertNotifier } from './alert-notifier.ts';
-import { Metrics } from './metrics.ts';
-import { dottedName, SITE_METRICS, SiteMetricsCollector } from './site-metrics.ts';
+import { AlertNotifier } from '../monitoring/alert-notifier.ts';
+import { Metrics } from '../monitoring/metrics.ts';
+import { ALERTS_EVERY_MS, MonitoringWork, SNAPSHOT_EVERY_MS } from '../monitoring/snapshots.ts';
+import { dottedName, SITE_METRICS, SiteMetricsCollector } from '../monitoring/site-metrics.ts';
 
 export interface Monitoring {
   metrics: Metrics;
   service: MonitoringService;
   alerts: AlertService;
+  /** What the snapshot and alert jobs do. */
+  work: MonitoringWork;
   /** Scheduled every 5 minutes / every minute when jobs are enabled; tests call runNow(). */
   snapshotJob: CronJob;
   alertJob: CronJob;
@@ -69,19 +72,33 @@ export function buildMonitoring(c: Container): Monitoring {
     knownMetrics,
   });
   const lock = new SlotLock(c.redis, c.db, `${c.config.db.name}:${c.tables.prefix}`, c.instanceId, c.logger);
-  const deps: MonitoringJobDeps = {
-    db: c.db,
+  const work = new MonitoringWork({
     metrics,
     repo: metricsRepo,
     alerts,
-    lock,
     logger: c.logger,
     retentionDays: c.config.monitoring.metricsRetentionDays,
-  };
-  const snapshotJob = new CronJob('metrics-snapshot', '*/5 * * * *', (now) => snapshotMetrics(deps, now), c.logger);
-  const alertJob = new CronJob('alert-evaluation', '* * * * *', (now) => evaluateAlerts(deps, now), c.logger);
+  });
+  const snapshotJob = new CronJob('metrics-snapshot', '*/5 * * * *', snapshotSlots(lock, work), c.logger);
+  const alertJob = new CronJob(
+    'alert-evaluation',
+    '* * * * *',
+    slotJob(lock, 'alerts', ALERTS_EVERY_MS, (_q, now) => work.evaluateAlerts(now)),
+    c.logger,
+  );
 
   c.requestObservers.push((r) => metrics.observeRequest(r));
   if (c.config.jobs.enabled) c.services.push(snapshotJob, alertJob);
-  return { metrics, service, alerts, snapshotJob, alertJob };
+  return { metrics, service, alerts, work, snapshotJob, alertJob };
+}
+
+/** The snapshot job's run: one node per 5-minute slot writes it (a late node finds the rows and skips). */
+export function snapshotSlots(lock: SlotLock, work: MonitoringWork) {
+  return slotJob(
+    lock,
+    'metrics-snapshot',
+    SNAPSHOT_EVERY_MS,
+    (q, now) => work.snapshot(q, now),
+    (q, start) => work.snapshotTaken(q, start),
+  );
 }

@@ -2,10 +2,10 @@ import type { Database } from '../data/database.ts';
 import type { AlertRow, AlertsRepository, AlertStatusFilter } from '../data/alerts-repository.ts';
 import type { MetricsRepository } from '../data/metrics-repository.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
-import type { SiteSettings } from './site-settings.ts';
+import type { SiteSettings } from '../domain/site-settings.ts';
 import { parseAlertConfig, type AlertConfig, type ConfigProblem } from './alert-config.ts';
 import type { AlertService } from './alert-service.ts';
-import { isoNow } from './health-service.ts';
+import { isoNow } from '../domain/health-service.ts';
 
 export const TIMEFRAMES = { '1h': 3600, '6h': 6 * 3600, '24h': 86_400, '7d': 7 * 86_400 } as const;
 export type Timeframe = keyof typeof TIMEFRAMES;

@@ -1,10 +1,8 @@
-import type { DatabaseRouter } from '../data/database-router.ts';
-import type { Database } from '../data/database.ts';
-import type { SubscriptionRow, SubscriptionsRepository } from '../data/subscriptions-repository.ts';
-import type { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
-import type { NotificationsRepository } from '../data/notifications-repository.ts';
-import type { TasksRepository } from '../data/payments/tasks-repository.ts';
-import type { Logger } from '../observability/logger.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
+import type { SubscriptionRow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
+import type { NotificationsRepository } from '../../data/notifications-repository.ts';
+import type { Logger } from '../../observability/logger.ts';
 
 const BATCH = 200;
 
@@ -57,37 +55,5 @@ export class SubscriptionExpiry {
       if (tx.split) await this.effects.save(tx.main, key, { notice_id: noticeId });
       return true;
     });
-  }
-}
-
-/** Keeps one `subscription_expiry` task per day in the queue (checked hourly on every node). */
-export class ExpiryScheduler {
-  readonly name = 'subscription-expiry-scheduler';
-  private timer: NodeJS.Timeout | null = null;
-
-  constructor(
-    private readonly db: Database,
-    private readonly tasks: TasksRepository,
-    private readonly logger: Logger,
-    private readonly intervalMs = 3_600_000,
-  ) {}
-
-  async ensureToday(): Promise<boolean> {
-    const since = new Date(Date.now() - 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
-    if (await this.tasks.hasSince(this.db.write, 'subscription_expiry', since)) return false;
-    await this.tasks.enqueue(this.db.write, 'subscription_expiry', {}, { priority: 5 });
-    return true;
-  }
-
-  start(): void {
-    const tick = () =>
-      this.ensureToday().catch((err) => this.logger.warn('could not schedule subscription expiry', { error: (err as Error).message }));
-    void tick();
-    this.timer = setInterval(tick, this.intervalMs);
-    this.timer.unref();
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
   }
 }

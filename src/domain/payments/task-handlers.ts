@@ -1,13 +1,13 @@
-import type { DatabaseRouter } from '../data/database-router.ts';
-import type { EventLedgerRepository } from '../data/payments/event-ledger-repository.ts';
-import type { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
-import type { NotificationsRepository } from '../data/notifications-repository.ts';
-import type { TasksRepository } from '../data/payments/tasks-repository.ts';
-import type { WebhookLogsRepository } from '../data/payments/webhook-logs-repository.ts';
-import type { PluginImportService } from '../domain/payments/plugin-import-service.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
+import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
+import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
+import type { NotificationsRepository } from '../../data/notifications-repository.ts';
+import type { TasksRepository } from '../../data/payments/tasks-repository.ts';
+import type { WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
+import type { PluginImportService } from './plugin-import-service.ts';
 import type { DataExport } from './data-export.ts';
 import type { SubscriptionExpiry } from './subscription-expiry.ts';
-import type { TaskHandler } from './task-queue.ts';
+import type { TaskHandler } from '../../jobs/task-queue.ts';
 
 export interface HandlerDeps {
   notices: NotificationsRepository;

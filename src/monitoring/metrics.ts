@@ -2,9 +2,9 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry, Summary } f
 import type { CacheStats } from '../cache/cache-service.ts';
 import type { Database, QueryEvent } from '../data/database.ts';
 import type { ReplicaState } from '../data/replica-monitor.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../observability/logger.ts';
 import { promName, SITE_METRICS, type SiteMetric, type SiteMetricsCollector } from './site-metrics.ts';
-import { SlidingWindow } from './window.ts';
+import { SlidingWindow } from '../observability/window.ts';
 
 /** A finished request. `heapDelta`: its heap growth, on the requests sampled for it (one in HEAP_SAMPLE_EVERY). */
 export interface RequestInfo {

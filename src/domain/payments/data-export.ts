@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename } from 'node:fs/promises';
 import path from 'node:path';
-import type { DatabaseRouter } from '../data/database-router.ts';
-import type { Queryable } from '../data/database.ts';
-import type { SubscriptionsRepository } from '../data/subscriptions-repository.ts';
-import type { TransactionsRepository } from '../data/transactions-repository.ts';
-import type { NotificationsRepository } from '../data/notifications-repository.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
+import type { Queryable } from '../../data/database.ts';
+import type { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { TransactionsRepository } from '../../data/transactions-repository.ts';
+import type { NotificationsRepository } from '../../data/notifications-repository.ts';
 
 export type ExportKind = 'transactions' | 'subscriptions';
 
