@@ -6,7 +6,7 @@
 /** Feature code: business rules and the services that apply them. */
 const FEATURE = '^src/(domain|backup|monitoring)/';
 /** Where the parts are built and started: nothing below may import it. */
-const COMPOSITION = '^src/(main|container|app)\\.ts$|^src/(features|cli|doctor)/';
+const COMPOSITION = '^src/(main|container|app|server)\\.ts$|^src/(features|cli|doctor)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

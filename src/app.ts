@@ -34,7 +34,7 @@ export function createApp(c: Container): Koa<AppState> {
     }),
   );
   // Rate limits and other module middleware run with the caller known, before the routes.
-  for (const mw of c.middleware) app.use(mw);
+  if (c.rateLimiter) app.use(c.rateLimiter.middleware);
   app.use(buildRouter(c.routes, () => c.settings.siteUrl));
   app.use(notFound());
   return app;

@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { Config } from '../config/schema.ts';
 import type { BackupConfig } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BackupInfo, BackupStore, Manifest } from './backup-store.ts';
 import { createdAtOf, RemoteStore, remoteSettings } from './remote-store.ts';

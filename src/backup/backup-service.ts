@@ -8,7 +8,7 @@ import { maybeUnserialize } from '../data/php-serialize.ts';
 import { serverIdentity } from '../data/probes.ts';
 import type { Tables } from '../data/tables.ts';
 import { redactSecrets, type BackupConfig, type Component } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parseKey } from './archive-io.ts';
 import type { BackupLock, Lease } from './backup-lock.ts';

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Component } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import { belongsTo, labelSiteDirectory, type BackupSource } from './site-backups.ts';
 import type { SnapshotChecksums } from './snapshot-checksums.ts';
 

@@ -1,6 +1,6 @@
 import { access, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
+import { describeSite, type SiteIdentity } from '../config/site-identity.ts';
 import { SidecarError } from '../errors.ts';
 
 /** Which site a backup was made from; in every manifest and progress or failure record. */

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerIdentity } from '../data/probes.ts';
-import type { CheckResult } from '../domain/health-service.ts';
-import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
+import type { CheckResult } from '../observability/checks.ts';
+import { describeSite, type SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { NamespaceState, RedisHandle } from './redis.ts';
 

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BackupStore, isBackupId } from '../backup/backup-store.ts';
-import { describeSite, siteIdentity } from '../domain/site-identity.ts';
+import { describeSite, siteIdentity } from '../config/site-identity.ts';
 
 export interface SiteBackupLine {
   id: string;

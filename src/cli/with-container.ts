@@ -1,6 +1,6 @@
 import type { ConfigOverrides } from '../config/schema.ts';
 import { buildContainer, type Container } from '../container.ts';
-import type { Cli } from './program.ts';
+import type { Cli } from './cli.ts';
 
 /**
  * Runs `fn` with the sidecar's container on the configured site (jobs off, warnings only in the

@@ -1,4 +1,4 @@
-import type { CheckResult } from '../domain/health-service.ts';
+import type { CheckResult } from '../observability/checks.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Database } from './database.ts';
 

@@ -2,7 +2,7 @@ import type { Queryable } from '../data/database.ts';
 import { loginProblem, settingFrom } from '../data/login-check.ts';
 import { pendingMigrations } from '../data/migrations/index.ts';
 import { findMissingTables, guessTablePrefixes } from '../data/probes.ts';
-import type { DoctorCheck } from './doctor.ts';
+import type { DoctorCheck } from './check.ts';
 
 /** Privileges on the WordPress database, by who needs them. */
 export const NEEDED_PRIVILEGES = {

@@ -3,8 +3,8 @@ import type { Config } from '../config/schema.ts';
 import { settingFrom } from '../data/login-check.ts';
 import { pluginCronCheck, scheduledPluginCronHooks } from '../data/plugin-cron.ts';
 import { serverIdentity } from '../data/probes.ts';
-import { describeSite } from '../domain/site-identity.ts';
-import type { CheckOutcome, DoctorCheck } from './doctor.ts';
+import { describeSite } from '../config/site-identity.ts';
+import type { CheckOutcome, DoctorCheck } from './check.ts';
 
 /** The settings check from a configuration that loaded: where each value came from, and what wp-config.php could not give. */
 export function settingsOutcome(config: Config): CheckOutcome {

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { settingFrom } from '../data/login-check.ts';
 import { probeFilesystem } from '../data/probes.ts';
-import type { DoctorCheck } from './doctor.ts';
+import type { DoctorCheck } from './check.ts';
 
 const run = promisify(execFile);
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;

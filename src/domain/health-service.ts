@@ -1,10 +1,6 @@
-import os from 'node:os';
+import type { CheckResult, DetailProvider } from '../observability/checks.ts';
 
-export interface CheckResult {
-  healthy: boolean;
-  message: string;
-  [extra: string]: unknown;
-}
+export type { CheckResult, DetailProvider };
 
 export interface HealthProbes {
   database(): Promise<number>;
@@ -17,9 +13,6 @@ export interface HealthProbes {
   /** Whether WordPress still schedules the plugin's jobs the sidecar runs (informational: never makes a node unready). */
   pluginCron?(): Promise<CheckResult>;
 }
-
-/** A named section of /health/detailed's service_checks, contributed by a module. */
-export type DetailProvider = () => Promise<CheckResult> | CheckResult;
 
 export const isoNow = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const round = (n: number) => Math.round(n * 1000) / 1000;
@@ -35,20 +28,16 @@ export class HealthService {
   private healthMemo: { at: number; value: Promise<HealthReport> } | null = null;
   private readyMemo: { at: number; value: Promise<ReadyChecks> } | null = null;
   private tablesMemo: { at: number; value: Promise<CheckResult> } | null = null;
-  private readonly details = new Map<string, DetailProvider>();
 
   constructor(
     private readonly probes: HealthProbes,
     readonly instanceId: string,
     readonly version: string,
     private readonly siteId: () => string | null,
+    /** The sections of /health/detailed the features contribute (cache layers, replicas, backups, queue, ...). */
+    private readonly details: Readonly<Record<string, DetailProvider>> = {},
     private readonly reuseMs = 1000,
   ) {}
-
-  /** Lets a module add a section to /health/detailed (cache layers, replicas, backups, queue). */
-  registerDetail(name: string, provider: DetailProvider): void {
-    this.details.set(name, provider);
-  }
 
   private memo<T>(slot: 'healthMemo' | 'readyMemo' | 'tablesMemo', make: () => Promise<T>): Promise<T> {
     const now = Date.now();
@@ -203,7 +192,7 @@ export class HealthService {
   async detailSections(): Promise<Record<string, CheckResult>> {
     const out: Record<string, CheckResult> = {};
     await Promise.all(
-      [...this.details].map(async ([name, provider]) => {
+      Object.entries(this.details).map(async ([name, provider]) => {
         try {
           out[name] = await provider();
         } catch (err) {
@@ -212,10 +201,6 @@ export class HealthService {
       }),
     );
     return out;
-  }
-
-  systemLoad(): number[] {
-    return os.loadavg().map((n) => Math.round(n * 1000) / 1000);
   }
 }
 

@@ -5,7 +5,7 @@ import { BackupRepository } from '../data/backup-repository.ts';
 import type { Database } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import type { Tables } from '../data/tables.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import type { SiteSettings } from '../domain/site-settings.ts';
 import { CronSchedule } from '../jobs/cron-schedule.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -17,8 +17,11 @@ import { BackupService, type BackupObserver } from '../backup/backup-service.ts'
 import { BackupStore } from '../backup/backup-store.ts';
 import { RestoreService } from '../backup/restore-service.ts';
 import { BackupVerifications } from '../backup/backup-verification.ts';
+import { backupFileRoutes } from '../http/routes/backup-files.ts';
+import { backupRoutes } from '../http/routes/backup.ts';
+import type { FeatureParts } from './feature.ts';
 
-export interface BackupModuleDeps {
+export interface BackupDeps {
   config: Config;
   dataDir: string;
   db: Database;
@@ -29,11 +32,12 @@ export interface BackupModuleDeps {
   logger: Logger;
   instanceId: string;
   site: SiteIdentity;
+  /** Told about every backup attempt (metrics). */
   observers: BackupObserver[];
 }
 
-/** Everything backups need, built once by the container. */
-export interface BackupModule {
+/** Backups: the store, the lock shared by the pool, backups and restores, the schedule and the backup routes. */
+export interface Backup extends FeatureParts {
   store: BackupStore;
   lock: BackupLock;
   backups: BackupService;
@@ -49,8 +53,8 @@ export interface BackupModule {
   scheduler: CronSchedule;
 }
 
-/** Builds the backup store, lock, services and scheduler from the container's parts. */
-export function buildBackupModule(d: BackupModuleDeps): BackupModule {
+/** Builds the backup store, lock, services, schedule and routes. */
+export function createBackup(d: BackupDeps): Backup {
   // Default: one directory per site under <data>/backups; SLBP_BACKUP_DIR is the operator's, filtered by source.
   const legacyRoot = path.join(d.dataDir, 'backups');
   const root = d.config.backup.dir ? path.resolve(d.config.backup.dir) : path.join(legacyRoot, d.site.key);
@@ -96,6 +100,7 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
   });
   const slots = new ScheduledBackups({ backups, lock, backupConfig: getConfig });
   const scheduler = new CronSchedule('backup-scheduler', 'backup', slots, d.config.backup.timezone, d.logger);
+  const verifications = new BackupVerifications(store, backups, restore);
   return {
     store,
     lock,
@@ -105,6 +110,34 @@ export function buildBackupModule(d: BackupModuleDeps): BackupModule {
     settings,
     slots,
     scheduler,
-    verifications: new BackupVerifications(store, backups, restore),
+    verifications,
+    routes: [...backupRoutes({ backups, store, restore, verifications, maintenance, settings }), ...backupFileRoutes(verifications)],
+    services: [
+      // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
+      {
+        name: 'backups',
+        start: async () => {
+          await backups.recover();
+        },
+        stop: () => maintenance.close(),
+      },
+    ],
+    jobs: [scheduler],
+    health: {
+      backups: async () => {
+        const { age_seconds, last_backup_id } = await backups.lastSuccessAge();
+        const cfg = settings.get();
+        // Overdue = no completed backup within twice the schedule's period (daily for cron schedules).
+        const periodS = (cfg.schedule === 'weekly' ? 7 : cfg.schedule === 'monthly' ? 31 : 1) * 86_400;
+        const healthy = !cfg.enabled || (age_seconds !== null && age_seconds <= 2 * periodS);
+        return {
+          healthy,
+          message: age_seconds === null ? 'No completed backup yet' : `Last successful backup ${age_seconds} s ago`,
+          last_backup_age_seconds: age_seconds,
+          last_backup_id,
+          schedule: cfg.enabled ? cfg.schedule : 'disabled',
+        };
+      },
+    },
   };
 }

@@ -11,7 +11,7 @@ export interface LightLaneOptions {
   trustedProxies: AddressList;
   /** Request headers that carry a credential (lower case): such requests go to the framework, which checks them. */
   credentialHeaders: string[];
-  observers: RequestObserver[];
+  observers: readonly RequestObserver[];
   draining(): boolean;
 }
 
@@ -29,7 +29,7 @@ export interface LightLaneOptions {
  * framework then answers the error in WordPress's shape).
  */
 export function lightLane(
-  routes: RouteSpec[],
+  routes: readonly RouteSpec[],
   opts: LightLaneOptions,
 ): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
   const table = new Map<string, RouteSpec & { light: NonNullable<RouteSpec['light']> }>();

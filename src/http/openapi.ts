@@ -128,7 +128,7 @@ function operation(r: RouteSpec): Json {
 }
 
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas the router validates with. */
-export function buildOpenApi(routes: RouteSpec[], version: string): Json {
+export function buildOpenApi(routes: readonly RouteSpec[], version: string): Json {
   const paths: Record<string, Json> = {};
   for (const r of [...routes].sort((a, b) => openApiPath(a).localeCompare(openApiPath(b)) || a.method.localeCompare(b.method))) {
     const p = (paths[openApiPath(r)] ??= {});

@@ -57,7 +57,7 @@ export function wpRoutePattern(r: RouteSpec): string {
 }
 
 /** The namespace index, shaped like WordPress's GET /wp-json/{namespace}. */
-export function namespaceIndex(routes: RouteSpec[], siteUrl: string): Record<string, unknown> {
+export function namespaceIndex(routes: readonly RouteSpec[], siteUrl: string): Record<string, unknown> {
   const grouped = new Map<string, RouteSpec[]>();
   grouped.set(`/${NAMESPACE}`, []);
   for (const r of routes) {
@@ -101,7 +101,7 @@ export function exactPathKey(path: string): string {
  * turn); the table follows koa-router's matching (case-insensitive, one optional trailing slash,
  * HEAD with GET), and everything else goes to koa-router.
  */
-export function buildRouter(routes: RouteSpec[], siteUrl: () => string): Middleware<AppState> {
+export function buildRouter(routes: readonly RouteSpec[], siteUrl: () => string): Middleware<AppState> {
   const router = new Router<AppState>();
   const exact = new Map<string, (ctx: AppContext) => Promise<void> | void>();
   const add = (method: string, path: string, handler: (ctx: AppContext) => Promise<void> | void) => {

@@ -4,7 +4,7 @@ import { cp, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { projectRoot } from '../../src/config/load.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { cleanRedisPrefix, sidecarEnv } from '../helpers/sidecar.ts';
 

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../../src/config/load.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { adminCall, waitFor } from '../helpers/backup.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';

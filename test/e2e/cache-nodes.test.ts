@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { ADMIN_ID, asUser, EDITOR_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { testRedisPrefix } from '../helpers/redis.ts';
 import { startRedisCluster, startRedisServer, type RedisClusterServers, type RedisServer } from '../helpers/redis-server.ts';
 import { NS, sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
 import { Cluster } from 'ioredis';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';

@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { buildContainer } from '../../src/container.ts';
 import { Redis } from 'ioredis';
 import { maybeUnserialize, phpSerialize } from '../../src/data/php-serialize.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { CHECKS, doctorContext, runDoctor, type DoctorReport } from '../../src/doctor/doctor.ts';
 import { runInProcess, runProcess } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';

@@ -3,7 +3,7 @@ import { createWordPressDatabase } from '../../scripts/lib/db-admin.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildContainer, type Container } from '../../src/container.ts';
 import { DatabaseRouter } from '../../src/data/database-router.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
 import { call } from '../helpers/http.ts';
 import { startMariaDb, type MariaDbInstance } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';

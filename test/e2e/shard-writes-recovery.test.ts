@@ -4,7 +4,7 @@ import type mysql from 'mysql2/promise';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
 import { DatabaseRouter } from '../../src/data/database-router.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
-import { buildPayments } from '../../src/domain/payments/payments-module.ts';
+import { createPayments } from '../../src/features/payments.ts';
 import { webhookAnswer } from '../../src/http/routes/webhooks.ts';
 import { asUser, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -49,15 +49,16 @@ describe('billing writes on shards: a lost shard commit, expiry, import and expo
     const dbs = new LoseShardCommits(c.db, c.redis, c.config.db.readYourWritesMs, c.logger);
     return {
       dbs,
-      payments: buildPayments({
+      payments: createPayments({
         db: c.db,
+        databases: dbs,
         tables: c.tables,
         cache: c.cache,
         settings: c.settings,
+        users: c.users,
         logger: c.logger,
         dataDir: c.dataDir,
         siteKey: c.site.key,
-        billingDbs: dbs,
       }),
     };
   };

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { loadConfig, projectRoot } from '../../src/config/load.ts';
 import { SIDECAR_NODE_FLAGS } from '../../src/config/node-flags.ts';
 import type { ConfigOverrides } from '../../src/config/schema.ts';
-import { buildContainer, type Container } from '../../src/container.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { buildContainer, type Container, type ExtraObservers } from '../../src/container.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
 import type { Logger } from '../../src/observability/logger.ts';
 import { cleanRedisPrefix, testRedisPrefix } from './redis.ts';
 import type { TestDb } from './db.ts';
@@ -39,11 +39,11 @@ export function sidecarEnv(db: TestDb, extra: Record<string, string> = {}, redis
 /** A sidecar in this process on a free port; stop() shuts it down and cleans its Redis keys. */
 export async function startSidecar(
   db: TestDb,
-  opts: { env?: Record<string, string>; overrides?: ConfigOverrides; logger?: Logger } = {},
+  opts: { env?: Record<string, string>; overrides?: ConfigOverrides; logger?: Logger; observers?: ExtraObservers } = {},
 ): Promise<InProcessSidecar> {
   const env = sidecarEnv(db, opts.env);
   const config = loadConfig({ env, overrides: opts.overrides });
-  const container = buildContainer(config, opts.logger);
+  const container = buildContainer(config, { logger: opts.logger, observers: opts.observers });
   const running = await startServer(container);
   return {
     url: running.url,

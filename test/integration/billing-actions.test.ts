@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { cacheTags } from '../../src/cache/keys.ts';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
-import { createBillingModule } from '../../src/domain/billing/module.ts';
+import { createBilling } from '../../src/features/billing.ts';
 import { MemoryTagCache } from '../helpers/memory-cache.ts';
 import { ADMIN_ID, asUser, createApiKey, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -190,7 +190,7 @@ describe('subscription cancel/resume and notification writes across two nodes', 
   it('with a caching cache: reads are served from it, and cancel or a webhook-style invalidation drops exactly what changed', async () => {
     const cache = new MemoryTagCache();
     const c = a.container;
-    const m = createBillingModule({
+    const m = createBilling({
       config: { ...c.config, db: { ...c.config.db, readYourWritesMs: 0 } },
       tables: c.tables,
       db: c.db,
@@ -198,6 +198,7 @@ describe('subscription cancel/resume and notification writes across two nodes', 
       cache,
       settings: c.settings,
       users: c.users,
+      monitoring: c.monitoring.service,
     });
     const admin = { userId: ADMIN_ID, admin: true };
     const owner = STUDENT_ID + 2;

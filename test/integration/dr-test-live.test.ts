@@ -24,9 +24,16 @@ describe('the DR drill on a live store', function () {
   before(async () => {
     db = await createTestDb({ size: 'small' });
     // Jobs on: the task queue worker and the schedules run in this node, as on a live pool.
-    sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET }, overrides: { jobs: { enabled: true } } });
-    sc.container.backupObservers.push((r) => {
-      for (const o of observers) o(r);
+    sc = await startSidecar(db, {
+      env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET },
+      overrides: { jobs: { enabled: true } },
+      observers: {
+        backup: [
+          (r) => {
+            for (const o of observers) o(r);
+          },
+        ],
+      },
     });
   });
   after(async () => {

@@ -6,6 +6,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { CountingCache, exposedNames, promtool, sample } from '../helpers/monitoring.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
+import type { CacheService } from '../../src/cache/cache-service.ts';
 import { HEAP_SAMPLE_EVERY } from '../../src/http/middleware/request-context.ts';
 
 const TOKEN = 'metrics-token-for-tests';
@@ -45,6 +46,22 @@ function capture(): { transport: winston.transport; lines: Record<string, any>[]
     },
   });
   return { transport: new winston.transports.Stream({ stream, level: 'warn' }), lines };
+}
+
+/**
+ * Gives the sidecar's cache other behaviour for a while (the monitoring reads the cache it was
+ * built with); the returned function puts the cache's own methods back.
+ */
+function standIn(cache: CacheService, methods: Partial<Pick<CacheService, 'wrap' | 'peek' | 'stats'>>): () => void {
+  const target = cache as unknown as Record<string, unknown>;
+  const own = Object.fromEntries(Object.keys(methods).map((k) => [k, Object.getOwnPropertyDescriptor(target, k)]));
+  Object.assign(target, methods);
+  return () => {
+    for (const [k, d] of Object.entries(own)) {
+      if (d) Object.defineProperty(target, k, d);
+      else delete target[k];
+    }
+  };
 }
 
 describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
@@ -128,8 +145,12 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
   });
 
   it('reports the cache hit ratio from the cache counters as lookups hit', async () => {
-    const original = sc.container.cache;
-    sc.container.cache = new CountingCache();
+    const counting = new CountingCache();
+    const restore = standIn(sc.container.cache, {
+      wrap: (k, load) => counting.wrap(k, load),
+      peek: (k) => counting.peek(k),
+      stats: () => counting.stats(),
+    });
     try {
       // Each scrape looks the business counts up in the cache: the first misses, the next ones hit.
       expect(sample(await scrape(), 'slbp_performance_cache_hit_ratio')).to.equal(0);
@@ -139,7 +160,7 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
       expect(sample(second, 'slbp_cache_misses_total', 'layer="l1"')).to.equal(1);
       expect(sample(await scrape(), 'slbp_performance_cache_hit_ratio')).to.equal(66.67);
     } finally {
-      sc.container.cache = original;
+      restore();
     }
   });
 
@@ -167,22 +188,18 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
       expect((await call(`${sc.base}/live`)).status).to.equal(200);
       const fast = lines.filter((l) => l.message === 'slow request');
       expect(fast).to.deep.equal([]);
-      const original = sc.container.cache;
       // A cache whose load is slowed makes the metrics route slow for real.
-      sc.container.cache = {
-        ...original,
-        stats: () => original.stats(),
-        invalidate: (r) => original.invalidate(r),
+      const restore = standIn(sc.container.cache, {
         wrap: async (_k, load) => {
           await new Promise((r) => setTimeout(r, 1100));
           return load();
         },
-      };
+      });
       let slowRes;
       try {
         slowRes = await call(`${sc.base}/metrics`, auth);
       } finally {
-        sc.container.cache = original;
+        restore();
       }
       const slow = lines.filter((l) => l.message === 'slow request');
       expect(slow).to.have.length(1);

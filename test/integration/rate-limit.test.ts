@@ -48,8 +48,10 @@ describe('rate limits (koa-ratelimit on Redis)', () => {
     let sc: InProcessSidecar;
     const zones: string[] = [];
     before(async () => {
-      sc = await startSidecar(db, { env: { ...ON, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
-      sc.container.rateLimitObservers.push((z) => zones.push(z));
+      sc = await startSidecar(db, {
+        env: { ...ON, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET },
+        observers: { rateLimit: [(z) => zones.push(z)] },
+      });
     });
     after(async () => sc?.stop());
 

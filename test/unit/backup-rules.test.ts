@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { expired } from '../../src/backup/backup-maintenance.ts';
 import { BackupStore, isBackupId, newBackupId } from '../../src/backup/backup-store.ts';
-import { siteIdentity } from '../../src/domain/site-identity.ts';
+import { siteIdentity } from '../../src/config/site-identity.ts';
 import {
   backupConfigSchema,
   DEFAULT_BACKUP_CONFIG,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { hashTagOf, tagSetKey, valueKey, withSiteHashTag } from '../../src/cache/keys.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { describeSite, siteIdentity, siteKeyOf } from '../../src/domain/site-identity.ts';
+import { describeSite, siteIdentity, siteKeyOf } from '../../src/config/site-identity.ts';
 
 const keyFor = (env: Record<string, string>) => {
   const c = loadConfig({ env: { SLBP_ENV: 'test', ...env } });

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { createKey, listKeys, revokeKey, type CreateKeyOptions } from '../../../scripts/lib/api-keys-cli.ts';
 import { API_PERMISSIONS } from '../../domain/caller.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 
 export function registerApiKeys(program: Command, cli: Cli): void {
   const keys = program.command('api-keys').description('create, list and revoke API keys (stored as sha256 in {prefix}slbp_api_keys)');

@@ -5,10 +5,10 @@ import type { RestoreProgress } from '../../backup/restore-service.ts';
 import type { Container } from '../../container.ts';
 import { writerAddress } from '../../data/login-check.ts';
 import { COMPONENTS, type Component } from '../../domain/backup-config.ts';
-import { describeSite } from '../../domain/site-identity.ts';
+import { describeSite } from '../../config/site-identity.ts';
 import { listAllSites } from '../backup-sites.ts';
 import { CliError, confirm } from '../io.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { formatBytes, progress, type Progress } from '../progress.ts';
 import { withContainer } from '../with-container.ts';
 

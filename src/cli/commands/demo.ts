@@ -4,7 +4,7 @@ import { adminConnection, createWordPressDatabase, type ServerSpec } from '../..
 import { demoRows, fillDemoData, SIZES } from '../../../scripts/lib/demo-data.ts';
 import type { Config } from '../../config/schema.ts';
 import { writerAddress } from '../../data/login-check.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { progress } from '../progress.ts';
 import { serve } from './serve.ts';
 

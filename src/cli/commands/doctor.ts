@@ -4,7 +4,7 @@ import type { Config } from '../../config/schema.ts';
 import { buildContainer } from '../../container.ts';
 import { CHECKS, doctorContext, formatReport, runDoctor, type DoctorReport } from '../../doctor/doctor.ts';
 import { settingsFailure } from '../../doctor/service-checks.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 
 export function registerDoctor(program: Command, cli: Cli): void {
   program

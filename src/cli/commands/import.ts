@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { formatImportSummary } from '../../../scripts/lib/import-summary.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { progress, type Progress } from '../progress.ts';
 import { withContainer } from '../with-container.ts';
 

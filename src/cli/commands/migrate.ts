@@ -3,7 +3,7 @@ import { Database } from '../../data/database.ts';
 import { migrateDown, migrateUp, migrationSteps } from '../../data/migrations/index.ts';
 import { alignShardIds, prepareShard, unprepareShard } from '../../data/migrations/shards.ts';
 import { createTables } from '../../data/tables.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { progress } from '../progress.ts';
 
 export function registerMigrate(program: Command, cli: Cli): void {

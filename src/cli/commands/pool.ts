@@ -5,7 +5,7 @@ import { NS, poolPlan, readPoolState, restartNode, startPool, stopPool } from '.
 import { rollingUpdate, type RollingPlan } from '../../../scripts/lib/rolling-update.ts';
 import { projectRoot } from '../../config/load.ts';
 import { CliError } from '../io.ts';
-import { wholeNumber, type Cli } from '../program.ts';
+import { wholeNumber, type Cli } from '../cli.ts';
 
 const DEFAULT_DIR = path.join(projectRoot, 'var/pool');
 

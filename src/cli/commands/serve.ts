@@ -3,9 +3,9 @@ import type { Config } from '../../config/schema.ts';
 import { buildContainer, type Container } from '../../container.ts';
 import { checkLogin, describeLogin } from '../../data/login-check.ts';
 import { pluginCronCheck, scheduledPluginCronHooks } from '../../data/plugin-cron.ts';
-import { startServer } from '../../http/server.ts';
+import { startServer } from '../../server.ts';
 import { CliError } from '../io.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { DatabaseWatch, describeListenError, ensureWritableDirs, isFatalLogin } from '../startup.ts';
 
 export function registerServe(program: Command, cli: Cli): void {

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { buildShimZip } from '../../../scripts/shim-zip.ts';
 import { projectRoot } from '../../config/load.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 
 export function registerShimZip(program: Command, cli: Cli): void {
   program

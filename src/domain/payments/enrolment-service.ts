@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize, phpSerialize } from '../../data/php-serialize.ts';
-import { UsersRepository } from '../../data/users-repository.ts';
+import type { UsersRepository } from '../../data/users-repository.ts';
 import { EnrolmentRepository, type EnrolmentLogWrite } from '../../data/payments/enrolment-repository.ts';
 import { hashPhpass } from '../passwords.ts';
 

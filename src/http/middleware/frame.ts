@@ -10,7 +10,7 @@ import { writeBody } from './respond.ts';
 export interface FrameSteps {
   logger: Logger;
   trustedProxies: AddressList;
-  observers: RequestObserver[];
+  observers: readonly RequestObserver[];
   /** Security and CORS headers; true when a preflight was answered. */
   headers(ctx: AppContext): boolean;
   /** Client address and network-level grants. */

@@ -44,7 +44,7 @@ export class BoundedMap<K, V> extends Map<K, V> {
 
 export interface RateLimitOptions {
   redis: RedisHandle | null;
-  routes: () => RouteSpec[];
+  routes: () => readonly RouteSpec[];
   /** `rate_limit_general` (requests per minute per client) from slbp_performance_config. */
   generalPerMinute: () => number;
   observers: RateLimitObserver[];

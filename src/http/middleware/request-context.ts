@@ -72,7 +72,7 @@ export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): 
 }
 
 /** Reports the finished request to the observers (metrics, slow-request log). */
-export function finishRequest(ctx: AppContext, observers: RequestObserver[]): void {
+export function finishRequest(ctx: AppContext, observers: readonly RequestObserver[]): void {
   const ms = performance.now() - ctx.state.startedAt;
   const s = ctx.state;
   const heapDelta = s.heapBefore >= 0 ? v8.getHeapStatistics().used_heap_size - s.heapBefore : undefined;

@@ -1,5 +1,5 @@
 import { billingAccess } from '../../domain/billing/access-rules.ts';
-import type { BillingModule } from '../../domain/billing/module.ts';
+import type { AnalyticsService } from '../../domain/billing/analytics-service.ts';
 import { whenReady } from '../../domain/billing/billing-reads.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
 import { renderOnce } from '../middleware/respond.ts';
@@ -7,7 +7,7 @@ import { defineRoute, type RouteSpec } from '../route.ts';
 import { analyticsQuery } from './billing-params.ts';
 
 /** Revenue and subscription analytics for administrators and `read_analytics` keys. */
-export function analyticsRoutes(m: BillingModule): RouteSpec[] {
+export function analyticsRoutes(m: { analytics: AnalyticsService }): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET',

@@ -1,6 +1,6 @@
 import { access } from '../../domain/access.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
-import type { BillingModule } from '../../domain/billing/module.ts';
+import type { AccountService } from '../../domain/billing/account-service.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
 import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
@@ -10,8 +10,14 @@ import { z } from 'zod';
 
 const coursesQuery = userQuery.extend(collectionParams);
 
+export interface AccountRouteDeps {
+  account: AccountService;
+  /** The site's home URL (WordPress's `home` option): the base of Link URLs. */
+  home(): string;
+}
+
 /** The caller's own overview: dashboard, enrolled courses, notifications. */
-export function billingAccountRoutes(m: BillingModule): RouteSpec[] {
+export function billingAccountRoutes(m: AccountRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET',

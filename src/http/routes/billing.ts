@@ -1,5 +1,7 @@
 import { z } from 'zod';
-import type { BillingModule } from '../../domain/billing/module.ts';
+import type { BillingService } from '../../domain/billing/billing-service.ts';
+import type { InvoiceService } from '../../domain/billing/invoice-service.ts';
+import type { SubscriptionActions } from '../../domain/billing/subscription-actions.ts';
 import { billingAccess } from '../../domain/billing/access-rules.ts';
 import { whenReady } from '../../domain/billing/billing-reads.ts';
 import { viewerOf } from '../../domain/billing/viewer.ts';
@@ -9,8 +11,16 @@ import { defineRoute, type RouteSpec } from '../route.ts';
 import { subscriptionItem, transactionItem } from '../serializers/billing.ts';
 import { idParams, listWindow, subscriptionQuery, transactionQuery, userQuery } from './billing-params.ts';
 
+export interface BillingRouteDeps {
+  billing: BillingService;
+  actions: SubscriptionActions;
+  invoices: InvoiceService;
+  /** The site's home URL (WordPress's `home` option): the base of Link URLs. */
+  home(): string;
+}
+
 /** Transactions, subscriptions (with cancel/resume), invoices and the billing summary. */
-export function billingRoutes(m: BillingModule): RouteSpec[] {
+export function billingRoutes(m: BillingRouteDeps): RouteSpec[] {
   return [
     defineRoute({
       method: 'GET',

@@ -3,7 +3,7 @@ import { buildOpenApi } from '../openapi.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
 /** GET /openapi.json: the API reference generated from the live route list. */
-export function docsRoutes(routes: () => RouteSpec[], version: string): RouteSpec[] {
+export function docsRoutes(routes: () => readonly RouteSpec[], version: string): RouteSpec[] {
   let cached: Record<string, unknown> | null = null;
   return [
     defineRoute({

@@ -1,10 +1,10 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createApp } from '../app.ts';
-import { lightLane } from './light-lane.ts';
-import { credentialHeaders } from './middleware/identity.ts';
-import type { Container } from '../container.ts';
+import { createApp } from './app.ts';
+import { lightLane } from './http/light-lane.ts';
+import { credentialHeaders } from './http/middleware/identity.ts';
+import type { Container } from './container.ts';
 
 export interface RunningServer {
   server: http.Server;
