@@ -16,6 +16,7 @@ import { AddressList } from './http/client-ip.ts';
 import { rateLimit, type RateLimiter, type RateLimitObserver } from './http/middleware/rate-limit.ts';
 import type { RequestObserver } from './http/middleware/request-context.ts';
 import type { RouteSpec } from './http/route.ts';
+import { RouteTable } from './http/router.ts';
 import { docsRoutes } from './http/routes/docs.ts';
 import { healthRoutes } from './http/routes/health.ts';
 import type { Service } from './lifecycle.ts';
@@ -44,8 +45,10 @@ export interface Container extends Omit<Site, 'services' | 'jobs' | 'health' | '
   monitoring: Monitoring;
   /** WordPress's personal data exporter and eraser for the plugin's tables. */
   privacy: Privacy;
-  /** Every route, in one list: the router, the namespace index and the API docs read it. */
+  /** Every route, in one list: the route table, the namespace index and the API docs read it. */
   routes: readonly RouteSpec[];
+  /** The routes as every request is matched against them, once (the light lane and the frame share the match). */
+  routeTable: RouteTable;
   /** Started in this order after listening (jobs only when SLBP_JOBS_ENABLED), stopped in reverse. */
   services: readonly Service[];
   trustedProxies: AddressList;
@@ -123,7 +126,6 @@ export function buildContainer(config: Config, opts: { logger?: Logger; observer
   const rateLimiter = config.security.rateLimitEnabled
     ? rateLimit({
         redis: site.redis,
-        routes: () => routes,
         generalPerMinute: () => settings.performance.rate_limit_general,
         observers: [monitoring.observers.rateLimit, ...(opts.observers?.rateLimit ?? [])],
         logger,
@@ -154,6 +156,7 @@ export function buildContainer(config: Config, opts: { logger?: Logger; observer
     monitoring,
     privacy,
     routes,
+    routeTable: new RouteTable(routes, () => settings.siteUrl),
     services,
     trustedProxies: new AddressList(config.server.trustedProxies),
     identityResolvers: auth.identityResolvers,

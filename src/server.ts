@@ -19,7 +19,7 @@ export async function startServer(c: Container): Promise<RunningServer> {
   await c.start();
   const app = createApp(c);
   const framework = app.callback();
-  const light = lightLane(c.routes, {
+  const light = lightLane(c.routeTable, {
     trustedProxies: c.trustedProxies,
     credentialHeaders: credentialHeaders(c.identityResolvers),
     observers: c.requestObservers,

@@ -13,6 +13,8 @@ export interface AppState {
   logger: Logger;
   origin: RequestOrigin;
   caller: Caller;
+  /** The route the request matched (null: none), found once by the route table: the body, rate limits, validation, access and the handler follow from it. */
+  route: RouteSpec | null;
   rawBody?: Buffer;
   /** Parsed JSON or form body (absent for raw-body routes). */
   body?: unknown;
@@ -168,7 +170,7 @@ function deepFreeze<T>(v: T): T {
  */
 export const QUERY_MEMO_BYTES = 128 * 1024;
 
-/** Koa middleware for one route: validate params, query and body, then check access, then run. */
+/** How one route runs once the route table matched it: validate params (the match's), query and body, then check access, then the handler. */
 export function routeMiddleware(spec: RouteSpec, template: string) {
   // Clients repeat the same query strings (a page, a report): each one is parsed and validated
   // once and its (frozen) result reused. Only callers the route let in add to the memo, and never
@@ -193,12 +195,12 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     return deepFreeze(parsed);
   };
   // Not an async function: a handler that has its answer now (a cached read) is answered without
-  // a promise or a wait; errors thrown here reach the frame through Koa's compose as rejections.
-  return (ctx: AppContext): Promise<void> | void => {
+  // a promise or a wait; errors thrown here are thrown to the frame, which answers them.
+  return (ctx: AppContext, params: Record<string, string> = {}): Promise<void> | void => {
     ctx.state.routeName = template;
     const input: RouteInput<unknown, unknown, unknown> = { params: {}, query: {}, body: undefined };
     if (spec.params) {
-      const r = spec.params.safeParse(ctx.params ?? {});
+      const r = spec.params.safeParse(params);
       if (!r.success) failWith(r.error, 'params');
       input.params = r.data;
     }

@@ -75,7 +75,7 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expectRestError(await call(`${sc.base}/live//`), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/live`, { method: 'POST' }), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/l%69ve`), 'rest_no_route', 404);
-    // Parameterised routes still go through koa-router.
+    // Parameterised routes are matched by their pattern.
     expectRestError(await call(`${sc.base}/transactions/12`), 'rest_forbidden', 401);
   });
 

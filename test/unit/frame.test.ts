@@ -6,12 +6,20 @@ import winston from 'winston';
 import { AddressList } from '../../src/http/client-ip.ts';
 import { frame } from '../../src/http/middleware/frame.ts';
 import { SidecarError } from '../../src/errors.ts';
-import type { AppContext } from '../../src/http/route.ts';
+import { access } from '../../src/domain/access.ts';
+import { defineRoute, type AppContext } from '../../src/http/route.ts';
 
 /**
  * The frame writes JSON answers itself, so everything that goes on the response (the draining
  * node's `Connection: close`, the observers' status) must be settled before it writes.
  */
+const anyRoute = defineRoute({ method: 'GET', path: '/*', summary: 'any path', access: access.public, handler: () => undefined });
+function run(ctx: AppContext) {
+  ctx.state.routeName = ctx.path;
+  if (ctx.path === '/fails') throw new SidecarError('slbp_test', 'Refused.', 409);
+  ctx.state.result = { ok: true };
+}
+
 describe('the frame around every request', () => {
   let draining = false;
   let server: http.Server;
@@ -28,16 +36,14 @@ describe('the frame around every request', () => {
         observers: [(r) => seen.push({ status: r.status, route: r.route })],
         headers: () => false,
         origin: () => undefined,
+        // Every path is a route here: it names itself, and /fails refuses.
+        route: () => ({ route: { spec: anyRoute, run }, params: {} }),
         body: () => undefined,
         identity: () => undefined,
+        limit: () => undefined,
         draining: () => draining,
       }) as never,
     );
-    app.use((ctx: AppContext) => {
-      ctx.state.routeName = ctx.path;
-      if (ctx.path === '/fails') throw new SidecarError('slbp_test', 'Refused.', 409);
-      ctx.state.result = { ok: true };
-    });
     server = http.createServer(app.callback());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { access } from '../../src/domain/access.ts';
 import { AddressList } from '../../src/http/client-ip.ts';
 import { lightLane } from '../../src/http/light-lane.ts';
+import { RouteTable } from '../../src/http/router.ts';
 import { defineRoute, viaLight, type RouteSpec } from '../../src/http/route.ts';
 
 const NS = '/wp-json/skylearn-billing-pro/v1';
@@ -44,7 +45,7 @@ describe('light lane: probes answered before the framework', () => {
   });
 
   before(async () => {
-    const lane = lightLane([probe, readyRoute], {
+    const lane = lightLane(new RouteTable([probe, readyRoute], () => ''), {
       trustedProxies: new AddressList(['127.0.0.1']),
       credentialHeaders: ['authorization', 'x-slbp-signature'],
       observers: [(r) => seen.push(r)],
@@ -137,6 +138,6 @@ describe('light lane: probes answered before the framework', () => {
       { ...probe, method: 'POST' },
       { ...probe, rateLimit: undefined },
     ];
-    for (const r of bad) expect(() => lightLane([r], opts)).to.throw(/cannot be light/);
+    for (const r of bad) expect(() => lightLane(new RouteTable([r], () => ''), opts)).to.throw(/cannot be light/);
   });
 });

@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
 import type { RequestInfo } from '../../monitoring/metrics.ts';
 import type { AddressList } from '../client-ip.ts';
-import type { AppContext, AppState } from '../route.ts';
+import type { AppContext, AppState, RouteSpec } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
 /** Told of every finished request (request metrics, the latency window). */
@@ -31,6 +31,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 class RequestState implements AppState {
   origin: RequestOrigin = NO_ORIGIN;
   caller: Caller = ANONYMOUS;
+  route: RouteSpec | null = null;
   rawBody?: Buffer = undefined;
   body?: unknown = undefined;
   routeName?: string = undefined;
