@@ -18,8 +18,15 @@ export interface AlertRow {
 export type AlertStatusFilter = 'active' | 'resolved' | 'all';
 
 const COLS = 'id, alert_name, metric_name, threshold_value, current_value, severity, status, message, triggered_at, resolved_at';
-const toRow = (r: Record<string, unknown>): AlertRow => ({
-  ...(r as unknown as AlertRow),
+/** A row as MariaDB hands it over: ids and FLOAT columns may come back as strings. */
+type StoredAlert = Omit<AlertRow, 'id' | 'threshold_value' | 'current_value'> & {
+  id: number | string;
+  threshold_value: number | string;
+  current_value: number | string;
+};
+
+const toRow = (r: StoredAlert): AlertRow => ({
+  ...r,
   id: Number(r.id),
   threshold_value: Number(r.threshold_value),
   current_value: Number(r.current_value),
@@ -37,10 +44,11 @@ export class AlertsRepository {
     const where = status === 'all' ? '' : 'WHERE status = ?';
     const args = status === 'all' ? [] : [status];
     const [rows, count] = await Promise.all([
-      q.query<Record<string, unknown>[]>(
-        `SELECT ${COLS} FROM \`${this.t}\` ${where} ORDER BY triggered_at DESC, id DESC LIMIT ? OFFSET ?`,
-        [...args, limit, offset],
-      ),
+      q.query<StoredAlert[]>(`SELECT ${COLS} FROM \`${this.t}\` ${where} ORDER BY triggered_at DESC, id DESC LIMIT ? OFFSET ?`, [
+        ...args,
+        limit,
+        offset,
+      ]),
       q.query<{ n: number }[]>(`SELECT COUNT(*) AS n FROM \`${this.t}\` ${where}`, args),
     ]);
     return { rows: rows.map(toRow), total: Number(count[0]?.n ?? 0) };
@@ -48,7 +56,7 @@ export class AlertsRepository {
 
   /** The open alert of a rule, if any. */
   async active(q: Queryable, alertName: string): Promise<AlertRow | null> {
-    const rows = await q.query<Record<string, unknown>[]>(
+    const rows = await q.query<StoredAlert[]>(
       `SELECT ${COLS} FROM \`${this.t}\` WHERE alert_name = ? AND status = 'active' ORDER BY id DESC LIMIT 1`,
       [alertName],
     );

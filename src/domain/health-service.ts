@@ -17,6 +17,11 @@ export interface HealthProbes {
 export const isoNow = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const round = (n: number) => Math.round(n * 1000) / 1000;
 
+/** A result shared by every caller for a moment, and when it was made. */
+class Reused<T> {
+  held: { at: number; value: Promise<T> } | null = null;
+}
+
 /**
  * The probes behind /health, /ready and /live. Results are reused for at most `reuseMs`
  * (1 s), and concurrent callers share one in-flight check, so any number of probes costs the
@@ -25,9 +30,9 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 export class HealthService {
   readonly startedAt = Date.now();
   draining = false;
-  private healthMemo: { at: number; value: Promise<HealthReport> } | null = null;
-  private readyMemo: { at: number; value: Promise<ReadyChecks> } | null = null;
-  private tablesMemo: { at: number; value: Promise<CheckResult> } | null = null;
+  private readonly healthMemo = new Reused<HealthReport>();
+  private readonly readyMemo = new Reused<ReadyChecks>();
+  private readonly tablesMemo = new Reused<CheckResult>();
 
   constructor(
     private readonly probes: HealthProbes,
@@ -39,15 +44,15 @@ export class HealthService {
     private readonly reuseMs = 1000,
   ) {}
 
-  private memo<T>(slot: 'healthMemo' | 'readyMemo' | 'tablesMemo', make: () => Promise<T>): Promise<T> {
+  private memo<T>(slot: Reused<T>, make: () => Promise<T>): Promise<T> {
     const now = Date.now();
-    const cur = this[slot] as { at: number; value: Promise<T> } | null;
+    const cur = slot.held;
     if (cur && now - cur.at < this.reuseMs) return cur.value;
     const value = make();
-    (this[slot] as unknown) = { at: now, value };
+    slot.held = { at: now, value };
     // A failed computation must not be reused.
     value.catch(() => {
-      if ((this[slot] as unknown as { value: unknown })?.value === value) (this[slot] as unknown) = null;
+      if (slot.held?.value === value) slot.held = null;
     });
     return value;
   }
@@ -97,7 +102,7 @@ export class HealthService {
   private tablesCheck(database: CheckResult): Promise<CheckResult> {
     if (!database.healthy)
       return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
-    return this.memo('tablesMemo', async () => {
+    return this.memo(this.tablesMemo, async () => {
       try {
         const missing = await this.probes.missingTables();
         if (!missing.length) return { healthy: true, message: 'All required tables exist', missing_tables: [] };
@@ -123,7 +128,7 @@ export class HealthService {
   }
 
   health(): Promise<HealthReport> {
-    return this.memo('healthMemo', async () => {
+    return this.memo(this.healthMemo, async () => {
       const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);
       const tables = await this.tablesCheck(database);
       // Missing plugin tables make every billing route fail: as unhealthy as a database that is down.
@@ -141,7 +146,7 @@ export class HealthService {
   }
 
   async ready(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
-    const checks = await this.memo('readyMemo', async () => {
+    const checks = await this.memo(this.readyMemo, async () => {
       const [database, cache] = await Promise.all([this.databaseCheck(), this.cacheCheck()]);
       const tables = await this.tablesCheck(database);
       const dependencies: CheckResult = {

@@ -106,7 +106,7 @@ type NoKeys = z.ZodObject<{}>;
 export function defineRoute<P extends z.ZodType = NoKeys, Q extends z.ZodType = NoKeys, B extends z.ZodType = z.ZodUnknown>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  return spec as RouteSpec;
 }
 
 /** Folds `a[]=1&a[]=2` into `a: ['1','2']`, as PHP (and so WordPress) reads query strings. */

@@ -41,7 +41,7 @@ export function argsOf(schema: z.ZodType | undefined): Record<string, WpArg> {
         !(k === 'maximum' && p[k] === Number.MAX_SAFE_INTEGER) &&
         !(k === 'minimum' && p[k] === Number.MIN_SAFE_INTEGER)
       )
-        (arg as unknown as Record<string, unknown>)[k] = p[k];
+        Object.assign(arg, { [k]: p[k] });
     }
     if (p.anyOf && !arg.type) arg.type = (p.anyOf as { type?: string }[]).map((x) => x.type).filter(Boolean);
     out[name] = arg;
