@@ -10,6 +10,10 @@ import { adminConnection, dropDatabase, schemaSql } from '../../scripts/lib/db-a
 import { projectRoot } from '../../src/config/load.ts';
 import { testServer } from './db.ts';
 import { freePort } from './mariadb-instance.ts';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
+import { cleanRedisPrefix, testRedisPrefix } from './redis.ts';
+import { seedBilling } from './shim-fixtures.ts';
+import { spawnSidecar, type ChildSidecar } from './sidecar.ts';
 
 const run = promisify(execFile);
 const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -180,6 +184,51 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     };
   } catch (err) {
     await destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A WordPress site with the shim and the sidecar it forwards to (startShimSite). */
+export interface ShimSite {
+  wp: WordPressSite;
+  sidecar: ChildSidecar;
+  /** Between the shim and the sidecar: what the shim sent, exactly. */
+  proxy: RecordingProxy;
+  /** The sidecar itself, for direct calls. */
+  sidecarUrl: string;
+  secret: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * installWordPress() with the plugin's options and billing rows (seedBilling), and a sidecar
+ * process reading the same wp-config.php (database, table prefix, shared secret), which the shim
+ * reaches through a recording proxy.
+ */
+export async function startShimSite(opts: { timeoutSec: number }): Promise<ShimSite> {
+  const secret = randomBytes(24).toString('hex');
+  const redisPrefix = testRedisPrefix();
+  const port = await freePort();
+  const sidecarUrl = `http://127.0.0.1:${port}`;
+  const proxy = await startRecordingProxy(sidecarUrl);
+  let wp: WordPressSite | undefined;
+  let sidecar: ChildSidecar | undefined;
+  const stop = async () => {
+    await sidecar?.stop();
+    await proxy.close();
+    await wp?.destroy();
+    await cleanRedisPrefix(redisPrefix);
+  };
+  try {
+    wp = await installWordPress({ sidecarUrl: proxy.url, secret, timeoutSec: opts.timeoutSec });
+    await seedBilling(wp);
+    sidecar = await spawnSidecar({
+      SLBP_ENV: 'test', SLBP_PORT: String(port), SLBP_REDIS_PREFIX: redisPrefix,
+      SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
+    }, ['--wp-config', wp.wpConfig]);
+    return { wp, sidecar, proxy, sidecarUrl, secret, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
     throw err;
   }
 }
