@@ -22,17 +22,8 @@ final class SLBP_Sidecar_Rest_Controller {
 	public const WEBHOOK_NAMESPACE = 'slbp/v1';
 	public const WEBHOOK_ROUTE     = '/webhook/lemon_squeezy';
 
-	/** Sidecar headers a REST client needs (pagination, rate limits, tracing). */
-	private const PASSED_HEADERS = array(
-		'x-wp-total'            => 'X-WP-Total',
-		'x-wp-totalpages'       => 'X-WP-TotalPages',
-		'link'                  => 'Link',
-		'retry-after'           => 'Retry-After',
-		'x-ratelimit-limit'     => 'X-RateLimit-Limit',
-		'x-ratelimit-remaining' => 'X-RateLimit-Remaining',
-		'x-ratelimit-reset'     => 'X-RateLimit-Reset',
-		'x-request-id'          => 'X-Request-Id',
-	);
+	/** Query parameters WordPress consumes itself, never forwarded. */
+	private const WORDPRESS_PARAMS = array( 'rest_route', '_wpnonce', '_envelope', '_embed', '_jsonp', '_method' );
 
 	/** Request headers the sidecar needs besides the identity (the webhook's own signature). */
 	private const FORWARDED_REQUEST_HEADERS = array(
@@ -49,11 +40,11 @@ final class SLBP_Sidecar_Rest_Controller {
 	private SLBP_Sidecar_Client $client;
 
 	/**
-	 * Raw (non-JSON) bodies to print verbatim, keyed by response object id.
+	 * Answers whose top level is printed as an object again, keyed by request object id.
 	 *
-	 * @var array<int, array{body: string, type: string}>
+	 * @var array<int, SLBP_Sidecar_Response>
 	 */
-	private array $raw = array();
+	private array $printing = array();
 
 	/**
 	 * Builds the controller.
@@ -73,17 +64,21 @@ final class SLBP_Sidecar_Rest_Controller {
 		// Late, with override, so these win over the original plugin's same-named routes.
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), 99 );
 		add_filter( 'rest_endpoints', array( $this, 'supersede_endpoints' ), 99 );
-		add_filter( 'rest_pre_serve_request', array( $this, 'serve_raw' ), 10, 4 );
+		add_filter( 'rest_pre_dispatch', array( $this, 'prepare_request' ), 10, 3 );
+		add_filter( 'rest_envelope_response', array( $this, 'envelope' ), 10, 2 );
+		add_filter( 'rest_pre_serve_request', array( $this, 'serve' ), 10, 4 );
+		add_filter( 'rest_pre_echo_response', array( $this, 'echo_data' ), 10, 3 );
 	}
 
 	/**
 	 * The route table entry used for every forwarded route.
 	 *
+	 * @param string $methods Comma-separated methods.
 	 * @return array<string, mixed>
 	 */
-	private function handler(): array {
+	private function handler( string $methods = WP_REST_Server::ALLMETHODS ): array {
 		return array(
-			'methods'             => WP_REST_Server::ALLMETHODS,
+			'methods'             => $methods,
 			'callback'            => array( $this, 'forward' ),
 			'permission_callback' => array( $this, 'permission' ),
 			'args'                => array(),
@@ -98,7 +93,34 @@ final class SLBP_Sidecar_Rest_Controller {
 	 */
 	public function register_routes(): void {
 		register_rest_route( self::NAMESPACE, '/(?P<slbp_route>.+)', array( $this->handler() ), true );
-		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( array_merge( $this->handler(), array( 'methods' => 'POST' ) ) ), true );
+		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( $this->handler( 'POST' ) ), true );
+	}
+
+	/**
+	 * A GET or HEAD in the namespace loses its body, which the sidecar never reads: WordPress
+	 * must neither reject it as malformed JSON nor forward it.
+	 *
+	 * @param mixed           $result  Response to replace the requested one with (null to dispatch).
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
+	 * @return mixed
+	 */
+	public function prepare_request( $result, $server, $request ) {
+		if ( $request instanceof WP_REST_Request && self::in_namespace( $request->get_route() ) && in_array( $request->get_method(), array( 'GET', 'HEAD' ), true ) ) {
+			$request->set_body( '' );
+		}
+		return $result;
+	}
+
+	/**
+	 * Whether a route is the namespace index or below it.
+	 *
+	 * @param string $route Route.
+	 * @return bool
+	 */
+	private static function in_namespace( string $route ): bool {
+		$index = '/' . self::NAMESPACE;
+		return 0 === strcasecmp( rtrim( $route, '/' ), $index ) || 0 === stripos( $route, $index . '/' );
 	}
 
 	/**
@@ -148,10 +170,11 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function forward( WP_REST_Request $request ) {
-		$query = $request->get_query_params();
-		// rest_route is how the request reached WordPress, _wpnonce is WordPress's cookie-auth
-		// token: neither means anything to the sidecar.
-		unset( $query['rest_route'], $query['_wpnonce'] );
+		// How the request reached WordPress (rest_route), its cookie-auth token (_wpnonce) and
+		// what WordPress itself does around the answer (_envelope, _embed, _jsonp, the _method
+		// override already applied) mean nothing to the sidecar. `_fields` is forwarded: the
+		// sidecar applies it as core does, and core's pass over the result changes nothing.
+		$query = array_diff_key( $request->get_query_params(), array_flip( self::WORDPRESS_PARAMS ) );
 		// WordPress hands over the decoded route; encode each segment so the signed target is a valid URL.
 		$path = '/wp-json' . implode( '/', array_map( 'rawurlencode', explode( '/', $request->get_route() ) ) );
 		$qs   = SLBP_Sidecar_Client::canonical_query( $query );
@@ -176,33 +199,26 @@ final class SLBP_Sidecar_Rest_Controller {
 		if ( is_wp_error( $result ) ) {
 			return $result;
 		}
+		return SLBP_Sidecar_Response::from_sidecar( $result );
+	}
 
-		$content_type = $result['headers']['content-type'] ?? '';
-		$decoded      = null;
-		$is_json      = false !== stripos( $content_type, 'json' );
-		if ( $is_json ) {
-			// Objects stay objects ({} must not come back as []).
-			$decoded = json_decode( $result['body'] );
-			$is_json = JSON_ERROR_NONE === json_last_error();
+	/**
+	 * `_envelope`: the envelope's body is what the sidecar answered (a non-JSON body as a string).
+	 *
+	 * @param array            $envelope Envelope (body, status, headers).
+	 * @param WP_REST_Response $response Response being enveloped.
+	 * @return array
+	 */
+	public function envelope( $envelope, $response ) {
+		if ( $response instanceof SLBP_Sidecar_Response && is_array( $envelope ) && array_key_exists( 'body', $envelope ) ) {
+			$envelope['body'] = $response->printed( $envelope['body'] );
 		}
-		$response = new WP_REST_Response( $is_json ? $decoded : null, $result['status'] );
-		foreach ( self::PASSED_HEADERS as $key => $name ) {
-			if ( isset( $result['headers'][ $key ] ) ) {
-				$response->header( $name, $result['headers'][ $key ] );
-			}
-		}
-		if ( ! $is_json ) {
-			$this->raw[ spl_object_id( $response ) ] = array(
-				'body' => $result['body'],
-				'type' => '' !== $content_type ? $content_type : 'text/plain; charset=UTF-8',
-			);
-		}
-		return $response;
+		return $envelope;
 	}
 
 	/**
 	 * Prints a non-JSON sidecar answer (Prometheus text, ...) as it came, instead of letting
-	 * WordPress JSON-encode it.
+	 * WordPress JSON-encode it; notes a JSON answer whose top level must print as an object.
 	 *
 	 * @param bool             $served  Whether the request was already served.
 	 * @param mixed            $result  Response about to be served.
@@ -210,14 +226,35 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @param WP_REST_Server   $server  Server.
 	 * @return bool
 	 */
-	public function serve_raw( $served, $result, $request, $server ) {
-		if ( $served || ! $result instanceof WP_HTTP_Response || ! isset( $this->raw[ spl_object_id( $result ) ] ) ) {
+	public function serve( $served, $result, $request, $server ) {
+		if ( $served || ! $result instanceof SLBP_Sidecar_Response ) {
 			return $served;
 		}
-		$raw = $this->raw[ spl_object_id( $result ) ];
-		$server->send_header( 'Content-Type', $raw['type'] );
-		// phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- verbatim API body, not HTML.
-		echo $raw['body'];
-		return true;
+		if ( $result->print_raw( $server ) ) {
+			return true;
+		}
+		if ( $result->has_object_root() && is_object( $request ) ) {
+			$this->printing[ spl_object_id( $request ) ] = $result;
+		}
+		return $served;
+	}
+
+	/**
+	 * The data WordPress is about to print, with the top level an object again where the
+	 * sidecar's was one (`{}` stays `{}`).
+	 *
+	 * @param mixed           $data    Response data.
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
+	 * @return mixed
+	 */
+	public function echo_data( $data, $server, $request ) {
+		$id = is_object( $request ) ? spl_object_id( $request ) : 0;
+		if ( ! isset( $this->printing[ $id ] ) ) {
+			return $data;
+		}
+		$response = $this->printing[ $id ];
+		unset( $this->printing[ $id ] );
+		return $response->printed( $data );
 	}
 }
