@@ -1,5 +1,7 @@
+import { readFile } from 'node:fs/promises';
 import http from 'node:http';
 import { expect } from 'chai';
+import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { signedHeaders } from '../helpers/auth.ts';
 import { call, expectRestError, type JsonResponse } from '../helpers/http.ts';
 import type { RecordingProxy } from '../helpers/recording-proxy.ts';
@@ -7,6 +9,8 @@ import { NS } from '../helpers/sidecar.ts';
 import { startShimSite, type ShimSite, type WordPressSite } from '../helpers/wordpress.ts';
 
 const TIMEOUT_SEC = 2;
+const ROUTE_NS = NS.replace('/wp-json', '');
+const CATCHALL = `${ROUTE_NS}/(?P<slbp_route>.+)`;
 const PASSED = ['X-WP-Total', 'X-WP-TotalPages', 'Link'];
 
 /** Any method with any body (fetch refuses a body on GET), answered like call(). */
@@ -32,12 +36,16 @@ function send(url: string, method: string, headers: Record<string, string>, body
   });
 }
 
+/** The routes of the namespace in a WordPress index answer. */
+const namespaceRoutes = (index: JsonResponse) =>
+  Object.fromEntries(Object.entries(index.body.routes as Record<string, unknown>).filter(([route]) => route === ROUTE_NS || route.startsWith(`${ROUTE_NS}/`)));
+
 /**
  * What WordPress does around every REST answer, applied to the shim's: `_fields`, `_envelope`,
- * `_embed`, a GET with a body. Each answer through WordPress is compared with the sidecar's own
- * answer to the same signed request.
+ * `_embed`, a GET with a body, and the REST index listing the sidecar's routes. Each answer
+ * through WordPress is compared with the sidecar's own answer to the same signed request.
  */
-describe('WordPress REST conventions through the shim: _fields, _envelope, _embed, GET bodies', function () {
+describe('WordPress REST conventions through the shim: _fields, _envelope, _embed, GET bodies, the route index', function () {
   this.timeout(120_000);
   let site: ShimSite;
   let wp: WordPressSite;
@@ -49,6 +57,13 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
   /** The sidecar's answer to the request the shim would sign for `userId`. */
   const direct = (route: string, userId: number) => call(`${sidecarUrl}${route}`, { headers: signedHeaders({ method: 'GET', path: route, userId, secret: site.secret }) });
   const sentSince = (count: number) => proxy.requests.slice(count).map((r) => `${r.method} ${r.url}`);
+  const transient = async (): Promise<string | undefined> => {
+    const [rows] = await wp.pool.query(`SELECT option_value FROM ${wp.prefix}options WHERE option_name = '_transient_slbp_sidecar_routes'`);
+    return (rows as { option_value: string }[])[0]?.option_value;
+  };
+  const setTransient = (value: unknown) =>
+    wp.pool.query(`UPDATE ${wp.prefix}options SET option_value = ? WHERE option_name = '_transient_slbp_sidecar_routes'`, [phpSerialize(value)]);
+
   before(async () => {
     site = await startShimSite({ timeoutSec: TIMEOUT_SEC });
     ({ wp, proxy, sidecarUrl } = site);
@@ -143,5 +158,86 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
       const sent = proxy.requests.slice(before);
       expect(sent.map((r) => [r.method, r.url, r.body.length])).to.deep.equal([['GET', route, 0]]);
     }
+  });
+
+  it("/wp-json/ lists the sidecar's routes as its index describes them (methods, WordPress-style parameters, args), not the catch-all", async () => {
+    const own = await call(`${sidecarUrl}${NS}`);
+    for (const index of [await viaWp('/wp-json/'), await viaWp('/?rest_route=/')]) {
+      expect(index.status, index.text.slice(0, 300)).to.equal(200);
+      expect(index.body.namespaces).to.include('skylearn-billing-pro/v1');
+      const routes = namespaceRoutes(index);
+      expect(routes).to.deep.equal(own.body.routes);
+      expect(routes).to.not.have.property(CATCHALL);
+    }
+    const withParams = Object.keys(own.body.routes).filter((r) => r.includes('(?P<'));
+    expect(withParams).to.include(`${ROUTE_NS}/subscriptions/(?P<id>[\\d]+)`);
+    const described = Object.values(own.body.routes as Record<string, { endpoints: { args: Record<string, unknown> }[] }>)
+      .flatMap((r) => r.endpoints).filter((e) => Object.keys(e.args ?? {}).length > 0);
+    expect(described.length, 'routes with args').to.be.greaterThan(5);
+
+    // A described route forwards with its parameters, and a method it does not have still
+    // reaches the sidecar (through the catch-all), which answers as it does directly.
+    const missing = `${NS}/subscriptions/987654`;
+    const [via, mine] = [await viaWp(missing, wp.adminAuth), await direct(missing, wp.adminId)];
+    expectRestError(via, 'slbp_subscription_not_found', 404);
+    expect(via.body).to.deep.equal(mine.body);
+    // WordPress matched the described route, so its Allow header names that route's methods.
+    expect(via.headers.get('allow')).to.equal(own.body.routes[`${ROUTE_NS}/subscriptions/(?P<id>[\\d]+)`].methods.join(', '));
+    const before = proxy.requests.length;
+    expectRestError(await viaWp(`${NS}/live`, undefined, { method: 'DELETE' }), 'rest_no_route', 404);
+    expect(sentSince(before)).to.deep.equal([`DELETE ${NS}/live`]);
+  });
+
+  it("keeps the learned routes for the sidecar's version, and learns them again when the version changes", async () => {
+    const { version } = (await call(`${sidecarUrl}${NS}/health`)).body;
+    expect(await transient()).to.include(`s:7:"version";${phpSerialize(version)}`);
+    const stale = { [`${ROUTE_NS}/stale`]: { methods: ['GET'], endpoints: [{ methods: ['GET'], args: { page: { type: 'integer', required: false } } }] } };
+
+    // Cached for the version the sidecar still has: used as it is, after one /health.
+    await setTransient({ version, routes: stale, complete: true });
+    let before = proxy.requests.length;
+    const cached = namespaceRoutes(await viaWp('/wp-json/'));
+    expect(Object.keys(cached).sort()).to.deep.equal([ROUTE_NS, `${ROUTE_NS}/stale`]);
+    expect(cached[`${ROUTE_NS}/stale`]).to.deep.include(stale[`${ROUTE_NS}/stale`]);
+    expect(sentSince(before)).to.deep.equal([`GET ${NS}/health`]);
+
+    // Cached for another version: learned again from the sidecar's index.
+    await setTransient({ version: '0.0.1-old', routes: stale, complete: true });
+    before = proxy.requests.length;
+    const learned = namespaceRoutes(await viaWp('/wp-json/'));
+    expect(learned).to.deep.equal((await call(`${sidecarUrl}${NS}`)).body.routes);
+    expect(sentSince(before)).to.deep.equal([`GET ${NS}/health`, `GET ${NS}`]);
+    expect(await transient()).to.include(`s:7:"version";${phpSerialize(version)}`);
+  });
+
+  it('with the sidecar not answering, /wp-json/ lists the catch-all, asks again only after a pause, and every call is still forwarded', async () => {
+    proxy.mode = 'hang';
+    try {
+      // An expired list: the next index has to ask the sidecar, which does not answer.
+      await wp.pool.query(`DELETE FROM ${wp.prefix}options WHERE option_name LIKE '\\_transient%slbp\\_sidecar\\_routes'`);
+      let before = proxy.requests.length;
+      const started = Date.now();
+      const index = await viaWp('/wp-json/');
+      console.log(`      sidecar not answering: /wp-json/ answered ${index.status} after ${Date.now() - started} ms (the index waits at most 2 s)`);
+      expect(index.status).to.equal(200);
+      expect(Object.keys(namespaceRoutes(index)).sort()).to.deep.equal([ROUTE_NS, CATCHALL]);
+      expect(namespaceRoutes(index)[CATCHALL]).to.deep.include({ methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });
+      expect(sentSince(before)).to.deep.equal([`GET ${NS}/health`]);
+
+      // Within the pause WordPress does not ask again.
+      before = proxy.requests.length;
+      expect(Object.keys(namespaceRoutes(await viaWp('/wp-json/')))).to.include(CATCHALL);
+      expect(sentSince(before)).to.deep.equal([]);
+      expectRestError(await viaWp(`${NS}/live`), 'slbp_sidecar_unavailable', 504);
+      expect(sentSince(before)).to.deep.equal([`GET ${NS}/live`]);
+    } finally {
+      proxy.mode = 'forward';
+    }
+    // Once the pause is over (here: the transient removed) the routes are learned again.
+    await wp.pool.query(`DELETE FROM ${wp.prefix}options WHERE option_name LIKE '\\_transient%slbp\\_sidecar\\_routes'`);
+    expect(namespaceRoutes(await viaWp('/wp-json/'))).to.deep.equal((await call(`${sidecarUrl}${NS}`)).body.routes);
+
+    const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
+    expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l))).to.deep.equal([]);
   });
 });

@@ -22,6 +22,9 @@ final class SLBP_Sidecar_Rest_Controller {
 	public const WEBHOOK_NAMESPACE = 'slbp/v1';
 	public const WEBHOOK_ROUTE     = '/webhook/lemon_squeezy';
 
+	/** The route that forwards whatever no described route matches. */
+	private const CATCHALL = '/(?P<slbp_route>.+)';
+
 	/** Query parameters WordPress consumes itself, never forwarded. */
 	private const WORDPRESS_PARAMS = array( 'rest_route', '_wpnonce', '_envelope', '_embed', '_jsonp', '_method' );
 
@@ -40,6 +43,20 @@ final class SLBP_Sidecar_Rest_Controller {
 	private SLBP_Sidecar_Client $client;
 
 	/**
+	 * The sidecar's routes.
+	 *
+	 * @var SLBP_Sidecar_Route_Index
+	 */
+	private SLBP_Sidecar_Route_Index $index;
+
+	/**
+	 * The routes listed for the request being served (null: only the catch-all).
+	 *
+	 * @var array{routes: array<string, array{methods: string[], endpoints: array}>, complete: bool}|null
+	 */
+	private ?array $known = null;
+
+	/**
 	 * Answers whose top level is printed as an object again, keyed by request object id.
 	 *
 	 * @var array<int, SLBP_Sidecar_Response>
@@ -49,10 +66,12 @@ final class SLBP_Sidecar_Rest_Controller {
 	/**
 	 * Builds the controller.
 	 *
-	 * @param SLBP_Sidecar_Client $client Sidecar client.
+	 * @param SLBP_Sidecar_Client      $client Sidecar client.
+	 * @param SLBP_Sidecar_Route_Index $index  The sidecar's routes.
 	 */
-	public function __construct( SLBP_Sidecar_Client $client ) {
+	public function __construct( SLBP_Sidecar_Client $client, SLBP_Sidecar_Route_Index $index ) {
 		$this->client = $client;
+		$this->index  = $index;
 	}
 
 	/**
@@ -64,7 +83,9 @@ final class SLBP_Sidecar_Rest_Controller {
 		// Late, with override, so these win over the original plugin's same-named routes.
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), 99 );
 		add_filter( 'rest_endpoints', array( $this, 'supersede_endpoints' ), 99 );
-		add_filter( 'rest_pre_dispatch', array( $this, 'prepare_request' ), 10, 3 );
+		add_filter( 'rest_route_data', array( $this, 'describe_routes' ), 10, 1 );
+		// Before core's OPTIONS handling (priority 10), which reads the route table.
+		add_filter( 'rest_pre_dispatch', array( $this, 'prepare_request' ), 0, 3 );
 		add_filter( 'rest_envelope_response', array( $this, 'envelope' ), 10, 2 );
 		add_filter( 'rest_pre_serve_request', array( $this, 'serve' ), 10, 4 );
 		add_filter( 'rest_pre_echo_response', array( $this, 'echo_data' ), 10, 3 );
@@ -92,13 +113,16 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @return void
 	 */
 	public function register_routes(): void {
-		register_rest_route( self::NAMESPACE, '/(?P<slbp_route>.+)', array( $this->handler() ), true );
+		register_rest_route( self::NAMESPACE, self::CATCHALL, array( $this->handler() ), true );
 		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( $this->handler( 'POST' ) ), true );
 	}
 
 	/**
-	 * A GET or HEAD in the namespace loses its body, which the sidecar never reads: WordPress
-	 * must neither reject it as malformed JSON nor forward it.
+	 * Learns which routes to list before WordPress matches the request: the REST index checks
+	 * the sidecar's version (and learns the routes again when it changed), a request in the
+	 * namespace uses the cached list, any other request needs none. A GET or HEAD in the
+	 * namespace loses its body, which the sidecar never reads: WordPress must neither reject it
+	 * as malformed JSON nor forward it.
 	 *
 	 * @param mixed           $result  Response to replace the requested one with (null to dispatch).
 	 * @param WP_REST_Server  $server  Server.
@@ -106,8 +130,17 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @return mixed
 	 */
 	public function prepare_request( $result, $server, $request ) {
-		if ( $request instanceof WP_REST_Request && self::in_namespace( $request->get_route() ) && in_array( $request->get_method(), array( 'GET', 'HEAD' ), true ) ) {
-			$request->set_body( '' );
+		if ( ! $request instanceof WP_REST_Request ) {
+			return $result;
+		}
+		$route = $request->get_route();
+		if ( '/' === $route ) {
+			$this->known = $this->index->current();
+		} elseif ( self::in_namespace( $route ) ) {
+			$this->known = $this->index->cached();
+			if ( in_array( $request->get_method(), array( 'GET', 'HEAD' ), true ) ) {
+				$request->set_body( '' );
+			}
 		}
 		return $result;
 	}
@@ -124,18 +157,24 @@ final class SLBP_Sidecar_Rest_Controller {
 	}
 
 	/**
-	 * Leaves only the shim's handlers in its namespace: WordPress matches routes in registration
-	 * order, so a specific route of the original plugin would otherwise shadow the catch-all.
-	 * The namespace index itself is forwarded too, so it lists what the sidecar serves.
+	 * The namespace's part of the route table: the index and every route the sidecar described,
+	 * each forwarded, then the catch-all. Any other plugin's handler in the namespace (the
+	 * original plugin's routes) is dropped. WordPress tries routes in this order, so described
+	 * routes match first; the catch-all forwards the rest (a route newer than the list, a wrong
+	 * method, an unknown path) and is listed only while the routes are not (all) known.
 	 *
 	 * @param array<string, mixed> $endpoints Route table.
 	 * @return array<string, mixed>
 	 */
 	public function supersede_endpoints( array $endpoints ): array {
 		$index    = '/' . self::NAMESPACE;
-		$catchall = $index . '/(?P<slbp_route>.+)';
+		$catchall = $index . self::CATCHALL;
+		if ( ! isset( $endpoints[ $catchall ] ) ) {
+			// A listing of another namespace.
+			return $endpoints;
+		}
 		foreach ( array_keys( $endpoints ) as $route ) {
-			if ( 0 === strpos( (string) $route, $index . '/' ) && $route !== $catchall ) {
+			if ( 0 === strpos( (string) $route, $index . '/' ) ) {
 				unset( $endpoints[ $route ] );
 			}
 		}
@@ -145,7 +184,42 @@ final class SLBP_Sidecar_Rest_Controller {
 				$this->handler(),
 			);
 		}
+		foreach ( $this->known['routes'] ?? array() as $route => $description ) {
+			if ( $route !== $index ) {
+				$endpoints[ $route ] = array(
+					'namespace' => self::NAMESPACE,
+					$this->handler( implode( ',', $description['methods'] ) ),
+				);
+			}
+		}
+		$handler                  = $this->handler();
+		$handler['show_in_index'] = ! ( $this->known['complete'] ?? false );
+		$endpoints[ $catchall ]   = array(
+			'namespace' => self::NAMESPACE,
+			$handler,
+		);
 		return $endpoints;
+	}
+
+	/**
+	 * Describes the sidecar's routes in WordPress's indexes as the sidecar's own index does
+	 * (methods, and each endpoint's args). WordPress validates none of these args: the sidecar
+	 * does, and answers its own errors.
+	 *
+	 * @param array<string, array> $available Route data keyed by route.
+	 * @return array<string, array>
+	 */
+	public function describe_routes( $available ) {
+		if ( ! is_array( $available ) ) {
+			return $available;
+		}
+		foreach ( $this->known['routes'] ?? array() as $route => $description ) {
+			if ( isset( $available[ $route ] ) ) {
+				$available[ $route ]['methods']   = $description['methods'];
+				$available[ $route ]['endpoints'] = $description['endpoints'];
+			}
+		}
+		return $available;
 	}
 
 	/**
