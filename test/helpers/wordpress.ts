@@ -34,10 +34,24 @@ export interface WordPressSite {
   /** Application Passwords as `Basic` credentials. */
   adminAuth: string;
   studentAuth: string;
+  /**
+   * Calls SkyLearn Billing Pro's PHP helpers (test/fixtures/wordpress/plugin-api-reads.php) in
+   * this WordPress for a user (0: nobody logged in) and the given courses; `problems` lists every
+   * PHP notice, warning or error they raised.
+   */
+  pluginApi(userId: number, courseIds?: number[]): Promise<PluginApiAnswer>;
   /** Runs test/fixtures/wordpress/cli.php: a command, then WordPress's cron schedule and whether the shim is active. */
   cli(command: 'plugin-activated' | 'deactivate-shim' | 'activate-shim' | 'show'): Promise<{ active: boolean; scheduled: { hook: string; schedule: string | false }[] }>;
   output(): string;
   destroy(): Promise<void>;
+}
+
+/** What the plugin's PHP helpers answered (test/fixtures/wordpress/plugin-api.php). */
+export interface PluginApiAnswer {
+  subscriptions: unknown[];
+  billing_stats: Record<string, number> | [];
+  course_access: Record<string, boolean>;
+  problems: string[];
 }
 
 /** The plugin's 14 tables from the schema dump (WordPress's installer creates the core ones). */
@@ -140,6 +154,7 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     await cp(path.join(FIXTURES, 'test-site-mu-plugin.php'), path.join(dir, 'wp-content/mu-plugins/test-site.php'));
     await cp(path.join(FIXTURES, 'original-plugin-routes.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-routes.php'));
     await cp(path.join(FIXTURES, 'original-plugin-cron.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-cron.php'));
+    await cp(path.join(FIXTURES, 'plugin-api-reads.php'), path.join(dir, 'wp-content/mu-plugins/plugin-api-reads.php'));
     await writeFile(wpConfig, wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }));
 
     const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
@@ -177,6 +192,10 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
       studentAuth: basic('student', installed.student_app),
       async cli(command) {
         const { stdout } = await run('php', [path.join(FIXTURES, 'cli.php'), dir, url, command]);
+        return JSON.parse(stdout.slice(stdout.indexOf('{')));
+      },
+      async pluginApi(userId, courseIds = []) {
+        const { stdout } = await run('php', [path.join(FIXTURES, 'plugin-api.php'), dir, url, String(userId), ...courseIds.map(String)]);
         return JSON.parse(stdout.slice(stdout.indexOf('{')));
       },
       output: () => out,
