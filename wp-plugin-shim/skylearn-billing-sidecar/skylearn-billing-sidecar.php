@@ -23,6 +23,7 @@ define( 'SLBP_SIDECAR_PLUGIN_VERSION', '1.0.0' );
 require_once __DIR__ . '/includes/class-slbp-sidecar-settings.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-client.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-response.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-response-output.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-route-index.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-rest-controller.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-invalidator.php';
