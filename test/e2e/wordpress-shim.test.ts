@@ -6,12 +6,10 @@ import { chromium } from 'playwright-core';
 import { projectRoot } from '../../src/config/load.ts';
 import { waitFor } from '../helpers/backup.ts';
 import { call, expectRestError } from '../helpers/http.ts';
-import { freePort } from '../helpers/mariadb-instance.ts';
-import { startRecordingProxy, type RecordedRequest, type RecordingProxy } from '../helpers/recording-proxy.ts';
-import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
-import { expectTransactionsForwarded, getFrom, seedBilling, setHealthCheckIps } from '../helpers/shim-fixtures.ts';
-import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
-import { installWordPress, UNCONFIGURED_HEADER, type WordPressSite } from '../helpers/wordpress.ts';
+import type { RecordedRequest, RecordingProxy } from '../helpers/recording-proxy.ts';
+import { expectTransactionsForwarded, getFrom, setHealthCheckIps } from '../helpers/shim-fixtures.ts';
+import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
+import { startShimSite, UNCONFIGURED_HEADER, type ShimSite, type WordPressSite } from '../helpers/wordpress.ts';
 
 const TIMEOUT_SEC = 2;
 const CHROMIUM_ARGS = [
@@ -29,12 +27,12 @@ const PHP_PROBLEM =
 
 describe('the WordPress shim plugin, through a real WordPress', function () {
   this.timeout(120_000);
-  const secret = randomBytes(24).toString('hex');
-  const redisPrefix = testRedisPrefix();
+  let site: ShimSite;
   let wp: WordPressSite;
   let sidecar: ChildSidecar;
   let proxy: RecordingProxy;
   let sidecarUrl: string;
+  let secret: string;
 
   const viaWp = (route: string, auth?: string, init: RequestInit = {}) =>
     call(`${wp.url}${route}`, {
@@ -48,29 +46,13 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
   };
 
   before(async () => {
-    const port = await freePort();
-    sidecarUrl = `http://127.0.0.1:${port}`;
     // The shim talks to the sidecar through a recorder, so the test sees exactly what it sent.
-    proxy = await startRecordingProxy(sidecarUrl);
-    wp = await installWordPress({ sidecarUrl: proxy.url, secret, timeoutSec: TIMEOUT_SEC });
-    await seedBilling(wp);
-    // The sidecar reads the same wp-config.php: database, table prefix and the shared secret.
-    sidecar = await spawnSidecar(
-      {
-        SLBP_ENV: 'test',
-        SLBP_PORT: String(port),
-        SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-      },
-      ['--wp-config', wp.wpConfig],
-    );
+    site = await startShimSite({ timeoutSec: TIMEOUT_SEC });
+    ({ wp, sidecar, proxy, sidecarUrl, secret } = site);
   });
 
   after(async () => {
-    await sidecar?.stop();
-    await proxy?.close();
-    await wp?.destroy();
-    await cleanRedisPrefix(redisPrefix);
+    await site?.stop();
   });
 
   it('forwards /wp-json/ calls with the user WordPress authenticated (Application Passwords)', async () => {

@@ -10,6 +10,10 @@ import { adminConnection, dropDatabase, schemaSql } from '../../scripts/lib/db-a
 import { projectRoot } from '../../src/config/load.ts';
 import { testServer } from './db.ts';
 import { freePort } from './mariadb-instance.ts';
+import { startRecordingProxy, type RecordingProxy } from './recording-proxy.ts';
+import { cleanRedisPrefix, testRedisPrefix } from './redis.ts';
+import { seedBilling } from './shim-fixtures.ts';
+import { spawnSidecar, type ChildSidecar } from './sidecar.ts';
 
 const run = promisify(execFile);
 const DEBIAN_WORDPRESS = '/usr/share/wordpress';
@@ -30,12 +34,26 @@ export interface WordPressSite {
   /** Application Passwords as `Basic` credentials. */
   adminAuth: string;
   studentAuth: string;
+  /**
+   * Calls SkyLearn Billing Pro's PHP helpers (test/fixtures/wordpress/plugin-api-reads.php) in
+   * this WordPress for a user (0: nobody logged in) and the given courses; `problems` lists every
+   * PHP notice, warning or error they raised.
+   */
+  pluginApi(userId: number, courseIds?: number[]): Promise<PluginApiAnswer>;
   /** Runs test/fixtures/wordpress/cli.php: a command, then WordPress's cron schedule and whether the shim is active. */
   cli(
     command: 'plugin-activated' | 'deactivate-shim' | 'activate-shim' | 'show',
   ): Promise<{ active: boolean; scheduled: { hook: string; schedule: string | false }[] }>;
   output(): string;
   destroy(): Promise<void>;
+}
+
+/** What the plugin's PHP helpers answered (test/fixtures/wordpress/plugin-api.php). */
+export interface PluginApiAnswer {
+  subscriptions: unknown[];
+  billing_stats: Record<string, number> | [];
+  course_access: Record<string, boolean>;
+  problems: string[];
 }
 
 /** The plugin's 14 tables from the schema dump (WordPress's installer creates the core ones). */
@@ -161,6 +179,7 @@ export async function installWordPress(opts: {
     await cp(path.join(FIXTURES, 'test-site-mu-plugin.php'), path.join(dir, 'wp-content/mu-plugins/test-site.php'));
     await cp(path.join(FIXTURES, 'original-plugin-routes.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-routes.php'));
     await cp(path.join(FIXTURES, 'original-plugin-cron.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-cron.php'));
+    await cp(path.join(FIXTURES, 'plugin-api-reads.php'), path.join(dir, 'wp-content/mu-plugins/plugin-api-reads.php'));
     await writeFile(
       wpConfig,
       wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }),
@@ -222,11 +241,65 @@ export async function installWordPress(opts: {
         const { stdout } = await run('php', [path.join(FIXTURES, 'cli.php'), dir, url, command]);
         return JSON.parse(stdout.slice(stdout.indexOf('{')));
       },
+      async pluginApi(userId, courseIds = []) {
+        const { stdout } = await run('php', [path.join(FIXTURES, 'plugin-api.php'), dir, url, String(userId), ...courseIds.map(String)]);
+        return JSON.parse(stdout.slice(stdout.indexOf('{')));
+      },
       output: () => out,
       destroy,
     };
   } catch (err) {
     await destroy().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** A WordPress site with the shim and the sidecar it forwards to (startShimSite). */
+export interface ShimSite {
+  wp: WordPressSite;
+  sidecar: ChildSidecar;
+  /** Between the shim and the sidecar: what the shim sent, exactly. */
+  proxy: RecordingProxy;
+  /** The sidecar itself, for direct calls. */
+  sidecarUrl: string;
+  secret: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * installWordPress() with the plugin's options and billing rows (seedBilling), and a sidecar
+ * process reading the same wp-config.php (database, table prefix, shared secret), which the shim
+ * reaches through a recording proxy.
+ */
+export async function startShimSite(opts: { timeoutSec: number }): Promise<ShimSite> {
+  const secret = randomBytes(24).toString('hex');
+  const redisPrefix = testRedisPrefix();
+  const port = await freePort();
+  const sidecarUrl = `http://127.0.0.1:${port}`;
+  const proxy = await startRecordingProxy(sidecarUrl);
+  let wp: WordPressSite | undefined;
+  let sidecar: ChildSidecar | undefined;
+  const stop = async () => {
+    await sidecar?.stop();
+    await proxy.close();
+    await wp?.destroy();
+    await cleanRedisPrefix(redisPrefix);
+  };
+  try {
+    wp = await installWordPress({ sidecarUrl: proxy.url, secret, timeoutSec: opts.timeoutSec });
+    await seedBilling(wp);
+    sidecar = await spawnSidecar(
+      {
+        SLBP_ENV: 'test',
+        SLBP_PORT: String(port),
+        SLBP_REDIS_PREFIX: redisPrefix,
+        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
+      },
+      ['--wp-config', wp.wpConfig],
+    );
+    return { wp, sidecar, proxy, sidecarUrl, secret, stop };
+  } catch (err) {
+    await stop().catch(() => undefined);
     throw err;
   }
 }

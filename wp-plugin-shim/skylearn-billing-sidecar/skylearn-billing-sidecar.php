@@ -22,6 +22,9 @@ define( 'SLBP_SIDECAR_PLUGIN_VERSION', '1.0.0' );
 
 require_once __DIR__ . '/includes/class-slbp-sidecar-settings.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-client.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-response.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-response-output.php';
+require_once __DIR__ . '/includes/class-slbp-sidecar-route-index.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-rest-controller.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-invalidator.php';
 require_once __DIR__ . '/includes/class-slbp-sidecar-status-view.php';
@@ -49,7 +52,7 @@ function slbp_sidecar_bootstrap(): void {
 	}
 
 	$client = new SLBP_Sidecar_Client( $settings );
-	( new SLBP_Sidecar_Rest_Controller( $client ) )->register();
+	( new SLBP_Sidecar_Rest_Controller( $client, new SLBP_Sidecar_Route_Index( $client ) ) )->register();
 	( new SLBP_Sidecar_Invalidator( $client ) )->register();
 	if ( is_admin() ) {
 		// The store owner's Billing pages, dashboard widget and privacy tools (admin requests only).

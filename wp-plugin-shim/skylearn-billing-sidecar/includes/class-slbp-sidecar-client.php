@@ -122,9 +122,10 @@ final class SLBP_Sidecar_Client {
 	 * @param string                $body            Raw body.
 	 * @param int|null              $user_id         Signed user id; null sends the request unsigned (anonymous).
 	 * @param array<string, string> $headers         Extra headers (Content-Type, X-Signature, ...).
+	 * @param float|null            $timeout         Seconds to wait; the configured timeout when null.
 	 * @return array{status: int, body: string, headers: array<string, string>}|WP_Error
 	 */
-	public function send( string $method, string $path_with_query, string $body, ?int $user_id, array $headers = array() ) {
+	public function send( string $method, string $path_with_query, string $body, ?int $user_id, array $headers = array(), ?float $timeout = null ) {
 		$remote_addr = isset( $_SERVER['REMOTE_ADDR'] ) ? sanitize_text_field( wp_unslash( $_SERVER['REMOTE_ADDR'] ) ) : '';
 		if ( '' !== $remote_addr ) {
 			// WordPress acts as a proxy: the visitor's address goes in X-Forwarded-For (which the
@@ -147,7 +148,7 @@ final class SLBP_Sidecar_Client {
 				'method'      => strtoupper( $method ),
 				'headers'     => $headers,
 				'body'        => '' === $body ? null : $body,
-				'timeout'     => $this->settings->timeout,
+				'timeout'     => $timeout ?? $this->settings->timeout,
 				'redirection' => 0,
 				'user-agent'  => 'SkyLearnBillingSidecarShim/' . SLBP_SIDECAR_PLUGIN_VERSION . '; ' . home_url(),
 			)

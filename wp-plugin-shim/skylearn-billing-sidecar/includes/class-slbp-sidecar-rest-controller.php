@@ -22,17 +22,11 @@ final class SLBP_Sidecar_Rest_Controller {
 	public const WEBHOOK_NAMESPACE = 'slbp/v1';
 	public const WEBHOOK_ROUTE     = '/webhook/lemon_squeezy';
 
-	/** Sidecar headers a REST client needs (pagination, rate limits, tracing). */
-	private const PASSED_HEADERS = array(
-		'x-wp-total'            => 'X-WP-Total',
-		'x-wp-totalpages'       => 'X-WP-TotalPages',
-		'link'                  => 'Link',
-		'retry-after'           => 'Retry-After',
-		'x-ratelimit-limit'     => 'X-RateLimit-Limit',
-		'x-ratelimit-remaining' => 'X-RateLimit-Remaining',
-		'x-ratelimit-reset'     => 'X-RateLimit-Reset',
-		'x-request-id'          => 'X-Request-Id',
-	);
+	/** The route that forwards whatever no described route matches. */
+	private const CATCHALL = '/(?P<slbp_route>.+)';
+
+	/** Query parameters WordPress consumes itself, never forwarded. */
+	private const WORDPRESS_PARAMS = array( 'rest_route', '_wpnonce', '_envelope', '_embed', '_jsonp', '_method' );
 
 	/** Request headers the sidecar needs besides the identity (the webhook's own signature). */
 	private const FORWARDED_REQUEST_HEADERS = array(
@@ -49,19 +43,28 @@ final class SLBP_Sidecar_Rest_Controller {
 	private SLBP_Sidecar_Client $client;
 
 	/**
-	 * Raw (non-JSON) bodies to print verbatim, keyed by response object id.
+	 * The sidecar's routes.
 	 *
-	 * @var array<int, array{body: string, type: string}>
+	 * @var SLBP_Sidecar_Route_Index
 	 */
-	private array $raw = array();
+	private SLBP_Sidecar_Route_Index $index;
+
+	/**
+	 * The routes listed for the request being served (null: only the catch-all).
+	 *
+	 * @var array{routes: array<string, array{methods: string[], endpoints: array}>, complete: bool}|null
+	 */
+	private ?array $known = null;
 
 	/**
 	 * Builds the controller.
 	 *
-	 * @param SLBP_Sidecar_Client $client Sidecar client.
+	 * @param SLBP_Sidecar_Client      $client Sidecar client.
+	 * @param SLBP_Sidecar_Route_Index $index  The sidecar's routes.
 	 */
-	public function __construct( SLBP_Sidecar_Client $client ) {
+	public function __construct( SLBP_Sidecar_Client $client, SLBP_Sidecar_Route_Index $index ) {
 		$this->client = $client;
+		$this->index  = $index;
 	}
 
 	/**
@@ -73,17 +76,21 @@ final class SLBP_Sidecar_Rest_Controller {
 		// Late, with override, so these win over the original plugin's same-named routes.
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), 99 );
 		add_filter( 'rest_endpoints', array( $this, 'supersede_endpoints' ), 99 );
-		add_filter( 'rest_pre_serve_request', array( $this, 'serve_raw' ), 10, 4 );
+		add_filter( 'rest_route_data', array( $this, 'describe_routes' ), 10, 1 );
+		// Before core's OPTIONS handling (priority 10), which reads the route table.
+		add_filter( 'rest_pre_dispatch', array( $this, 'prepare_request' ), 0, 3 );
+		( new SLBP_Sidecar_Response_Output() )->register();
 	}
 
 	/**
 	 * The route table entry used for every forwarded route.
 	 *
+	 * @param string $methods Comma-separated methods.
 	 * @return array<string, mixed>
 	 */
-	private function handler(): array {
+	private function handler( string $methods = WP_REST_Server::ALLMETHODS ): array {
 		return array(
-			'methods'             => WP_REST_Server::ALLMETHODS,
+			'methods'             => $methods,
 			'callback'            => array( $this, 'forward' ),
 			'permission_callback' => array( $this, 'permission' ),
 			'args'                => array(),
@@ -97,23 +104,68 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @return void
 	 */
 	public function register_routes(): void {
-		register_rest_route( self::NAMESPACE, '/(?P<slbp_route>.+)', array( $this->handler() ), true );
-		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( array_merge( $this->handler(), array( 'methods' => 'POST' ) ) ), true );
+		register_rest_route( self::NAMESPACE, self::CATCHALL, array( $this->handler() ), true );
+		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( $this->handler( 'POST' ) ), true );
 	}
 
 	/**
-	 * Leaves only the shim's handlers in its namespace: WordPress matches routes in registration
-	 * order, so a specific route of the original plugin would otherwise shadow the catch-all.
-	 * The namespace index itself is forwarded too, so it lists what the sidecar serves.
+	 * Learns which routes to list before WordPress matches the request: the REST index checks
+	 * the sidecar's version (and learns the routes again when it changed), a request in the
+	 * namespace uses the cached list, any other request needs none. A GET or HEAD in the
+	 * namespace loses its body, which the sidecar never reads: WordPress must neither reject it
+	 * as malformed JSON nor forward it.
+	 *
+	 * @param mixed           $result  Response to replace the requested one with (null to dispatch).
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
+	 * @return mixed
+	 */
+	public function prepare_request( $result, $server, $request ) {
+		if ( ! $request instanceof WP_REST_Request ) {
+			return $result;
+		}
+		$route = $request->get_route();
+		if ( '/' === $route ) {
+			$this->known = $this->index->current();
+		} elseif ( self::in_namespace( $route ) ) {
+			$this->known = $this->index->cached();
+			if ( in_array( $request->get_method(), array( 'GET', 'HEAD' ), true ) ) {
+				$request->set_body( '' );
+			}
+		}
+		return $result;
+	}
+
+	/**
+	 * Whether a route is the namespace index or below it.
+	 *
+	 * @param string $route Route.
+	 * @return bool
+	 */
+	private static function in_namespace( string $route ): bool {
+		$index = '/' . self::NAMESPACE;
+		return 0 === strcasecmp( rtrim( $route, '/' ), $index ) || 0 === stripos( $route, $index . '/' );
+	}
+
+	/**
+	 * The namespace's part of the route table: the index and every route the sidecar described,
+	 * each forwarded, then the catch-all. Any other plugin's handler in the namespace (the
+	 * original plugin's routes) is dropped. WordPress tries routes in this order, so described
+	 * routes match first; the catch-all forwards the rest (a route newer than the list, a wrong
+	 * method, an unknown path) and is listed only while the routes are not (all) known.
 	 *
 	 * @param array<string, mixed> $endpoints Route table.
 	 * @return array<string, mixed>
 	 */
 	public function supersede_endpoints( array $endpoints ): array {
 		$index    = '/' . self::NAMESPACE;
-		$catchall = $index . '/(?P<slbp_route>.+)';
+		$catchall = $index . self::CATCHALL;
+		if ( ! isset( $endpoints[ $catchall ] ) ) {
+			// A listing of another namespace.
+			return $endpoints;
+		}
 		foreach ( array_keys( $endpoints ) as $route ) {
-			if ( 0 === strpos( (string) $route, $index . '/' ) && $route !== $catchall ) {
+			if ( 0 === strpos( (string) $route, $index . '/' ) ) {
 				unset( $endpoints[ $route ] );
 			}
 		}
@@ -123,7 +175,42 @@ final class SLBP_Sidecar_Rest_Controller {
 				$this->handler(),
 			);
 		}
+		foreach ( $this->known['routes'] ?? array() as $route => $description ) {
+			if ( $route !== $index ) {
+				$endpoints[ $route ] = array(
+					'namespace' => self::NAMESPACE,
+					$this->handler( implode( ',', $description['methods'] ) ),
+				);
+			}
+		}
+		$handler                  = $this->handler();
+		$handler['show_in_index'] = ! ( $this->known['complete'] ?? false );
+		$endpoints[ $catchall ]   = array(
+			'namespace' => self::NAMESPACE,
+			$handler,
+		);
 		return $endpoints;
+	}
+
+	/**
+	 * Describes the sidecar's routes in WordPress's indexes as the sidecar's own index does
+	 * (methods, and each endpoint's args). WordPress validates none of these args: the sidecar
+	 * does, and answers its own errors.
+	 *
+	 * @param array<string, array> $available Route data keyed by route.
+	 * @return array<string, array>
+	 */
+	public function describe_routes( $available ) {
+		if ( ! is_array( $available ) ) {
+			return $available;
+		}
+		foreach ( $this->known['routes'] ?? array() as $route => $description ) {
+			if ( isset( $available[ $route ] ) ) {
+				$available[ $route ]['methods']   = $description['methods'];
+				$available[ $route ]['endpoints'] = $description['endpoints'];
+			}
+		}
+		return $available;
 	}
 
 	/**
@@ -148,10 +235,11 @@ final class SLBP_Sidecar_Rest_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function forward( WP_REST_Request $request ) {
-		$query = $request->get_query_params();
-		// rest_route is how the request reached WordPress, _wpnonce is WordPress's cookie-auth
-		// token: neither means anything to the sidecar.
-		unset( $query['rest_route'], $query['_wpnonce'] );
+		// How the request reached WordPress (rest_route), its cookie-auth token (_wpnonce) and
+		// what WordPress itself does around the answer (_envelope, _embed, _jsonp, the _method
+		// override already applied) mean nothing to the sidecar. `_fields` is forwarded: the
+		// sidecar applies it as core does, and core's pass over the result changes nothing.
+		$query = array_diff_key( $request->get_query_params(), array_flip( self::WORDPRESS_PARAMS ) );
 		// WordPress hands over the decoded route; encode each segment so the signed target is a valid URL.
 		$path = '/wp-json' . implode( '/', array_map( 'rawurlencode', explode( '/', $request->get_route() ) ) );
 		$qs   = SLBP_Sidecar_Client::canonical_query( $query );
@@ -176,48 +264,6 @@ final class SLBP_Sidecar_Rest_Controller {
 		if ( is_wp_error( $result ) ) {
 			return $result;
 		}
-
-		$content_type = $result['headers']['content-type'] ?? '';
-		$decoded      = null;
-		$is_json      = false !== stripos( $content_type, 'json' );
-		if ( $is_json ) {
-			// Objects stay objects ({} must not come back as []).
-			$decoded = json_decode( $result['body'] );
-			$is_json = JSON_ERROR_NONE === json_last_error();
-		}
-		$response = new WP_REST_Response( $is_json ? $decoded : null, $result['status'] );
-		foreach ( self::PASSED_HEADERS as $key => $name ) {
-			if ( isset( $result['headers'][ $key ] ) ) {
-				$response->header( $name, $result['headers'][ $key ] );
-			}
-		}
-		if ( ! $is_json ) {
-			$this->raw[ spl_object_id( $response ) ] = array(
-				'body' => $result['body'],
-				'type' => '' !== $content_type ? $content_type : 'text/plain; charset=UTF-8',
-			);
-		}
-		return $response;
-	}
-
-	/**
-	 * Prints a non-JSON sidecar answer (Prometheus text, ...) as it came, instead of letting
-	 * WordPress JSON-encode it.
-	 *
-	 * @param bool             $served  Whether the request was already served.
-	 * @param mixed            $result  Response about to be served.
-	 * @param WP_REST_Request  $request Request.
-	 * @param WP_REST_Server   $server  Server.
-	 * @return bool
-	 */
-	public function serve_raw( $served, $result, $request, $server ) {
-		if ( $served || ! $result instanceof WP_HTTP_Response || ! isset( $this->raw[ spl_object_id( $result ) ] ) ) {
-			return $served;
-		}
-		$raw = $this->raw[ spl_object_id( $result ) ];
-		$server->send_header( 'Content-Type', $raw['type'] );
-		// phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped -- verbatim API body, not HTML.
-		echo $raw['body'];
-		return true;
+		return SLBP_Sidecar_Response::from_sidecar( $result );
 	}
 }
