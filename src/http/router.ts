@@ -181,8 +181,7 @@ export class RouteTable {
     };
     this.add(index);
     for (const spec of routes) {
-      const run = routeMiddleware(spec, spec.path);
-      this.add({ spec, run: (ctx, params) => run(ctx, params) });
+      this.add({ spec, run: routeMiddleware(spec, spec.path) });
     }
   }
 
