@@ -27,7 +27,10 @@ import { testServer } from '../test/helpers/db.ts';
 import { installWordPress, type WordPressSite } from '../test/helpers/wordpress.ts';
 
 const args = process.argv.slice(2);
-const arg = (name: string, def: string) => { const i = args.indexOf(`--${name}`); return i >= 0 ? args[i + 1]! : def; };
+const arg = (name: string, def: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
 const rounds = Number(arg('rounds', '20'));
 const size = SIZES[arg('size', 'bench')];
 if (!size || !Number.isInteger(rounds) || rounds < 1) {
@@ -46,16 +49,23 @@ add_action( 'shutdown', static function () {
 }, PHP_INT_MAX );
 `;
 
-const quantile = (xs: number[], q: number) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(q * s.length))]!; };
+const quantile = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
 const ms = (n: number) => `${n.toFixed(1)} ms`;
 
 async function signIn(wp: WordPressSite): Promise<string> {
   const res = await fetch(`${wp.url}/wp-login.php`, {
-    method: 'POST', redirect: 'manual',
+    method: 'POST',
+    redirect: 'manual',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded', Cookie: 'wordpress_test_cookie=WP%20Cookie%20check' },
     body: new URLSearchParams({ log: 'admin', pwd: wp.adminPassword, testcookie: '1', redirect_to: `${wp.url}/wp-admin/` }),
   });
-  const cookies = res.headers.getSetCookie().map((c) => c.split(';')[0]!).filter((c) => c.startsWith('wordpress_'));
+  const cookies = res.headers
+    .getSetCookie()
+    .map((c) => c.split(';')[0]!)
+    .filter((c) => c.startsWith('wordpress_'));
   if (res.status !== 302 || !cookies.length) throw new Error(`sign-in failed: HTTP ${res.status}`);
   return cookies.join('; ');
 }
@@ -73,8 +83,17 @@ async function main(): Promise<void> {
     // A long shim timeout: the cold request waits while the sidecar computes the reports.
     wp = await installWordPress({ sidecarUrl: `http://127.0.0.1:${port}`, secret, timeoutSec: 60 });
     const timings = path.join(path.dirname(wp.debugLog), 'timings.jsonl');
-    await writeFile(path.join(wp.dir, 'wp-content/mu-plugins/bench-timing.php'), TIMING_MU_PLUGIN.replace("getenv( 'SLBP_BENCH_TIMINGS' )", `'${timings}'`));
-    const conn = await mysql.createConnection({ host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password, database: wp.dbName });
+    await writeFile(
+      path.join(wp.dir, 'wp-content/mu-plugins/bench-timing.php'),
+      TIMING_MU_PLUGIN.replace("getenv( 'SLBP_BENCH_TIMINGS' )", `'${timings}'`),
+    );
+    const conn = await mysql.createConnection({
+      host: testServer.host,
+      port: testServer.port,
+      user: testServer.user,
+      password: testServer.password,
+      database: wp.dbName,
+    });
     try {
       await conn.query("SET time_zone = '+00:00'");
       await fillBillingRows(conn, wp.prefix, size!, { first: wp.studentId, count: 1 }, say);
@@ -82,28 +101,51 @@ async function main(): Promise<void> {
       await conn.end();
     }
     say('applying the index migration');
-    const db = new Database({ ...loadConfig({ argv: ['--wp-config', wp.wpConfig], env: { SLBP_ENV: 'production', SLBP_REDIS_ENABLED: 'false' } }).db, queryTimeoutMs: 30 * 60_000 });
+    const db = new Database({
+      ...loadConfig({ argv: ['--wp-config', wp.wpConfig], env: { SLBP_ENV: 'production', SLBP_REDIS_ENABLED: 'false' } }).db,
+      queryTimeoutMs: 30 * 60_000,
+    });
     try {
       await migrateUp(db.write, createTables(wp.prefix));
     } finally {
       await db.close();
     }
-    const [[counts]] = await wp.pool.query<any[]>(`SELECT (SELECT COUNT(*) FROM ${wp.prefix}slbp_transactions) AS tx, (SELECT COUNT(*) FROM ${wp.prefix}slbp_subscriptions) AS subs`);
+    const [[counts]] = await wp.pool.query<any[]>(
+      `SELECT (SELECT COUNT(*) FROM ${wp.prefix}slbp_transactions) AS tx, (SELECT COUNT(*) FROM ${wp.prefix}slbp_subscriptions) AS subs`,
+    );
     say(`${counts.tx} transactions, ${counts.subs} subscriptions`);
-    sidecar = await spawnSidecar({ SLBP_ENV: 'production', SLBP_PORT: String(port), SLBP_REDIS_PREFIX: redisPrefix, SLBP_DATA_DIR: path.join('var', `bench-admin-${process.pid}`) }, ['--wp-config', wp.wpConfig]);
+    sidecar = await spawnSidecar(
+      {
+        SLBP_ENV: 'production',
+        SLBP_PORT: String(port),
+        SLBP_REDIS_PREFIX: redisPrefix,
+        SLBP_DATA_DIR: path.join('var', `bench-admin-${process.pid}`),
+      },
+      ['--wp-config', wp.wpConfig],
+    );
     const cookie = await signIn(wp);
     const overview = `${wp.url}/wp-admin/admin.php?page=slbp-billing`;
     const get = async () => {
       const t0 = performance.now();
       const res = await fetch(overview, { headers: { Cookie: cookie } });
       const html = await res.text();
-      if (res.status !== 200 || !html.includes('slbp-chart-revenue-usd') || html.includes('could not be read')) throw new Error(`the Overview did not render: HTTP ${res.status}`);
+      if (res.status !== 200 || !html.includes('slbp-chart-revenue-usd') || html.includes('could not be read'))
+        throw new Error(`the Overview did not render: HTTP ${res.status}`);
       return { wall: performance.now() - t0, bytes: html.length };
     };
-    const lastTiming = async () => JSON.parse((await readFile(timings, 'utf8')).trim().split('\n').filter((l) => l.includes('page=slbp-billing')).at(-1)!) as { php_ms: number; sidecar_ms: number };
+    const lastTiming = async () =>
+      JSON.parse(
+        (await readFile(timings, 'utf8'))
+          .trim()
+          .split('\n')
+          .filter((l) => l.includes('page=slbp-billing'))
+          .at(-1)!,
+      ) as { php_ms: number; sidecar_ms: number };
     const cold = await get();
     const coldPhp = await lastTiming();
-    say(`cold: PHP ${ms(coldPhp.php_ms)} (waiting for the sidecar ${ms(coldPhp.sidecar_ms)}), client ${ms(cold.wall)}, ${cold.bytes} bytes of HTML`);
+    say(
+      `cold: PHP ${ms(coldPhp.php_ms)} (waiting for the sidecar ${ms(coldPhp.sidecar_ms)}), client ${ms(cold.wall)}, ${cold.bytes} bytes of HTML`,
+    );
     const php: number[] = [];
     const side: number[] = [];
     const wall: number[] = [];
@@ -114,7 +156,8 @@ async function main(): Promise<void> {
       side.push(t.sidecar_ms);
       wall.push(r.wall);
     }
-    const row = (name: string, xs: number[]) => `${name.padEnd(24)} min ${ms(Math.min(...xs)).padStart(9)}  median ${ms(quantile(xs, 0.5)).padStart(9)}  p95 ${ms(quantile(xs, 0.95)).padStart(9)}  max ${ms(Math.max(...xs)).padStart(9)}`;
+    const row = (name: string, xs: number[]) =>
+      `${name.padEnd(24)} min ${ms(Math.min(...xs)).padStart(9)}  median ${ms(quantile(xs, 0.5)).padStart(9)}  p95 ${ms(quantile(xs, 0.95)).padStart(9)}  max ${ms(Math.max(...xs)).padStart(9)}`;
     console.log(`\nBilling → Overview, warm (cached analytics), ${rounds} requests, ${counts.tx} transactions:`);
     console.log(row('PHP time', php));
     console.log(row('  of which sidecar wait', side));

@@ -14,7 +14,12 @@ import { probeFilesystem } from '../src/data/probes.ts';
 import { createTables } from '../src/data/tables.ts';
 import { TransactionsRepository } from '../src/data/transactions-repository.ts';
 
-interface BaselineConfig { db: { host: string; port: number; user: string; password: string; database: string }; redisPrefix: string; dataDir: string; cachedPayloads: Record<string, string> }
+interface BaselineConfig {
+  db: { host: string; port: number; user: string; password: string; database: string };
+  redisPrefix: string;
+  dataDir: string;
+  cachedPayloads: Record<string, string>;
+}
 const cfg = JSON.parse(process.argv[2] ?? '{}') as BaselineConfig;
 const started = Date.now();
 const iso = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -26,10 +31,24 @@ const redis = new Redis({ host: '127.0.0.1', port: 6379, keyPrefix: cfg.redisPre
 // The same checks /health runs, reused for at most 1 s and shared by concurrent callers.
 let memo: { at: number; value: Promise<string> } | null = null;
 async function healthBody(): Promise<string> {
-  const time = async (fn: () => Promise<unknown>) => { const t = performance.now(); await fn(); return performance.now() - t; };
+  const time = async (fn: () => Promise<unknown>) => {
+    const t = performance.now();
+    await fn();
+    return performance.now() - t;
+  };
   const [db, cache] = await Promise.all([time(() => pool.query('SELECT 1')), time(() => redis.ping())]);
   await probeFilesystem(cfg.dataDir);
-  return JSON.stringify({ status: 'healthy', timestamp: iso(), instance_id: instance, version: '1.0.0', checks: { database: { healthy: true, message: 'Database connection OK', response_time: db }, cache: { healthy: true, message: 'Cache working properly', type: 'redis', response_time: cache }, filesystem: { healthy: true, message: 'Filesystem read/write OK', writable: true } } });
+  return JSON.stringify({
+    status: 'healthy',
+    timestamp: iso(),
+    instance_id: instance,
+    version: '1.0.0',
+    checks: {
+      database: { healthy: true, message: 'Database connection OK', response_time: db },
+      cache: { healthy: true, message: 'Cache working properly', type: 'redis', response_time: cache },
+      filesystem: { healthy: true, message: 'Filesystem read/write OK', writable: true },
+    },
+  });
 }
 
 // The same list + count SQL the sidecar runs for /transactions, and the same cache round trips (GET miss, SET + tag).
@@ -53,13 +72,19 @@ const server = http.createServer(async (req, res) => {
     res.end(body);
   };
   try {
-    if (url.pathname === '/live') return send(JSON.stringify({ alive: true, timestamp: iso(), instance_id: instance, uptime: Math.floor((Date.now() - started) / 1000) }));
+    if (url.pathname === '/live')
+      return send(
+        JSON.stringify({ alive: true, timestamp: iso(), instance_id: instance, uptime: Math.floor((Date.now() - started) / 1000) }),
+      );
     if (url.pathname === '/health') {
       if (!memo || Date.now() - memo.at >= 1000) memo = { at: Date.now(), value: healthBody() };
       return send(await memo.value);
     }
     if (url.pathname === '/direct/transactions') {
-      const { body, total } = await directTransactions(Number(url.searchParams.get('user_id')), Number(url.searchParams.get('per_page') ?? 50));
+      const { body, total } = await directTransactions(
+        Number(url.searchParams.get('user_id')),
+        Number(url.searchParams.get('per_page') ?? 50),
+      );
       res.writeHead(200, { 'Content-Type': 'application/json; charset=UTF-8', 'X-WP-Total': String(total) });
       res.end(body);
       return;
@@ -73,4 +98,9 @@ const server = http.createServer(async (req, res) => {
 });
 server.keepAliveTimeout = 65_000;
 server.listen(0, '127.0.0.1', () => process.stdout.write(`${JSON.stringify({ port: (server.address() as AddressInfo).port })}\n`));
-process.on('SIGTERM', () => { server.close(); pool.end(); redis.disconnect(); process.exit(0); });
+process.on('SIGTERM', () => {
+  server.close();
+  pool.end();
+  redis.disconnect();
+  process.exit(0);
+});

@@ -39,13 +39,21 @@ export interface LoadPlan {
 }
 
 export interface LoadResult {
-  requests: number; rps: number; p50: number; p99: number; errors: number; non2xx: number; statuses: Record<string, number>;
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  statuses: Record<string, number>;
   /** The server's CPU time (user + system, all threads) per request in µs, when its pid is known. */
   cpuUs?: number;
 }
 
 /** Per side: each round's result, and the p99 over every measured request of every round. */
-export interface LoadReport { sides: { runs: LoadResult[]; p99: number }[] }
+export interface LoadReport {
+  sides: { runs: LoadResult[]; p99: number }[];
+}
 
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
@@ -81,13 +89,23 @@ function requestSource(side: LoadSide, rounds: number) {
         const ts = String(Math.floor(Date.now() / 1000));
         const nonce = randomBytes(12).toString('hex');
         const sig = shimSignature(side.shim.secret, shimStringToSign(req.method ?? 'GET', path, '', ts, nonce, String(side.shim.userId)));
-        req.headers = { ...req.headers, 'X-SLBP-User': String(side.shim.userId), 'X-SLBP-Timestamp': ts, 'X-SLBP-Nonce': nonce, 'X-SLBP-Signature': sig };
+        req.headers = {
+          ...req.headers,
+          'X-SLBP-User': String(side.shim.userId),
+          'X-SLBP-Timestamp': ts,
+          'X-SLBP-Nonce': nonce,
+          'X-SLBP-Signature': sig,
+        };
       }
       if (side.webhook) {
         const body = side.webhook.bodies[n % side.webhook.bodies.length]!;
         req.method = 'POST';
         req.body = body;
-        req.headers = { ...req.headers, 'Content-Type': 'application/json', 'X-Signature': createHmac('sha256', side.webhook.secret).update(body).digest('hex') };
+        req.headers = {
+          ...req.headers,
+          'Content-Type': 'application/json',
+          'X-Signature': createHmac('sha256', side.webhook.secret).update(body).digest('hex'),
+        };
       }
       return req;
     },
@@ -95,7 +113,13 @@ function requestSource(side: LoadSide, rounds: number) {
 }
 
 /** One autocannon run; `latencies` (when given) receives every response time in ms. */
-async function runOnce(side: LoadSide, source: ReturnType<typeof requestSource>, plan: LoadPlan, durationSec: number, latencies?: number[]): Promise<LoadResult> {
+async function runOnce(
+  side: LoadSide,
+  source: ReturnType<typeof requestSource>,
+  plan: LoadPlan,
+  durationSec: number,
+  latencies?: number[],
+): Promise<LoadResult> {
   const statuses: Record<string, number> = {};
   const instance = autocannon({
     url: side.url,
@@ -104,19 +128,26 @@ async function runOnce(side: LoadSide, source: ReturnType<typeof requestSource>,
     method: (side.method ?? 'GET') as 'GET',
     headers: side.headers ?? {},
     timeout: 10,
-    requests: [{
-      setupRequest: (req: any) => source.setupRequest(req),
-      onResponse: (status: number) => {
-        statuses[status] = (statuses[status] ?? 0) + 1;
+    requests: [
+      {
+        setupRequest: (req: any) => source.setupRequest(req),
+        onResponse: (status: number) => {
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        },
       },
-    }],
+    ],
   } as any) as unknown as NodeJS.EventEmitter & PromiseLike<unknown>;
-  if (latencies) instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => { latencies.push(ms); });
+  if (latencies)
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) => {
+      latencies.push(ms);
+    });
   const cpuBefore = side.pid ? cpuTimeUs(side.pid) : null;
   const r = (await instance) as any;
   const cpuAfter = side.pid ? cpuTimeUs(side.pid) : null;
   return {
-    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0 ? { cpuUs: Math.round((cpuAfter - cpuBefore) / r.requests.total * 10) / 10 } : {}),
+    ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
+      ? { cpuUs: Math.round(((cpuAfter - cpuBefore) / r.requests.total) * 10) / 10 }
+      : {}),
     requests: r.requests.total,
     rps: Math.round(r.requests.average),
     p50: r.latency.p50,

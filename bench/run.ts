@@ -107,7 +107,13 @@ function rssOf(pid: number): number {
 async function drive(plan: LoadPlan): Promise<{ report: LoadReport; peakRss: number[] }> {
   const pids = plan.sides.map((side) => side.pid!);
   const peak = pids.map(rssOf);
-  const timer = setInterval(() => pids.forEach((pid, k) => { peak[k] = Math.max(peak[k]!, rssOf(pid)); }), 100);
+  const timer = setInterval(
+    () =>
+      pids.forEach((pid, k) => {
+        peak[k] = Math.max(peak[k]!, rssOf(pid));
+      }),
+    100,
+  );
   try {
     // A scenario's path list can be far larger than the argument limit: hand it over in a file.
     const specFile = path.join(projectRoot, 'var/bench/load-plan.json');
@@ -115,8 +121,13 @@ async function drive(plan: LoadPlan): Promise<{ report: LoadReport; peakRss: num
     const [cmd, args] = pinned(LOAD_CPU, [...tsx, path.join(projectRoot, 'bench/load.ts'), specFile]);
     const proc = spawn(cmd, args, { cwd: projectRoot, stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
-    proc.stdout!.on('data', (d: Buffer) => { out += d; });
-    const code = await new Promise<number | null>((resolve, reject) => { proc.on('error', reject); proc.on('exit', resolve); });
+    proc.stdout!.on('data', (d: Buffer) => {
+      out += d;
+    });
+    const code = await new Promise<number | null>((resolve, reject) => {
+      proc.on('error', reject);
+      proc.on('exit', resolve);
+    });
     if (code !== 0) throw new Error(`load process for ${plan.scenario} exited ${code}`);
     return { report: JSON.parse(out.trim().split('\n').pop()!) as LoadReport, peakRss: peak };
   } finally {
@@ -146,15 +157,31 @@ function summarise(runs: LoadResult[], p99: number): LoadResult {
 async function main(): Promise<void> {
   mkdirSync(path.join(projectRoot, 'var/bench'), { recursive: true });
   log(`preparing database ${DB} (bench size: 1,000,000 transactions, 100,000 subscriptions; reused when present)`);
-  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'demo', '--no-serve', '--db', DB, '--size', 'bench'], { cwd: projectRoot, stdio: ['ignore', 'inherit', 'inherit'] });
-  log('applying the sidecar\'s index migration (idempotent)');
-  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'migrate', 'up'], { cwd: projectRoot, env: { ...process.env, SLBP_ENV: 'production', DB_NAME: DB, SLBP_REDIS_ENABLED: 'false' }, stdio: ['ignore', 'inherit', 'inherit'] });
+  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'demo', '--no-serve', '--db', DB, '--size', 'bench'], {
+    cwd: projectRoot,
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  log("applying the sidecar's index migration (idempotent)");
+  execFileSync(process.execPath, [...tsx, 'src/cli/main.ts', 'migrate', 'up'], {
+    cwd: projectRoot,
+    env: { ...process.env, SLBP_ENV: 'production', DB_NAME: DB, SLBP_REDIS_ENABLED: 'false' },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
   const dataDir = path.join(projectRoot, 'var/bench');
   mkdirSync(dataDir, { recursive: true });
 
   const sidecarEnv = {
-    SLBP_ENV: 'production', SLBP_PORT: '0', DB_NAME: DB, DB_HOST: '127.0.0.1', DB_USER: 'root', DB_PASSWORD: '',
-    SLBP_REDIS_PREFIX: REDIS_PREFIX, SLBP_SIDECAR_SECRET: SECRET, SLBP_JOBS_ENABLED: 'false', SLBP_DATA_DIR: dataDir, SLBP_LOG_LEVEL: 'info',
+    SLBP_ENV: 'production',
+    SLBP_PORT: '0',
+    DB_NAME: DB,
+    DB_HOST: '127.0.0.1',
+    DB_USER: 'root',
+    DB_PASSWORD: '',
+    SLBP_REDIS_PREFIX: REDIS_PREFIX,
+    SLBP_SIDECAR_SECRET: SECRET,
+    SLBP_JOBS_ENABLED: 'false',
+    SLBP_DATA_DIR: dataDir,
+    SLBP_LOG_LEVEL: 'info',
     // nginx enforces the public rate limits in front of the pool; here they would cap the run at 10 r/s by design.
     SLBP_RATE_LIMIT_ENABLED: 'false',
   };
@@ -167,7 +194,12 @@ async function main(): Promise<void> {
   const ctx: BenchContext = { sidecarUrl, secret: SECRET, db: DB, cachedPayloads: {}, tokens: {} };
   // Every scenario prepares (logins, warm-up, payloads for the bare baseline), even when only some run: they share tokens.
   for (const s of scenarios) await s.prepare?.(ctx);
-  const baselineCfg = { db: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: DB }, redisPrefix: REDIS_PREFIX, dataDir: path.join(dataDir, 'tmp'), cachedPayloads: ctx.cachedPayloads };
+  const baselineCfg = {
+    db: { host: '127.0.0.1', port: 3306, user: 'root', password: '', database: DB },
+    redisPrefix: REDIS_PREFIX,
+    dataDir: path.join(dataDir, 'tmp'),
+    cachedPayloads: ctx.cachedPayloads,
+  };
   const baseline = await startChild(['bench/baselines.ts', JSON.stringify(baselineCfg)], {}, /\{"port":(\d+)\}/);
   const baselineUrl = `http://127.0.0.1:${baseline.match[1]}`;
   log(`baselines at ${baselineUrl}, pid ${baseline.proc.pid}`);
@@ -179,9 +211,18 @@ async function main(): Promise<void> {
     for (const s of selected) {
       const sides: LoadSide[] = [
         { label: 'sidecar', url: sidecarUrl, pid: sidecar.proc.pid!, ...s.sidecar(ctx) },
-        ...(s.baselineName === 'none' ? [] : [{ label: `baseline (${s.baselineName})`, url: baselineUrl, pid: baseline.proc.pid!, ...s.baseline(ctx) }]),
+        ...(s.baselineName === 'none'
+          ? []
+          : [{ label: `baseline (${s.baselineName})`, url: baselineUrl, pid: baseline.proc.pid!, ...s.baseline(ctx) }]),
       ];
-      const { report: load, peakRss } = await drive({ scenario: s.name, sides, connections: CONNECTIONS, rounds: ROUNDS, durationSec: DURATION, warmupSec: WARMUP });
+      const { report: load, peakRss } = await drive({
+        scenario: s.name,
+        sides,
+        connections: CONNECTIONS,
+        rounds: ROUNDS,
+        durationSec: DURATION,
+        warmupSec: WARMUP,
+      });
       const mineRuns = load.sides[0]!.runs;
       const baseRuns = load.sides[1]?.runs ?? [];
       const mine = { ...summarise(mineRuns, load.sides[0]!.p99), peakRss: peakRss[0]! };
@@ -190,10 +231,24 @@ async function main(): Promise<void> {
       const ratios = baseRuns.map((b, k) => mineRuns[k]!.rps / b.rps);
       const ratio = ratios.length ? median(ratios).toFixed(2) : 'n/a';
       const cpu = `${mine.cpuUs ?? 'n/a'} / ${base?.cpuUs ?? 'n/a'}`;
-      rows.push([s.name, String(mine.rps), `${mine.p50} ms`, `${mine.p99} ms`, String(mine.errors + mine.non2xx), mb(mine.peakRss), s.baselineName, base ? String(base.rps) : 'n/a', ratio, cpu, s.target]);
+      rows.push([
+        s.name,
+        String(mine.rps),
+        `${mine.p50} ms`,
+        `${mine.p99} ms`,
+        String(mine.errors + mine.non2xx),
+        mb(mine.peakRss),
+        s.baselineName,
+        base ? String(base.rps) : 'n/a',
+        ratio,
+        cpu,
+        s.target,
+      ]);
       const perRound = `ratios ${ratios.map((r) => r.toFixed(2)).join(', ') || 'n/a'}; sidecar CPU µs/req ${mineRuns.map((r) => r.cpuUs ?? 'n/a').join(', ')}`;
       rounds.push(`- ${s.name}: ${perRound}`);
-      log(`  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio}, p99 ${mine.p99} ms, CPU µs/request ${cpu}, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}; rounds: ${perRound}`);
+      log(
+        `  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio}, p99 ${mine.p99} ms, CPU µs/request ${cpu}, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}; rounds: ${perRound}`,
+      );
       if (s.extra) {
         const lines = await s.extra(ctx);
         for (const l of lines) log(l);
@@ -208,7 +263,13 @@ async function main(): Promise<void> {
 }
 
 function machine(): string[] {
-  const v = (cmd: string, args: string[]) => { try { return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!; } catch { return 'unknown'; } };
+  const v = (cmd: string, args: string[]) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8' }).trim().split('\n')[0]!;
+    } catch {
+      return 'unknown';
+    }
+  };
   return [
     `- CPU: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}`,
     `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB; ${os.type()} ${os.release()}`,
@@ -221,7 +282,19 @@ function machine(): string[] {
 }
 
 function report(rows: string[][], extra: string[], rounds: string[]): void {
-  const header = ['scenario', 'req/s', 'p50', 'p99', 'errors', 'peak RSS', 'baseline', 'baseline req/s', 'ratio', 'CPU µs/req (sidecar / baseline)', 'target'];
+  const header = [
+    'scenario',
+    'req/s',
+    'p50',
+    'p99',
+    'errors',
+    'peak RSS',
+    'baseline',
+    'baseline req/s',
+    'ratio',
+    'CPU µs/req (sidecar / baseline)',
+    'target',
+  ];
   const table = [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
   process.stdout.write(`\n${table}\n${extra.join('\n')}\n`);
   if (ONLY) {
@@ -231,7 +304,7 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
   const md = [
     '# Performance',
     '',
-    'Generated by `npm run bench` (bench/run.ts); numbers from the last run on the machine below. Each scenario runs against the sidecar and against its baseline in the same run: `bare` is node:http answering from memory, `direct` is node:http running the same SQL and Redis calls through mysql2/ioredis without a framework. Ratio = sidecar req/s ÷ baseline req/s of the same round, the median over the rounds. CPU µs/req: the CPU time each server used (user + system, all threads, from /proc) per request, the median over the rounds: what a request costs, where req/s also depends on the load generator\'s share of the two cores.',
+    "Generated by `npm run bench` (bench/run.ts); numbers from the last run on the machine below. Each scenario runs against the sidecar and against its baseline in the same run: `bare` is node:http answering from memory, `direct` is node:http running the same SQL and Redis calls through mysql2/ioredis without a framework. Ratio = sidecar req/s ÷ baseline req/s of the same round, the median over the rounds. CPU µs/req: the CPU time each server used (user + system, all threads, from /proc) per request, the median over the rounds: what a request costs, where req/s also depends on the load generator's share of the two cores.",
     '',
     '## Machine',
     '',
@@ -245,7 +318,7 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
     '',
     '## Rounds',
     '',
-    'Each round\'s ratio (sidecar req/s ÷ baseline req/s, the two runs back to back) and the sidecar\'s CPU time per request, in order: the spread is the host\'s, which is why the table gives medians.',
+    "Each round's ratio (sidecar req/s ÷ baseline req/s, the two runs back to back) and the sidecar's CPU time per request, in order: the spread is the host's, which is why the table gives medians.",
     '',
     ...rounds,
     '',
@@ -256,6 +329,8 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
 
 export type { Scenario };
 main().catch((err) => {
-  process.stderr.write(`bench: failed: ${(err as Error).stack}${(err as { cause?: unknown }).cause ? `\ncause: ${String((err as { cause?: unknown }).cause)}` : ''}\n`);
+  process.stderr.write(
+    `bench: failed: ${(err as Error).stack}${(err as { cause?: unknown }).cause ? `\ncause: ${String((err as { cause?: unknown }).cause)}` : ''}\n`,
+  );
   process.exit(1);
 });

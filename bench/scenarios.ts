@@ -44,7 +44,11 @@ async function fetchOnce(url: string, init?: RequestInit): Promise<Response> {
 }
 
 async function login(ctx: BenchContext, username: string, password: string): Promise<string> {
-  const res = await fetch(`${ctx.sidecarUrl}${NS}/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username, password }) });
+  const res = await fetch(`${ctx.sidecarUrl}${NS}/auth/login`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({ username, password }),
+  });
   const body = (await res.json()) as { access_token?: string };
   if (!body.access_token) throw new Error(`login as ${username} failed: ${res.status} ${JSON.stringify(body)}`);
   return body.access_token;
@@ -59,7 +63,12 @@ async function mirror(ctx: BenchContext, route: string, token: string, as: strin
 
 const bearer = (t: string | undefined) => ({ Authorization: `Bearer ${t}` });
 /** Distinct (user, per_page) pairs, so no request repeats a cache key within a run. */
-const userPaths = (n: number) => Array.from({ length: n }, (_, i) => `user_id=${FIRST_STUDENT + ((i * 7919) % (USERS - FIRST_STUDENT))}&per_page=${40 + (Math.floor(i / (USERS - FIRST_STUDENT)) % 11)}`);
+const userPaths = (n: number) =>
+  Array.from(
+    { length: n },
+    (_, i) =>
+      `user_id=${FIRST_STUDENT + ((i * 7919) % (USERS - FIRST_STUDENT))}&per_page=${40 + (Math.floor(i / (USERS - FIRST_STUDENT)) % 11)}`,
+  );
 
 const USER_LIST = `${NS}/transactions?per_page=50`;
 const ANY_LIST = `${NS}/transactions`;
@@ -112,7 +121,11 @@ export const scenarios: Scenario[] = [
     async extra(ctx) {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {
-        await fetchOnce(`${ctx.sidecarUrl}${NS}/cache/invalidate`, { method: 'POST', headers: { ...bearer(ctx.tokens.admin), 'Content-Type': 'application/json' }, body: JSON.stringify({ tags: ['analytics'] }) });
+        await fetchOnce(`${ctx.sidecarUrl}${NS}/cache/invalidate`, {
+          method: 'POST',
+          headers: { ...bearer(ctx.tokens.admin), 'Content-Type': 'application/json' },
+          body: JSON.stringify({ tags: ['analytics'] }),
+        });
         const t = performance.now();
         const res = await fetchOnce(`${ctx.sidecarUrl}${REVENUE}`, { headers: bearer(ctx.tokens.admin) });
         await res.text();
@@ -145,9 +158,20 @@ export const scenarios: Scenario[] = [
     baselineName: 'none',
     sidecar: () => {
       const base = 900_000_000 + Math.floor(Math.random() * 1_000_000) * 100;
-      const bodies = Array.from({ length: 40_000 }, (_, i) => JSON.stringify(webhookBody('order_created', orderData({
-        id: base + i, email: `student${(i % 5000) + 1}@example.test`, productId: 900_001 + (i % 40), total: 4900,
-      }), { user_id: FIRST_STUDENT + (i % 5000) })));
+      const bodies = Array.from({ length: 40_000 }, (_, i) =>
+        JSON.stringify(
+          webhookBody(
+            'order_created',
+            orderData({
+              id: base + i,
+              email: `student${(i % 5000) + 1}@example.test`,
+              productId: 900_001 + (i % 40),
+              total: 4900,
+            }),
+            { user_id: FIRST_STUDENT + (i % 5000) },
+          ),
+        ),
+      );
       return { paths: [`${NS}/webhooks/lemon-squeezy`], webhook: { secret: DEMO_WEBHOOK_SECRET, bodies } };
     },
     baseline: () => ({ paths: [] }),

@@ -8,7 +8,13 @@ import { ApiKeyAdmin, ApiKeyInputError } from '../../src/domain/api-key-admin.ts
 import { maskApiKey, parsePermissions } from '../../src/domain/api-keys.ts';
 import { API_PERMISSIONS } from '../../src/domain/caller.ts';
 
-export interface CreateKeyOptions { user: string; name: string; permissions: string; rateLimit: string; expires?: string }
+export interface CreateKeyOptions {
+  user: string;
+  name: string;
+  permissions: string;
+  rateLimit: string;
+  expires?: string;
+}
 
 /** The same service the Billing → API keys page uses, on a pool of its own for one command. */
 async function withAdmin<T>(config: Config, fn: (admin: ApiKeyAdmin) => Promise<T>): Promise<T> {
@@ -35,7 +41,13 @@ export function createKey(config: Config, o: CreateKeyOptions): Promise<string[]
   return withAdmin(config, async (admin) => {
     let created: Awaited<ReturnType<ApiKeyAdmin['create']>>;
     try {
-      created = await admin.create({ user: o.user, name: o.name, permissions: o.permissions.split(','), rateLimit: Number(o.rateLimit), expires: o.expires });
+      created = await admin.create({
+        user: o.user,
+        name: o.name,
+        permissions: o.permissions.split(','),
+        rateLimit: Number(o.rateLimit),
+        expires: o.expires,
+      });
     } catch (err) {
       if (!(err instanceof ApiKeyInputError)) throw err;
       if (err.field === 'permissions') throw new CliError(`--permissions: ${err.message}; known: ${API_PERMISSIONS.join(', ')}`);
@@ -57,10 +69,19 @@ export function listKeys(config: Config): Promise<string[]> {
   return withAdmin(config, async (admin) => {
     const rows = await admin.all();
     if (!rows.length) return ['no API keys'];
-    return rows.map((r) => [
-      `#${r.id}`, `user ${r.user_id}`, JSON.stringify(r.name), `sha256 ${maskApiKey(r.api_key)}`, parsePermissions(r.permissions).join(',') || '-',
-      `${r.rate_limit}/h`, Number(r.is_active) === 1 ? 'active' : 'revoked', `last used ${r.last_used_at ?? 'never'}`, `expires ${r.expires_at ?? 'never'}`,
-    ].join('  '));
+    return rows.map((r) =>
+      [
+        `#${r.id}`,
+        `user ${r.user_id}`,
+        JSON.stringify(r.name),
+        `sha256 ${maskApiKey(r.api_key)}`,
+        parsePermissions(r.permissions).join(',') || '-',
+        `${r.rate_limit}/h`,
+        Number(r.is_active) === 1 ? 'active' : 'revoked',
+        `last used ${r.last_used_at ?? 'never'}`,
+        `expires ${r.expires_at ?? 'never'}`,
+      ].join('  '),
+    );
   });
 }
 

@@ -3,7 +3,13 @@ import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { projectRoot } from '../../src/config/load.ts';
 
-export interface ServerSpec { host: string; port: number; user: string; password: string; socketPath?: string }
+export interface ServerSpec {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+  socketPath?: string;
+}
 
 export const schemaFile = path.join(projectRoot, 'scripts/sql/wp-schema.sql');
 
@@ -15,13 +21,26 @@ export function schemaSql(prefix: string): string {
 
 export function adminConnection(server: ServerSpec, database?: string) {
   return mysql.createConnection({
-    host: server.host, port: server.port, user: server.user, password: server.password, socketPath: server.socketPath,
-    database, multipleStatements: true, timezone: 'Z', dateStrings: true, charset: 'UTF8MB4_UNICODE_CI',
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    socketPath: server.socketPath,
+    database,
+    multipleStatements: true,
+    timezone: 'Z',
+    dateStrings: true,
+    charset: 'UTF8MB4_UNICODE_CI',
   });
 }
 
 /** Creates `name` (if missing) and loads the schema into it. `replace` drops an existing one first. */
-export async function createWordPressDatabase(server: ServerSpec, name: string, prefix: string, opts: { replace?: boolean } = {}): Promise<void> {
+export async function createWordPressDatabase(
+  server: ServerSpec,
+  name: string,
+  prefix: string,
+  opts: { replace?: boolean } = {},
+): Promise<void> {
   if (!/^[A-Za-z0-9_]+$/.test(name)) throw new Error(`invalid database name "${name}"`);
   const conn = await adminConnection(server);
   try {

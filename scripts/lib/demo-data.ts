@@ -3,7 +3,14 @@ import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { hashPhpass, hashWpBcrypt } from '../../src/domain/passwords.ts';
 import { WP_DEFAULT_ROLES } from './wp-roles.ts';
 
-export interface DemoSize { users: number; courses: number; transactions: number; subscriptions: number; notifications: number; enrolments: number }
+export interface DemoSize {
+  users: number;
+  courses: number;
+  transactions: number;
+  subscriptions: number;
+  notifications: number;
+  enrolments: number;
+}
 
 export const SIZES: Record<string, DemoSize> = {
   tiny: { users: 12, courses: 4, transactions: 300, subscriptions: 60, notifications: 40, enrolments: 200 },
@@ -19,10 +26,60 @@ export const FIRST_COURSE_ID = 101;
 /** User ids: 1 admin, 2 manager (editor), 3.. students. */
 export const FIRST_STUDENT_ID = 3;
 
-const FIRST = ['Ada', 'Grace', 'Alan', 'Linus', 'Margaret', 'Ken', 'Barbara', 'Dennis', 'Radia', 'Tim', 'Frances', 'John', 'Hedy', 'Edsger', 'Katherine', 'Guido'];
-const LAST = ['Lovelace', 'Hopper', 'Turing', 'Torvalds', 'Hamilton', 'Thompson', 'Liskov', 'Ritchie', 'Perlman', 'Berners-Lee', 'Allen', 'McCarthy', 'Lamarr', 'Dijkstra', 'Johnson', 'van Rossum'];
-const COURSES = ['WordPress for Beginners', 'Advanced PHP Patterns', 'Modern JavaScript', 'SQL Performance Tuning', 'Photography Basics', 'Watercolour Painting',
-  'Spanish A1', 'Public Speaking', 'Data Science with Python', 'UX Writing', 'Guitar for Adults', 'Personal Finance', 'Yoga at Home', 'Digital Marketing', 'Excel Mastery', 'Creative Writing'];
+const FIRST = [
+  'Ada',
+  'Grace',
+  'Alan',
+  'Linus',
+  'Margaret',
+  'Ken',
+  'Barbara',
+  'Dennis',
+  'Radia',
+  'Tim',
+  'Frances',
+  'John',
+  'Hedy',
+  'Edsger',
+  'Katherine',
+  'Guido',
+];
+const LAST = [
+  'Lovelace',
+  'Hopper',
+  'Turing',
+  'Torvalds',
+  'Hamilton',
+  'Thompson',
+  'Liskov',
+  'Ritchie',
+  'Perlman',
+  'Berners-Lee',
+  'Allen',
+  'McCarthy',
+  'Lamarr',
+  'Dijkstra',
+  'Johnson',
+  'van Rossum',
+];
+const COURSES = [
+  'WordPress for Beginners',
+  'Advanced PHP Patterns',
+  'Modern JavaScript',
+  'SQL Performance Tuning',
+  'Photography Basics',
+  'Watercolour Painting',
+  'Spanish A1',
+  'Public Speaking',
+  'Data Science with Python',
+  'UX Writing',
+  'Guitar for Adults',
+  'Personal Finance',
+  'Yoga at Home',
+  'Digital Marketing',
+  'Excel Mastery',
+  'Creative Writing',
+];
 
 const sqlDate = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
 
@@ -31,20 +88,80 @@ export function demoOptions(prefix: string, size: DemoSize, siteUrl: string): [s
   const mappings: Record<string, number[]> = {};
   for (let i = 0; i < size.courses; i++) mappings[String(900_001 + i)] = [FIRST_COURSE_ID + i];
   return [
-    ['siteurl', siteUrl], ['home', siteUrl], ['blogname', 'SkyLearn Academy (demo)'], ['admin_email', 'admin@example.test'],
-    ['timezone_string', 'America/New_York'], ['gmt_offset', ''],
+    ['siteurl', siteUrl],
+    ['home', siteUrl],
+    ['blogname', 'SkyLearn Academy (demo)'],
+    ['admin_email', 'admin@example.test'],
+    ['timezone_string', 'America/New_York'],
+    ['gmt_offset', ''],
     [`${prefix}user_roles`, phpSerialize(WP_DEFAULT_ROLES)],
     ['slbp_performance_config', phpSerialize({ cache_expiration: 3600, enable_background_processing: true, rate_limit_general: 100 })],
-    ['slbp_backup_config', phpSerialize({ enabled: true, schedule: 'daily', retention_days: 30, compression: true, daily_components: ['database', 'config'], weekly_components: ['database', 'files', 'config'], notifications: { email_on_completion: false, email_on_failure: true, webhook_url: '' }, remote_storage: { enabled: false, type: 's3', credentials: [] } })],
-    ['slbp_alert_config', phpSerialize({
-      high_memory_usage: { enabled: true, metric: 'system.memory_usage', condition: 'greater_than', threshold: 536870912, severity: 'warning', message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)', cooldown: 300, email_recipients: [], webhook_url: '', slack_webhook: '' },
-      database_connection_failure: { enabled: true, metric: 'database.connections', condition: 'equals', threshold: 0, severity: 'critical', message: 'Database connection failure detected', cooldown: 60, email_recipients: [], webhook_url: '', slack_webhook: '' },
-      high_failed_transactions: { enabled: true, metric: 'business.failed_transactions_1h', condition: 'greater_than', threshold: 10, severity: 'error', message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)', cooldown: 600, email_recipients: [], webhook_url: '', slack_webhook: '' },
-    })],
+    [
+      'slbp_backup_config',
+      phpSerialize({
+        enabled: true,
+        schedule: 'daily',
+        retention_days: 30,
+        compression: true,
+        daily_components: ['database', 'config'],
+        weekly_components: ['database', 'files', 'config'],
+        notifications: { email_on_completion: false, email_on_failure: true, webhook_url: '' },
+        remote_storage: { enabled: false, type: 's3', credentials: [] },
+      }),
+    ],
+    [
+      'slbp_alert_config',
+      phpSerialize({
+        high_memory_usage: {
+          enabled: true,
+          metric: 'system.memory_usage',
+          condition: 'greater_than',
+          threshold: 536870912,
+          severity: 'warning',
+          message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
+          cooldown: 300,
+          email_recipients: [],
+          webhook_url: '',
+          slack_webhook: '',
+        },
+        database_connection_failure: {
+          enabled: true,
+          metric: 'database.connections',
+          condition: 'equals',
+          threshold: 0,
+          severity: 'critical',
+          message: 'Database connection failure detected',
+          cooldown: 60,
+          email_recipients: [],
+          webhook_url: '',
+          slack_webhook: '',
+        },
+        high_failed_transactions: {
+          enabled: true,
+          metric: 'business.failed_transactions_1h',
+          condition: 'greater_than',
+          threshold: 10,
+          severity: 'error',
+          message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)',
+          cooldown: 600,
+          email_recipients: [],
+          webhook_url: '',
+          slack_webhook: '',
+        },
+      }),
+    ],
     ['slbp_session_handler', 'database'],
     ['slbp_health_check_ips', phpSerialize(['127.0.0.1'])],
     ['slbp_monitoring_ips', phpSerialize([])],
-    ['slbp_payment_settings', phpSerialize({ webhook_secret: DEMO_WEBHOOK_SECRET, lemon_squeezy_api_key: '', lemon_squeezy_store_id: '12345', lemon_squeezy_test_mode: true })],
+    [
+      'slbp_payment_settings',
+      phpSerialize({
+        webhook_secret: DEMO_WEBHOOK_SECRET,
+        lemon_squeezy_api_key: '',
+        lemon_squeezy_store_id: '12345',
+        lemon_squeezy_test_mode: true,
+      }),
+    ],
     ['slbp_course_mappings', phpSerialize(mappings)],
     ['slbp_instance_id', 'slbp_demo0000000000.00000000'],
   ];
@@ -53,7 +170,10 @@ export function demoOptions(prefix: string, size: DemoSize, siteUrl: string): [s
 async function insertRows(conn: Connection, table: string, cols: string[], rows: unknown[][], chunk = 500): Promise<void> {
   for (let i = 0; i < rows.length; i += chunk) {
     const part = rows.slice(i, i + chunk);
-    await conn.query(`INSERT INTO \`${table}\` (${cols.join(',')}) VALUES ${part.map(() => `(${cols.map(() => '?').join(',')})`).join(',')}`, part.flat());
+    await conn.query(
+      `INSERT INTO \`${table}\` (${cols.join(',')}) VALUES ${part.map(() => `(${cols.map(() => '?').join(',')})`).join(',')}`,
+      part.flat(),
+    );
   }
 }
 
@@ -82,7 +202,8 @@ function generators(buyers: { first: number; count: number }, courses: number) {
     rnd,
     user: (salt: number) => `(${buyers.first} + FLOOR(${rnd(salt)} * ${buyers.count}))`,
     course: (salt: number) => `(${FIRST_COURSE_ID} + FLOOR(${rnd(salt)} * ${courses}))`,
-    pickFrom: (salt: number, values: string[]) => `ELT(1 + FLOOR(${rnd(salt)} * ${values.length}), ${values.map((v) => `'${v}'`).join(',')})`,
+    pickFrom: (salt: number, values: string[]) =>
+      `ELT(1 + FLOOR(${rnd(salt)} * ${values.length}), ${values.map((v) => `'${v}'`).join(',')})`,
   };
 }
 
@@ -91,24 +212,51 @@ function generators(buyers: { first: number; count: number }, courses: number) {
  * `buyers.first`.. (two years of history, every status, three currencies), generated inside
  * MariaDB. Also used to give a real WordPress install bench-size billing tables.
  */
-export async function fillBillingRows(conn: Connection, prefix: string, size: DemoSize, buyers: { first: number; count: number }, say: (msg: string) => void = () => undefined, wrote: (rows: number) => void = () => undefined): Promise<void> {
+export async function fillBillingRows(
+  conn: Connection,
+  prefix: string,
+  size: DemoSize,
+  buyers: { first: number; count: number },
+  say: (msg: string) => void = () => undefined,
+  wrote: (rows: number) => void = () => undefined,
+): Promise<void> {
   const t = (name: string) => `${prefix}${name}`;
   const generate = (count: number, sql: (range: string) => string) => generateRows(conn, count, sql, wrote);
   const { rnd, user, course, pickFrom } = generators(buyers, size.courses);
   say(`transactions (${size.transactions})`);
   const statuses = [...Array(14).fill('completed'), 'paid', 'refunded', 'refunded', 'failed', 'pending', 'cancelled'];
-  await generate(size.transactions, (range) => `INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
+  await generate(
+    size.transactions,
+    (
+      range,
+    ) => `INSERT INTO \`${t('slbp_transactions')}\` (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at)
     SELECT u, CONCAT('LS-', 1000000 + seq), CONCAT('ls_ord_', seq), 'lemon_squeezy', amt, cur, st, c,
       JSON_OBJECT('source', 'demo', 'variant_id', 700000 + c, 'test_mode', FALSE), ts, ts
     FROM (SELECT seq, ${user(3)} AS u, ${pickFrom(5, ['19.00', '29.00', '49.00', '99.00', '149.00', '9.99'])} AS amt,
       ${pickFrom(13, ['USD', 'USD', 'USD', 'USD', 'USD', 'USD', 'EUR', 'EUR', 'GBP', 'USD'])} AS cur,
       ${pickFrom(17, statuses)} AS st, ${course(23)} AS c,
       UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(19)} * 730 * 86400) SECOND AS ts
-      FROM ${range}) g`);
+      FROM ${range}) g`,
+  );
 
   say(`subscriptions (${size.subscriptions})`);
-  const subStatuses = [...Array(11).fill('active'), 'on_trial', 'trialing', 'paused', 'past_due', 'unpaid', 'cancelled', 'cancelled', 'expired', 'expired'];
-  await generate(size.subscriptions, (range) => `INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
+  const subStatuses = [
+    ...Array(11).fill('active'),
+    'on_trial',
+    'trialing',
+    'paused',
+    'past_due',
+    'unpaid',
+    'cancelled',
+    'cancelled',
+    'expired',
+    'expired',
+  ];
+  await generate(
+    size.subscriptions,
+    (
+      range,
+    ) => `INSERT INTO \`${t('slbp_subscriptions')}\` (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at)
     SELECT u, CONCAT('ls_sub_', seq), 'lemon_squeezy', CONCAT('variant_', 1 + FLOOR(${rnd(29)} * 4)), st,
       CASE cyc WHEN 'yearly' THEN '290.00' WHEN 'weekly' THEN '5.00' ELSE ${pickFrom(41, ['19.00', '29.00', '39.00'])} END, cur, cyc,
       CASE WHEN st IN ('active', 'on_trial', 'trialing', 'past_due') THEN UTC_TIMESTAMP() + INTERVAL FLOOR(${rnd(43)} * 30 * 86400) SECOND END,
@@ -119,7 +267,8 @@ export async function fillBillingRows(conn: Connection, prefix: string, size: De
       ${pickFrom(53, ['USD', 'USD', 'USD', 'EUR', 'GBP'])} AS cur,
       ${pickFrom(59, [...Array(14).fill('monthly'), 'yearly', 'yearly', 'yearly', 'yearly', 'yearly', 'weekly'])} AS cyc,
       UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(61)} * 700 * 86400) SECOND AS ts
-      FROM ${range}) g`);
+      FROM ${range}) g`,
+  );
 }
 
 /**
@@ -128,7 +277,12 @@ export async function fillBillingRows(conn: Connection, prefix: string, size: De
  * engine with a deterministic hash per row, so a million rows take seconds, not minutes.
  * `onRows` hears the rows written so far, of `demoRows(size)`.
  */
-export async function fillDemoData(conn: Connection, prefix: string, size: DemoSize, opts: { siteUrl?: string; progress?: (msg: string) => void; onRows?: (done: number) => void } = {}): Promise<void> {
+export async function fillDemoData(
+  conn: Connection,
+  prefix: string,
+  size: DemoSize,
+  opts: { siteUrl?: string; progress?: (msg: string) => void; onRows?: (done: number) => void } = {},
+): Promise<void> {
   const say = opts.progress ?? (() => undefined);
   let rows = 0;
   const wrote = (n: number) => opts.onRows?.((rows += n));
@@ -139,7 +293,12 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   const now = new Date();
 
   say('options');
-  await insertRows(conn, t('options'), ['option_name', 'option_value', 'autoload'], demoOptions(prefix, size, opts.siteUrl ?? 'http://localhost:8080').map(([n, v]) => [n, v, 'yes']));
+  await insertRows(
+    conn,
+    t('options'),
+    ['option_name', 'option_value', 'autoload'],
+    demoOptions(prefix, size, opts.siteUrl ?? 'http://localhost:8080').map(([n, v]) => [n, v, 'yes']),
+  );
 
   say(`users (${size.users})`);
   const users: unknown[][] = [];
@@ -151,16 +310,41 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
     const first = FIRST[id % FIRST.length]!;
     const last = LAST[(id * 7) % LAST.length]!;
     // Real hashes in every format WordPress has used; past 200 students one shared phpass hash keeps bench generation fast.
-    const pass = id === 1 ? hashWpBcrypt(DEMO_PASSWORDS.admin) : id === 2 ? hashPhpass(DEMO_PASSWORDS.manager) : id < 200 ? hashPhpass(DEMO_PASSWORDS.student) : sharedHash;
+    const pass =
+      id === 1
+        ? hashWpBcrypt(DEMO_PASSWORDS.admin)
+        : id === 2
+          ? hashPhpass(DEMO_PASSWORDS.manager)
+          : id < 200
+            ? hashPhpass(DEMO_PASSWORDS.student)
+            : sharedHash;
     const registered = new Date(now.getTime() - (800 - (id % 700)) * 86_400_000);
     users.push([id, login, pass, login, `${login}@example.test`, '', sqlDate(registered), '', 0, `${first} ${last}`]);
     meta.push(
       [id, `${prefix}capabilities`, phpSerialize({ [role]: true })],
       [id, `${prefix}user_level`, role === 'administrator' ? '10' : role === 'editor' ? '7' : '0'],
-      [id, 'nickname', login], [id, 'first_name', first], [id, 'last_name', last],
+      [id, 'nickname', login],
+      [id, 'first_name', first],
+      [id, 'last_name', last],
     );
   }
-  await insertRows(conn, t('users'), ['ID', 'user_login', 'user_pass', 'user_nicename', 'user_email', 'user_url', 'user_registered', 'user_activation_key', 'user_status', 'display_name'], users);
+  await insertRows(
+    conn,
+    t('users'),
+    [
+      'ID',
+      'user_login',
+      'user_pass',
+      'user_nicename',
+      'user_email',
+      'user_url',
+      'user_registered',
+      'user_activation_key',
+      'user_status',
+      'display_name',
+    ],
+    users,
+  );
   await insertRows(conn, t('usermeta'), ['user_id', 'meta_key', 'meta_value'], meta, 1000);
   wrote(size.users);
 
@@ -169,9 +353,62 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   for (let i = 0; i < size.courses; i++) {
     const title = `${COURSES[i % COURSES.length]}${i >= COURSES.length ? ` ${Math.floor(i / COURSES.length) + 1}` : ''}`;
     const d = sqlDate(new Date(now.getTime() - (900 - i) * 86_400_000));
-    posts.push([FIRST_COURSE_ID + i, 1, d, d, `<p>${title}: lessons, quizzes and a certificate.</p>`, title, '', 'publish', 'closed', 'closed', '', title.toLowerCase().replace(/[^a-z0-9]+/g, '-'), '', '', d, d, '', 0, `${opts.siteUrl ?? 'http://localhost:8080'}/?post_type=sfwd-courses&p=${FIRST_COURSE_ID + i}`, 0, 'sfwd-courses', '', 0]);
+    posts.push([
+      FIRST_COURSE_ID + i,
+      1,
+      d,
+      d,
+      `<p>${title}: lessons, quizzes and a certificate.</p>`,
+      title,
+      '',
+      'publish',
+      'closed',
+      'closed',
+      '',
+      title.toLowerCase().replace(/[^a-z0-9]+/g, '-'),
+      '',
+      '',
+      d,
+      d,
+      '',
+      0,
+      `${opts.siteUrl ?? 'http://localhost:8080'}/?post_type=sfwd-courses&p=${FIRST_COURSE_ID + i}`,
+      0,
+      'sfwd-courses',
+      '',
+      0,
+    ]);
   }
-  await insertRows(conn, t('posts'), ['ID', 'post_author', 'post_date', 'post_date_gmt', 'post_content', 'post_title', 'post_excerpt', 'post_status', 'comment_status', 'ping_status', 'post_password', 'post_name', 'to_ping', 'pinged', 'post_modified', 'post_modified_gmt', 'post_content_filtered', 'post_parent', 'guid', 'menu_order', 'post_type', 'post_mime_type', 'comment_count'], posts);
+  await insertRows(
+    conn,
+    t('posts'),
+    [
+      'ID',
+      'post_author',
+      'post_date',
+      'post_date_gmt',
+      'post_content',
+      'post_title',
+      'post_excerpt',
+      'post_status',
+      'comment_status',
+      'ping_status',
+      'post_password',
+      'post_name',
+      'to_ping',
+      'pinged',
+      'post_modified',
+      'post_modified_gmt',
+      'post_content_filtered',
+      'post_parent',
+      'guid',
+      'menu_order',
+      'post_type',
+      'post_mime_type',
+      'comment_count',
+    ],
+    posts,
+  );
   wrote(size.courses);
 
   const students = size.users - FIRST_STUDENT_ID + 1;
@@ -195,11 +432,14 @@ export async function fillDemoData(conn: Connection, prefix: string, size: DemoS
   wrote(size.enrolments);
 
   say(`notifications (${size.notifications})`);
-  await generate(size.notifications, (range) => `INSERT INTO \`${t('slbp_notifications')}\` (user_id, type, title, message, data, is_read, created_at)
+  await generate(
+    size.notifications,
+    (range) => `INSERT INTO \`${t('slbp_notifications')}\` (user_id, type, title, message, data, is_read, created_at)
     SELECT u, ty, CASE ty WHEN 'payment_success' THEN 'Payment received' WHEN 'subscription_renewal' THEN 'Subscription renews soon'
                           WHEN 'course_enrolled' THEN 'You are enrolled' ELSE 'Payment failed' END,
       CASE ty WHEN 'payment_failed' THEN 'We could not charge your card. Please update your payment method.' ELSE 'Thank you for learning with SkyLearn Academy.' END,
       NULL, ${rnd(67)} < 0.6, UTC_TIMESTAMP() - INTERVAL FLOOR(${rnd(71)} * 90 * 86400) SECOND
-    FROM (SELECT seq, ${user(73)} AS u, ${pickFrom(79, ['payment_success', 'subscription_renewal', 'course_enrolled', 'payment_failed'])} AS ty FROM ${range}) g`);
+    FROM (SELECT seq, ${user(73)} AS u, ${pickFrom(79, ['payment_success', 'subscription_renewal', 'course_enrolled', 'payment_failed'])} AS ty FROM ${range}) g`,
+  );
   say('done');
 }

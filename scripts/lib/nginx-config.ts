@@ -70,23 +70,26 @@ export async function writeNginxConfig(opts: NginxSiteOptions): Promise<{ conf: 
   await writeFile(path.join(dir, 'site.conf'), site);
   const t = (name: string) => path.join(dir, 'temp', name);
   const conf = path.join(dir, 'nginx.conf');
-  await writeFile(conf, [
-    'worker_processes 1;',
-    `pid ${path.join(dir, 'nginx.pid')};`,
-    `error_log ${path.join(dir, 'logs/error.log')} warn;`,
-    'events { worker_connections 1024; }',
-    'http {',
-    `  access_log off;`,
-    `  client_body_temp_path ${t('client_body')};`,
-    `  proxy_temp_path ${t('proxy')};`,
-    `  fastcgi_temp_path ${t('fastcgi')};`,
-    `  uwsgi_temp_path ${t('uwsgi')};`,
-    `  scgi_temp_path ${t('scgi')};`,
-    '  keepalive_timeout 30s;',
-    `  include ${path.join(dir, 'site.conf')};`,
-    '}',
-    '',
-  ].join('\n'));
+  await writeFile(
+    conf,
+    [
+      'worker_processes 1;',
+      `pid ${path.join(dir, 'nginx.pid')};`,
+      `error_log ${path.join(dir, 'logs/error.log')} warn;`,
+      'events { worker_connections 1024; }',
+      'http {',
+      `  access_log off;`,
+      `  client_body_temp_path ${t('client_body')};`,
+      `  proxy_temp_path ${t('proxy')};`,
+      `  fastcgi_temp_path ${t('fastcgi')};`,
+      `  uwsgi_temp_path ${t('uwsgi')};`,
+      `  scgi_temp_path ${t('scgi')};`,
+      '  keepalive_timeout 30s;',
+      `  include ${path.join(dir, 'site.conf')};`,
+      '}',
+      '',
+    ].join('\n'),
+  );
   return { conf, upstreamFile };
 }
 

@@ -14,7 +14,12 @@ export const NS = '/wp-json/skylearn-billing-pro/v1';
 /** nginx's passive check: this many failed attempts take a node out for fail_timeout. */
 export const UPSTREAM_MAX_FAILS = UPSTREAM_DEFAULTS.maxFails;
 
-export interface PoolNode { name: string; port: number; pid: number; log: string }
+export interface PoolNode {
+  name: string;
+  port: number;
+  pid: number;
+  log: string;
+}
 export interface PoolState {
   dir: string;
   listenPort: number;
@@ -95,7 +100,13 @@ async function launchNode(dir: string, name: string, port: number): Promise<Pool
   const fh = await open(log, 'a');
   const child = spawn(process.execPath, [...SIDECAR_NODE_FLAGS, ...nodeCommand('src/main')], {
     cwd: projectRoot,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env, SLBP_HOST: '127.0.0.1', SLBP_PORT: String(port) },
+    env: {
+      PATH: process.env.PATH ?? '/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      ...env,
+      SLBP_HOST: '127.0.0.1',
+      SLBP_PORT: String(port),
+    },
     stdio: ['ignore', fh.fd, fh.fd],
     detached: true,
   });
@@ -106,7 +117,7 @@ async function launchNode(dir: string, name: string, port: number): Promise<Pool
     await waitFor200(`http://127.0.0.1:${port}${NS}/live`, 30_000);
   } catch (err) {
     if (isRunning(node.pid)) process.kill(node.pid, 'SIGKILL');
-    throw new Error(`node ${name} did not start: ${(err as Error).message} (see ${log})`);
+    throw new Error(`node ${name} did not start: ${(err as Error).message} (see ${log})`, { cause: err });
   }
   return node;
 }
@@ -140,8 +151,8 @@ export async function startPool(opts: StartPoolOptions): Promise<PoolState> {
   await mkdir(dir, { recursive: true });
   await writeFile(envPath(dir), JSON.stringify(opts.env, null, 2), { mode: 0o600 });
   const ports = await Promise.all(Array.from({ length: opts.nodes }, () => freePort()));
-  const listenPort = opts.listenPort ?? await freePort();
-  const internalPort = opts.internalPort ?? await freePort();
+  const listenPort = opts.listenPort ?? (await freePort());
+  const internalPort = opts.internalPort ?? (await freePort());
   const { conf, upstreamFile } = await writeNginxConfig({
     dir: path.join(dir, 'nginx'),
     listen: `127.0.0.1:${listenPort}`,
@@ -211,10 +222,12 @@ export function poolPlan(state: PoolState, opts: { viaReload?: boolean } = {}): 
   const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
   const cli = nodeCommand('src/cli/main').map(q).join(' ');
   return {
-    ...(opts.viaReload ? {
-      upstreamFile: state.upstreamFile,
-      reload: `nginx -p ${q(path.dirname(state.nginxConf))} -c ${q(state.nginxConf)} -s reload`,
-    } : {}),
+    ...(opts.viaReload
+      ? {
+          upstreamFile: state.upstreamFile,
+          reload: `nginx -p ${q(path.dirname(state.nginxConf))} -c ${q(state.nginxConf)} -s reload`,
+        }
+      : {}),
     nodes: state.nodes.map((n) => ({
       name: n.name,
       address: `127.0.0.1:${n.port}`,

@@ -24,19 +24,29 @@ export interface RollingPlan {
   settleMs?: number;
 }
 
-export interface NodeOutcome { name: string; ok: boolean; ms: number; error?: string }
-export interface RollingResult { ok: boolean; nodes: NodeOutcome[] }
+export interface NodeOutcome {
+  name: string;
+  ok: boolean;
+  ms: number;
+  error?: string;
+}
+export interface RollingResult {
+  ok: boolean;
+  nodes: NodeOutcome[];
+}
 
 async function checks(address: string, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
     try {
-      const [health, ready] = await Promise.all(['health', 'ready'].map(async (p) => {
-        const res = await fetch(`http://${address}${NS}/${p}`, { signal: AbortSignal.timeout(2000) });
-        await res.arrayBuffer();
-        return res.status;
-      }));
+      const [health, ready] = await Promise.all(
+        ['health', 'ready'].map(async (p) => {
+          const res = await fetch(`http://${address}${NS}/${p}`, { signal: AbortSignal.timeout(2000) });
+          await res.arrayBuffer();
+          return res.status;
+        }),
+      );
       if (health === 200 && ready === 200) return;
       last = `/health ${health}, /ready ${ready}`;
     } catch (err) {

@@ -10,8 +10,14 @@ const MAGIC = Buffer.from('SLBPENC1');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-export interface ArchiveOptions { gzip: boolean; key: Buffer | null }
-export interface WrittenFile { bytes: number; sha256: string }
+export interface ArchiveOptions {
+  gzip: boolean;
+  key: Buffer | null;
+}
+export interface WrittenFile {
+  bytes: number;
+  sha256: string;
+}
 
 /** The backup key from its configured form (64 hex digits or base64), or null. */
 export function parseKey(raw: string): Buffer | null {
@@ -62,7 +68,12 @@ function meter(onBytes?: (n: number) => void): { stream: Transform; result: () =
  * Streams `source` → gzip? → AES-256-GCM? → sha256 → file (mode 0600). Memory stays at a few
  * stream buffers whatever the size; the file is the only place the data lands.
  */
-export async function writeArchive(source: Readable, file: string, opts: ArchiveOptions, onBytes?: (n: number) => void): Promise<WrittenFile> {
+export async function writeArchive(
+  source: Readable,
+  file: string,
+  opts: ArchiveOptions,
+  onBytes?: (n: number) => void,
+): Promise<WrittenFile> {
   const m = meter(onBytes);
   const stages: NodeJS.ReadWriteStream[] = [];
   if (opts.gzip) stages.push(createGzip({ level: 6 }));

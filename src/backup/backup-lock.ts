@@ -28,7 +28,11 @@ export interface Lease {
 export class BackupLock {
   private localHeld = false;
 
-  constructor(private readonly redis: RedisHandle | null, private readonly leaseMs: number, private readonly logger: Logger) {}
+  constructor(
+    private readonly redis: RedisHandle | null,
+    private readonly leaseMs: number,
+    private readonly logger: Logger,
+  ) {}
 
   private get client() {
     return this.redis && this.redis.isReady() ? this.redis.client : null;
@@ -51,24 +55,32 @@ export class BackupLock {
     let lost = false;
     let lastRenewed = Date.now();
     const timer = client
-      ? setInterval(() => {
-          client.eval(RENEW, 1, LOCK, token, String(this.leaseMs)).then((r) => {
-            if (Number(r) === 1) lastRenewed = Date.now();
-            else {
-              lost = true;
-              this.logger.warn('backup lock was taken over by another node', { holder });
-            }
-          }, () => {
-            if (Date.now() - lastRenewed > this.leaseMs) lost = true;
-          });
-        }, Math.max(200, Math.floor(this.leaseMs / 3)))
+      ? setInterval(
+          () => {
+            client.eval(RENEW, 1, LOCK, token, String(this.leaseMs)).then(
+              (r) => {
+                if (Number(r) === 1) lastRenewed = Date.now();
+                else {
+                  lost = true;
+                  this.logger.warn('backup lock was taken over by another node', { holder });
+                }
+              },
+              () => {
+                if (Date.now() - lastRenewed > this.leaseMs) lost = true;
+              },
+            );
+          },
+          Math.max(200, Math.floor(this.leaseMs / 3)),
+        )
       : null;
     timer?.unref();
     let released = false;
     return {
       token,
       fencing,
-      get lost() { return lost; },
+      get lost() {
+        return lost;
+      },
       release: async () => {
         if (released) return;
         released = true;
@@ -122,7 +134,10 @@ export class BackupLock {
     const client = this.client;
     if (!client) return [];
     const all = await client.hgetall(SLOTS);
-    return Object.entries(all).filter(([, v]) => v === 'pending').map(([k]) => k).sort();
+    return Object.entries(all)
+      .filter(([, v]) => v === 'pending')
+      .map(([k]) => k)
+      .sort();
   }
 
   /** Forgets slots older than `maxAgeMs` so the hash stays small. */

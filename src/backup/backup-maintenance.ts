@@ -1,7 +1,7 @@
 import axios from 'axios';
 import type { Config } from '../config/schema.ts';
 import type { BackupConfig } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { BackupInfo, BackupStore, Manifest } from './backup-store.ts';
 import { createdAtOf, RemoteStore, remoteSettings } from './remote-store.ts';
@@ -68,7 +68,9 @@ export class BackupMaintenance {
     const completed = all.filter((b) => b.status === 'completed').map((b) => ({ id: b.id, at: Date.parse(b.created_at) }));
     const localRemoved = expired(completed, cfg.retention_days, keep, now).map((b) => b.id);
     // Failure records carry no data; they go once they are older than retention_days.
-    localRemoved.push(...all.filter((b) => b.status === 'failed' && now - Date.parse(b.created_at) > cfg.retention_days * DAY_MS).map((b) => b.id));
+    localRemoved.push(
+      ...all.filter((b) => b.status === 'failed' && now - Date.parse(b.created_at) > cfg.retention_days * DAY_MS).map((b) => b.id),
+    );
     for (const id of localRemoved) await this.d.store.remove(id);
     const remoteRemoved: string[] = [];
     const remote = this.remote();
@@ -77,14 +79,21 @@ export class BackupMaintenance {
       // or a lost disk) are judged by the time in their id.
       const local = new Set(all.map((b) => b.id));
       const ids = await remote.listIds();
-      const orphans = ids.filter((id) => !local.has(id)).map((id) => ({ id, at: createdAtOf(id) })).sort((a, b) => b.at - a.at);
-      const doomed = [...ids.filter((id) => localRemoved.includes(id)).map((id) => ({ id })), ...expired(orphans, cfg.retention_days, keep, now)];
+      const orphans = ids
+        .filter((id) => !local.has(id))
+        .map((id) => ({ id, at: createdAtOf(id) }))
+        .sort((a, b) => b.at - a.at);
+      const doomed = [
+        ...ids.filter((id) => localRemoved.includes(id)).map((id) => ({ id })),
+        ...expired(orphans, cfg.retention_days, keep, now),
+      ];
       for (const b of doomed) {
         await remote.remove(b.id);
         remoteRemoved.push(b.id);
       }
     }
-    if (localRemoved.length || remoteRemoved.length) this.d.logger.info('backup retention applied', { local_removed: localRemoved, remote_removed: remoteRemoved });
+    if (localRemoved.length || remoteRemoved.length)
+      this.d.logger.info('backup retention applied', { local_removed: localRemoved, remote_removed: remoteRemoved });
     return { local_removed: localRemoved, remote_removed: remoteRemoved };
   }
 
@@ -102,7 +111,11 @@ export class BackupMaintenance {
     const url = this.d.backupConfig().notifications.webhook_url;
     if (!url) return;
     try {
-      await axios.post(url, { event, site_id: this.d.siteId(), node: this.d.instanceId, backup: info, timestamp: new Date().toISOString() }, { timeout: 5000 });
+      await axios.post(
+        url,
+        { event, site_id: this.d.siteId(), node: this.d.instanceId, backup: info, timestamp: new Date().toISOString() },
+        { timeout: 5000 },
+      );
     } catch (err) {
       this.d.logger.warn('backup notification webhook failed', { event, error: (err as Error).message });
     }

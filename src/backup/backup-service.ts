@@ -8,19 +8,35 @@ import { maybeUnserialize } from '../data/php-serialize.ts';
 import { serverIdentity } from '../data/probes.ts';
 import type { Tables } from '../data/tables.ts';
 import { redactSecrets, type BackupConfig, type Component } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import { parseKey } from './archive-io.ts';
 import type { BackupLock, Lease } from './backup-lock.ts';
-import { isBackupId, isoSeconds, newBackupId, type BackupInfo, type BackupStore, type Manifest, type ManifestFile } from './backup-store.ts';
+import {
+  isBackupId,
+  isoSeconds,
+  newBackupId,
+  type BackupInfo,
+  type BackupStore,
+  type Manifest,
+  type ManifestFile,
+} from './backup-store.ts';
 import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
 import { dbTargetFrom, toolVersion } from './db-tools.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
 import { DumpSnapshot } from './snapshot-checksums.ts';
 
 /** What observers (metrics) hear after every backup attempt. */
-export interface BackupResult { ok: boolean; at: Date; bytes: number; durationMs: number; id: string; type: string; error?: string }
+export interface BackupResult {
+  ok: boolean;
+  at: Date;
+  bytes: number;
+  durationMs: number;
+  id: string;
+  type: string;
+  error?: string;
+}
 export type BackupObserver = (r: BackupResult) => void;
 
 export interface BackupDeps {
@@ -43,7 +59,12 @@ export interface BackupDeps {
   afterBackup?(info: BackupInfo, manifest: Manifest | null): Promise<void>;
 }
 
-export interface CreateOptions { type?: string; components?: Component[]; slot?: string | null; onProgress?: (p: ComponentProgress) => void }
+export interface CreateOptions {
+  type?: string;
+  components?: Component[];
+  slot?: string | null;
+  onProgress?: (p: ComponentProgress) => void;
+}
 
 /** Creates backups: streams each component to disk, then commits the manifest. */
 export class BackupService {
@@ -55,14 +76,22 @@ export class BackupService {
     this.key = parseKey(d.config.backup.encryptionKey);
   }
 
-  get store(): BackupStore { return this.d.store; }
-  get instanceId(): string { return this.d.instanceId; }
+  get store(): BackupStore {
+    return this.d.store;
+  }
+  get instanceId(): string {
+    return this.d.instanceId;
+  }
 
   /** Ids of backups this process is writing right now. */
-  isRunning(id: string): boolean { return this.running.has(id); }
+  isRunning(id: string): boolean {
+    return this.running.has(id);
+  }
 
   /** Whether a backup, restore or drill on this node still holds the lock (post-steps included). */
-  busy(): boolean { return this.d.lock.heldHere; }
+  busy(): boolean {
+    return this.d.lock.heldHere;
+  }
 
   /**
    * Marks crashed backups failed and deletes their partial files. A backup written on this
@@ -95,26 +124,44 @@ export class BackupService {
   /** Moves this site's backups out of the shared pre-#19 directory; says what it leaves there. */
   private async adoptLegacy(legacyRoot: string): Promise<void> {
     const { moved, left } = await adoptLegacyBackups(legacyRoot, this.d.store.root, this.d.site, isBackupId);
-    if (moved.length) this.d.logger.warn('moved this site\'s backups from the shared backup directory into its own', { from: legacyRoot, to: this.d.store.root, backups: moved });
-    if (left.length) this.d.logger.warn('backups in the shared backup directory that name no site or another database are left where they are and not listed', { directory: legacyRoot, backups: left.length, see: 'slbp backup list --all-sites' });
+    if (moved.length)
+      this.d.logger.warn("moved this site's backups from the shared backup directory into its own", {
+        from: legacyRoot,
+        to: this.d.store.root,
+        backups: moved,
+      });
+    if (left.length)
+      this.d.logger.warn(
+        'backups in the shared backup directory that name no site or another database are left where they are and not listed',
+        { directory: legacyRoot, backups: left.length, see: 'slbp backup list --all-sites' },
+      );
   }
 
   /** First start under this site key: says where other sites' backups are (one may be this site before a rename). */
   private async noteOtherSites(legacyRoot: string): Promise<void> {
     const others = await otherSiteDirectories(legacyRoot, this.d.site);
-    if (others.length) this.d.logger.info('first start for this site: it has no backups yet; other sites\' backups are next to its directory', { directory: this.d.store.root, other_sites: others, see: 'slbp backup list --all-sites' });
+    if (others.length)
+      this.d.logger.info("first start for this site: it has no backups yet; other sites' backups are next to its directory", {
+        directory: this.d.store.root,
+        other_sites: others,
+        see: 'slbp backup list --all-sites',
+      });
   }
 
   /** Where this backup comes from; the server part is best effort (null when the database does not say). */
   private async source(): Promise<BackupSource> {
-    const server = await serverIdentity(this.d.db.write).then((s) => s.server, () => null);
+    const server = await serverIdentity(this.d.db.write).then(
+      (s) => s.server,
+      () => null,
+    );
     return sourceOf(this.d.site, server);
   }
 
   /** Takes the pool-wide lock or answers 409. */
   async lease(what: string): Promise<Lease> {
     const lease = await this.d.lock.acquire(`${this.d.instanceId}|${what}`);
-    if (!lease) throw new BackupError('slbp_backup_in_progress', 'Another backup or restore is running; try again when it has finished.', 409);
+    if (!lease)
+      throw new SidecarError('slbp_backup_in_progress', 'Another backup or restore is running; try again when it has finished.', 409);
     return lease;
   }
 
@@ -138,8 +185,15 @@ export class BackupService {
   private progressInfo(id: string, opts: CreateOptions): BackupInfo {
     const cfg = this.d.backupConfig();
     return {
-      id, type: opts.type ?? 'full', components: opts.components ?? cfg.weekly_components, created_at: isoSeconds(), status: 'in_progress', size: 0, files: {},
-      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId }, source: sourceOf(this.d.site, null),
+      id,
+      type: opts.type ?? 'full',
+      components: opts.components ?? cfg.weekly_components,
+      created_at: isoSeconds(),
+      status: 'in_progress',
+      size: 0,
+      files: {},
+      node: { host: os.hostname(), pid: process.pid, instance: this.d.instanceId },
+      source: sourceOf(this.d.site, null),
     };
   }
 
@@ -166,16 +220,33 @@ export class BackupService {
       for (const component of components) {
         const t = Date.now();
         if (component === 'database') {
-          const tables = await this.d.repo.baseTables(this.d.db.write, db.name, backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined);
+          const tables = await this.d.repo.baseTables(
+            this.d.db.write,
+            db.name,
+            backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined,
+          );
           const snapshot = new DumpSnapshot({ db: this.d.db, repo: this.d.repo }, db.name, tables);
           try {
             await snapshot.prepare();
-            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], { tableCount: tables.length, tap: (out) => snapshot.watch(out) });
+            const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], {
+              tableCount: tables.length,
+              tap: (out) => snapshot.watch(out),
+            });
             dumping.catch(() => undefined); // awaited below; a dump failing early must not count as unhandled
             const checksums = await snapshot.checksums(dumping);
             files.database = await dumping;
-            database = { name: db.name, scope: backup.scope, tables, checksums, ...(snapshot.problem ? { checksums_unavailable: snapshot.problem } : {}) };
-            if (snapshot.problem) this.d.logger.warn('backup made without snapshot checksums: restoring it cannot be verified table by table', { backup_id: id, reason: snapshot.problem });
+            database = {
+              name: db.name,
+              scope: backup.scope,
+              tables,
+              checksums,
+              ...(snapshot.problem ? { checksums_unavailable: snapshot.problem } : {}),
+            };
+            if (snapshot.problem)
+              this.d.logger.warn('backup made without snapshot checksums: restoring it cannot be verified table by table', {
+                backup_id: id,
+                reason: snapshot.problem,
+              });
           } finally {
             snapshot.close();
           }
@@ -189,29 +260,70 @@ export class BackupService {
         if (lease.lost) throw new Error('the backup lock was lost (lease not renewed); another node may have taken over');
       }
       manifest = {
-        format: 1, id, type: info.type, components, created_at: info.created_at, completed_at: isoSeconds(), status: 'completed',
-        size: Object.values(files).reduce((n, f) => n + f!.bytes, 0), files, skipped, database, source: await this.source(),
-        tool_versions: await this.toolVersions(), fencing_token: lease.fencing, node: this.d.instanceId, slot: opts.slot ?? null,
+        format: 1,
+        id,
+        type: info.type,
+        components,
+        created_at: info.created_at,
+        completed_at: isoSeconds(),
+        status: 'completed',
+        size: Object.values(files).reduce((n, f) => n + f!.bytes, 0),
+        files,
+        skipped,
+        database,
+        source: await this.source(),
+        tool_versions: await this.toolVersions(),
+        fencing_token: lease.fencing,
+        node: this.d.instanceId,
+        slot: opts.slot ?? null,
         timings_ms: { ...timings, total: Date.now() - started },
       };
       // Fencing: a holder whose lease lapsed must not publish; the manifest is the commit point.
       if (lease.lost) throw new Error('the backup lock was lost before commit');
       await this.d.store.commit(manifest);
-      result = { ...info, status: 'completed', size: manifest.size, files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f!.name])), completed_at: manifest.completed_at, fencing_token: lease.fencing };
-      this.d.logger.info('backup completed', { backup_id: id, bytes: manifest.size, duration_ms: Date.now() - started, fencing_token: lease.fencing });
+      result = {
+        ...info,
+        status: 'completed',
+        size: manifest.size,
+        files: Object.fromEntries(Object.entries(files).map(([k, f]) => [k, f!.name])),
+        completed_at: manifest.completed_at,
+        fencing_token: lease.fencing,
+      };
+      this.d.logger.info('backup completed', {
+        backup_id: id,
+        bytes: manifest.size,
+        duration_ms: Date.now() - started,
+        fencing_token: lease.fencing,
+      });
     } catch (err) {
       const message = (err as Error).message;
       this.d.logger.error('backup failed', { backup_id: id, error: message });
-      result = await this.d.store.fail(info, message).catch(() => ({ ...info, status: 'failed' as const, error: message, failed_at: isoSeconds() }));
+      result = await this.d.store
+        .fail(info, message)
+        .catch(() => ({ ...info, status: 'failed' as const, error: message, failed_at: isoSeconds() }));
     } finally {
       this.running.delete(id);
     }
-    const outcome: BackupResult = { ok: result.status === 'completed', at: new Date(), bytes: result.size, durationMs: Date.now() - started, id, type: result.type, error: result.error };
+    const outcome: BackupResult = {
+      ok: result.status === 'completed',
+      at: new Date(),
+      bytes: result.size,
+      durationMs: Date.now() - started,
+      id,
+      type: result.type,
+      error: result.error,
+    };
     for (const o of this.d.observers) {
-      try { o(outcome); } catch (err) { this.d.logger.warn('backup observer failed', { error: (err as Error).message }); }
+      try {
+        o(outcome);
+      } catch (err) {
+        this.d.logger.warn('backup observer failed', { error: (err as Error).message });
+      }
     }
     this.d.logger.debug('post-backup steps', { backup_id: id });
-    await this.d.afterBackup?.(result, manifest).catch((err) => this.d.logger.warn('post-backup step failed', { backup_id: id, error: (err as Error).message }));
+    await this.d
+      .afterBackup?.(result, manifest)
+      .catch((err) => this.d.logger.warn('post-backup step failed', { backup_id: id, error: (err as Error).message }));
     return result;
   }
 
@@ -225,15 +337,24 @@ export class BackupService {
   }
 
   private async toolVersions(): Promise<Record<string, string>> {
-    this.versions ??= { node: process.version, mysqldump: await toolVersion('mysqldump'), tar: await toolVersion('tar'), sidecar: this.d.config.version };
+    this.versions ??= {
+      node: process.version,
+      mysqldump: await toolVersion('mysqldump'),
+      tar: await toolVersion('tar'),
+      sidecar: this.d.config.version,
+    };
     return this.versions;
   }
 
   /** Backups, newest first, filtered like the plugin's list. */
   async list(f: { type?: string; status?: string; from?: Date; to?: Date } = {}): Promise<BackupInfo[]> {
-    return (await this.d.store.list()).filter((b) =>
-      (!f.type || b.type === f.type) && (!f.status || b.status === f.status)
-      && (!f.from || Date.parse(b.created_at) >= f.from.getTime()) && (!f.to || Date.parse(b.created_at) <= f.to.getTime()));
+    return (await this.d.store.list()).filter(
+      (b) =>
+        (!f.type || b.type === f.type) &&
+        (!f.status || b.status === f.status) &&
+        (!f.from || Date.parse(b.created_at) >= f.from.getTime()) &&
+        (!f.to || Date.parse(b.created_at) <= f.to.getTime()),
+    );
   }
 
   /** Seconds since the newest completed backup, or null when there is none. */
@@ -243,8 +364,12 @@ export class BackupService {
     return { age_seconds: Math.round((Date.now() - Date.parse(last.completed_at ?? last.created_at)) / 1000), last_backup_id: last.id };
   }
 
-  dirOf(id: string): string { return this.d.store.dirOf(id); }
-  fileOf(id: string, f: ManifestFile): string { return path.join(this.d.store.dirOf(id), f.name); }
+  dirOf(id: string): string {
+    return this.d.store.dirOf(id);
+  }
+  fileOf(id: string, f: ManifestFile): string {
+    return path.join(this.d.store.dirOf(id), f.name);
+  }
 }
 
 /** Whether a process with this pid exists on this host. */

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, open, readFile, readdir, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { Component } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
+import type { SiteIdentity } from '../config/site-identity.ts';
 import { belongsTo, labelSiteDirectory, type BackupSource } from './site-backups.ts';
 import type { SnapshotChecksums } from './snapshot-checksums.ts';
 
@@ -11,7 +11,13 @@ export const BACKUP_ID = /^backup_\d{4}-\d{2}-\d{2}_\d{2}-\d{2}-\d{2}_[A-Za-z0-9
 
 export type BackupStatus = 'in_progress' | 'completed' | 'failed';
 
-export interface ManifestFile { name: string; bytes: number; sha256: string; compressed: boolean; encrypted: boolean }
+export interface ManifestFile {
+  name: string;
+  bytes: number;
+  sha256: string;
+  compressed: boolean;
+  encrypted: boolean;
+}
 
 /** Everything needed to verify and restore a backup; its presence is what makes it completed. */
 export interface Manifest {
@@ -26,7 +32,13 @@ export interface Manifest {
   files: Partial<Record<Component, ManifestFile>>;
   skipped: Partial<Record<Component, string>>;
   /** `checksums`: each table as the dump saw it (null with the reason in `checksums_unavailable`; absent before #19). */
-  database: { name: string; scope: 'all' | 'plugin'; tables: string[]; checksums?: SnapshotChecksums | null; checksums_unavailable?: string } | null;
+  database: {
+    name: string;
+    scope: 'all' | 'plugin';
+    tables: string[];
+    checksums?: SnapshotChecksums | null;
+    checksums_unavailable?: string;
+  } | null;
   /** The site the backup was made from (absent in manifests written before #19). */
   source?: BackupSource;
   tool_versions: Record<string, string>;
@@ -74,7 +86,10 @@ export function isBackupId(id: unknown): id is string {
  * root is the site's own by default; an operator's shared SLBP_BACKUP_DIR is filtered by source).
  */
 export class BackupStore {
-  constructor(readonly root: string, readonly site: SiteIdentity) {}
+  constructor(
+    readonly root: string,
+    readonly site: SiteIdentity,
+  ) {}
 
   async init(): Promise<void> {
     await mkdir(this.root, { recursive: true, mode: 0o700 });
@@ -194,7 +209,18 @@ export const isoSeconds = (d = new Date()) => d.toISOString();
 export function toInfo(m: Manifest): BackupInfo {
   const files: Partial<Record<Component, string>> = {};
   for (const [c, f] of Object.entries(m.files)) files[c as Component] = f!.name;
-  return { id: m.id, type: m.type, components: m.components, created_at: m.created_at, status: 'completed', size: m.size, files, completed_at: m.completed_at, fencing_token: m.fencing_token, ...(m.source ? { source: m.source } : {}) };
+  return {
+    id: m.id,
+    type: m.type,
+    components: m.components,
+    created_at: m.created_at,
+    status: 'completed',
+    size: m.size,
+    files,
+    completed_at: m.completed_at,
+    fencing_token: m.fencing_token,
+    ...(m.source ? { source: m.source } : {}),
+  };
 }
 
 async function readJson<T>(file: string): Promise<T | null> {
@@ -205,4 +231,3 @@ async function readJson<T>(file: string): Promise<T | null> {
     throw err;
   }
 }
-

@@ -3,13 +3,17 @@ import { open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import type { Component } from '../domain/backup-config.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import type { BackupService } from './backup-service.ts';
 import type { BackupInfo, BackupStore } from './backup-store.ts';
 import type { FileCheck, RestoreService } from './restore-service.ts';
 
 /** The last verification of a backup, kept beside its manifest (`verification.json`). */
-export interface Verification { state: 'verified' | 'failed'; verified_at: string; files: FileCheck[] }
+export interface Verification {
+  state: 'verified' | 'failed';
+  verified_at: string;
+  files: FileCheck[];
+}
 export type VerificationState = Pick<Verification, 'state' | 'verified_at'> | { state: 'unverified'; verified_at: null };
 
 const FILE = 'verification.json';
@@ -19,7 +23,11 @@ const FILE = 'verification.json';
  * list can show it) and downloads of a completed backup's files. Neither changes the backup.
  */
 export class BackupVerifications {
-  constructor(private readonly store: BackupStore, private readonly backups: BackupService, private readonly restore: RestoreService) {}
+  constructor(
+    private readonly store: BackupStore,
+    private readonly backups: BackupService,
+    private readonly restore: RestoreService,
+  ) {}
 
   /** Re-hashes every file now and records the outcome; 404 unknown, 409 not completed. */
   async verify(id: string): Promise<Verification> {
@@ -58,12 +66,18 @@ export class BackupVerifications {
     const manifest = await this.restore.completed(id);
     const available = Object.keys(manifest.files) as Component[];
     const chosen = component ?? (available.length === 1 ? available[0] : undefined);
-    if (!chosen) throw new BackupError('rest_missing_callback_param', `Missing parameter(s): component (one of ${available.join(', ')})`, 400, { params: ['component'] });
+    if (!chosen)
+      throw new SidecarError('rest_missing_callback_param', `Missing parameter(s): component (one of ${available.join(', ')})`, 400, {
+        params: ['component'],
+      });
     const f = manifest.files[chosen];
-    if (!f) throw new BackupError('rest_invalid_param', 'Invalid parameter(s): component', 400, { params: { component: `not in this backup: ${chosen}` } });
+    if (!f)
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): component', 400, {
+        params: { component: `not in this backup: ${chosen}` },
+      });
     const file = this.backups.fileOf(id, f);
     const info = await stat(file).catch(() => null);
-    if (!info) throw new BackupError('slbp_backup_file_missing', `The ${chosen} file of backup ${id} is missing.`, 410);
+    if (!info) throw new SidecarError('slbp_backup_file_missing', `The ${chosen} file of backup ${id} is missing.`, 410);
     return { name: f.name, bytes: info.size, sha256: f.sha256, open: () => createReadStream(file) };
   }
 }

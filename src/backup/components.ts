@@ -8,7 +8,13 @@ import type { ManifestFile } from './backup-store.ts';
 import { exitOf, loadSql, startDump, withDefaultsFile, type DbTarget } from './db-tools.ts';
 
 /** Where a component's backup stands: bytes written, and when known the work done of a total. */
-export interface ComponentProgress { component: Component; bytes: number; done?: number; total?: number; unit?: 'tables' | 'bytes' }
+export interface ComponentProgress {
+  component: Component;
+  bytes: number;
+  done?: number;
+  total?: number;
+  unit?: 'tables' | 'bytes';
+}
 
 export interface WriteContext {
   dir: string;
@@ -21,9 +27,17 @@ export function fileName(base: string, a: ArchiveOptions): string {
   return `${base}${a.gzip ? '.gz' : ''}${a.key ? '.enc' : ''}`;
 }
 
-async function write(ctx: WriteContext, component: Component, base: string, source: Readable, step?: () => Omit<ComponentProgress, 'component' | 'bytes'>): Promise<ManifestFile> {
+async function write(
+  ctx: WriteContext,
+  component: Component,
+  base: string,
+  source: Readable,
+  step?: () => Omit<ComponentProgress, 'component' | 'bytes'>,
+): Promise<ManifestFile> {
   const name = fileName(base, ctx.archive);
-  const out = await writeArchive(source, path.join(ctx.dir, name), ctx.archive, (n) => ctx.onProgress?.({ component, bytes: n, ...step?.() }));
+  const out = await writeArchive(source, path.join(ctx.dir, name), ctx.archive, (n) =>
+    ctx.onProgress?.({ component, bytes: n, ...step?.() }),
+  );
   return { name, ...out, compressed: ctx.archive.gzip, encrypted: Boolean(ctx.archive.key) };
 }
 
@@ -32,16 +46,36 @@ async function write(ctx: WriteContext, component: Component, base: string, sour
  * `tableCount` (the tables it will dump) makes progress report tables done of that total; `tap`
  * sees the dump on its way (the snapshot checksums watch it).
  */
-export async function writeDatabase(ctx: WriteContext, target: DbTarget, database: string, dumpTables: string[], opts: { tableCount?: number; tap?: (dump: Readable) => Readable } = {}): Promise<ManifestFile> {
+export async function writeDatabase(
+  ctx: WriteContext,
+  target: DbTarget,
+  database: string,
+  dumpTables: string[],
+  opts: { tableCount?: number; tap?: (dump: Readable) => Readable } = {},
+): Promise<ManifestFile> {
   let started = 0;
   const total = opts.tableCount ?? dumpTables.length;
-  const onTable = ctx.onProgress && total ? () => { started = Math.min(started + 1, total); } : undefined;
+  const onTable =
+    ctx.onProgress && total
+      ? () => {
+          started = Math.min(started + 1, total);
+        }
+      : undefined;
   return withDefaultsFile(target, async (defaults) => {
     const dump = startDump(defaults, database, dumpTables, onTable);
     // Wait for both: a dump that dies half-way still ends its stdout cleanly.
     // The table being dumped counts as half done until the next one starts.
     const stream = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
-    const [file] = await Promise.all([write(ctx, 'database', 'database.sql', stream, onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const }))), dump.done]);
+    const [file] = await Promise.all([
+      write(
+        ctx,
+        'database',
+        'database.sql',
+        stream,
+        onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const })),
+      ),
+      dump.done,
+    ]);
     return file;
   });
 }
@@ -73,20 +107,38 @@ function archiveOf(f: ManifestFile, key: Buffer | null): ArchiveOptions {
 }
 
 /** Streams a database archive into `database` (its dump drops and recreates each table); `onBytes`: archive bytes read. */
-export async function restoreDatabase(file: string, f: ManifestFile, key: Buffer | null, target: DbTarget, database: string, onBytes?: (n: number) => void): Promise<void> {
+export async function restoreDatabase(
+  file: string,
+  f: ManifestFile,
+  key: Buffer | null,
+  target: DbTarget,
+  database: string,
+  onBytes?: (n: number) => void,
+): Promise<void> {
   await loadSql(target, database, await openArchive(file, archiveOf(f, key), onBytes));
 }
 
 /** Extracts a files archive over the uploads directory (GNU tar refuses `..` and absolute names). */
-export async function restoreFiles(file: string, f: ManifestFile, key: Buffer | null, uploadsDir: string, onBytes?: (n: number) => void): Promise<void> {
+export async function restoreFiles(
+  file: string,
+  f: ManifestFile,
+  key: Buffer | null,
+  uploadsDir: string,
+  onBytes?: (n: number) => void,
+): Promise<void> {
   const input = await openArchive(file, archiveOf(f, key), onBytes);
-  const child = spawn('tar', ['-x', '-f', '-', '-C', uploadsDir, '--no-same-owner', '--no-overwrite-dir'], { stdio: ['pipe', 'ignore', 'pipe'] });
+  const child = spawn('tar', ['-x', '-f', '-', '-C', uploadsDir, '--no-same-owner', '--no-overwrite-dir'], {
+    stdio: ['pipe', 'ignore', 'pipe'],
+  });
   const done = exitOf(child, 'tar extract');
   // tar stops reading at its end-of-archive blocks, so the rest of the stream may hit a closed
   // pipe: that EPIPE is harmless, tar's exit status decides (the sha256 was checked before).
   child.stdin!.on('error', () => undefined);
   let inputError: Error | null = null;
-  input.once('error', (err) => { inputError = err; child.kill(); });
+  input.once('error', (err) => {
+    inputError = err;
+    child.kill();
+  });
   input.pipe(child.stdin!);
   try {
     await done;

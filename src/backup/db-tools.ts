@@ -11,7 +11,13 @@ import { parseDbHost } from '../config/load.ts';
 const run = promisify(execFile);
 
 /** Where and as whom the MariaDB client tools connect (the sidecar's own writer credentials). */
-export interface DbTarget { host: string; port: number; socketPath?: string; user: string; password: string }
+export interface DbTarget {
+  host: string;
+  port: number;
+  socketPath?: string;
+  user: string;
+  password: string;
+}
 
 export function dbTargetFrom(db: Config['db']): DbTarget {
   const parsed = db.writeHost ? parseDbHost(db.writeHost) : null;
@@ -63,7 +69,8 @@ export function exitOf(child: ChildProcess, what: string, onLine?: (line: string
     child.once('error', reject);
     child.once('close', (code, signal) => {
       if (code === 0) resolve();
-      else reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${(stderr + partial).trim().split('\n').slice(-3).join(' | ')}`));
+      else
+        reject(new Error(`${what} failed (${signal ?? `exit ${code}`}): ${(stderr + partial).trim().split('\n').slice(-3).join(' | ')}`));
     });
   });
 }
@@ -72,9 +79,17 @@ export function exitOf(child: ChildProcess, what: string, onLine?: (line: string
 export function dumpArgs(defaultsFile: string, database: string, tables: string[]): string[] {
   return [
     `--defaults-file=${defaultsFile}`,
-    '--single-transaction', '--quick', '--routines', '--triggers', '--events', '--hex-blob',
-    '--no-tablespaces', '--default-character-set=utf8mb4', '--skip-dump-date',
-    database, ...tables,
+    '--single-transaction',
+    '--quick',
+    '--routines',
+    '--triggers',
+    '--events',
+    '--hex-blob',
+    '--no-tablespaces',
+    '--default-character-set=utf8mb4',
+    '--skip-dump-date',
+    database,
+    ...tables,
   ];
 }
 
@@ -82,16 +97,26 @@ export function dumpArgs(defaultsFile: string, database: string, tables: string[
  * Starts mysqldump; its stdout is the dump. `done` settles when it has exited. With `onTable`,
  * mysqldump runs with --verbose and each table it starts on is reported (for progress).
  */
-export function startDump(defaultsFile: string, database: string, tables: string[], onTable?: (table: string) => void): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
+export function startDump(
+  defaultsFile: string,
+  database: string,
+  tables: string[],
+  onTable?: (table: string) => void,
+): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
   const args = dumpArgs(defaultsFile, database, tables);
   if (onTable) args.splice(1, 0, '--verbose');
   const child = spawn('mysqldump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const done = exitOf(child, 'mysqldump', onTable && ((line) => {
-    const m = /^-- Retrieving table structure for table (.+?)\.\.\.$/.exec(line);
-    if (m) onTable(m[1]!);
-    // --verbose notes are progress, not errors.
-    return line.startsWith('-- ');
-  }));
+  const done = exitOf(
+    child,
+    'mysqldump',
+    onTable &&
+      ((line) => {
+        const m = /^-- Retrieving table structure for table (.+?)\.\.\.$/.exec(line);
+        if (m) onTable(m[1]!);
+        // --verbose notes are progress, not errors.
+        return line.startsWith('-- ');
+      }),
+  );
   return { stdout: child.stdout!, done, child };
 }
 

@@ -5,7 +5,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { Config } from '../config/schema.ts';
 import { isBackupId, type Manifest } from './backup-store.ts';
 
-export interface RemoteSettings { endpoint: string; region: string; bucket: string; prefix: string; accessKeyId: string; secretAccessKey: string }
+export interface RemoteSettings {
+  endpoint: string;
+  region: string;
+  bucket: string;
+  prefix: string;
+  accessKeyId: string;
+  secretAccessKey: string;
+}
 
 /**
  * SLBP_BACKUP_S3_* settings, overridden by `remote_storage.credentials` from the plugin's option.
@@ -45,15 +52,18 @@ export class RemoteStore {
 
   private connect(): Promise<{ sdk: S3Sdk; s3: S3Client }> {
     const s = this.s;
-    return (this.client ??= loadSdk().then((sdk) => ({ sdk, s3: new sdk.S3Client({
-      region: s.region,
-      ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}),
-      ...(s.accessKeyId ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
-      // The SDK's default aws-chunked checksums are stored verbatim by some S3-compatible
-      // servers (a silently corrupted object); send plain bodies unless a checksum is required.
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-    }) })));
+    return (this.client ??= loadSdk().then((sdk) => ({
+      sdk,
+      s3: new sdk.S3Client({
+        region: s.region,
+        ...(s.endpoint ? { endpoint: s.endpoint, forcePathStyle: true } : {}),
+        ...(s.accessKeyId ? { credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey } } : {}),
+        // The SDK's default aws-chunked checksums are stored verbatim by some S3-compatible
+        // servers (a silently corrupted object); send plain bodies unless a checksum is required.
+        requestChecksumCalculation: 'WHEN_REQUIRED',
+        responseChecksumValidation: 'WHEN_REQUIRED',
+      }),
+    })));
   }
 
   /** `bucket` at `endpoint` (no credentials), for messages. */
@@ -63,7 +73,10 @@ export class RemoteStore {
 
   /** Asks for the bucket (HeadBucket): resolves when it exists and the credentials may use it. */
   async probe(): Promise<void> {
-    const { sdk: { HeadBucketCommand }, s3 } = await this.connect();
+    const {
+      sdk: { HeadBucketCommand },
+      s3,
+    } = await this.connect();
     await s3.send(new HeadBucketCommand({ Bucket: this.s.bucket }));
   }
 
@@ -73,17 +86,37 @@ export class RemoteStore {
 
   /** Uploads every file of a completed backup, then its manifest (so a listed copy is whole). */
   async upload(dir: string, manifest: Manifest): Promise<void> {
-    const { sdk: { PutObjectCommand }, s3 } = await this.connect();
+    const {
+      sdk: { PutObjectCommand },
+      s3,
+    } = await this.connect();
     for (const f of Object.values(manifest.files)) {
       const file = path.join(dir, f!.name);
       const { size } = await stat(file);
-      await s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, f!.name), Body: createReadStream(file), ContentLength: size }));
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: this.s.bucket,
+          Key: this.key(manifest.id, f!.name),
+          Body: createReadStream(file),
+          ContentLength: size,
+        }),
+      );
     }
-    await s3.send(new PutObjectCommand({ Bucket: this.s.bucket, Key: this.key(manifest.id, 'manifest.json'), Body: JSON.stringify(manifest, null, 2), ContentType: 'application/json' }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: this.s.bucket,
+        Key: this.key(manifest.id, 'manifest.json'),
+        Body: JSON.stringify(manifest, null, 2),
+        ContentType: 'application/json',
+      }),
+    );
   }
 
   private async keys(prefix: string): Promise<string[]> {
-    const { sdk: { ListObjectsV2Command }, s3 } = await this.connect();
+    const {
+      sdk: { ListObjectsV2Command },
+      s3,
+    } = await this.connect();
     const out: string[] = [];
     let token: string | undefined;
     do {
@@ -107,12 +140,18 @@ export class RemoteStore {
   async remove(id: string): Promise<void> {
     if (!isBackupId(id)) throw new Error('invalid backup id');
     const keys = await this.keys(`${this.s.prefix}${id}/`);
-    const { sdk: { DeleteObjectCommand }, s3 } = await this.connect();
+    const {
+      sdk: { DeleteObjectCommand },
+      s3,
+    } = await this.connect();
     for (const k of keys) await s3.send(new DeleteObjectCommand({ Bucket: this.s.bucket, Key: k }));
   }
 
   close(): void {
-    this.client?.then(({ s3 }) => s3.destroy(), () => undefined);
+    this.client?.then(
+      ({ s3 }) => s3.destroy(),
+      () => undefined,
+    );
   }
 }
 

@@ -7,7 +7,7 @@ import { maybeUnserialize } from '../data/php-serialize.ts';
 import { unredact, type Component } from '../domain/backup-config.ts';
 import type { Logger } from '../observability/logger.ts';
 import { hashFile } from './archive-io.ts';
-import { BackupError } from './backup-error.ts';
+import { SidecarError } from '../errors.ts';
 import type { BackupService } from './backup-service.ts';
 import { belongsTo, otherSiteError } from './site-backups.ts';
 import { newBackupId, type Manifest } from './backup-store.ts';
@@ -26,12 +26,37 @@ export interface RestoreDeps {
 }
 
 /** Where a restore stands: checking checksums, taking the safety backup, or loading a component (bytes of its archive). */
-export interface RestoreProgress { phase: 'verify' | 'safety_backup' | 'restore'; component?: Component; done: number; total: number | null; unit: 'bytes' | 'tables' }
+export interface RestoreProgress {
+  phase: 'verify' | 'safety_backup' | 'restore';
+  component?: Component;
+  done: number;
+  total: number | null;
+  unit: 'bytes' | 'tables';
+}
 /** One table of a restored copy against the backup's snapshot checksum. */
-export interface TableVerification { table: string; rows: number | null; restored_rows: number | null; checksum: string | null; restored_checksum: string | null; match: boolean }
-export interface RestoreVerification { ok: boolean; reason?: string; tables: TableVerification[] }
+export interface TableVerification {
+  table: string;
+  rows: number | null;
+  restored_rows: number | null;
+  checksum: string | null;
+  restored_checksum: string | null;
+  match: boolean;
+}
+export interface RestoreVerification {
+  ok: boolean;
+  reason?: string;
+  tables: TableVerification[];
+}
 
-export interface FileCheck { component: Component; file: string; ok: boolean; expected_sha256: string; actual_sha256: string | null; expected_bytes: number; actual_bytes: number | null }
+export interface FileCheck {
+  component: Component;
+  file: string;
+  ok: boolean;
+  expected_sha256: string;
+  actual_sha256: string | null;
+  expected_bytes: number;
+  actual_bytes: number | null;
+}
 
 /** Verifies, restores and drills backups. Nothing is overwritten before every checksum matches. */
 export class RestoreService {
@@ -45,47 +70,88 @@ export class RestoreService {
   async completed(id: string, opts: { allowOtherSite?: boolean } = {}): Promise<Manifest> {
     const store = this.d.backups.store;
     const info = await store.read(id);
-    if (!info) throw new BackupError('slbp_backup_not_found', 'Backup not found', 404);
+    if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
     if (!belongsTo(store.site, info)) {
       if (!opts.allowOtherSite) throw otherSiteError(id, store.site, info);
-      this.d.logger.warn('using a backup made from another site, as asked', { backup_id: id, source: info.source ?? { database: info.manifest?.database?.name } });
+      this.d.logger.warn('using a backup made from another site, as asked', {
+        backup_id: id,
+        source: info.source ?? { database: info.manifest?.database?.name },
+      });
     }
     const manifest = (info as { manifest?: Manifest }).manifest;
-    if (info.status !== 'completed' || !manifest) throw new BackupError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, { backup_status: info.status });
+    if (info.status !== 'completed' || !manifest)
+      throw new SidecarError('slbp_backup_not_completed', `Backup is ${info.status}, not completed; it cannot be restored.`, 409, {
+        backup_status: info.status,
+      });
     return manifest;
   }
 
   /** Re-hashes every file (or the given components') against the manifest; `onBytes` hears bytes hashed of the total. */
-  async verify(id: string, components?: Component[], opts: { allowOtherSite?: boolean; onBytes?: (done: number, total: number) => void } = {}): Promise<{ ok: boolean; files: FileCheck[] }> {
+  async verify(
+    id: string,
+    components?: Component[],
+    opts: { allowOtherSite?: boolean; onBytes?: (done: number, total: number) => void } = {},
+  ): Promise<{ ok: boolean; files: FileCheck[] }> {
     const m = await this.completed(id, opts);
     const onBytes = opts.onBytes;
     const files: FileCheck[] = [];
-    const wanted = (Object.entries(m.files) as [Component, Manifest['files'][Component]][]).filter(([c, f]) => f && (!components || components.includes(c)));
+    const wanted = (Object.entries(m.files) as [Component, Manifest['files'][Component]][]).filter(
+      ([c, f]) => f && (!components || components.includes(c)),
+    );
     const total = wanted.reduce((n, [, f]) => n + f!.bytes, 0);
     let before = 0;
     for (const [component, f] of wanted) {
       if (!f) continue;
       const actual = await hashFile(this.d.backups.fileOf(id, f), onBytes && ((n) => onBytes(before + n, total))).catch(() => null);
       before += f.bytes;
-      files.push({ component, file: f.name, ok: actual?.sha256 === f.sha256 && actual.bytes === f.bytes, expected_sha256: f.sha256, actual_sha256: actual?.sha256 ?? null, expected_bytes: f.bytes, actual_bytes: actual?.bytes ?? null });
+      files.push({
+        component,
+        file: f.name,
+        ok: actual?.sha256 === f.sha256 && actual.bytes === f.bytes,
+        expected_sha256: f.sha256,
+        actual_sha256: actual?.sha256 ?? null,
+        expected_bytes: f.bytes,
+        actual_bytes: actual?.bytes ?? null,
+      });
     }
     return { ok: files.every((f) => f.ok), files };
   }
 
-  private async verifyOrRefuse(id: string, components: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<void> {
+  private async verifyOrRefuse(
+    id: string,
+    components: Component[],
+    opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {},
+  ): Promise<void> {
     const onProgress = opts.onProgress;
-    const v = await this.verify(id, components, { allowOtherSite: opts.allowOtherSite, onBytes: onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })) });
-    if (!v.ok) throw new BackupError('slbp_backup_checksum_mismatch', 'The backup does not match its manifest checksums; nothing was restored.', 422, { files: v.files.filter((f) => !f.ok) });
+    const v = await this.verify(id, components, {
+      allowOtherSite: opts.allowOtherSite,
+      onBytes: onProgress && ((done, total) => onProgress({ phase: 'verify', done, total, unit: 'bytes' })),
+    });
+    if (!v.ok)
+      throw new SidecarError(
+        'slbp_backup_checksum_mismatch',
+        'The backup does not match its manifest checksums; nothing was restored.',
+        422,
+        { files: v.files.filter((f) => !f.ok) },
+      );
   }
 
   /** Restores the asked components over the live site, after a safety backup of them. */
-  async restore(id: string, asked?: Component[], opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {}): Promise<Record<string, unknown>> {
+  async restore(
+    id: string,
+    asked?: Component[],
+    opts: { allowOtherSite?: boolean; onProgress?: (p: RestoreProgress) => void } = {},
+  ): Promise<Record<string, unknown>> {
     const onProgress = opts.onProgress;
     const m = await this.completed(id, opts);
     const components = asked ?? (Object.keys(m.files) as Component[]);
     const missing = components.filter((c) => !m.files[c]);
-    if (missing.length) throw new BackupError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, { params: { components: `not in this backup: ${missing.join(', ')}` } });
-    if (components.includes('files') && !this.d.config.backup.uploadsDir) throw new BackupError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
+    if (missing.length)
+      throw new SidecarError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, {
+        params: { components: `not in this backup: ${missing.join(', ')}` },
+      });
+    if (components.includes('files') && !this.d.config.backup.uploadsDir)
+      throw new SidecarError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
     await this.verifyOrRefuse(id, components, opts);
     const lease = await this.d.backups.lease(`restore:${id}`);
     const started = Date.now();
@@ -94,16 +160,33 @@ export class RestoreService {
       await this.verifyOrRefuse(id, components, opts);
       this.d.logger.debug('taking safety backup', { backup_id: id });
       const safety = await this.d.backups.runLocked(lease, newBackupId(), {
-        type: 'pre_restore', components,
-        onProgress: onProgress && ((p) => onProgress({ phase: 'safety_backup', component: p.component, done: p.done ?? p.bytes, total: p.total ?? null, unit: p.unit === 'tables' ? 'tables' : 'bytes' })),
+        type: 'pre_restore',
+        components,
+        onProgress:
+          onProgress &&
+          ((p) =>
+            onProgress({
+              phase: 'safety_backup',
+              component: p.component,
+              done: p.done ?? p.bytes,
+              total: p.total ?? null,
+              unit: p.unit === 'tables' ? 'tables' : 'bytes',
+            })),
       });
-      if (safety.status !== 'completed') throw new BackupError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
+      if (safety.status !== 'completed')
+        throw new SidecarError('slbp_backup_safety_failed', `The safety backup failed (${safety.error}); nothing was restored.`, 500);
       const results: Record<string, unknown> = { safety_backup_id: safety.id };
       for (const c of components) {
         const t = Date.now();
         this.d.logger.debug('restoring component', { backup_id: id, component: c });
         const total = m.files[c]!.bytes;
-        await this.restoreComponent(id, m, c, this.d.config.db.name, onProgress && ((n) => onProgress({ phase: 'restore', component: c, done: n, total, unit: 'bytes' })));
+        await this.restoreComponent(
+          id,
+          m,
+          c,
+          this.d.config.db.name,
+          onProgress && ((n) => onProgress({ phase: 'restore', component: c, done: n, total, unit: 'bytes' })),
+        );
         results[c] = { restored: true, duration_ms: Date.now() - t };
       }
       if (components.includes('config')) await this.d.refreshSettings().catch(() => undefined);
@@ -144,7 +227,7 @@ export class RestoreService {
    */
   async restoreDatabaseInto(id: string, database: string): Promise<RestoreVerification> {
     const m = await this.completed(id);
-    if (!m.files.database) throw new BackupError('rest_invalid_param', 'This backup has no database component.', 400);
+    if (!m.files.database) throw new SidecarError('rest_invalid_param', 'This backup has no database component.', 400);
     await this.verifyOrRefuse(id, ['database']);
     await this.restoreComponent(id, m, 'database', database);
     return this.verifyRestored(m, database);
@@ -153,14 +236,26 @@ export class RestoreService {
   /** Each table of `database` against the backup's snapshot checksums (a restored copy nobody writes to). */
   async verifyRestored(m: Manifest, database: string): Promise<RestoreVerification> {
     const sums = m.database?.checksums;
-    if (!sums) return { ok: false, reason: m.database?.checksums_unavailable ?? 'the backup has no snapshot checksums (made before they were recorded)', tables: [] };
+    if (!sums)
+      return {
+        ok: false,
+        reason: m.database?.checksums_unavailable ?? 'the backup has no snapshot checksums (made before they were recorded)',
+        tables: [],
+      };
     const conn = await this.d.db.dedicated(600_000);
     try {
       const tables: TableVerification[] = [];
       for (const table of m.database!.tables) {
         const expected = sums.tables[table];
         const actual = await this.d.repo.digest(conn, database, table).catch(() => null);
-        tables.push({ table, rows: expected?.rows ?? null, restored_rows: actual?.rows ?? null, checksum: expected?.digest ?? null, restored_checksum: actual?.digest ?? null, match: Boolean(expected && actual && expected.digest === actual.digest) });
+        tables.push({
+          table,
+          rows: expected?.rows ?? null,
+          restored_rows: actual?.rows ?? null,
+          checksum: expected?.digest ?? null,
+          restored_checksum: actual?.digest ?? null,
+          match: Boolean(expected && actual && expected.digest === actual.digest),
+        });
       }
       return { ok: tables.length > 0 && tables.every((t) => t.match), tables };
     } finally {
@@ -176,7 +271,15 @@ export class RestoreService {
    */
   async drTest(): Promise<Record<string, unknown>> {
     const started = Date.now();
-    const r: Record<string, unknown> = { backup_creation: false, backup_verification: false, backup_compression: false, backup_extraction: false, database_verification: false, files_verification: false, cleanup: false };
+    const r: Record<string, unknown> = {
+      backup_creation: false,
+      backup_verification: false,
+      backup_compression: false,
+      backup_extraction: false,
+      database_verification: false,
+      files_verification: false,
+      cleanup: false,
+    };
     const lease = await this.d.backups.lease('dr-test');
     let scratch: string | null = null;
     let backupId: string | null = null;
@@ -207,13 +310,32 @@ export class RestoreService {
       this.d.logger.error('disaster recovery drill failed', { error: r.error });
     } finally {
       let cleaned = true;
-      if (scratch) await this.d.repo.dropDatabase(this.d.db.write, scratch).catch(() => { cleaned = false; });
-      if (backupId) await this.d.backups.store.remove(backupId).catch(() => { cleaned = false; });
+      if (scratch)
+        await this.d.repo.dropDatabase(this.d.db.write, scratch).catch(() => {
+          cleaned = false;
+        });
+      if (backupId)
+        await this.d.backups.store.remove(backupId).catch(() => {
+          cleaned = false;
+        });
       r.cleanup = cleaned;
       await lease.release();
     }
-    const ok = ['backup_creation', 'backup_verification', 'backup_compression', 'backup_extraction', 'database_verification', 'files_verification', 'cleanup'].every((k) => r[k] === true);
+    const ok = [
+      'backup_creation',
+      'backup_verification',
+      'backup_compression',
+      'backup_extraction',
+      'database_verification',
+      'files_verification',
+      'cleanup',
+    ].every((k) => r[k] === true);
     r.overall_success = ok;
-    return { test_results: r, overall_success: ok, duration_ms: Date.now() - started, timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') };
+    return {
+      test_results: r,
+      overall_success: ok,
+      duration_ms: Date.now() - started,
+      timestamp: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    };
   }
 }

@@ -1,13 +1,21 @@
 import { access, readdir, readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
-import { BackupError } from './backup-error.ts';
+import { describeSite, type SiteIdentity } from '../config/site-identity.ts';
+import { SidecarError } from '../errors.ts';
 
 /** Which site a backup was made from; in every manifest and progress or failure record. */
-export interface BackupSource { site_key: string; database: string; table_prefix: string; server: string | null }
+export interface BackupSource {
+  site_key: string;
+  database: string;
+  table_prefix: string;
+  server: string | null;
+}
 
 /** What a stored backup says about its origin (manifests before #19 have only `database`). */
-interface Attributable { source?: BackupSource | null; manifest?: { database?: { name: string } | null } | null }
+interface Attributable {
+  source?: BackupSource | null;
+  manifest?: { database?: { name: string } | null } | null;
+}
 
 export function sourceOf(site: SiteIdentity, server: string | null): BackupSource {
   return { site_key: site.key, database: site.database, table_prefix: site.tablePrefix, server };
@@ -24,17 +32,29 @@ export function belongsTo(site: SiteIdentity, b: Attributable): boolean {
 }
 
 /** The refusal of a backup from another site, naming both (REST: 409; the CLI can override). */
-export function otherSiteError(id: string, site: SiteIdentity, b: Attributable): BackupError {
-  const from = b.source ? describeSite(b.source) : `database "${b.manifest?.database?.name ?? 'unknown'}" (made before backups named their site)`;
+export function otherSiteError(id: string, site: SiteIdentity, b: Attributable): SidecarError {
+  const from = b.source
+    ? describeSite(b.source)
+    : `database "${b.manifest?.database?.name ?? 'unknown'}" (made before backups named their site)`;
   const here = describeSite({ database: site.database, table_prefix: site.tablePrefix, site_key: site.key });
-  return new BackupError('slbp_backup_other_site',
+  return new SidecarError(
+    'slbp_backup_other_site',
     `Backup ${id} was made from ${from}; this site is ${here}. Restoring another site's backup here is refused (the backup command line can do it with --allow-other-site).`,
-    409, { backup_source: b.source ?? { database: b.manifest?.database?.name ?? null }, this_site: { site_key: site.key, database: site.database, table_prefix: site.tablePrefix } });
+    409,
+    {
+      backup_source: b.source ?? { database: b.manifest?.database?.name ?? null },
+      this_site: { site_key: site.key, database: site.database, table_prefix: site.tablePrefix },
+    },
+  );
 }
 
 /** Writes `site.json` into a site's backup directory, so an operator browsing the disk can tell them apart. */
 export async function labelSiteDirectory(dir: string, site: SiteIdentity): Promise<void> {
-  await writeFile(path.join(dir, 'site.json'), `${JSON.stringify({ site_key: site.key, database: site.database, table_prefix: site.tablePrefix }, null, 2)}\n`, { mode: 0o600 });
+  await writeFile(
+    path.join(dir, 'site.json'),
+    `${JSON.stringify({ site_key: site.key, database: site.database, table_prefix: site.tablePrefix }, null, 2)}\n`,
+    { mode: 0o600 },
+  );
 }
 
 /**
@@ -42,11 +62,16 @@ export async function labelSiteDirectory(dir: string, site: SiteIdentity): Promi
  * Completed ones whose dump names this site's database move into the site's directory (a rename
  * on the same disk); everything else stays where it is and is counted, so the caller can say so.
  */
-export async function adoptLegacyBackups(legacyRoot: string, siteRoot: string, site: SiteIdentity, isBackupId: (name: string) => boolean): Promise<{ moved: string[]; left: string[] }> {
+export async function adoptLegacyBackups(
+  legacyRoot: string,
+  siteRoot: string,
+  site: SiteIdentity,
+  isBackupId: (name: string) => boolean,
+): Promise<{ moved: string[]; left: string[] }> {
   const moved: string[] = [];
   const left: string[] = [];
   for (const name of (await readdir(legacyRoot).catch(() => [] as string[])).filter(isBackupId)) {
-    let manifest: { source?: unknown; database?: { name: string } | null } | null = null;
+    let manifest: { source?: unknown; database?: { name: string } | null } | null;
     try {
       manifest = JSON.parse(await readFile(path.join(legacyRoot, name, 'manifest.json'), 'utf8'));
     } catch {
@@ -74,11 +99,18 @@ export async function adoptLegacyBackups(legacyRoot: string, siteRoot: string, s
 export async function otherSiteDirectories(root: string, site: SiteIdentity): Promise<{ dir: string; site: unknown }[]> {
   const out: { dir: string; site: unknown }[] = [];
   for (const name of (await readdir(root).catch(() => [] as string[])).filter((n) => /^[0-9a-f]{12}$/.test(n) && n !== site.key)) {
-    const label = await readFile(path.join(root, name, 'site.json'), 'utf8').then((t) => JSON.parse(t) as unknown, () => null);
+    const label = await readFile(path.join(root, name, 'site.json'), 'utf8').then(
+      (t) => JSON.parse(t) as unknown,
+      () => null,
+    );
     out.push({ dir: path.join(root, name), site: label });
   }
   return out;
 }
 
 /** Whether a path exists. */
-export const exists = (p: string): Promise<boolean> => access(p).then(() => true, () => false);
+export const exists = (p: string): Promise<boolean> =>
+  access(p).then(
+    () => true,
+    () => false,
+  );

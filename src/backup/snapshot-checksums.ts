@@ -4,7 +4,11 @@ import type { BackupRepository, TableDigest } from '../data/backup-repository.ts
 import type { Database, DedicatedConnection } from '../data/database.ts';
 
 /** Per-table digests read in the same snapshot as the dump; kept in the manifest (docs/decisions/0025-snapshot-checksums.md). */
-export interface SnapshotChecksums { method: 'lock-tables+consistent-snapshot'; taken_at: string; tables: Record<string, TableDigest> }
+export interface SnapshotChecksums {
+  method: 'lock-tables+consistent-snapshot';
+  taken_at: string;
+  tables: Record<string, TableDigest>;
+}
 
 export interface SnapshotOptions {
   db: Database;
@@ -23,10 +27,12 @@ export interface SnapshotOptions {
  * CONSISTENT SNAPSHOT` (and waits for the answer) before it dumps the first object, so once one
  * of these lines comes out of its stdout, its snapshot exists. The header before them does not count.
  */
-const DUMPING = /^-- (Table structure for table|Temporary table structure for view|Dumping routines for database|Dumping events for database) /m;
+const DUMPING =
+  /^-- (Table structure for table|Temporary table structure for view|Dumping routines for database|Dumping events for database) /m;
 
 const quoted = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
-const isLockWait = (err: unknown) => /Lock wait timeout|ER_LOCK_WAIT_TIMEOUT/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
+const isLockWait = (err: unknown) =>
+  /Lock wait timeout|ER_LOCK_WAIT_TIMEOUT/i.test(`${(err as { code?: string }).code ?? ''} ${(err as Error).message}`);
 
 /**
  * Checksums of the data exactly as one dump sees it. mysqldump's --single-transaction snapshot
@@ -43,10 +49,16 @@ export class DumpSnapshot {
   private snap: DedicatedConnection | null = null;
   private takenAt = '';
   private markStarted: () => void = () => undefined;
-  private readonly started = new Promise<void>((resolve) => { this.markStarted = resolve; });
+  private readonly started = new Promise<void>((resolve) => {
+    this.markStarted = resolve;
+  });
   problem: string | null = null;
 
-  constructor(private readonly o: SnapshotOptions, private readonly database: string, private readonly tables: string[]) {}
+  constructor(
+    private readonly o: SnapshotOptions,
+    private readonly database: string,
+    private readonly tables: string[],
+  ) {}
 
   /** Holds writes to the tables and opens the checksum snapshot. */
   async prepare(): Promise<void> {
@@ -109,7 +121,10 @@ export class DumpSnapshot {
     const outcome = await Promise.race([
       this.started.then(() => 'started' as const),
       // A dump that ended well took its snapshot; one that failed makes the backup fail anyway.
-      dump.then(() => 'started' as const, () => 'failed' as const),
+      dump.then(
+        () => 'started' as const,
+        () => 'failed' as const,
+      ),
       sleep(timeoutMs).then(() => 'timeout' as const),
     ]);
     try {

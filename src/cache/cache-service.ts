@@ -8,8 +8,15 @@ export interface CacheOptions {
   l1TtlSec?: number;
 }
 
-export interface InvalidateRequest { keys?: string[]; tags?: string[]; all?: boolean }
-export interface InvalidateResult { invalidated: number; nodes_notified: number }
+export interface InvalidateRequest {
+  keys?: string[];
+  tags?: string[];
+  all?: boolean;
+}
+export interface InvalidateResult {
+  invalidated: number;
+  nodes_notified: number;
+}
 
 /** Counters since start, for metrics and /health/detailed. */
 export interface CacheStats {

@@ -5,7 +5,9 @@ import { INVALIDATION_CHANNEL } from './keys.ts';
 import type { Broadcaster, LayeredCache } from './layered-cache.ts';
 import type { RedisClient, RedisHandle } from './redis.ts';
 
-interface BusMessage extends InvalidateRequest { from: string }
+interface BusMessage extends InvalidateRequest {
+  from: string;
+}
 
 /**
  * Redis pub/sub between the nodes: an invalidation on one node drops the matching L1 entries on
@@ -25,7 +27,13 @@ export class InvalidationBus implements Broadcaster {
   private timer: NodeJS.Timeout | null = null;
   readonly counters = { published: 0, received: 0, reconnects: 0 };
 
-  constructor(private readonly redis: RedisHandle, private readonly cache: LayeredCache, private readonly instanceId: string, private readonly logger: Logger, private readonly beatMs = 1000) {
+  constructor(
+    private readonly redis: RedisHandle,
+    private readonly cache: LayeredCache,
+    private readonly instanceId: string,
+    private readonly logger: Logger,
+    private readonly beatMs = 1000,
+  ) {
     // ioredis does not prefix channel names: the handle puts them in this site's namespace.
     this.channel = redis.channel(INVALIDATION_CHANNEL);
     this.beatChannel = `${this.channel}:beat:${instanceId}`;
@@ -42,9 +50,13 @@ export class InvalidationBus implements Broadcaster {
       if (channel === this.channel) this.onMessage(message);
       else if (channel === this.beatChannel) this.onBeat();
     });
-    sub.on('ready', () => { void this.onReady(sub); });
+    sub.on('ready', () => {
+      void this.onReady(sub);
+    });
     sub.on('close', () => this.markDropped());
-    sub.on('error', () => { /* RedisHandle logs the outage; the client reconnects by itself */ });
+    sub.on('error', () => {
+      /* RedisHandle logs the outage; the client reconnects by itself */
+    });
     this.timer = setInterval(() => this.beat(), this.beatMs);
     this.timer.unref();
   }
@@ -109,7 +121,9 @@ export class InvalidationBus implements Broadcaster {
   async listeners(): Promise<number> {
     const client = this.redis.client;
     const nodes = client instanceof Cluster ? client.nodes('all') : [client];
-    const counts = await Promise.all(nodes.map(async (node) => Number(((await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number])[1] ?? 0)));
+    const counts = await Promise.all(
+      nodes.map(async (node) => Number(((await node.call('PUBSUB', 'NUMSUB', this.channel)) as [string, number])[1] ?? 0)),
+    );
     return counts.reduce((a, b) => a + b, 0);
   }
 

@@ -15,7 +15,10 @@ export interface LayeredCacheOptions {
   jitter: number;
 }
 
-interface L1Entry { value: unknown; tags: string[] }
+interface L1Entry {
+  value: unknown;
+  tags: string[];
+}
 
 /** Tells the other nodes what to drop from their L1; null when there is no Redis. */
 export interface Broadcaster {
@@ -40,9 +43,24 @@ export class LayeredCache implements CacheService {
   private pendingL2: InvalidateRequest[] = [];
   /** Redis writes of the last few seconds: one may have landed just after another node's delete. */
   private readonly recentWrites = new Map<string, { tags: string[]; at: number }>();
-  private readonly counters = { l1Hits: 0, l1Misses: 0, l2Hits: 0, l2Misses: 0, l2Errors: 0, l2Skipped: 0, loads: 0, loadErrors: 0, invalidations: 0, l1Resets: 0 };
+  private readonly counters = {
+    l1Hits: 0,
+    l1Misses: 0,
+    l2Hits: 0,
+    l2Misses: 0,
+    l2Errors: 0,
+    l2Skipped: 0,
+    loads: 0,
+    loadErrors: 0,
+    invalidations: 0,
+    l1Resets: 0,
+  };
 
-  constructor(private readonly l2: RedisStore | null, private readonly opts: LayeredCacheOptions, private readonly logger: Logger) {
+  constructor(
+    private readonly l2: RedisStore | null,
+    private readonly opts: LayeredCacheOptions,
+    private readonly logger: Logger,
+  ) {
     this.l1 = new LRUCache<string, L1Entry>({
       max: opts.maxEntries,
       maxSize: opts.maxBytes,
@@ -200,7 +218,9 @@ export class LayeredCache implements CacheService {
       try {
         nodes = await this.broadcaster.publish(req);
       } catch (err) {
-        this.logger.warn('invalidation could not be broadcast; other nodes keep their in-process entries until they reconnect or expire', { error: (err as Error).message });
+        this.logger.warn('invalidation could not be broadcast; other nodes keep their in-process entries until they reconnect or expire', {
+          error: (err as Error).message,
+        });
       }
     }
     return { invalidated: Math.max(inRedis ?? 0, local), nodes_notified: nodes };
@@ -261,8 +281,22 @@ export class LayeredCache implements CacheService {
     const lookups = c.l1Hits + c.l1Misses;
     const l2Lookups = c.l2Hits + c.l2Misses;
     return {
-      l1: { hits: c.l1Hits, misses: c.l1Misses, entries: this.l1.size, bytes: this.l1.calculatedSize, resets: c.l1Resets, hit_ratio: ratio(c.l1Hits, lookups) },
-      l2: { hits: c.l2Hits, misses: c.l2Misses, errors: c.l2Errors, skipped: c.l2Skipped, available: this.l2?.available ?? false, hit_ratio: ratio(c.l2Hits, l2Lookups) },
+      l1: {
+        hits: c.l1Hits,
+        misses: c.l1Misses,
+        entries: this.l1.size,
+        bytes: this.l1.calculatedSize,
+        resets: c.l1Resets,
+        hit_ratio: ratio(c.l1Hits, lookups),
+      },
+      l2: {
+        hits: c.l2Hits,
+        misses: c.l2Misses,
+        errors: c.l2Errors,
+        skipped: c.l2Skipped,
+        available: this.l2?.available ?? false,
+        hit_ratio: ratio(c.l2Hits, l2Lookups),
+      },
       loads: c.loads,
       load_errors: c.loadErrors,
       invalidations: c.invalidations,
@@ -275,4 +309,3 @@ export class LayeredCache implements CacheService {
 const RECENT_WRITE_MS = 2000;
 
 const ratio = (a: number, b: number) => (b ? Math.round((a / b) * 10_000) / 10_000 : 0);
-

@@ -19,7 +19,11 @@ export class Memo<K, V> {
   private readonly weights = new Map<K, number>();
   private total = 0;
 
-  constructor(private readonly max: number, private readonly maxBytes = Number.POSITIVE_INFINITY, private readonly weigh: Weigher<K, V> = keyWeight) {}
+  constructor(
+    private readonly max: number,
+    private readonly maxBytes = Number.POSITIVE_INFINITY,
+    private readonly weigh: Weigher<K, V> = keyWeight,
+  ) {}
 
   get(key: K): V | undefined {
     return this.map.get(key);
@@ -29,7 +33,8 @@ export class Memo<K, V> {
     const weight = this.weigh(key, value);
     if (weight > this.maxBytes / 8) return;
     this.remove(key);
-    while (this.map.size > 0 && (this.map.size >= this.max || this.total + weight > this.maxBytes)) this.remove(this.map.keys().next().value as K);
+    while (this.map.size > 0 && (this.map.size >= this.max || this.total + weight > this.maxBytes))
+      this.remove(this.map.keys().next().value as K);
     this.map.set(key, value);
     this.weights.set(key, weight);
     this.total += weight;

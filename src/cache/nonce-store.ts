@@ -9,7 +9,10 @@ import type { RedisHandle } from './redis.ts';
 export class NonceStore {
   private readonly local = new LRUCache<string, true>({ max: 100_000, ttlAutopurge: false });
 
-  constructor(private readonly redis: RedisHandle | null, private readonly ttlSec: number) {}
+  constructor(
+    private readonly redis: RedisHandle | null,
+    private readonly ttlSec: number,
+  ) {}
 
   /** True the first time a nonce is seen within the TTL, false for a replay. */
   async claim(scope: string, nonce: string): Promise<boolean> {

@@ -55,7 +55,11 @@ export class RedisStore {
       } else others.push(tag);
     }
     await tx.exec();
-    await Promise.all(others.map((tag) => this.client.multi().sadd(this.tk(tag), vk).expire(this.tk(tag), ttlSec, 'GT').expire(this.tk(tag), ttlSec, 'NX').exec()));
+    await Promise.all(
+      others.map((tag) =>
+        this.client.multi().sadd(this.tk(tag), vk).expire(this.tk(tag), ttlSec, 'GT').expire(this.tk(tag), ttlSec, 'NX').exec(),
+      ),
+    );
   }
 
   /** Deletes the keys; resolves to how many existed. */

@@ -30,7 +30,11 @@ export class RedisHandle {
   private announced = false;
   private namespace: { state: NamespaceState; reason: string } = { state: 'ours', reason: '' };
 
-  constructor(readonly cfg: Config['redis'], readonly siteKey: string, private readonly logger: Logger) {
+  constructor(
+    readonly cfg: Config['redis'],
+    readonly siteKey: string,
+    private readonly logger: Logger,
+  ) {
     this.keyPrefix = `${cfg.keyPrefix}${siteKey}:`;
     this.client = this.connect();
   }
@@ -97,10 +101,15 @@ export class RedisHandle {
       // A reconnect loop emits an error per attempt; log at most every 30 s.
       if (Date.now() - this.lastErrorLog > 30_000) {
         this.lastErrorLog = Date.now();
-        this.logger.warn('redis unreachable; serving from the in-process cache until it returns', { target: this.describe(), error: err.message });
+        this.logger.warn('redis unreachable; serving from the in-process cache until it returns', {
+          target: this.describe(),
+          error: err.message,
+        });
       }
     });
-    client.on('end', () => { this.announced = false; });
+    client.on('end', () => {
+      this.announced = false;
+    });
     client.on('close', () => {
       if (this.announced) this.logger.warn('redis connection closed; reconnecting', { target: this.describe() });
       this.announced = false;

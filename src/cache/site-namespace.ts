@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { ServerIdentity } from '../data/probes.ts';
-import type { CheckResult } from '../domain/health-service.ts';
-import { describeSite, type SiteIdentity } from '../domain/site-identity.ts';
+import type { CheckResult } from '../observability/checks.ts';
+import { describeSite, type SiteIdentity } from '../config/site-identity.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { NamespaceState, RedisHandle } from './redis.ts';
 
@@ -29,7 +29,12 @@ export interface NamespaceCheck {
   holder: NamespaceClaim | null;
 }
 
-export interface Claimant { site: SiteIdentity; server: ServerIdentity; node: string; siteUrl: string | null }
+export interface Claimant {
+  site: SiteIdentity;
+  server: ServerIdentity;
+  node: string;
+  siteUrl: string | null;
+}
 
 const CLAIM_KEY = 'site';
 export const CLAIM_TTL_MS = 60_000;
@@ -48,7 +53,15 @@ function fingerprint(c: Claimant): string {
 }
 
 function claimOf(c: Claimant): NamespaceClaim {
-  return { site_key: c.site.key, database: c.site.database, table_prefix: c.site.tablePrefix, server: c.server.server, site_url: c.siteUrl, claimed_by: c.node, at: new Date().toISOString() };
+  return {
+    site_key: c.site.key,
+    database: c.site.database,
+    table_prefix: c.site.tablePrefix,
+    server: c.server.server,
+    site_url: c.siteUrl,
+    claimed_by: c.node,
+    at: new Date().toISOString(),
+  };
 }
 
 function parse(value: string): NamespaceClaim | null {
@@ -61,8 +74,11 @@ function parse(value: string): NamespaceClaim | null {
 
 /** Claims or renews the site's namespace; `conflict` (with the holder) when another site holds it. */
 export async function claimRedisNamespace(redis: RedisHandle, me: Claimant, ttlMs = CLAIM_TTL_MS): Promise<NamespaceCheck> {
-  const other = (await redis.client.eval(CLAIM, 1, CLAIM_KEY, fingerprint(me), JSON.stringify(claimOf(me)), String(ttlMs))) as string | null;
-  return other === null ? { state: 'ours', namespace: redis.keyPrefix, holder: claimOf(me) } : { state: 'conflict', namespace: redis.keyPrefix, holder: parse(other) };
+  const other = (await redis.client.eval(CLAIM, 1, CLAIM_KEY, fingerprint(me), JSON.stringify(claimOf(me)), String(ttlMs))) as
+    string | null;
+  return other === null
+    ? { state: 'ours', namespace: redis.keyPrefix, holder: claimOf(me) }
+    : { state: 'conflict', namespace: redis.keyPrefix, holder: parse(other) };
 }
 
 /** Reads who holds the site's namespace without claiming it ("is this Redis prefix this site's?"). */
@@ -95,7 +111,9 @@ export class NamespaceGuard {
     private readonly ttlMs = CLAIM_TTL_MS,
   ) {
     redis.setNamespaceState('unverified', `namespace ${redis.keyPrefix} not claimed yet`);
-    redis.client.on('ready', () => { void this.verify(); });
+    redis.client.on('ready', () => {
+      void this.verify();
+    });
   }
 
   /** Claims or renews now; resolves to the namespace state (unchanged when Redis or the database is down). */
@@ -109,7 +127,11 @@ export class NamespaceGuard {
       if (!this.server) return this.redis.namespaceState;
     }
     try {
-      const check = await claimRedisNamespace(this.redis, { site: this.site, server: this.server, node: this.node, siteUrl: this.siteUrl() }, this.ttlMs);
+      const check = await claimRedisNamespace(
+        this.redis,
+        { site: this.site, server: this.server, node: this.node, siteUrl: this.siteUrl() },
+        this.ttlMs,
+      );
       this.lastError = null;
       this.apply(check);
     } catch (err) {
@@ -122,29 +144,46 @@ export class NamespaceGuard {
     const was = this.redis.namespaceState;
     this.holder = check.holder;
     if (check.state !== 'conflict') {
-      if (was === 'conflict') this.logger.warn('the redis namespace is this site\'s again; using Redis', { namespace: check.namespace });
+      if (was === 'conflict') this.logger.warn("the redis namespace is this site's again; using Redis", { namespace: check.namespace });
       this.redis.setNamespaceState('ours');
       return;
     }
     const holder = check.holder ? describeSite(check.holder) : 'an unreadable claim';
-    const reason = `Redis namespace ${check.namespace} is in use by another site (${holder}); this site is ${describeSite(this.me())}. `
-      + 'Not sharing it: give one of the two sites its own SLBP_REDIS_PREFIX (after a database failover this clears itself within a minute).';
-    if (was !== 'conflict') this.logger.error('redis namespace in use by a different site: running on the in-process cache instead of sharing it', { namespace: check.namespace, holder: check.holder, site: this.me() });
+    const reason =
+      `Redis namespace ${check.namespace} is in use by another site (${holder}); this site is ${describeSite(this.me())}. ` +
+      'Not sharing it: give one of the two sites its own SLBP_REDIS_PREFIX (after a database failover this clears itself within a minute).';
+    if (was !== 'conflict')
+      this.logger.error('redis namespace in use by a different site: running on the in-process cache instead of sharing it', {
+        namespace: check.namespace,
+        holder: check.holder,
+        site: this.me(),
+      });
     this.redis.setNamespaceState('conflict', reason);
   }
 
   private me() {
-    return { site_key: this.site.key, database: this.site.database, table_prefix: this.site.tablePrefix, server: this.server?.server ?? null };
+    return {
+      site_key: this.site.key,
+      database: this.site.database,
+      table_prefix: this.site.tablePrefix,
+      server: this.server?.server ?? null,
+    };
   }
 
   /** Claims once Redis is connected (waiting at most `waitMs`), then renews every `everyMs`. */
   async start(waitMs = 1000): Promise<void> {
-    if (!this.redis.isConnected()) await new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, waitMs);
-      this.redis.client.once('ready', () => { clearTimeout(t); resolve(); });
-    });
+    if (!this.redis.isConnected())
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, waitMs);
+        this.redis.client.once('ready', () => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
     await this.verify();
-    this.timer = setInterval(() => { void this.verify(); }, this.everyMs);
+    this.timer = setInterval(() => {
+      void this.verify();
+    }, this.everyMs);
     this.timer.unref();
   }
 
@@ -156,9 +195,20 @@ export class NamespaceGuard {
   /** The `site_identity` section of /health/detailed. */
   detail(): CheckResult {
     const state = this.redis.namespaceState;
-    const message = state === 'ours' ? `Redis namespace ${this.redis.keyPrefix} belongs to this site`
-      : state === 'conflict' ? `Redis namespace in use by another site: ${describeSite(this.holder ?? { database: '?', table_prefix: '?' })}`
-        : `Redis namespace not verified yet${this.lastError ? ` (${this.lastError})` : ''}`;
-    return { healthy: state === 'ours', message, ...this.me(), redis_namespace: this.redis.keyPrefix, namespace_state: state, holder: state === 'conflict' ? this.holder : null, error: this.lastError };
+    const message =
+      state === 'ours'
+        ? `Redis namespace ${this.redis.keyPrefix} belongs to this site`
+        : state === 'conflict'
+          ? `Redis namespace in use by another site: ${describeSite(this.holder ?? { database: '?', table_prefix: '?' })}`
+          : `Redis namespace not verified yet${this.lastError ? ` (${this.lastError})` : ''}`;
+    return {
+      healthy: state === 'ours',
+      message,
+      ...this.me(),
+      redis_namespace: this.redis.keyPrefix,
+      namespace_state: state,
+      holder: state === 'conflict' ? this.holder : null,
+      error: this.lastError,
+    };
   }
 }

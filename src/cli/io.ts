@@ -17,7 +17,10 @@ export function processIo(): CliIo {
  * (no stack trace). Exit code 2: misuse or configuration; 1: the work failed.
  */
 export class CliError extends Error {
-  constructor(message: string, readonly exitCode = 2) {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
     super(message);
     this.name = 'CliError';
   }

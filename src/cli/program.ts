@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { BackupError } from '../backup/backup-error.ts';
+import { Command, CommanderError, Option } from 'commander';
+import { SidecarError } from '../errors.ts';
 import { ConfigError, loadConfig, projectRoot } from '../config/load.ts';
-import type { Config, ConfigOverrides } from '../config/schema.ts';
 import { registerApiKeys } from './commands/api-keys.ts';
 import { registerBackup } from './commands/backup.ts';
 import { registerDemo } from './commands/demo.ts';
@@ -13,24 +12,8 @@ import { registerMigrate } from './commands/migrate.ts';
 import { registerPool } from './commands/pool.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerShimZip } from './commands/shim-zip.ts';
+import { PROGRAM, type Cli, type GlobalOptions } from './cli.ts';
 import { CliError, type CliIo } from './io.ts';
-
-/** The global options, valid before or after any subcommand. */
-export interface GlobalOptions { wpConfig?: string; env?: string; verbose?: boolean }
-
-/** What every command gets: where to write, and the sidecar's settings as the server would load them. */
-export interface Cli {
-  io: CliIo;
-  globals(): GlobalOptions;
-  /** Loads the configuration (defaults, wp-config.php, environment, --wp-config/--env, `cli`), or throws ConfigError. */
-  config(extra?: { overrides?: ConfigOverrides; port?: string; host?: string; env?: NodeJS.ProcessEnv }): Config;
-  out(line: string): void;
-  err(line: string): void;
-  /** The code the program exits with once the command returns (0 unless a command sets it). */
-  exitCode: number;
-}
-
-export const PROGRAM = 'slbp';
 
 function packageVersion(): string {
   try {
@@ -38,14 +21,6 @@ function packageVersion(): string {
   } catch {
     return '0.0.0';
   }
-}
-
-/** Parses a whole number for an option; anything else is misuse, reported by the parser with the flag. */
-export function wholeNumber(min = 0): (v: string) => number {
-  return (v) => {
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new InvalidArgumentError(`expected a whole number${min ? ` ≥ ${min}` : ''}.`);
-    return Number(v);
-  };
 }
 
 /** The `slbp` program: every subcommand, each with --help; misuse exits 2 with one line. */
@@ -56,10 +31,18 @@ export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
     globals: () => program.opts<GlobalOptions>(),
     config(extra = {}) {
       const g = program.opts<GlobalOptions>();
-      return loadConfig({ env: extra.env ?? io.env, cli: { wpConfig: g.wpConfig, env: g.env, port: extra.port, host: extra.host }, overrides: extra.overrides });
+      return loadConfig({
+        env: extra.env ?? io.env,
+        cli: { wpConfig: g.wpConfig, env: g.env, port: extra.port, host: extra.host },
+        overrides: extra.overrides,
+      });
     },
-    out: (line) => { io.stdout.write(`${line}\n`); },
-    err: (line) => { io.stderr.write(`${line}\n`); },
+    out: (line) => {
+      io.stdout.write(`${line}\n`);
+    },
+    err: (line) => {
+      io.stderr.write(`${line}\n`);
+    },
     exitCode: 0,
   };
   program
@@ -73,9 +56,12 @@ export function buildProgram(io: CliIo): { program: Command; cli: Cli } {
     .showSuggestionAfterError()
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
-  program.addHelpText('after', `
+  program.addHelpText(
+    'after',
+    `
 Settings come from config/, wp-config.php (--wp-config), the environment and flags, in that
-order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a site.`);
+order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a site.`,
+  );
 
   registerServe(program, cli);
   registerDoctor(program, cli);
@@ -91,7 +77,13 @@ order; every setting is listed in README.md. Run "${PROGRAM} doctor" to check a 
   const oneLine = (cmd: Command) => {
     const name = [...ancestry(cmd)].map((c) => c.name()).join(' ');
     cmd.configureOutput({
-      outputError: (str, write) => write(`${name}: ${str.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').trim()} (see ${name} --help)\n`),
+      outputError: (str, write) =>
+        write(
+          `${name}: ${str
+            .replace(/^error: /, '')
+            .replace(/\s*\n\s*/g, ' ')
+            .trim()} (see ${name} --help)\n`,
+        ),
     });
     for (const sub of cmd.commands) oneLine(sub);
   };
@@ -129,7 +121,7 @@ function reportError(err: unknown, cli: Cli, verbose: boolean): number {
     cli.err(`${PROGRAM}: ${err.message}`);
     return 2;
   }
-  if (err instanceof BackupError) {
+  if (err instanceof SidecarError) {
     cli.err(`${PROGRAM}: ${err.code}: ${err.message}`);
     return 1;
   }

@@ -61,7 +61,8 @@ export function progress(io: CliIo, opts: ProgressOptions): Progress {
     const ratio = Math.min(1, done / total);
     const elapsed = now() - started;
     const eta = ratio > 0 && ratio < 1 ? `, ETA ${clock((elapsed / ratio) * (1 - ratio))}` : '';
-    const of = opts.unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${done.toLocaleString('en-US')} of ${amount(total, opts)}`;
+    const of =
+      opts.unit === 'bytes' ? `${formatBytes(done)} of ${formatBytes(total)}` : `${done.toLocaleString('en-US')} of ${amount(total, opts)}`;
     return `${opts.label}: ${Math.floor(ratio * 100)}% (${of}${eta})`;
   };
   const bar = (): string => {

@@ -24,7 +24,9 @@ export async function ensureWritableDirs(config: Config): Promise<void> {
       await probeFilesystem(path.join(dir, 'tmp'));
     } catch (err) {
       const e = err as NodeJS.ErrnoException;
-      throw new CliError(`${dir} is not a writable directory (${e.code ?? e.message}): set ${settingFrom(config, setting)} to a directory the sidecar's user can write`);
+      throw new CliError(
+        `${dir} is not a writable directory (${e.code ?? e.message}): set ${settingFrom(config, setting)} to a directory the sidecar's user can write`,
+      );
     }
   };
   await probe(dataDir, 'SLBP_DATA_DIR');
@@ -47,11 +49,17 @@ export class DatabaseWatch {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
-  constructor(private readonly config: Config, private readonly log: Logger, private readonly onFatal: (line: string) => void) {}
+  constructor(
+    private readonly config: Config,
+    private readonly log: Logger,
+    private readonly onFatal: (line: string) => void,
+  ) {}
 
   start(first: LoginResult): void {
     if (first.ok) return;
-    this.log.warn('database unreachable at start; retrying with backoff (/health answers unhealthy until it answers)', { error: describeLogin(first, this.config) });
+    this.log.warn('database unreachable at start; retrying with backoff (/health answers unhealthy until it answers)', {
+      error: describeLogin(first, this.config),
+    });
     this.retry(1, first.code);
   }
 
@@ -85,8 +93,10 @@ export class DatabaseWatch {
 export function describeListenError(err: NodeJS.ErrnoException, config: Config): string | null {
   const where = `${config.server.host}:${config.server.port}`;
   const port = `--port or SLBP_PORT (now from ${config.provenance.sources.SLBP_PORT})`;
-  if (err.code === 'EADDRINUSE') return `port ${config.server.port} on ${config.server.host} is already in use: stop what listens there, or choose another port with ${port}`;
+  if (err.code === 'EADDRINUSE')
+    return `port ${config.server.port} on ${config.server.host} is already in use: stop what listens there, or choose another port with ${port}`;
   if (err.code === 'EACCES') return `not allowed to listen on ${where}: choose a port above 1023 with ${port}`;
-  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') return `${config.server.host} is not an address of this machine: set --host or SLBP_HOST (now from ${config.provenance.sources.SLBP_HOST})`;
+  if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND')
+    return `${config.server.host} is not an address of this machine: set --host or SLBP_HOST (now from ${config.provenance.sources.SLBP_HOST})`;
   return null;
 }

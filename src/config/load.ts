@@ -28,7 +28,11 @@ export class ConfigError extends Error {
 }
 
 type Kind = 'string' | 'secret' | 'int' | 'port' | 'listenPort' | 'bool' | 'list' | 'dbhost';
-interface Setting { name: string; path: string; kind: Kind }
+interface Setting {
+  name: string;
+  path: string;
+  kind: Kind;
+}
 
 /**
  * Every setting read from the environment or wp-config.php constants, by its public name.
@@ -106,10 +110,24 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_BACKUP_S3_SECRET_ACCESS_KEY', path: 'backup.s3.secretAccessKey', kind: 'secret' },
 ];
 
-const SALT_NAMES = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];
+const SALT_NAMES = [
+  'AUTH_KEY',
+  'SECURE_AUTH_KEY',
+  'LOGGED_IN_KEY',
+  'NONCE_KEY',
+  'AUTH_SALT',
+  'SECURE_AUTH_SALT',
+  'LOGGED_IN_SALT',
+  'NONCE_SALT',
+];
 
 /** The command-line options the loader honours (the CLI's global and `serve` options). */
-export interface CliSettings { wpConfig?: string; port?: string; host?: string; env?: string }
+export interface CliSettings {
+  wpConfig?: string;
+  port?: string;
+  host?: string;
+  env?: string;
+}
 
 export interface LoadOptions {
   /** Raw arguments (`--wp-config`, `--port`, `--host`, `--env`); anything else is a problem. */
@@ -188,9 +206,15 @@ function toStringValue(v: PhpValue | string): string | null {
 }
 
 function coerce(setting: Setting, raw: PhpValue | string, problems: string[], out: Record<string, unknown>): void {
-  const bad = (why: string): void => { problems.push(`${setting.name}: ${why}`); };
+  const bad = (why: string): void => {
+    problems.push(`${setting.name}: ${why}`);
+  };
   if (setting.kind === 'list') {
-    const items = Array.isArray(raw) ? raw.map((x) => toStringValue(x) ?? '') : isPlainObject(raw) ? Object.values(raw).map((x) => toStringValue(x as PhpValue) ?? '') : String(raw).split(',');
+    const items = Array.isArray(raw)
+      ? raw.map((x) => toStringValue(x) ?? '')
+      : isPlainObject(raw)
+        ? Object.values(raw).map((x) => toStringValue(x as PhpValue) ?? '')
+        : String(raw).split(',');
     setPath(out, setting.path, items.map((s) => s.trim().replace(/^tcp:\/\//, '')).filter(Boolean));
     return;
   }
@@ -244,11 +268,17 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   const env = opts.env ?? process.env;
   const problems: string[] = [];
   const args: Record<string, string> = { ...parseArgs(opts.argv ?? [], problems) };
-  for (const [k, v] of [['wp-config', opts.cli?.wpConfig], ['port', opts.cli?.port], ['host', opts.cli?.host], ['env', opts.cli?.env]] as const) {
+  for (const [k, v] of [
+    ['wp-config', opts.cli?.wpConfig],
+    ['port', opts.cli?.port],
+    ['host', opts.cli?.host],
+    ['env', opts.cli?.env],
+  ] as const) {
     if (v !== undefined) args[k] = v;
   }
   const envName = args.env ?? env.SLBP_ENV ?? env.NODE_ENV ?? 'development';
-  if (!['development', 'production', 'test'].includes(envName)) problems.push(`SLBP_ENV (--env): "${envName}" is not one of development, production, test`);
+  if (!['development', 'production', 'test'].includes(envName))
+    problems.push(`SLBP_ENV (--env): "${envName}" is not one of development, production, test`);
   const safeEnv = ['development', 'production', 'test'].includes(envName) ? envName : 'development';
 
   const defaults = readJson(path.join(projectRoot, 'config/default.json'));
@@ -271,12 +301,15 @@ export function loadConfig(opts: LoadOptions = {}): Config {
     try {
       source = readFileSync(wpConfigPath, 'utf8');
     } catch (err) {
-      problems.push(`--wp-config (SLBP_WP_CONFIG): cannot read ${wpConfigPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      problems.push(
+        `--wp-config (SLBP_WP_CONFIG): cannot read ${wpConfigPath}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`,
+      );
     }
     if (source !== null) {
       const parsed = parseWpConfig(source);
       const from = `wp-config.php (${wpConfigPath})`;
-      if (!('DB_NAME' in parsed.constants) && !parsed.tablePrefix) problems.push(`--wp-config (SLBP_WP_CONFIG): ${wpConfigPath} defines neither DB_NAME nor $table_prefix; is it a wp-config.php?`);
+      if (!('DB_NAME' in parsed.constants) && !parsed.tablePrefix)
+        problems.push(`--wp-config (SLBP_WP_CONFIG): ${wpConfigPath} defines neither DB_NAME nor $table_prefix; is it a wp-config.php?`);
       for (const s of SETTINGS) {
         const v = parsed.constants[s.name];
         if (v !== undefined && v !== null) {
@@ -301,7 +334,9 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         skipped.push({ name, as: parsed.skippedAs[name] ?? 'an expression', replacedBy });
         // A value the sidecar cannot evaluate must not silently become the default (an empty DB_PASSWORD, wp_).
         if (!replacedBy && !SALT_NAMES.includes(name)) {
-          problems.push(`${setting}: ${wpConfigPath} sets ${name} with ${parsed.skippedAs[name] ?? 'an expression'}, which is not a literal and is skipped; set ${setting} in the environment`);
+          problems.push(
+            `${setting}: ${wpConfigPath} sets ${name} with ${parsed.skippedAs[name] ?? 'an expression'}, which is not a literal and is skipped; set ${setting} in the environment`,
+          );
         }
       }
     }

@@ -47,7 +47,10 @@ export const configSchema = z.object({
     password: z.string(),
     db: z.number().int().min(0).max(15),
     // Braces would make the prefix every key's Cluster hash tag: one slot, and no site key inside it.
-    keyPrefix: z.string().min(1).refine((p) => !/[{}]/.test(p), 'must not contain { or }'),
+    keyPrefix: z
+      .string()
+      .min(1)
+      .refine((p) => !/[{}]/.test(p), 'must not contain { or }'),
     cluster: z.array(z.string()),
     connectTimeoutMs: positiveInt,
     commandTimeoutMs: positiveInt,
@@ -92,7 +95,12 @@ export const configSchema = z.object({
     /** Empty = `<dataDir>/backups`, outside any web root. */
     dir: z.string(),
     /** 32 bytes as 64 hex digits or base64; empty = archives are not encrypted. */
-    encryptionKey: z.string().refine((k) => k === '' || /^[0-9a-fA-F]{64}$/.test(k) || Buffer.from(k, 'base64').length === 32, 'must be 32 bytes as 64 hex digits or base64'),
+    encryptionKey: z
+      .string()
+      .refine(
+        (k) => k === '' || /^[0-9a-fA-F]{64}$/.test(k) || Buffer.from(k, 'base64').length === 32,
+        'must be 32 bytes as 64 hex digits or base64',
+      ),
     /** Empty = the `files` component is skipped (recorded in the manifest). */
     uploadsDir: z.string(),
     scope: z.enum(['all', 'plugin']),

@@ -57,16 +57,28 @@ class Scanner {
 function unescapeDouble(body: string): string {
   return body.replace(/\\(n|t|r|v|e|f|\\|\$|"|[0-7]{1,3}|x[0-9a-fA-F]{1,2}|u\{[0-9a-fA-F]+\})/g, (_, e: string) => {
     switch (e[0]) {
-      case 'n': return '\n';
-      case 't': return '\t';
-      case 'r': return '\r';
-      case 'v': return '\v';
-      case 'e': return '\x1b';
-      case 'f': return '\f';
-      case 'x': return String.fromCharCode(parseInt(e.slice(1), 16));
-      case 'u': return String.fromCodePoint(parseInt(e.slice(2, -1), 16));
-      case '\\': case '$': case '"': return e;
-      default: return String.fromCharCode(parseInt(e, 8));
+      case 'n':
+        return '\n';
+      case 't':
+        return '\t';
+      case 'r':
+        return '\r';
+      case 'v':
+        return '\v';
+      case 'e':
+        return '\x1b';
+      case 'f':
+        return '\f';
+      case 'x':
+        return String.fromCharCode(parseInt(e.slice(1), 16));
+      case 'u':
+        return String.fromCodePoint(parseInt(e.slice(2, -1), 16));
+      case '\\':
+      case '$':
+      case '"':
+        return e;
+      default:
+        return String.fromCharCode(parseInt(e, 8));
     }
   });
 }

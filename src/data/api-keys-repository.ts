@@ -27,7 +27,10 @@ export class ApiKeysRepository {
     return rows[0] ?? null;
   }
 
-  async insert(q: Queryable, row: { userId: number; name: string; hash: string; permissions: string[]; rateLimit: number; expiresAt: string | null }): Promise<number> {
+  async insert(
+    q: Queryable,
+    row: { userId: number; name: string; hash: string; permissions: string[]; rateLimit: number; expiresAt: string | null },
+  ): Promise<number> {
     const res = await q.query<{ insertId: number }>(
       `INSERT INTO ${this.t} (user_id, name, api_key, permissions, rate_limit, is_active, expires_at, created_at) VALUES (?, ?, ?, ?, ?, 1, ?, UTC_TIMESTAMP())`,
       [row.userId, row.name, row.hash, JSON.stringify(row.permissions), row.rateLimit, row.expiresAt],
@@ -61,6 +64,9 @@ export class ApiKeysRepository {
 
   /** Records use, at most once a minute per key (the WHERE clause makes concurrent nodes agree). */
   async touch(q: Queryable, id: number): Promise<void> {
-    await q.query(`UPDATE ${this.t} SET last_used_at = UTC_TIMESTAMP() WHERE id = ? AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)`, [id]);
+    await q.query(
+      `UPDATE ${this.t} SET last_used_at = UTC_TIMESTAMP() WHERE id = ? AND (last_used_at IS NULL OR last_used_at < UTC_TIMESTAMP() - INTERVAL 60 SECOND)`,
+      [id],
+    );
   }
 }

@@ -9,10 +9,14 @@ function ident(name: string): string {
 }
 
 /** A table's row count and an order-independent digest of its rows as a dump carries them. */
-export interface TableDigest { rows: number; digest: string }
+export interface TableDigest {
+  rows: number;
+  digest: string;
+}
 
 /** Column types compared by their bytes (HEX): strings in their own charset, binary, bits, geometry. */
-const BYTE_TYPES = /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
+const BYTE_TYPES =
+  /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
 
 /**
  * How one column enters the row digest. Numbers, dates and times as the server writes them in
@@ -47,11 +51,14 @@ export class BackupRepository {
    */
   async digest(q: Queryable, database: string, table: string): Promise<TableDigest> {
     const cols = await q.query<{ name: string; type: string }[]>(
-      'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION', [database, table]);
+      'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [database, table],
+    );
     if (!cols.length) throw new Error(`table ${database}.${table} has no columns (missing?)`);
     const row = `MD5(CONCAT_WS(0x1f, ${cols.map((c) => columnDigest(c.name, c.type)).join(', ')}))`;
     const [r] = await q.query<{ n: number; s: string | number | null; x: string | number | null }[]>(
-      `SELECT COUNT(*) AS n, SUM(CAST(CONV(RIGHT(${row}, 12), 16, 10) AS UNSIGNED)) AS s, BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)) AS x FROM ${quoted(database)}.${quoted(table)}`);
+      `SELECT COUNT(*) AS n, SUM(CAST(CONV(RIGHT(${row}, 12), 16, 10) AS UNSIGNED)) AS s, BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)) AS x FROM ${quoted(database)}.${quoted(table)}`,
+    );
     const rows = Number(r?.n ?? 0);
     return { rows, digest: `${rows}:${String(r?.s ?? 0)}:${String(r?.x ?? 0)}` };
   }

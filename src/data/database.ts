@@ -5,24 +5,53 @@ import { parseDbHost } from '../config/load.ts';
 
 /** Anything that runs a parameterised query: a pool-backed handle or one connection in a transaction. */
 export interface Queryable {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- rows are typed at each call site; untyped calls read them loosely
   query<T = any>(sql: string, params?: unknown[]): Promise<T>;
 }
 
 /** A connection held by one caller until it calls `release()` or `destroy()`. */
-export interface DedicatedConnection extends Queryable { release(): void; destroy(): void }
+export interface DedicatedConnection extends Queryable {
+  release(): void;
+  destroy(): void;
+}
 
 /** The database could not be reached or did not answer in time (maps to 503). */
 export class DatabaseUnavailableError extends Error {
-  constructor(message: string, override readonly cause?: unknown) {
+  constructor(
+    message: string,
+    override readonly cause?: unknown,
+  ) {
     super(message);
     this.name = 'DatabaseUnavailableError';
   }
 }
 
-export interface QueryEvent { sql: string; ms: number; pool: string; ok: boolean }
-export interface PoolStats { name: string; total: number; free: number; queued: number; limit: number }
+export interface QueryEvent {
+  sql: string;
+  ms: number;
+  pool: string;
+  ok: boolean;
+}
+export interface PoolStats {
+  name: string;
+  total: number;
+  free: number;
+  queued: number;
+  limit: number;
+}
 
-const UNAVAILABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'ER_CON_COUNT_ERROR', 'EPIPE', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR']);
+const UNAVAILABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'ER_CON_COUNT_ERROR',
+  'EPIPE',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+]);
 
 function classify(err: unknown): Error {
   const e = err as NodeJS.ErrnoException & { fatal?: boolean };
@@ -42,7 +71,11 @@ export function splitShardSpec(spec: string): { host: string | null; database: s
   return { host: spec.slice(0, cut) || null, database: spec.slice(cut + 1) };
 }
 
-interface NamedPool { name: string; pool: Pool; limit: number }
+interface NamedPool {
+  name: string;
+  pool: Pool;
+  limit: number;
+}
 
 /**
  * The writer pool and optional reader pools behind one interface. Every connection runs in UTC
@@ -64,7 +97,13 @@ export class Database extends EventEmitter {
       const { host, database } = splitShardSpec(s);
       // Ids written on shard i are ≡ i + 1 (mod N), so they are unique across shards: merged lists
       // and lookups by id work without a central sequence (docs/decisions/0019-shard-writes.md).
-      return this.makePool(`shard${i}`, host, cfg.connectionLimit, database, `, auto_increment_increment = ${cfg.shards.length}, auto_increment_offset = ${i + 1}`);
+      return this.makePool(
+        `shard${i}`,
+        host,
+        cfg.connectionLimit,
+        database,
+        `, auto_increment_increment = ${cfg.shards.length}, auto_increment_offset = ${i + 1}`,
+      );
     });
   }
 
@@ -214,8 +253,18 @@ export class Database extends EventEmitter {
     let done = false;
     return {
       query: (sql, params) => this.run(conn, this.writer.name, sql, params, queryTimeoutMs),
-      release: () => { if (!done) { done = true; conn.release(); } },
-      destroy: () => { if (!done) { done = true; conn.destroy(); } },
+      release: () => {
+        if (!done) {
+          done = true;
+          conn.release();
+        }
+      },
+      destroy: () => {
+        if (!done) {
+          done = true;
+          conn.destroy();
+        }
+      },
     };
   }
 
@@ -228,8 +277,18 @@ export class Database extends EventEmitter {
 
   stats(): PoolStats[] {
     return [this.writer, ...this.readers, ...this.shards].map(({ name, pool, limit }) => {
-      const inner = pool as unknown as { _allConnections: { length: number }; _freeConnections: { length: number }; _connectionQueue: { length: number } };
-      return { name, limit, total: inner._allConnections.length, free: inner._freeConnections.length, queued: inner._connectionQueue.length };
+      const inner = pool as unknown as {
+        _allConnections: { length: number };
+        _freeConnections: { length: number };
+        _connectionQueue: { length: number };
+      };
+      return {
+        name,
+        limit,
+        total: inner._allConnections.length,
+        free: inner._freeConnections.length,
+        queued: inner._connectionQueue.length,
+      };
     });
   }
 

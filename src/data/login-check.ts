@@ -10,8 +10,28 @@ export type LoginResult =
   | { ok: true; version: string; ms: number }
   | { ok: false; kind: 'credentials' | 'unknown_database' | 'unreachable' | 'other'; code: string; message: string };
 
-const CREDENTIALS = new Set(['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_HOST_NOT_PRIVILEGED', 'ER_HOST_IS_BLOCKED', 'ER_NOT_SUPPORTED_AUTH_MODE', 'ER_ACCESS_DENIED_NO_PASSWORD_ERROR']);
-const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOENT', 'EPIPE', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN']);
+const CREDENTIALS = new Set([
+  'ER_ACCESS_DENIED_ERROR',
+  'ER_DBACCESS_DENIED_ERROR',
+  'ER_HOST_NOT_PRIVILEGED',
+  'ER_HOST_IS_BLOCKED',
+  'ER_NOT_SUPPORTED_AUTH_MODE',
+  'ER_ACCESS_DENIED_NO_PASSWORD_ERROR',
+]);
+const UNREACHABLE = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENOENT',
+  'EPIPE',
+  'PROTOCOL_CONNECTION_LOST',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+]);
 
 /** Where the writer is: DB_HOST_WRITE when set, else DB_HOST (`host:port` or a socket). */
 export function writerAddress(db: Config['db']): { host: string; port: number; socketPath?: string; label: string } {
@@ -29,14 +49,26 @@ export async function checkLogin(db: Config['db'], timeoutMs = db.connectTimeout
   let conn: mysql.Connection | null = null;
   try {
     conn = await mysql.createConnection({
-      host: at.host, port: at.port, socketPath: at.socketPath, user: db.user, password: db.password, database: db.name, connectTimeout: timeoutMs,
+      host: at.host,
+      port: at.port,
+      socketPath: at.socketPath,
+      user: db.user,
+      password: db.password,
+      database: db.name,
+      connectTimeout: timeoutMs,
     });
     const [rows] = await conn.query<mysql.RowDataPacket[]>('SELECT VERSION() AS v');
     return { ok: true, version: String(rows[0]?.v ?? 'unknown'), ms: performance.now() - started };
   } catch (err) {
     const e = err as NodeJS.ErrnoException & { sqlMessage?: string };
     const code = e.code ?? 'UNKNOWN';
-    const kind = CREDENTIALS.has(code) ? 'credentials' : code === 'ER_BAD_DB_ERROR' ? 'unknown_database' : UNREACHABLE.has(code) ? 'unreachable' : 'other';
+    const kind = CREDENTIALS.has(code)
+      ? 'credentials'
+      : code === 'ER_BAD_DB_ERROR'
+        ? 'unknown_database'
+        : UNREACHABLE.has(code)
+          ? 'unreachable'
+          : 'other';
     return { ok: false, kind, code, message: e.sqlMessage ?? e.message ?? code };
   } finally {
     await conn?.end().catch(() => conn?.destroy());
@@ -54,7 +86,10 @@ export function loginProblem(r: Exclude<LoginResult, { ok: true }>, config: Conf
   const host = config.db.writeHost ? settingFrom(config, 'DB_HOST_WRITE') : settingFrom(config, 'DB_HOST');
   switch (r.kind) {
     case 'credentials':
-      return { problem: `the database at ${at.label} refused the login of "${config.db.user}" (${r.message})`, fix: `check ${settingFrom(config, 'DB_USER')} and ${settingFrom(config, 'DB_PASSWORD')}` };
+      return {
+        problem: `the database at ${at.label} refused the login of "${config.db.user}" (${r.message})`,
+        fix: `check ${settingFrom(config, 'DB_USER')} and ${settingFrom(config, 'DB_PASSWORD')}`,
+      };
     case 'unknown_database':
       return { problem: `the database "${config.db.name}" does not exist on ${at.label}`, fix: `check ${settingFrom(config, 'DB_NAME')}` };
     case 'unreachable':

@@ -1,8 +1,21 @@
 import type { Queryable } from './database.ts';
 import type { Tables } from './tables.ts';
 
-export interface MetricRow { category: string; metric_name: string; metric_value: number; metric_unit: string; collected_at: string }
-export interface MetricSummary { count: number; sum: number; min: number; max: number; avg: number; unit: string }
+export interface MetricRow {
+  category: string;
+  metric_name: string;
+  metric_value: number;
+  metric_unit: string;
+  collected_at: string;
+}
+export interface MetricSummary {
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  avg: number;
+  unit: string;
+}
 
 /** `2026-11-26 11:02:09` (UTC DATETIME) from a Date. */
 export const sqlDateTime = (d: Date) => d.toISOString().slice(0, 19).replace('T', ' ');
@@ -11,7 +24,9 @@ export const sqlDateTime = (d: Date) => d.toISOString().slice(0, 19).replace('T'
 export class MetricsRepository {
   constructor(private readonly tables: Tables) {}
 
-  private get t() { return this.tables.slbp.metrics; }
+  private get t() {
+    return this.tables.slbp.metrics;
+  }
 
   async insertSnapshot(q: Queryable, rows: { category: string; name: string; value: number; unit: string }[], at: Date): Promise<number> {
     if (!rows.length) return 0;
@@ -53,7 +68,14 @@ export class MetricsRepository {
     );
     const out: Record<string, MetricSummary> = {};
     for (const r of rows) {
-      out[`${r.category}.${r.metric_name}`] = { count: Number(r.n), sum: Number(r.s), min: Number(r.mn), max: Number(r.mx), unit: String(r.unit), avg: Number(r.av) };
+      out[`${r.category}.${r.metric_name}`] = {
+        count: Number(r.n),
+        sum: Number(r.s),
+        min: Number(r.mn),
+        max: Number(r.mx),
+        unit: String(r.unit),
+        avg: Number(r.av),
+      };
     }
     return out;
   }

@@ -21,7 +21,9 @@ export class OptionsRepository {
 
   /** Names of options matching a LIKE pattern (already escaped by the caller). */
   async listLike(q: Queryable, pattern: string): Promise<{ option_name: string; option_value: string }[]> {
-    return q.query(`SELECT option_name, option_value FROM \`${this.tables.core.options}\` WHERE option_name LIKE ? ORDER BY option_id`, [pattern]);
+    return q.query(`SELECT option_name, option_value FROM \`${this.tables.core.options}\` WHERE option_name LIKE ? ORDER BY option_id`, [
+      pattern,
+    ]);
   }
 
   /** Insert or update an option, encoded as WordPress's maybe_serialize() would. */

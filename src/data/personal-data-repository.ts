@@ -7,17 +7,38 @@ export type ExportGroup = (typeof EXPORT_GROUPS)[number];
 
 /** Which table holds each group, its columns (never an API key's hash) and whether it lives on the user's billing database. */
 const GROUPS: Record<ExportGroup, { table: PluginTable; columns: string; billing: boolean }> = {
-  transactions: { table: 'transactions', columns: 'id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at', billing: true },
-  subscriptions: { table: 'subscriptions', columns: 'id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at', billing: true },
+  transactions: {
+    table: 'transactions',
+    columns: 'id, order_id, transaction_id, payment_gateway, amount, currency, status, course_id, metadata, created_at, updated_at',
+    billing: true,
+  },
+  subscriptions: {
+    table: 'subscriptions',
+    columns:
+      'id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, next_billing_date, expires_at, created_at, updated_at',
+    billing: true,
+  },
   enrolments: { table: 'enrollment_logs', columns: 'id, course_id, action, status, transaction_id, lms, notes, created_at', billing: true },
   notifications: { table: 'notifications', columns: 'id, type, title, message, is_read, created_at', billing: false },
-  api_keys: { table: 'api_keys', columns: 'id, name, api_key, permissions, rate_limit, is_active, last_used_at, expires_at, created_at', billing: false },
+  api_keys: {
+    table: 'api_keys',
+    columns: 'id, name, api_key, permissions, rate_limit, is_active, last_used_at, expires_at, created_at',
+    billing: false,
+  },
 };
 
 export const isBillingGroup = (g: ExportGroup) => GROUPS[g].billing;
 
-export interface TaskRefRow { id: number | string; task_type: string; task_data: string; status: string }
-export interface LogRow { id: number | string; payload: string }
+export interface TaskRefRow {
+  id: number | string;
+  task_type: string;
+  task_data: string;
+  status: string;
+}
+export interface LogRow {
+  id: number | string;
+  payload: string;
+}
 
 /**
  * One user's rows across the plugin's tables, for WordPress's personal data exporter and eraser
@@ -32,7 +53,9 @@ export class PersonalDataRepository {
   }
 
   async count(q: Queryable, group: ExportGroup, userId: number): Promise<number> {
-    const rows = await q.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${this.t(GROUPS[group].table)} WHERE user_id = ?`, [userId]);
+    const rows = await q.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${this.t(GROUPS[group].table)} WHERE user_id = ?`, [
+      userId,
+    ]);
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -58,7 +81,10 @@ export class PersonalDataRepository {
 
   /** Detaches the user's subscriptions; the gateway id, plan, amounts, statuses and dates stay. */
   async anonymiseSubscriptions(q: Queryable, userId: number): Promise<number> {
-    const res = await q.query<{ affectedRows: number }>(`UPDATE ${this.t('subscriptions')} SET user_id = 0, updated_at = updated_at WHERE user_id = ?`, [userId]);
+    const res = await q.query<{ affectedRows: number }>(
+      `UPDATE ${this.t('subscriptions')} SET user_id = 0, updated_at = updated_at WHERE user_id = ?`,
+      [userId],
+    );
     return res.affectedRows;
   }
 
@@ -71,14 +97,18 @@ export class PersonalDataRepository {
   /** Request log rows of the user or made with one of their keys (addresses, user agents). */
   async deleteApiLogs(q: Queryable, userId: number): Promise<number> {
     const res = await q.query<{ affectedRows: number }>(
-      `DELETE FROM ${this.t('api_logs')} WHERE user_id = ? OR api_key_id IN (SELECT id FROM ${this.t('api_keys')} WHERE user_id = ?)`, [userId, userId]);
+      `DELETE FROM ${this.t('api_logs')} WHERE user_id = ? OR api_key_id IN (SELECT id FROM ${this.t('api_keys')} WHERE user_id = ?)`,
+      [userId, userId],
+    );
     return res.affectedRows;
   }
 
   /** Refresh tokens kept in the database (`slbp_session_handler` = database): each holds the user id and the address it was issued to. */
   async deleteRefreshTokens(q: Queryable, userId: number): Promise<number> {
     const res = await q.query<{ affectedRows: number }>(
-      `DELETE FROM ${this.t('sessions')} WHERE JSON_VALID(session_data) AND JSON_VALUE(session_data, '$.user_id') = ?`, [String(userId)]);
+      `DELETE FROM ${this.t('sessions')} WHERE JSON_VALID(session_data) AND JSON_VALUE(session_data, '$.user_id') = ?`,
+      [String(userId)],
+    );
     return res.affectedRows;
   }
 
@@ -108,9 +138,14 @@ export class PersonalDataRepository {
   async webhookLogsNaming(q: Queryable, email: string | null, userId: number | null): Promise<LogRow[]> {
     const conds: string[] = [];
     const args: unknown[] = [];
-    if (email) { conds.push('payload LIKE ?'); args.push(`%${email.replace(/[\\%_]/g, (c) => `\\${c}`)}%`); }
+    if (email) {
+      conds.push('payload LIKE ?');
+      args.push(`%${email.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
+    }
     if (userId !== null) {
-      conds.push(`(JSON_VALID(payload) AND (JSON_VALUE(payload, '$.meta.custom_data.user_id') = ? OR JSON_VALUE(payload, '$.data.user_id') = ? OR JSON_VALUE(payload, '$.data.userId') = ?))`);
+      conds.push(
+        `(JSON_VALID(payload) AND (JSON_VALUE(payload, '$.meta.custom_data.user_id') = ? OR JSON_VALUE(payload, '$.data.user_id') = ? OR JSON_VALUE(payload, '$.data.userId') = ?))`,
+      );
       args.push(String(userId), String(userId), String(userId));
     }
     if (!conds.length) return [];

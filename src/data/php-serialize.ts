@@ -2,7 +2,10 @@ import { serialize, unserialize } from 'php-serialize';
 
 /** A stored value PHP serialized that the sidecar cannot parse; reported, never defaulted. */
 export class PhpSerializeError extends Error {
-  constructor(readonly source: string, message: string) {
+  constructor(
+    readonly source: string,
+    message: string,
+  ) {
     super(`${source}: cannot unserialize (${message})`);
     this.name = 'PhpSerializeError';
   }

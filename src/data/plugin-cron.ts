@@ -10,11 +10,20 @@ import type { Tables } from './tables.ts';
  * Not here: `slbp_license_check` and `slbp_external_analytics_sync`, which the sidecar does not do.
  */
 export const DUPLICATED_CRON_HOOKS = [
-  'slbp_daily_cron', 'slbp_subscription_check', 'slbp_daily_backup', 'slbp_cleanup_old_backups',
-  'slbp_check_alerts', 'slbp_collect_metrics', 'slbp_cleanup_logs',
+  'slbp_daily_cron',
+  'slbp_subscription_check',
+  'slbp_daily_backup',
+  'slbp_cleanup_old_backups',
+  'slbp_check_alerts',
+  'slbp_collect_metrics',
+  'slbp_cleanup_logs',
 ] as const;
 
-export interface ScheduledHook { hook: string; next_run: string; schedule: string | null }
+export interface ScheduledHook {
+  hook: string;
+  next_run: string;
+  schedule: string | null;
+}
 
 type CronArray = Record<string, unknown>;
 
@@ -45,6 +54,14 @@ export async function scheduledPluginCronHooks(q: Queryable, tables: Tables): Pr
 export function pluginCronCheck(scheduled: ScheduledHook[]): { healthy: boolean; message: string; still_scheduled: ScheduledHook[] } {
   const hooks = [...new Set(scheduled.map((s) => s.hook))];
   return hooks.length
-    ? { healthy: false, message: `The plugin's WP-cron hooks ${hooks.join(', ')} are still scheduled: WordPress runs them beside the sidecar's jobs. Activate the shim plugin, which takes them over.`, still_scheduled: scheduled }
-    : { healthy: true, message: 'None of the plugin\'s duplicated WP-cron hooks is scheduled: the sidecar\'s jobs are the only ones', still_scheduled: [] };
+    ? {
+        healthy: false,
+        message: `The plugin's WP-cron hooks ${hooks.join(', ')} are still scheduled: WordPress runs them beside the sidecar's jobs. Activate the shim plugin, which takes them over.`,
+        still_scheduled: scheduled,
+      }
+    : {
+        healthy: true,
+        message: "None of the plugin's duplicated WP-cron hooks is scheduled: the sidecar's jobs are the only ones",
+        still_scheduled: [],
+      };
 }

@@ -20,7 +20,9 @@ export async function findMissingTables(q: Queryable, tables: Tables): Promise<s
  * configured one (best first): the likely `$table_prefix` when tables are missing.
  */
 export async function guessTablePrefixes(q: Queryable, tables: Tables): Promise<string[]> {
-  const rows = await q.query<{ name: string }[]>('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()');
+  const rows = await q.query<{ name: string }[]>(
+    'SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE()',
+  );
   const suffixes = tables.required.map((t) => t.slice(tables.prefix.length));
   const counts = new Map<string, number>();
   for (const { name } of rows) {
@@ -30,14 +32,19 @@ export async function guessTablePrefixes(q: Queryable, tables: Tables): Promise<
     }
   }
   const ours = counts.get(tables.prefix) ?? 0;
-  return [...counts].filter(([p, n]) => p !== tables.prefix && n > ours && n >= 2).sort((a, b) => b[1] - a[1]).map(([p]) => p);
+  return [...counts]
+    .filter(([p, n]) => p !== tables.prefix && n > ours && n >= 2)
+    .sort((a, b) => b[1] - a[1])
+    .map(([p]) => p);
 }
 
 /** The shard tables (src/data/migrations/shards.ts) missing from a shard database. */
 export async function shardMissingTables(q: Queryable, tables: Tables): Promise<string[]> {
   const want = shardTables(tables);
   const rows = await q.query<{ name: string }[]>(
-    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${want.map(() => '?').join(',')})`, want);
+    `SELECT table_name AS name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name IN (${want.map(() => '?').join(',')})`,
+    want,
+  );
   const present = new Set(rows.map((r) => r.name));
   return want.filter((t) => !present.has(t));
 }
@@ -45,12 +52,20 @@ export async function shardMissingTables(q: Queryable, tables: Tables): Promise<
 /** The `shards` section of /health/detailed: one that fails makes admin lists and its users' writes fail too. */
 export function shardsDetail(shards: readonly Queryable[], tables: Tables) {
   return async () => {
-    const states = await Promise.all(shards.map((q, i) => shardMissingTables(q, tables).then(
-      (missing) => ({ shard: i, healthy: missing.length === 0, ...(missing.length ? { error: `${missing.join(', ')} missing` } : {}) }),
-      (err: Error) => ({ shard: i, healthy: false, error: err.message }),
-    )));
+    const states = await Promise.all(
+      shards.map((q, i) =>
+        shardMissingTables(q, tables).then(
+          (missing) => ({ shard: i, healthy: missing.length === 0, ...(missing.length ? { error: `${missing.join(', ')} missing` } : {}) }),
+          (err: Error) => ({ shard: i, healthy: false, error: err.message }),
+        ),
+      ),
+    );
     const bad = states.filter((s) => !s.healthy).length;
-    return { healthy: bad === 0, message: bad ? `${bad} of ${states.length} shard(s) not usable` : `${states.length} shards`, shards: states };
+    return {
+      healthy: bad === 0,
+      message: bad ? `${bad} of ${states.length} shard(s) not usable` : `${states.length} shards`,
+      shards: states,
+    };
   };
 }
 

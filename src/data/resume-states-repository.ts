@@ -33,7 +33,10 @@ export class ResumeStatesRepository {
   }
 
   async load(q: Queryable, gateway: string, subscriptionId: string): Promise<ResumeState | null> {
-    const rows = await q.query<{ option_value: string }[]>(`SELECT option_value FROM \`${this.tables.core.options}\` WHERE option_name = ?`, [this.name(gateway, subscriptionId)]);
+    const rows = await q.query<{ option_value: string }[]>(
+      `SELECT option_value FROM \`${this.tables.core.options}\` WHERE option_name = ?`,
+      [this.name(gateway, subscriptionId)],
+    );
     if (!rows[0]) return null;
     try {
       return JSON.parse(rows[0].option_value) as ResumeState;

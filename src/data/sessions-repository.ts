@@ -19,7 +19,10 @@ export class SessionsRepository {
 
   /** One unexpired session's data, or null. */
   async get(q: Queryable, key: string): Promise<string | null> {
-    const rows = await q.query<{ session_data: string }[]>(`SELECT session_data FROM ${this.t} WHERE session_key = ? AND expires_at > UTC_TIMESTAMP()`, [key]);
+    const rows = await q.query<{ session_data: string }[]>(
+      `SELECT session_data FROM ${this.t} WHERE session_key = ? AND expires_at > UTC_TIMESTAMP()`,
+      [key],
+    );
     return rows[0]?.session_data ?? null;
   }
 

@@ -54,7 +54,11 @@ const compareId = (a: number | string, b: number | string) => {
  * The JavaScript twin of `ORDER BY column dir, id dir`: NULL sorts first ascending and last
  * descending, as in MariaDB; dates come back as 'YYYY-MM-DD HH:MM:SS' strings, which sort as text.
  */
-export function sqlOrder<R extends { id: number | string }>(column: keyof R & string, kind: 'id' | 'text' | 'decimal', order: SortOrder): (a: R, b: R) => number {
+export function sqlOrder<R extends { id: number | string }>(
+  column: keyof R & string,
+  kind: 'id' | 'text' | 'decimal',
+  order: SortOrder,
+): (a: R, b: R) => number {
   const dir = order === 'asc' ? 1 : -1;
   const value = (a: unknown, b: unknown): number => {
     if (a === null || a === undefined) return b === null || b === undefined ? 0 : -1;

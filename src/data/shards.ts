@@ -39,8 +39,15 @@ export class ShardMap<T> {
 }
 
 /** One shard's answer for a merged list: its first `limit` rows in list order, and its total. */
-export interface ShardSlice<R> { rows: R[]; total: number }
-export interface MergedPage<R> { rows: R[]; total: number; totalPages: number }
+export interface ShardSlice<R> {
+  rows: R[];
+  total: number;
+}
+export interface MergedPage<R> {
+  rows: R[];
+  total: number;
+  totalPages: number;
+}
 
 /**
  * Page `page` (1-based) of a list spread over shards, identical to the same page of the list
@@ -57,7 +64,8 @@ export async function mergedPage<S, R>(
   page: number,
   perPage: number,
 ): Promise<MergedPage<R>> {
-  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1) throw new RangeError('page and perPage must be whole numbers ≥ 1');
+  if (!Number.isInteger(page) || page < 1 || !Number.isInteger(perPage) || perPage < 1)
+    throw new RangeError('page and perPage must be whole numbers ≥ 1');
   const { rows, total } = await mergedWindow(shards, fetchSlice, compare, (page - 1) * perPage, perPage);
   return { rows, total, totalPages: Math.ceil(total / perPage) };
 }
@@ -73,7 +81,8 @@ export async function mergedWindow<S, R>(
   offset: number,
   perPage: number,
 ): Promise<ShardSlice<R>> {
-  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(perPage) || perPage < 1) throw new RangeError('offset must be a whole number ≥ 0 and perPage ≥ 1');
+  if (!Number.isInteger(offset) || offset < 0 || !Number.isInteger(perPage) || perPage < 1)
+    throw new RangeError('offset must be a whole number ≥ 0 and perPage ≥ 1');
   const limit = offset + perPage;
   const slices = await Promise.all(shards.map((s) => fetchSlice(s, limit)));
   const total = slices.reduce((n, s) => n + s.total, 0);
@@ -95,6 +104,10 @@ export async function mergedWindow<S, R>(
 }
 
 /** Runs `query` on every shard and folds the answers (sums, counts, grouped totals). */
-export async function aggregateShards<S, A, T>(shards: readonly S[], query: (shard: S) => Promise<A>, combine: (parts: A[]) => T): Promise<T> {
+export async function aggregateShards<S, A, T>(
+  shards: readonly S[],
+  query: (shard: S) => Promise<A>,
+  combine: (parts: A[]) => T,
+): Promise<T> {
   return combine(await Promise.all(shards.map(query)));
 }

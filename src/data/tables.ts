@@ -1,7 +1,19 @@
 /** Plugin table suffixes (after `{prefix}slbp_`), as in the plugin's schema. */
 export const PLUGIN_TABLES = [
-  'alerts', 'api_keys', 'api_logs', 'background_tasks', 'enrollment_logs', 'licenses', 'metrics',
-  'notifications', 'rate_limits', 'sessions', 'subscriptions', 'transactions', 'webhook_logs', 'webhooks',
+  'alerts',
+  'api_keys',
+  'api_logs',
+  'background_tasks',
+  'enrollment_logs',
+  'licenses',
+  'metrics',
+  'notifications',
+  'rate_limits',
+  'sessions',
+  'subscriptions',
+  'transactions',
+  'webhook_logs',
+  'webhooks',
 ] as const;
 
 /** WordPress core tables the sidecar reads. */

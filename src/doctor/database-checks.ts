@@ -2,7 +2,7 @@ import type { Queryable } from '../data/database.ts';
 import { loginProblem, settingFrom } from '../data/login-check.ts';
 import { pendingMigrations } from '../data/migrations/index.ts';
 import { findMissingTables, guessTablePrefixes } from '../data/probes.ts';
-import type { DoctorCheck } from './doctor.ts';
+import type { DoctorCheck } from './check.ts';
 
 /** Privileges on the WordPress database, by who needs them. */
 export const NEEDED_PRIVILEGES = {
@@ -44,8 +44,12 @@ const grants: DoctorCheck = {
   async run(ctx) {
     const { user, privileges } = await privilegesOn(ctx.db.write, ctx.config.db.name);
     const has = (p: string) => privileges.has(p) || privileges.has('ALL PRIVILEGES');
-    const missing = Object.entries(NEEDED_PRIVILEGES).map(([who, list]) => [who, list.filter((p) => !has(p))] as const).filter(([, l]) => l.length);
-    const optional = Object.entries(OPTIONAL_PRIVILEGES).map(([who, list]) => [who, list.filter((p) => !has(p))] as const).filter(([, l]) => l.length);
+    const missing = Object.entries(NEEDED_PRIVILEGES)
+      .map(([who, list]) => [who, list.filter((p) => !has(p))] as const)
+      .filter(([, l]) => l.length);
+    const optional = Object.entries(OPTIONAL_PRIVILEGES)
+      .map(([who, list]) => [who, list.filter((p) => !has(p))] as const)
+      .filter(([, l]) => l.length);
     const lines = optional.map(([who, l]) => `${who} would also need: ${l.join(', ')}`);
     if (!missing.length) return { status: 'pass', message: `${user} has what the sidecar and mysqldump need`, lines };
     const all = [...new Set(missing.flatMap(([, l]) => l))];
@@ -64,7 +68,8 @@ const tables: DoctorCheck = {
   needsDatabase: true,
   async run(ctx) {
     const missing = await findMissingTables(ctx.db.write, ctx.tables);
-    if (!missing.length) return { status: 'pass', message: `all ${ctx.tables.required.length} tables exist with the prefix ${ctx.tables.prefix}` };
+    if (!missing.length)
+      return { status: 'pass', message: `all ${ctx.tables.required.length} tables exist with the prefix ${ctx.tables.prefix}` };
     const guess = (await guessTablePrefixes(ctx.db.write, ctx.tables))[0];
     return {
       status: 'fail',
@@ -82,10 +87,15 @@ const indexes: DoctorCheck = {
   title: "sidecar's indexes",
   needsDatabase: true,
   async run(ctx) {
-    if ((await findMissingTables(ctx.db.write, ctx.tables)).length) return { status: 'skip', message: 'needs the plugin tables (see plugin-tables)' };
+    if ((await findMissingTables(ctx.db.write, ctx.tables)).length)
+      return { status: 'skip', message: 'needs the plugin tables (see plugin-tables)' };
     const pending = await pendingMigrations(ctx.db.write, ctx.tables);
     if (!pending.length) return { status: 'pass', message: 'every billing index exists' };
-    return { status: 'fail', message: `${pending.length} missing: ${pending.join(', ')} (billing lists and analytics scan whole tables)`, fix: 'run slbp migrate (safe to repeat; the plugin keeps writing while indexes build)' };
+    return {
+      status: 'fail',
+      message: `${pending.length} missing: ${pending.join(', ')} (billing lists and analytics scan whole tables)`,
+      fix: 'run slbp migrate (safe to repeat; the plugin keeps writing while indexes build)',
+    };
   },
 };
 
@@ -104,7 +114,12 @@ const clock: DoctorCheck = {
     const skew = Math.round((before + after) / 2 - dbMs);
     const message = `this host is ${Math.abs(skew)} ms ${skew >= 0 ? 'ahead of' : 'behind'} the database`;
     if (Math.abs(skew) <= MAX_CLOCK_SKEW_MS) return { status: 'pass', message, details: { skew_ms: skew } };
-    return { status: 'fail', message, fix: 'synchronise both clocks (chrony or systemd-timesyncd on this host and the database host)', details: { skew_ms: skew } };
+    return {
+      status: 'fail',
+      message,
+      fix: 'synchronise both clocks (chrony or systemd-timesyncd on this host and the database host)',
+      details: { skew_ms: skew },
+    };
   },
 };
 
@@ -117,8 +132,12 @@ const replicas: DoctorCheck = {
     await ctx.replicas.poll();
     const states = ctx.replicas.replicaLag();
     const bad = states.filter((s) => !s.usable);
-    const lines = states.map((s, i) => `${ctx.config.db.readHosts[i] ?? s.name}: ${s.usable ? 'in use' : 'skipped'}, ${s.reason}${s.lagSeconds !== null ? `, lag ${s.lagSeconds} s` : ''}`);
-    if (!bad.length) return { status: 'pass', message: `${states.length} replica(s) replicating within ${ctx.config.db.replicaMaxLagSec} s`, lines };
+    const lines = states.map(
+      (s, i) =>
+        `${ctx.config.db.readHosts[i] ?? s.name}: ${s.usable ? 'in use' : 'skipped'}, ${s.reason}${s.lagSeconds !== null ? `, lag ${s.lagSeconds} s` : ''}`,
+    );
+    if (!bad.length)
+      return { status: 'pass', message: `${states.length} replica(s) replicating within ${ctx.config.db.replicaMaxLagSec} s`, lines };
     return {
       status: 'fail',
       message: `${bad.length} of ${states.length} replica(s) get no reads`,

@@ -1,62 +1,24 @@
 import path from 'node:path';
-import type { RemoteStore } from '../backup/remote-store.ts';
-import type { RedisHandle } from '../cache/redis.ts';
-import type { Config } from '../config/schema.ts';
-import type { Container } from '../container.ts';
-import type { Database } from '../data/database.ts';
 import { checkLogin, type LoginResult } from '../data/login-check.ts';
-import type { ReplicaMonitor } from '../data/replica-monitor.ts';
-import type { Tables } from '../data/tables.ts';
-import type { BackupConfig } from '../domain/backup-config.ts';
-import type { SiteIdentity } from '../domain/site-identity.ts';
-import type { CheckResult } from '../domain/health-service.ts';
+import type { CheckOutcome, DoctorCheck, DoctorContext } from './check.ts';
+import type { CheckResult } from '../observability/checks.ts';
 import { DATABASE_CHECKS } from './database-checks.ts';
 import { SERVICE_CHECKS, settingsCheck } from './service-checks.ts';
 import { STORAGE_CHECKS } from './storage-checks.ts';
 
-export type CheckStatus = 'pass' | 'fail' | 'skip';
-
-/** What one check found: a one-line message, the fix when it fails, and optional detail lines. */
-export interface CheckOutcome { status: CheckStatus; message: string; fix?: string; lines?: string[]; details?: Record<string, unknown> }
-
-/** One check of `slbp doctor`: a small unit in the list, run against a site's context. */
-export interface DoctorCheck {
-  id: string;
-  title: string;
-  /** Skipped (not failed again) when the database login fails. */
-  needsDatabase?: boolean;
-  run(ctx: DoctorContext): Promise<CheckOutcome>;
-}
-
-/** Everything a check may look at, built from the sidecar's own container. */
-export interface DoctorContext {
-  config: Config;
-  db: Database;
-  tables: Tables;
-  /** This site (database name + table prefix), whose Redis namespace the prefix must be. */
-  site: SiteIdentity;
-  /** The site's `siteurl` option when read, for naming it beside another site. */
-  siteUrl(): string | null;
-  redis: RedisHandle | null;
-  replicas: ReplicaMonitor;
-  dataDir: string;
-  backupDir: string;
-  /** The effective slbp_backup_config (remote storage, schedule). */
-  backupConfig(): BackupConfig;
-  /** The remote store when remote storage is enabled, else null. */
-  remote(): RemoteStore | null;
-  /** Sizes of completed backups, newest first. */
-  backupSizes(): Promise<number[]>;
-  /** The login result of this run (one login per run). */
-  login(): Promise<LoginResult>;
-  now(): number;
-}
+export type { CheckOutcome, CheckStatus, DoctorCheck, DoctorContext } from './check.ts';
 
 /** Every check, in the order they are shown. */
 export const CHECKS: DoctorCheck[] = [settingsCheck, ...DATABASE_CHECKS, ...SERVICE_CHECKS, ...STORAGE_CHECKS];
 
-export interface CheckReport extends CheckOutcome { id: string; title: string }
-export interface DoctorReport { ok: boolean; checks: CheckReport[] }
+export interface CheckReport extends CheckOutcome {
+  id: string;
+  title: string;
+}
+export interface DoctorReport {
+  ok: boolean;
+  checks: CheckReport[];
+}
 
 const CHECK_TIMEOUT_MS = 15_000;
 
@@ -65,13 +27,16 @@ export async function runDoctor(ctx: DoctorContext, checks: DoctorCheck[] = CHEC
   const out: CheckReport[] = [];
   for (const check of checks) {
     let outcome: CheckOutcome;
-    if (check.needsDatabase && !(await ctx.login()).ok) outcome = { status: 'skip', message: 'needs a working database login (see database-login)' };
+    if (check.needsDatabase && !(await ctx.login()).ok)
+      outcome = { status: 'skip', message: 'needs a working database login (see database-login)' };
     else {
       let timer: NodeJS.Timeout | undefined;
       try {
         outcome = await Promise.race([
           check.run(ctx),
-          new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS); }),
+          new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS / 1000} s`)), CHECK_TIMEOUT_MS);
+          }),
         ]);
       } catch (err) {
         outcome = { status: 'fail', message: `the check itself failed: ${(err as Error).message}` };
@@ -84,13 +49,31 @@ export async function runDoctor(ctx: DoctorContext, checks: DoctorCheck[] = CHEC
   return { ok: out.every((c) => c.status !== 'fail'), checks: out };
 }
 
-/** The doctor's context on a container (the CLI's or the running server's). */
-export function doctorContext(c: Container, now: () => number = Date.now): DoctorContext {
+/** The parts of a running sidecar (the CLI's container or the server's) the checks look at. */
+export interface DoctorSources extends Pick<DoctorContext, 'config' | 'db' | 'tables' | 'site' | 'redis' | 'replicas' | 'dataDir'> {
+  settings: { siteUrl: string };
+  backup: {
+    store: { root: string };
+    settings: { get(): ReturnType<DoctorContext['backupConfig']> };
+    maintenance: { remote(): ReturnType<DoctorContext['remote']> };
+    backups: { list(filter: { status: 'completed' }): Promise<{ size: number }[]> };
+  };
+}
+
+/** The doctor's context on a running sidecar's parts. */
+export function doctorContext(c: DoctorSources, now: () => number = Date.now): DoctorContext {
   let login: Promise<LoginResult> | null = null;
   return {
-    config: c.config, db: c.db, tables: c.tables, site: c.site, siteUrl: () => c.settings.siteUrl || null, redis: c.redis, replicas: c.replicas, dataDir: c.dataDir,
+    config: c.config,
+    db: c.db,
+    tables: c.tables,
+    site: c.site,
+    siteUrl: () => c.settings.siteUrl || null,
+    redis: c.redis,
+    replicas: c.replicas,
+    dataDir: c.dataDir,
     backupDir: c.backup.store.root,
-    backupConfig: () => c.backup.getConfig(),
+    backupConfig: () => c.backup.settings.get(),
     remote: () => c.backup.maintenance.remote(),
     backupSizes: async () => (await c.backup.backups.list({ status: 'completed' })).map((b) => b.size),
     login: () => (login ??= checkLogin(c.config.db)),
@@ -115,7 +98,9 @@ export function doctorDetail(make: () => DoctorContext, everyMs = 60_000): () =>
       };
     });
     last = { at: Date.now(), value };
-    value.catch(() => { last = null; });
+    value.catch(() => {
+      last = null;
+    });
     return value;
   };
 }
@@ -129,7 +114,11 @@ export function formatReport(r: DoctorReport): string[] {
     if (c.status === 'fail' && c.fix) lines.push(`    fix: ${c.fix}`);
   }
   const failed = r.checks.filter((c) => c.status === 'fail').length;
-  lines.push(failed ? `${failed} of ${r.checks.length} checks failed` : `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.checks.some((c) => c.status === 'skip') ? ' (the others do not apply)' : ''}`);
+  lines.push(
+    failed
+      ? `${failed} of ${r.checks.length} checks failed`
+      : `all ${r.checks.filter((c) => c.status === 'pass').length} checks passed${r.checks.some((c) => c.status === 'skip') ? ' (the others do not apply)' : ''}`,
+  );
   return lines;
 }
 

@@ -3,8 +3,8 @@ import type { Config } from '../config/schema.ts';
 import { settingFrom } from '../data/login-check.ts';
 import { pluginCronCheck, scheduledPluginCronHooks } from '../data/plugin-cron.ts';
 import { serverIdentity } from '../data/probes.ts';
-import { describeSite } from '../domain/site-identity.ts';
-import type { CheckOutcome, DoctorCheck } from './doctor.ts';
+import { describeSite } from '../config/site-identity.ts';
+import type { CheckOutcome, DoctorCheck } from './check.ts';
 
 /** The settings check from a configuration that loaded: where each value came from, and what wp-config.php could not give. */
 export function settingsOutcome(config: Config): CheckOutcome {
@@ -14,13 +14,20 @@ export function settingsOutcome(config: Config): CheckOutcome {
     bySource.get(source)!.push(name);
   }
   const defaults = (bySource.get('config/default.json') ?? []).length;
-  const lines = [...bySource].filter(([source]) => source !== 'config/default.json').map(([source, names]) => `${source}: ${names.join(', ')}`);
+  const lines = [...bySource]
+    .filter(([source]) => source !== 'config/default.json')
+    .map(([source, names]) => `${source}: ${names.join(', ')}`);
   lines.push(`config/default.json: the other ${defaults}`);
   for (const s of config.provenance.skipped) {
     lines.push(`skipped in wp-config.php: ${s.name} = ${s.as} (not a literal)${s.replacedBy ? `; the ${s.replacedBy} gives it` : ''}`);
   }
   const counts = [...bySource].map(([source, names]) => `${names.length} from ${source}`).join(', ');
-  return { status: 'pass', message: `${config.env} environment; ${counts}`, lines, details: { sources: config.provenance.sources, skipped: config.provenance.skipped } };
+  return {
+    status: 'pass',
+    message: `${config.env} environment; ${counts}`,
+    lines,
+    details: { sources: config.provenance.sources, skipped: config.provenance.skipped },
+  };
 }
 
 /** The settings check when the configuration does not load: every problem, by setting name. */
@@ -44,7 +51,8 @@ const redis: DoctorCheck = {
   id: 'redis',
   title: 'Redis',
   async run(ctx) {
-    if (!ctx.redis) return { status: 'skip', message: 'disabled (SLBP_REDIS_ENABLED=false): in-process cache only, limits and nonces per node' };
+    if (!ctx.redis)
+      return { status: 'skip', message: 'disabled (SLBP_REDIS_ENABLED=false): in-process cache only, limits and nonces per node' };
     const handle = ctx.redis;
     // A handle made a moment ago may still be connecting: give it the connect timeout.
     const deadline = Date.now() + ctx.config.redis.connectTimeoutMs + 500;
@@ -57,7 +65,9 @@ const redis: DoctorCheck = {
       const ms = performance.now() - t;
       return { status: 'pass', message: `${handle.describe()} answers (${ms.toFixed(1)} ms), key prefix ${ctx.config.redis.keyPrefix}` };
     } catch (err) {
-      const target = ctx.config.redis.cluster.length ? settingFrom(ctx.config, 'WP_REDIS_CLUSTER') : `${settingFrom(ctx.config, 'WP_REDIS_HOST')} and ${settingFrom(ctx.config, 'WP_REDIS_PORT')}`;
+      const target = ctx.config.redis.cluster.length
+        ? settingFrom(ctx.config, 'WP_REDIS_CLUSTER')
+        : `${settingFrom(ctx.config, 'WP_REDIS_HOST')} and ${settingFrom(ctx.config, 'WP_REDIS_PORT')}`;
       return {
         status: 'fail',
         message: `${handle.describe()} does not answer (${(err as Error).message}); the sidecar runs on its in-process cache (/health degraded)`,
@@ -76,11 +86,26 @@ const redisNamespace: DoctorCheck = {
     if (!ctx.redis.isConnected()) return { status: 'skip', message: 'Redis does not answer (see the Redis check)' };
     const me = { site: ctx.site, server: await serverIdentity(ctx.db.write), node: 'slbp doctor', siteUrl: ctx.siteUrl() };
     const check = await inspectRedisNamespace(ctx.redis, me);
-    const mine = describeSite({ database: ctx.site.database, table_prefix: ctx.site.tablePrefix, site_key: ctx.site.key, server: me.server.server });
+    const mine = describeSite({
+      database: ctx.site.database,
+      table_prefix: ctx.site.tablePrefix,
+      site_key: ctx.site.key,
+      server: me.server.server,
+    });
     if (check.state !== 'conflict') {
-      return { status: 'pass', message: `${check.namespace} is this site's (${mine})${check.state === 'free' ? '; no node holds it right now' : ''}` };
+      return {
+        status: 'pass',
+        message: `${check.namespace} is this site's (${mine})${check.state === 'free' ? '; no node holds it right now' : ''}`,
+      };
     }
-    const holder = check.holder ? describeSite({ database: check.holder.database, table_prefix: check.holder.table_prefix, site_key: check.holder.site_key, server: check.holder.server }) : 'an unreadable claim';
+    const holder = check.holder
+      ? describeSite({
+          database: check.holder.database,
+          table_prefix: check.holder.table_prefix,
+          site_key: check.holder.site_key,
+          server: check.holder.server,
+        })
+      : 'an unreadable claim';
     return {
       status: 'fail',
       message: `${check.namespace} is held by another site: ${holder}${check.holder?.site_url ? ` (${check.holder.site_url})` : ''}; this site (${mine}) runs on its in-process cache instead of sharing it`,
@@ -99,7 +124,8 @@ const pluginCron: DoctorCheck = {
     try {
       scheduled = await scheduledPluginCronHooks(ctx.db.read, ctx.tables);
     } catch (err) {
-      if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE') return { status: 'skip', message: `no ${ctx.tables.core.options} table (see the plugin tables check)` };
+      if ((err as { code?: string }).code === 'ER_NO_SUCH_TABLE')
+        return { status: 'skip', message: `no ${ctx.tables.core.options} table (see the plugin tables check)` };
       throw err;
     }
     const result = pluginCronCheck(scheduled);
@@ -123,9 +149,14 @@ const shimSecret: DoctorCheck = {
   async run(ctx) {
     const secret = ctx.config.security.sidecarSecret;
     const fix = `define( 'SLBP_SIDECAR_SECRET', '<at least ${MIN_SECRET_LENGTH} random characters>' ); in wp-config.php (or set SLBP_SIDECAR_SECRET), the same for WordPress and every node`;
-    if (!secret) return { status: 'fail', message: 'SLBP_SIDECAR_SECRET is not set: requests forwarded by the WordPress shim are refused', fix };
-    if (secret.length < MIN_SECRET_LENGTH) return { status: 'fail', message: `SLBP_SIDECAR_SECRET has ${secret.length} characters, fewer than ${MIN_SECRET_LENGTH}`, fix };
-    return { status: 'pass', message: `set, ${secret.length} characters, ${settingFrom(ctx.config, 'SLBP_SIDECAR_SECRET').replace(/^SLBP_SIDECAR_SECRET /, '')}` };
+    if (!secret)
+      return { status: 'fail', message: 'SLBP_SIDECAR_SECRET is not set: requests forwarded by the WordPress shim are refused', fix };
+    if (secret.length < MIN_SECRET_LENGTH)
+      return { status: 'fail', message: `SLBP_SIDECAR_SECRET has ${secret.length} characters, fewer than ${MIN_SECRET_LENGTH}`, fix };
+    return {
+      status: 'pass',
+      message: `set, ${secret.length} characters, ${settingFrom(ctx.config, 'SLBP_SIDECAR_SECRET').replace(/^SLBP_SIDECAR_SECRET /, '')}`,
+    };
   },
 };
 

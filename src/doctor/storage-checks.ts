@@ -5,7 +5,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { settingFrom } from '../data/login-check.ts';
 import { probeFilesystem } from '../data/probes.ts';
-import type { DoctorCheck } from './doctor.ts';
+import type { DoctorCheck } from './check.ts';
 
 const run = promisify(execFile);
 const mb = (n: number) => `${(n / 1048576).toFixed(0)} MB`;
@@ -30,7 +30,11 @@ const dataDir: DoctorCheck = {
   async run(ctx) {
     const problem = await writable(ctx.dataDir);
     if (!problem) return { status: 'pass', message: `${ctx.dataDir} is writable` };
-    return { status: 'fail', message: `${ctx.dataDir} is not writable (${problem})`, fix: `set ${settingFrom(ctx.config, 'SLBP_DATA_DIR')} to a directory the sidecar's user can write` };
+    return {
+      status: 'fail',
+      message: `${ctx.dataDir} is not writable (${problem})`,
+      fix: `set ${settingFrom(ctx.config, 'SLBP_DATA_DIR')} to a directory the sidecar's user can write`,
+    };
   },
 };
 
@@ -38,15 +42,27 @@ const backupDir: DoctorCheck = {
   id: 'backup-dir',
   title: 'backup directory',
   async run(ctx) {
-    const setting = ctx.config.backup.dir ? settingFrom(ctx.config, 'SLBP_BACKUP_DIR') : `SLBP_BACKUP_DIR (unset: ${settingFrom(ctx.config, 'SLBP_DATA_DIR')}/backups)`;
+    const setting = ctx.config.backup.dir
+      ? settingFrom(ctx.config, 'SLBP_BACKUP_DIR')
+      : `SLBP_BACKUP_DIR (unset: ${settingFrom(ctx.config, 'SLBP_DATA_DIR')}/backups)`;
     const problem = await writable(ctx.backupDir);
-    if (problem) return { status: 'fail', message: `${ctx.backupDir} is not writable (${problem})`, fix: `set ${setting} to a directory the sidecar's user can write, outside the web root` };
+    if (problem)
+      return {
+        status: 'fail',
+        message: `${ctx.backupDir} is not writable (${problem})`,
+        fix: `set ${setting} to a directory the sidecar's user can write, outside the web root`,
+      };
     const fs = await statfs(ctx.backupDir);
     const free = Number(fs.bavail) * Number(fs.bsize);
     const need = neededSpace(await ctx.backupSizes());
     const message = `${ctx.backupDir}: ${mb(free)} free, about ${mb(need)} needed for the next backup`;
     if (free >= need) return { status: 'pass', message, details: { free_bytes: free, needed_bytes: need } };
-    return { status: 'fail', message, fix: `free space there, lower retention (slbp_backup_config retention_days, SLBP_BACKUP_KEEP_COUNT), or move ${setting}`, details: { free_bytes: free, needed_bytes: need } };
+    return {
+      status: 'fail',
+      message,
+      fix: `free space there, lower retention (slbp_backup_config retention_days, SLBP_BACKUP_KEEP_COUNT), or move ${setting}`,
+      details: { free_bytes: free, needed_bytes: need },
+    };
   },
 };
 
@@ -65,12 +81,22 @@ const dumpTools: DoctorCheck = {
   async run(ctx) {
     const [dump, client] = await Promise.all([version('mysqldump'), version('mysql')]);
     const missing = [!dump && 'mysqldump', !client && 'mysql'].filter(Boolean);
-    if (missing.length) return { status: 'fail', message: `${missing.join(' and ')} not found on PATH: backups ${dump ? 'can be taken but not restored' : 'cannot be taken'}`, fix: 'install the MariaDB client tools (apt-get install mariadb-client)' };
+    if (missing.length)
+      return {
+        status: 'fail',
+        message: `${missing.join(' and ')} not found on PATH: backups ${dump ? 'can be taken but not restored' : 'cannot be taken'}`,
+        fix: 'install the MariaDB client tools (apt-get install mariadb-client)',
+      };
     const login = await ctx.login();
     const server = login.ok ? login.version : null;
     // A MySQL mysqldump against MariaDB (or the reverse) writes dumps the other side may not load.
     const mismatch = server && /mariadb/i.test(server) !== /mariadb/i.test(dump!);
-    if (mismatch) return { status: 'fail', message: `${dump} does not match the server (${server})`, fix: `install the client tools of the server's kind (${/mariadb/i.test(server) ? 'mariadb-client' : 'mysql-client'})` };
+    if (mismatch)
+      return {
+        status: 'fail',
+        message: `${dump} does not match the server (${server})`,
+        fix: `install the client tools of the server's kind (${/mariadb/i.test(server) ? 'mariadb-client' : 'mysql-client'})`,
+      };
     return { status: 'pass', message: `${dump}${server ? `; server ${server}` : ''}` };
   },
 };
@@ -86,7 +112,11 @@ const uploads: DoctorCheck = {
       await access(dir, constants.R_OK | constants.X_OK);
       return { status: 'pass', message: `${dir} is readable` };
     } catch (err) {
-      return { status: 'fail', message: `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, fix: `set ${settingFrom(ctx.config, 'SLBP_UPLOADS_DIR')} to WordPress's wp-content/uploads, readable by the sidecar's user` };
+      return {
+        status: 'fail',
+        message: `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        fix: `set ${settingFrom(ctx.config, 'SLBP_UPLOADS_DIR')} to WordPress's wp-content/uploads, readable by the sidecar's user`,
+      };
     }
   },
 };
@@ -101,7 +131,11 @@ const s3: DoctorCheck = {
     try {
       remote = ctx.remote();
     } catch (err) {
-      return { status: 'fail', message: (err as Error).message, fix: 'set SLBP_BACKUP_S3_BUCKET (or remote_storage.credentials.bucket in slbp_backup_config)' };
+      return {
+        status: 'fail',
+        message: (err as Error).message,
+        fix: 'set SLBP_BACKUP_S3_BUCKET (or remote_storage.credentials.bucket in slbp_backup_config)',
+      };
     }
     try {
       await remote!.probe();

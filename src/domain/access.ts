@@ -10,7 +10,11 @@ export interface AccessRule {
 export const access = {
   public: { name: 'public', description: 'anyone', allows: () => true } as AccessRule,
   signedIn: { name: 'signed_in', description: 'any signed-in caller', allows: (c) => isSignedIn(c) } as AccessRule,
-  admin: { name: 'admin', description: 'administrators (manage_options) and API keys with `admin`', allows: (c) => isAdmin(c) } as AccessRule,
+  admin: {
+    name: 'admin',
+    description: 'administrators (manage_options) and API keys with `admin`',
+    allows: (c) => isAdmin(c),
+  } as AccessRule,
   /** Administrators, and the shim acting for WordPress itself (signed, user id 0). */
   adminOrShim: {
     name: 'admin_or_shim',

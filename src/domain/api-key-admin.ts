@@ -19,23 +19,41 @@ export interface NewApiKeyInput {
 
 /** An input the administrator must correct: names the field, like rest_invalid_param. */
 export class ApiKeyInputError extends Error {
-  constructor(readonly field: string, message: string) {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
     super(message);
   }
 }
 
 export interface ApiKeyItem {
-  id: number; user_id: number; name: string; fingerprint: string; permissions: string[]; rate_limit: number;
-  status: 'active' | 'revoked' | 'expired'; last_used_at: string | null; expires_at: string | null; created_at: string | null;
+  id: number;
+  user_id: number;
+  name: string;
+  fingerprint: string;
+  permissions: string[];
+  rate_limit: number;
+  status: 'active' | 'revoked' | 'expired';
+  last_used_at: string | null;
+  expires_at: string | null;
+  created_at: string | null;
 }
 
 /** A row as administrators see it: never the hash itself, only a fingerprint of it. */
 export function apiKeyItem(r: ApiKeyRow, now = Date.now()): ApiKeyItem {
   const expired = r.expires_at !== null && Date.parse(`${r.expires_at.replace(' ', 'T')}Z`) <= now;
   return {
-    id: Number(r.id), user_id: Number(r.user_id), name: r.name, fingerprint: maskApiKey(r.api_key), permissions: parsePermissions(r.permissions),
-    rate_limit: Number(r.rate_limit), status: Number(r.is_active) !== 1 ? 'revoked' : expired ? 'expired' : 'active',
-    last_used_at: isoFromDb(r.last_used_at), expires_at: isoFromDb(r.expires_at), created_at: isoFromDb(r.created_at),
+    id: Number(r.id),
+    user_id: Number(r.user_id),
+    name: r.name,
+    fingerprint: maskApiKey(r.api_key),
+    permissions: parsePermissions(r.permissions),
+    rate_limit: Number(r.rate_limit),
+    status: Number(r.is_active) !== 1 ? 'revoked' : expired ? 'expired' : 'active',
+    last_used_at: isoFromDb(r.last_used_at),
+    expires_at: isoFromDb(r.expires_at),
+    created_at: isoFromDb(r.created_at),
   };
 }
 
@@ -53,21 +71,36 @@ function expiryOf(value: string): string {
  * the next request (key lookups are not cached).
  */
 export class ApiKeyAdmin {
-  constructor(private readonly keys: ApiKeysRepository, private readonly users: UsersRepository, private readonly db: { read: Queryable; write: Queryable }) {}
+  constructor(
+    private readonly keys: ApiKeysRepository,
+    private readonly users: UsersRepository,
+    private readonly db: { read: Queryable; write: Queryable },
+  ) {}
 
   async create(input: NewApiKeyInput): Promise<{ key: string; item: ApiKeyItem; user: UserRow }> {
     const name = input.name.trim();
     if (!name || name.length > 255) throw new ApiKeyInputError('name', 'must be 1 to 255 characters');
     const permissions = [...new Set(input.permissions.map((p) => p.trim()).filter(Boolean))];
     const unknown = permissions.filter((p) => !(API_PERMISSIONS as readonly string[]).includes(p));
-    if (unknown.length || !permissions.length) throw new ApiKeyInputError('permissions', `unknown permission(s): ${unknown.join(', ') || '(none given)'}`);
-    if (!Number.isInteger(input.rateLimit) || input.rateLimit < 1 || input.rateLimit > 1_000_000) throw new ApiKeyInputError('rate_limit', 'must be a whole number of requests per hour (1 to 1000000)');
+    if (unknown.length || !permissions.length)
+      throw new ApiKeyInputError('permissions', `unknown permission(s): ${unknown.join(', ') || '(none given)'}`);
+    if (!Number.isInteger(input.rateLimit) || input.rateLimit < 1 || input.rateLimit > 1_000_000)
+      throw new ApiKeyInputError('rate_limit', 'must be a whole number of requests per hour (1 to 1000000)');
     const expiresAt = input.expires ? expiryOf(input.expires) : null;
     const who = String(input.user).trim();
-    const user = /^\d+$/.test(who) ? await this.users.findById(this.db.read, Number(who)) : await this.users.findByLoginOrEmail(this.db.read, who);
+    const user = /^\d+$/.test(who)
+      ? await this.users.findById(this.db.read, Number(who))
+      : await this.users.findByLoginOrEmail(this.db.read, who);
     if (!user) throw new ApiKeyInputError('user', `no WordPress user "${who}"`);
     const key = generateApiKey();
-    const id = await this.keys.insert(this.db.write, { userId: Number(user.ID), name, hash: hashApiKey(key), permissions, rateLimit: input.rateLimit, expiresAt });
+    const id = await this.keys.insert(this.db.write, {
+      userId: Number(user.ID),
+      name,
+      hash: hashApiKey(key),
+      permissions,
+      rateLimit: input.rateLimit,
+      expiresAt,
+    });
     const row = await this.keys.findById(this.db.write, id);
     return { key, item: apiKeyItem(row!), user };
   }

@@ -22,7 +22,9 @@ export function parsePermissions(raw: string | null): string[] {
   if (!raw) return [];
   try {
     const list = JSON.parse(raw);
-    return Array.isArray(list) ? list.filter((p): p is string => typeof p === 'string' && (API_PERMISSIONS as readonly string[]).includes(p)) : [];
+    return Array.isArray(list)
+      ? list.filter((p): p is string => typeof p === 'string' && (API_PERMISSIONS as readonly string[]).includes(p))
+      : [];
   } catch {
     return [];
   }

@@ -4,10 +4,15 @@ import { validate as validCron } from 'node-cron';
 export const COMPONENTS = ['database', 'files', 'config'] as const;
 export type Component = (typeof COMPONENTS)[number];
 
-const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new Set(a)]);
+const components = z
+  .array(z.enum(COMPONENTS))
+  .min(1)
+  .transform((a) => [...new Set(a)]);
 
 /** A schedule: one of the plugin's names, or a five/six-field cron expression. */
-const schedule = z.string().refine((s) => ['daily', 'weekly', 'monthly'].includes(s) || validCron(s), 'daily, weekly, monthly or a cron expression');
+const schedule = z
+  .string()
+  .refine((s) => ['daily', 'weekly', 'monthly'].includes(s) || validCron(s), 'daily, weekly, monthly or a cron expression');
 
 /**
  * `slbp_backup_config` in the plugin's shape. The plugin knew daily and weekly components;
@@ -58,7 +63,12 @@ export const REDACTED = '[redacted]';
 export function redactSecrets<T>(value: T): T {
   if (Array.isArray(value)) return value.map(redactSecrets) as T;
   if (value && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) && v !== '' && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redactSecrets(v)])) as T;
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [
+        k,
+        SECRET_KEY.test(k) && v !== '' && (typeof v === 'string' || typeof v === 'number') ? REDACTED : redactSecrets(v),
+      ]),
+    ) as T;
   }
   return value;
 }

@@ -1,7 +1,18 @@
 /** API key permissions (DATA.md). `read`/`write` cover every read_* / write_*; `admin` covers all. */
 export const API_PERMISSIONS = [
-  'read', 'write', 'admin', 'read_billing', 'write_billing', 'read_subscriptions', 'write_subscriptions',
-  'read_users', 'write_users', 'read_courses', 'write_courses', 'read_analytics', 'manage_webhooks',
+  'read',
+  'write',
+  'admin',
+  'read_billing',
+  'write_billing',
+  'read_subscriptions',
+  'write_subscriptions',
+  'read_users',
+  'write_users',
+  'read_courses',
+  'write_courses',
+  'read_analytics',
+  'manage_webhooks',
 ] as const;
 export type ApiPermission = (typeof API_PERMISSIONS)[number];
 

@@ -1,5 +1,8 @@
 /** A WordPress role definition as stored in the `{prefix}user_roles` option. */
-export interface RoleDefinition { name?: string; capabilities?: Record<string, unknown> }
+export interface RoleDefinition {
+  name?: string;
+  capabilities?: Record<string, unknown>;
+}
 
 const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true';
 
@@ -8,7 +11,10 @@ const truthy = (v: unknown) => v === true || v === 1 || v === '1' || v === 'true
  * `{prefix}capabilities` meta names roles (keys that are roles) and per-user grants; role caps
  * are merged first, then per-user entries override them; each role name is itself a capability.
  */
-export function resolveCapabilities(userCaps: Record<string, unknown>, roles: Record<string, unknown>): { roles: string[]; capabilities: Record<string, boolean> } {
+export function resolveCapabilities(
+  userCaps: Record<string, unknown>,
+  roles: Record<string, unknown>,
+): { roles: string[]; capabilities: Record<string, boolean> } {
   const userRoles = Object.keys(userCaps).filter((k) => truthy(userCaps[k]) && roles[k] && typeof roles[k] === 'object');
   const all: Record<string, boolean> = {};
   for (const role of userRoles) {

@@ -1,6 +1,6 @@
-import os from 'node:os';
+import type { CheckResult, DetailProvider } from '../observability/checks.ts';
 
-export interface CheckResult { healthy: boolean; message: string; [extra: string]: unknown }
+export type { CheckResult, DetailProvider };
 
 export interface HealthProbes {
   database(): Promise<number>;
@@ -14,11 +14,13 @@ export interface HealthProbes {
   pluginCron?(): Promise<CheckResult>;
 }
 
-/** A named section of /health/detailed's service_checks, contributed by a module. */
-export type DetailProvider = () => Promise<CheckResult> | CheckResult;
-
 export const isoNow = (d = new Date()): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const round = (n: number) => Math.round(n * 1000) / 1000;
+
+/** A result shared by every caller for a moment, and when it was made. */
+class Reused<T> {
+  held: { at: number; value: Promise<T> } | null = null;
+}
 
 /**
  * The probes behind /health, /ready and /live. Results are reused for at most `reuseMs`
@@ -28,32 +30,30 @@ const round = (n: number) => Math.round(n * 1000) / 1000;
 export class HealthService {
   readonly startedAt = Date.now();
   draining = false;
-  private healthMemo: { at: number; value: Promise<HealthReport> } | null = null;
-  private readyMemo: { at: number; value: Promise<ReadyChecks> } | null = null;
-  private tablesMemo: { at: number; value: Promise<CheckResult> } | null = null;
-  private readonly details = new Map<string, DetailProvider>();
+  private readonly healthMemo = new Reused<HealthReport>();
+  private readonly readyMemo = new Reused<ReadyChecks>();
+  private readonly tablesMemo = new Reused<CheckResult>();
 
   constructor(
     private readonly probes: HealthProbes,
     readonly instanceId: string,
     readonly version: string,
     private readonly siteId: () => string | null,
+    /** The sections of /health/detailed the features contribute (cache layers, replicas, backups, queue, ...). */
+    private readonly details: Readonly<Record<string, DetailProvider>> = {},
     private readonly reuseMs = 1000,
   ) {}
 
-  /** Lets a module add a section to /health/detailed (cache layers, replicas, backups, queue). */
-  registerDetail(name: string, provider: DetailProvider): void {
-    this.details.set(name, provider);
-  }
-
-  private memo<T>(slot: 'healthMemo' | 'readyMemo' | 'tablesMemo', make: () => Promise<T>): Promise<T> {
+  private memo<T>(slot: Reused<T>, make: () => Promise<T>): Promise<T> {
     const now = Date.now();
-    const cur = this[slot] as { at: number; value: Promise<T> } | null;
+    const cur = slot.held;
     if (cur && now - cur.at < this.reuseMs) return cur.value;
     const value = make();
-    (this[slot] as unknown) = { at: now, value };
+    slot.held = { at: now, value };
     // A failed computation must not be reused.
-    value.catch(() => { if ((this[slot] as unknown as { value: unknown })?.value === value) (this[slot] as unknown) = null; });
+    value.catch(() => {
+      if (slot.held?.value === value) slot.held = null;
+    });
     return value;
   }
 
@@ -71,9 +71,18 @@ export class HealthService {
     if (!redis) return { healthy: true, message: 'Redis is not configured; using the in-process cache', type: 'in_process' };
     try {
       const ms = await redis.ping();
-      return { healthy: true, message: 'Cache working properly', type: redis.cluster ? 'redis_cluster' : 'redis', response_time: round(ms) };
+      return {
+        healthy: true,
+        message: 'Cache working properly',
+        type: redis.cluster ? 'redis_cluster' : 'redis',
+        response_time: round(ms),
+      };
     } catch (err) {
-      return { healthy: false, message: `Redis unreachable (${(err as Error).message}); serving from the in-process cache`, type: 'in_process_fallback' };
+      return {
+        healthy: false,
+        message: `Redis unreachable (${(err as Error).message}); serving from the in-process cache`,
+        type: 'in_process_fallback',
+      };
     }
   }
 
@@ -91,14 +100,22 @@ export class HealthService {
    * holds them, the message names it: a wrong `$table_prefix` is the usual cause.
    */
   private tablesCheck(database: CheckResult): Promise<CheckResult> {
-    if (!database.healthy) return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
-    return this.memo('tablesMemo', async () => {
+    if (!database.healthy)
+      return Promise.resolve({ healthy: false, message: 'Cannot check tables: database unavailable', missing_tables: [] });
+    return this.memo(this.tablesMemo, async () => {
       try {
         const missing = await this.probes.missingTables();
         if (!missing.length) return { healthy: true, message: 'All required tables exist', missing_tables: [] };
         const guess = (await this.probes.prefixGuess?.().catch(() => []))?.[0];
-        const hint = guess ? `; the tables exist with the prefix ${guess}: set SLBP_TABLE_PREFIX=${guess} (or $table_prefix in wp-config.php)` : '';
-        return { healthy: false, message: `Missing tables: ${missing.join(', ')}${hint}`, missing_tables: missing, ...(guess ? { prefix_guess: guess } : {}) };
+        const hint = guess
+          ? `; the tables exist with the prefix ${guess}: set SLBP_TABLE_PREFIX=${guess} (or $table_prefix in wp-config.php)`
+          : '';
+        return {
+          healthy: false,
+          message: `Missing tables: ${missing.join(', ')}${hint}`,
+          missing_tables: missing,
+          ...(guess ? { prefix_guess: guess } : {}),
+        };
       } catch (err) {
         return { healthy: false, message: `Cannot check tables: ${(err as Error).message}`, missing_tables: [] };
       }
@@ -111,27 +128,43 @@ export class HealthService {
   }
 
   health(): Promise<HealthReport> {
-    return this.memo('healthMemo', async () => {
+    return this.memo(this.healthMemo, async () => {
       const [database, cache, filesystem] = await Promise.all([this.databaseCheck(), this.cacheCheck(), this.filesystemCheck()]);
       const tables = await this.tablesCheck(database);
       // Missing plugin tables make every billing route fail: as unhealthy as a database that is down.
-      const status: HealthStatus = !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
-      return { status, timestamp: isoNow(), instance_id: this.instanceId, site_id: this.siteId(), version: this.version, checks: { database, cache, filesystem, tables } };
+      const status: HealthStatus =
+        !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
+      return {
+        status,
+        timestamp: isoNow(),
+        instance_id: this.instanceId,
+        site_id: this.siteId(),
+        version: this.version,
+        checks: { database, cache, filesystem, tables },
+      };
     });
   }
 
   async ready(): Promise<{ ready: boolean; body: Record<string, unknown> }> {
-    const checks = await this.memo('readyMemo', async () => {
+    const checks = await this.memo(this.readyMemo, async () => {
       const [database, cache] = await Promise.all([this.databaseCheck(), this.cacheCheck()]);
       const tables = await this.tablesCheck(database);
       const dependencies: CheckResult = {
         healthy: database.healthy,
-        message: database.healthy ? (cache.healthy ? 'All dependencies satisfied' : 'Redis unreachable; running on the in-process cache') : 'MariaDB unavailable',
+        message: database.healthy
+          ? cache.healthy
+            ? 'All dependencies satisfied'
+            : 'Redis unreachable; running on the in-process cache'
+          : 'MariaDB unavailable',
         dependencies: { mariadb: database.healthy, redis: cache.healthy, node: process.version },
       };
-      const pluginCron = !this.probes.pluginCron ? null : !database.healthy
-        ? { healthy: false, message: 'Cannot read the WP-cron schedule: database unavailable' }
-        : await this.probes.pluginCron().catch((err: Error) => ({ healthy: false, message: `Cannot read the WP-cron schedule: ${err.message}` }));
+      const pluginCron = !this.probes.pluginCron
+        ? null
+        : !database.healthy
+          ? { healthy: false, message: 'Cannot read the WP-cron schedule: database unavailable' }
+          : await this.probes
+              .pluginCron()
+              .catch((err: Error) => ({ healthy: false, message: `Cannot read the WP-cron schedule: ${err.message}` }));
       return { database, tables, dependencies, ...(pluginCron ? { plugin_cron: pluginCron } : {}) };
     });
     const ready = !this.draining && checks.database.healthy && checks.tables.healthy;
@@ -139,7 +172,13 @@ export class HealthService {
       ready,
       timestamp: isoNow(),
       instance_id: this.instanceId,
-      checks: { ...checks, lifecycle: { healthy: !this.draining, message: this.draining ? 'Draining: finishing in-flight requests before shutdown' : 'Accepting traffic' } },
+      checks: {
+        ...checks,
+        lifecycle: {
+          healthy: !this.draining,
+          message: this.draining ? 'Draining: finishing in-flight requests before shutdown' : 'Accepting traffic',
+        },
+      },
     };
     if (this.draining) body.draining = true;
     return { ready, body };
@@ -157,18 +196,16 @@ export class HealthService {
   /** The extra sections registered by modules, each isolated so one failure cannot hide the rest. */
   async detailSections(): Promise<Record<string, CheckResult>> {
     const out: Record<string, CheckResult> = {};
-    await Promise.all([...this.details].map(async ([name, provider]) => {
-      try {
-        out[name] = await provider();
-      } catch (err) {
-        out[name] = { healthy: false, message: (err as Error).message };
-      }
-    }));
+    await Promise.all(
+      Object.entries(this.details).map(async ([name, provider]) => {
+        try {
+          out[name] = await provider();
+        } catch (err) {
+          out[name] = { healthy: false, message: (err as Error).message };
+        }
+      }),
+    );
     return out;
-  }
-
-  systemLoad(): number[] {
-    return os.loadavg().map((n) => Math.round(n * 1000) / 1000);
   }
 }
 

@@ -30,8 +30,13 @@ function phpassCrypt(password: string, setting: string): string {
   const salt = setting.slice(4, 12);
   if (salt.length !== 8) return fail;
   const pw = Buffer.from(password, 'utf8');
-  let hash = createHash('md5').update(Buffer.concat([Buffer.from(salt, 'binary'), pw])).digest();
-  for (let count = 1 << log2; count > 0; count--) hash = createHash('md5').update(Buffer.concat([hash, pw])).digest();
+  let hash = createHash('md5')
+    .update(Buffer.concat([Buffer.from(salt, 'binary'), pw]))
+    .digest();
+  for (let count = 1 << log2; count > 0; count--)
+    hash = createHash('md5')
+      .update(Buffer.concat([hash, pw]))
+      .digest();
   return setting.slice(0, 12) + encode64(hash, 16);
 }
 
@@ -110,4 +115,3 @@ export async function dummyHashOf(kind: string): Promise<string | null> {
   }
   return null;
 }
-

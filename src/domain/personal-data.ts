@@ -6,16 +6,64 @@
 
 /** Metadata keys accounting needs (what the webhook and the plugin import write); everything else goes. */
 const ACCOUNTING_KEYS = [
-  'source', 'kind', 'order_number', 'product_id', 'variant_id', 'product_name', 'variant_name', 'invoice_id', 'subscription_id',
-  'billing_reason', 'invoice_status', 'subtotal', 'discount_total', 'tax', 'tax_rate', 'total', 'refunded_amount', 'currency', 'test_mode',
+  'source',
+  'kind',
+  'order_number',
+  'product_id',
+  'variant_id',
+  'product_name',
+  'variant_name',
+  'invoice_id',
+  'subscription_id',
+  'billing_reason',
+  'invoice_status',
+  'subtotal',
+  'discount_total',
+  'tax',
+  'tax_rate',
+  'total',
+  'refunded_amount',
+  'currency',
+  'test_mode',
 ];
 
 /** Gateway payload fields that identify or reach the buyer (Lemon Squeezy order, subscription and customer objects). */
 const PERSONAL_KEYS = new Set([
-  'user_name', 'user_email', 'customer_name', 'customer_email', 'email', 'name', 'first_name', 'last_name', 'full_name', 'phone',
-  'address', 'address_1', 'address_2', 'line1', 'line2', 'city', 'region', 'state', 'zip', 'postcode', 'postal_code',
-  'ip', 'ip_address', 'user_agent', 'card_brand', 'card_last_four', 'urls', 'receipt', 'customer_portal', 'update_payment_method',
-  'billing_address', 'shipping_address', 'notes', 'note', 'custom_data',
+  'user_name',
+  'user_email',
+  'customer_name',
+  'customer_email',
+  'email',
+  'name',
+  'first_name',
+  'last_name',
+  'full_name',
+  'phone',
+  'address',
+  'address_1',
+  'address_2',
+  'line1',
+  'line2',
+  'city',
+  'region',
+  'state',
+  'zip',
+  'postcode',
+  'postal_code',
+  'ip',
+  'ip_address',
+  'user_agent',
+  'card_brand',
+  'card_last_four',
+  'urls',
+  'receipt',
+  'customer_portal',
+  'update_payment_method',
+  'billing_address',
+  'shipping_address',
+  'notes',
+  'note',
+  'custom_data',
 ]);
 
 export const ERASED = '[erased]';
@@ -30,7 +78,11 @@ export function anonymisedMetadata(raw: string | null, at = new Date()): string 
     return JSON.stringify({ personal_data_erased_at: at.toISOString() });
   }
   if (!value || typeof value !== 'object' || Array.isArray(value)) return JSON.stringify({ personal_data_erased_at: at.toISOString() });
-  const kept = Object.fromEntries(ACCOUNTING_KEYS.filter((k) => k in (value as object)).map((k) => [k, (value as Record<string, unknown>)[k]]).filter(([, v]) => v === null || typeof v !== 'object'));
+  const kept = Object.fromEntries(
+    ACCOUNTING_KEYS.filter((k) => k in (value as object))
+      .map((k) => [k, (value as Record<string, unknown>)[k]])
+      .filter(([, v]) => v === null || typeof v !== 'object'),
+  );
   return JSON.stringify({ ...kept, personal_data_erased_at: at.toISOString() });
 }
 
@@ -52,10 +104,12 @@ export function redactPersonal(raw: string, names: string[], userId: number | nu
     if (typeof v === 'string') return lowered.some((n) => v.toLowerCase().includes(n)) ? ERASED : v;
     if (Array.isArray(v)) return v.map((x) => walk(x, null));
     if (v && typeof v === 'object') {
-      return Object.fromEntries(Object.entries(v).map(([k, x]) => {
-        const isUserRef = (k === 'user_id' || k === 'userId') && userId !== null && Number(x) === userId;
-        return [k, isUserRef ? null : walk(x, k)];
-      }));
+      return Object.fromEntries(
+        Object.entries(v).map(([k, x]) => {
+          const isUserRef = (k === 'user_id' || k === 'userId') && userId !== null && Number(x) === userId;
+          return [k, isUserRef ? null : walk(x, k)];
+        }),
+      );
     }
     return v;
   };

@@ -1,11 +1,11 @@
 import { rm, stat } from 'node:fs/promises';
 import type { CacheService } from '../cache/cache-service.ts';
 import { cacheTags } from '../cache/keys.ts';
-import type { BillingDatabases } from '../data/billing-databases.ts';
+import type { DatabaseRouter } from '../data/database-router.ts';
 import type { Queryable } from '../data/database.ts';
 import { EXPORT_GROUPS, isBillingGroup, type ExportGroup, type PersonalDataRepository } from '../data/personal-data-repository.ts';
 import type { UserRow, UsersRepository } from '../data/users-repository.ts';
-import { exportPath } from '../jobs/data-export.ts';
+import { exportPath } from './payments/data-export.ts';
 import type { Logger } from '../observability/logger.ts';
 import { apiKeyItem } from './api-key-admin.ts';
 import type { ApiKeyRow } from '../data/api-keys-repository.ts';
@@ -18,7 +18,11 @@ export const EXPORT_PAGE_SIZE = 100;
 /** Subscriptions the gateway still bills or that still give access. */
 const RUNNING = new Set(['active', 'on_trial', 'trialing', 'past_due', 'paused', 'unpaid']);
 
-export interface ExportItem { group: ExportGroup; id: number; fields: Record<string, unknown> }
+export interface ExportItem {
+  group: ExportGroup;
+  id: number;
+  fields: Record<string, unknown>;
+}
 
 export interface ErasureReport {
   user_id: number | null;
@@ -37,11 +41,40 @@ function exported(group: ExportGroup, r: Record<string, unknown>): Record<string
   const iso = (k: string) => isoFromDb(r[k] as string | null);
   switch (group) {
     case 'transactions':
-      return { order_id: r.order_id, transaction_id: r.transaction_id, gateway: r.payment_gateway, amount: money(r.amount as string), currency: r.currency, status: normaliseTransactionStatus(String(r.status)), course_id: r.course_id === null ? null : Number(r.course_id), created_at: iso('created_at'), metadata: decodeJson(r.metadata as string | null) };
+      return {
+        order_id: r.order_id,
+        transaction_id: r.transaction_id,
+        gateway: r.payment_gateway,
+        amount: money(r.amount as string),
+        currency: r.currency,
+        status: normaliseTransactionStatus(String(r.status)),
+        course_id: r.course_id === null ? null : Number(r.course_id),
+        created_at: iso('created_at'),
+        metadata: decodeJson(r.metadata as string | null),
+      };
     case 'subscriptions':
-      return { subscription_id: r.subscription_id, gateway: r.payment_gateway, plan_id: r.plan_id, status: normaliseSubscriptionStatus(String(r.status)), amount: money(r.amount as string), currency: r.currency, billing_cycle: r.billing_cycle, next_billing_date: iso('next_billing_date'), expires_at: iso('expires_at'), created_at: iso('created_at') };
+      return {
+        subscription_id: r.subscription_id,
+        gateway: r.payment_gateway,
+        plan_id: r.plan_id,
+        status: normaliseSubscriptionStatus(String(r.status)),
+        amount: money(r.amount as string),
+        currency: r.currency,
+        billing_cycle: r.billing_cycle,
+        next_billing_date: iso('next_billing_date'),
+        expires_at: iso('expires_at'),
+        created_at: iso('created_at'),
+      };
     case 'enrolments':
-      return { course_id: Number(r.course_id), action: r.action, status: r.status, transaction_id: r.transaction_id, lms: r.lms, notes: r.notes, created_at: iso('created_at') };
+      return {
+        course_id: Number(r.course_id),
+        action: r.action,
+        status: r.status,
+        transaction_id: r.transaction_id,
+        lms: r.lms,
+        notes: r.notes,
+        created_at: iso('created_at'),
+      };
     case 'notifications':
       return { type: r.type, title: r.title, message: r.message, is_read: Number(r.is_read) === 1, created_at: iso('created_at') };
     case 'api_keys': {
@@ -63,7 +96,7 @@ export class PrivacyService {
   constructor(
     private readonly repo: PersonalDataRepository,
     private readonly users: UsersRepository,
-    private readonly dbs: BillingDatabases,
+    private readonly dbs: DatabaseRouter,
     private readonly db: { read: Queryable; write: Queryable },
     private readonly cache: CacheService,
     private readonly exportsDir: string,
@@ -80,14 +113,17 @@ export class PrivacyService {
     const user = await this.user(email);
     if (!user) return { user_id: null, items: [], done: true };
     const userId = Number(user.ID);
-    const on = (g: ExportGroup) => (isBillingGroup(g) ? this.dbs.forUser(userId) : this.db.write);
+    const on = (g: ExportGroup) => (isBillingGroup(g) ? this.dbs.forWrite(userId) : this.db.write);
     const counts = await Promise.all(EXPORT_GROUPS.map((g) => this.repo.count(on(g), g, userId)));
     let skip = (page - 1) * EXPORT_PAGE_SIZE;
     let room = EXPORT_PAGE_SIZE;
     const items: ExportItem[] = [];
     for (const [i, group] of EXPORT_GROUPS.entries()) {
       const n = counts[i]!;
-      if (skip >= n) { skip -= n; continue; }
+      if (skip >= n) {
+        skip -= n;
+        continue;
+      }
       const rows = await this.repo.rows(on(group), group, userId, Math.min(room, n - skip), skip);
       items.push(...rows.map((r) => ({ group, id: Number(r.id), fields: exported(group, r) })));
       room -= rows.length;
@@ -114,7 +150,9 @@ export class PrivacyService {
         const txs = await this.repo.lockTransactions(billing, userId);
         for (const t of txs) await this.repo.anonymiseTransaction(billing, t.id, anonymisedMetadata(t.metadata));
         counts.transactions_anonymised = txs.length;
-        running = (await this.repo.subscriptionStatuses(billing, userId)).filter((s) => RUNNING.has(s.status)).reduce((n, s) => n + Number(s.n), 0);
+        running = (await this.repo.subscriptionStatuses(billing, userId))
+          .filter((s) => RUNNING.has(s.status))
+          .reduce((n, s) => n + Number(s.n), 0);
         counts.subscriptions_anonymised = await this.repo.anonymiseSubscriptions(billing, userId);
         counts.enrolments_deleted = await this.repo.deleteOwned(billing, 'enrollment_logs', userId);
         counts.notifications_deleted = await this.repo.deleteOwned(main, 'notifications', userId);
@@ -150,13 +188,25 @@ export class PrivacyService {
     }
     if (userId !== null) {
       await this.cache.invalidate({ tags: cacheTags.billingChange(userId) }).catch((err) =>
-        this.logger.warn('cache invalidation after a personal data erasure failed; cached lists expire on their own', { error: (err as Error).message }));
+        this.logger.warn('cache invalidation after a personal data erasure failed; cached lists expire on their own', {
+          error: (err as Error).message,
+        }),
+      );
     }
     this.logger.info('personal data erased', { user_id: userId, ...counts, running_subscriptions: running });
     const retained: ErasureReport['retained'] = [];
-    if (counts.transactions_anonymised) retained.push({ group: 'transactions', count: counts.transactions_anonymised, reason: 'accounting' });
-    if (counts.subscriptions_anonymised) retained.push({ group: 'subscriptions', count: counts.subscriptions_anonymised, reason: 'accounting' });
+    if (counts.transactions_anonymised)
+      retained.push({ group: 'transactions', count: counts.transactions_anonymised, reason: 'accounting' });
+    if (counts.subscriptions_anonymised)
+      retained.push({ group: 'subscriptions', count: counts.subscriptions_anonymised, reason: 'accounting' });
     const removed = Object.values(counts).some((n) => n > 0);
-    return { user_id: userId, counts, running_subscriptions: running, items_removed: removed, items_retained: retained.length > 0, retained };
+    return {
+      user_id: userId,
+      counts,
+      running_subscriptions: running,
+      items_removed: removed,
+      items_retained: retained.length > 0,
+      retained,
+    };
   }
 }

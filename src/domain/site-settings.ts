@@ -9,9 +9,20 @@ export interface PerformanceConfig {
 }
 
 const SITE_OPTIONS = [
-  'siteurl', 'home', 'blogname', 'admin_email', 'timezone_string', 'gmt_offset',
-  'slbp_performance_config', 'slbp_backup_config', 'slbp_alert_config', 'slbp_session_handler',
-  'slbp_health_check_ips', 'slbp_monitoring_ips', 'slbp_payment_settings', 'slbp_course_mappings',
+  'siteurl',
+  'home',
+  'blogname',
+  'admin_email',
+  'timezone_string',
+  'gmt_offset',
+  'slbp_performance_config',
+  'slbp_backup_config',
+  'slbp_alert_config',
+  'slbp_session_handler',
+  'slbp_health_check_ips',
+  'slbp_monitoring_ips',
+  'slbp_payment_settings',
+  'slbp_course_mappings',
   'slbp_instance_id',
 ] as const;
 
@@ -31,8 +42,16 @@ function asBool(v: unknown, fallback: boolean): boolean {
 }
 
 function asStringList(v: unknown): string[] {
-  if (Array.isArray(v)) return v.map(String).map((s) => s.trim()).filter(Boolean);
-  if (v && typeof v === 'object') return Object.values(v).map(String).map((s) => s.trim()).filter(Boolean);
+  if (Array.isArray(v))
+    return v
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
+  if (v && typeof v === 'object')
+    return Object.values(v)
+      .map(String)
+      .map((s) => s.trim())
+      .filter(Boolean);
   if (typeof v === 'string') return v.split(/[\s,]+/).filter(Boolean);
   return [];
 }
@@ -52,11 +71,17 @@ export class SiteSettings {
   private inflight: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
 
-  constructor(private readonly source: OptionsSource, private readonly userRolesOption: string, private readonly logger: Logger) {}
+  constructor(
+    private readonly source: OptionsSource,
+    private readonly userRolesOption: string,
+    private readonly logger: Logger,
+  ) {}
 
   /** Reloads every option now (coalesces concurrent calls). */
   refresh(): Promise<void> {
-    this.inflight ??= this.load().finally(() => { this.inflight = null; });
+    this.inflight ??= this.load().finally(() => {
+      this.inflight = null;
+    });
     return this.inflight;
   }
 
@@ -64,10 +89,12 @@ export class SiteSettings {
   reload(): Promise<void> {
     const running = this.inflight;
     if (!running) return this.refresh();
-    this.queued ??= running.catch(() => undefined).then(() => {
-      this.queued = null;
-      return this.refresh();
-    });
+    this.queued ??= running
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
     return this.queued;
   }
 
@@ -82,7 +109,8 @@ export class SiteSettings {
         next.set(name, maybeUnserialize(value, `option ${name}`));
         this.problems.delete(name);
       } catch (err) {
-        if (!this.problems.has(name)) this.logger.error('option cannot be decoded; keeping the previous value', { option: name, error: (err as Error).message });
+        if (!this.problems.has(name))
+          this.logger.error('option cannot be decoded; keeping the previous value', { option: name, error: (err as Error).message });
         this.problems.set(name, (err as Error).message);
         if (this.raw.has(name)) next.set(name, this.raw.get(name));
       }
@@ -96,7 +124,10 @@ export class SiteSettings {
     this.stop();
     const failures = new FailureLog(this.logger, 'refreshing wp_options (the last values stay in use)');
     this.timer = setInterval(() => {
-      this.refresh().then(() => failures.succeeded(), (err) => failures.failed(err));
+      this.refresh().then(
+        () => failures.succeeded(),
+        (err) => failures.failed(err),
+      );
     }, intervalMs);
     this.timer.unref();
   }
@@ -125,20 +156,47 @@ export class SiteSettings {
     };
   }
 
-  get healthCheckIps(): string[] { return asStringList(this.raw.get('slbp_health_check_ips')); }
-  get monitoringIps(): string[] { return asStringList(this.raw.get('slbp_monitoring_ips')); }
-  get sessionHandler(): 'redis' | 'database' { return this.raw.get('slbp_session_handler') === 'redis' ? 'redis' : 'database'; }
-  get paymentSettings(): Record<string, unknown> { return this.obj('slbp_payment_settings'); }
-  get courseMappings(): Record<string, unknown> { return this.obj('slbp_course_mappings'); }
-  get backupConfig(): Record<string, unknown> { return this.obj('slbp_backup_config'); }
-  get alertConfig(): Record<string, unknown> { return this.obj('slbp_alert_config'); }
-  get userRoles(): Record<string, unknown> { return this.obj(this.userRolesOption); }
-  get siteId(): string | null { const v = this.raw.get('slbp_instance_id'); return typeof v === 'string' && v ? v : null; }
-  get blogName(): string { return String(this.raw.get('blogname') ?? ''); }
-  get siteUrl(): string { return String(this.raw.get('siteurl') ?? ''); }
+  get healthCheckIps(): string[] {
+    return asStringList(this.raw.get('slbp_health_check_ips'));
+  }
+  get monitoringIps(): string[] {
+    return asStringList(this.raw.get('slbp_monitoring_ips'));
+  }
+  get sessionHandler(): 'redis' | 'database' {
+    return this.raw.get('slbp_session_handler') === 'redis' ? 'redis' : 'database';
+  }
+  get paymentSettings(): Record<string, unknown> {
+    return this.obj('slbp_payment_settings');
+  }
+  get courseMappings(): Record<string, unknown> {
+    return this.obj('slbp_course_mappings');
+  }
+  get backupConfig(): Record<string, unknown> {
+    return this.obj('slbp_backup_config');
+  }
+  get alertConfig(): Record<string, unknown> {
+    return this.obj('slbp_alert_config');
+  }
+  get userRoles(): Record<string, unknown> {
+    return this.obj(this.userRolesOption);
+  }
+  get siteId(): string | null {
+    const v = this.raw.get('slbp_instance_id');
+    return typeof v === 'string' && v ? v : null;
+  }
+  get blogName(): string {
+    return String(this.raw.get('blogname') ?? '');
+  }
+  get siteUrl(): string {
+    return String(this.raw.get('siteurl') ?? '');
+  }
   /** The `home` option (what WordPress builds REST URLs on), else `siteurl`. */
-  get homeUrl(): string { return String(this.raw.get('home') || this.raw.get('siteurl') || ''); }
-  get adminEmail(): string { return String(this.raw.get('admin_email') ?? ''); }
+  get homeUrl(): string {
+    return String(this.raw.get('home') || this.raw.get('siteurl') || '');
+  }
+  get adminEmail(): string {
+    return String(this.raw.get('admin_email') ?? '');
+  }
   /** IANA zone when set, else a fixed offset like `+05:30` from gmt_offset. */
   get timeZone(): string {
     const tz = this.raw.get('timezone_string');

@@ -34,7 +34,11 @@ export class UserDirectory {
   ) {}
 
   get(userId: number): Promise<UserIdentity | null> {
-    return this.cache.wrap(cacheKeys.userIdentity(userId), () => this.load(userId), { tags: [cacheTags.user(userId), cacheTags.options], l1TtlSec: 60, ttlSec: 600 });
+    return this.cache.wrap(cacheKeys.userIdentity(userId), () => this.load(userId), {
+      tags: [cacheTags.user(userId), cacheTags.options],
+      l1TtlSec: 60,
+      ttlSec: 600,
+    });
   }
 
   /** The user as this process's cache holds it (null: known not to exist), or undefined when it is not cached here. */
@@ -47,7 +51,18 @@ export class UserDirectory {
     if (!user) return null;
     const meta = await this.users.getMeta(this.read, userId, [this.capabilitiesMeta]);
     const caps = maybeUnserialize(meta.get(this.capabilitiesMeta) ?? null, `user meta ${this.capabilitiesMeta} of user ${userId}`);
-    const { roles, capabilities } = resolveCapabilities(caps && typeof caps === 'object' ? (caps as Record<string, unknown>) : {}, this.settings.userRoles);
-    return { userId: Number(user.ID), login: user.user_login, email: user.user_email, displayName: user.display_name, roles, capabilities, passwordStamp: this.stamp(user.user_pass) };
+    const { roles, capabilities } = resolveCapabilities(
+      caps && typeof caps === 'object' ? (caps as Record<string, unknown>) : {},
+      this.settings.userRoles,
+    );
+    return {
+      userId: Number(user.ID),
+      login: user.user_login,
+      email: user.user_email,
+      displayName: user.display_name,
+      roles,
+      capabilities,
+      passwordStamp: this.stamp(user.user_pass),
+    };
   }
 }

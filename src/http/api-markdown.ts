@@ -1,6 +1,10 @@
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks arbitrary JSON Schema documents
 type Json = Record<string, any>;
 
-const esc = (s: unknown) => String(s ?? '').replace(/\|/g, '\\|').replace(/\n/g, ' ');
+const esc = (s: unknown) =>
+  String(s ?? '')
+    .replace(/\|/g, '\\|')
+    .replace(/\n/g, ' ');
 
 function typeOf(schema: Json | undefined): string {
   if (!schema) return '';
@@ -24,7 +28,9 @@ function range(schema: Json | undefined): string {
 function curl(method: string, path: string, op: Json): string {
   const ex = op['x-slbp-example'] as Json | undefined;
   let url = path.replace(/\{(\w+)\}/g, (_, n: string) => String(ex?.params?.[n] ?? `<${n}>`));
-  const q = ex?.query ? new URLSearchParams(Object.entries(ex.query as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString() : '';
+  const q = ex?.query
+    ? new URLSearchParams(Object.entries(ex.query as Record<string, unknown>).map(([k, v]): [string, string] => [k, String(v)])).toString()
+    : '';
   if (q) url += `?${q}`;
   const lines = [`curl -s -X ${method.toUpperCase()} 'http://127.0.0.1:8787${url}'`];
   const as = ex?.as ?? (op.security?.length ? 'admin' : 'anonymous');
@@ -49,18 +55,33 @@ export function renderApiMarkdown(doc: Json): string {
     '|---|---|---|---|',
   ];
   const ops: [string, string, Json][] = [];
-  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>)) for (const [method, op] of Object.entries(item)) ops.push([method, path, op]);
-  for (const [method, path, op] of ops) out.push(`| ${method.toUpperCase()} | \`${path}\` | ${esc(op.summary)} | ${esc(op['x-slbp-access']?.description)} |`);
+  for (const [path, item] of Object.entries(doc.paths as Record<string, Json>))
+    for (const [method, op] of Object.entries(item)) ops.push([method, path, op]);
+  for (const [method, path, op] of ops)
+    out.push(`| ${method.toUpperCase()} | \`${path}\` | ${esc(op.summary)} | ${esc(op['x-slbp-access']?.description)} |`);
   for (const [method, path, op] of ops) {
-    out.push('', `## ${method.toUpperCase()} \`${path}\``, '', String(op.summary), '', `Who may call it: ${op['x-slbp-access']?.description}.`, '');
+    out.push(
+      '',
+      `## ${method.toUpperCase()} \`${path}\``,
+      '',
+      String(op.summary),
+      '',
+      `Who may call it: ${op['x-slbp-access']?.description}.`,
+      '',
+    );
     const params = (op.parameters ?? []) as Json[];
     const body = op.requestBody?.content?.['application/json']?.schema as Json | undefined;
     if (params.length || body?.properties) {
       out.push('| parameter | in | type | required | default | range | description |', '|---|---|---|---|---|---|---|');
-      for (const p of params) out.push(`| \`${p.name}\` | ${p.in} | ${esc(typeOf(p.schema))} | ${p.required ? 'yes' : 'no'} | ${p.schema?.default !== undefined ? `\`${JSON.stringify(p.schema.default)}\`` : ''} | ${esc(range(p.schema))} | ${esc(p.description)} |`);
+      for (const p of params)
+        out.push(
+          `| \`${p.name}\` | ${p.in} | ${esc(typeOf(p.schema))} | ${p.required ? 'yes' : 'no'} | ${p.schema?.default !== undefined ? `\`${JSON.stringify(p.schema.default)}\`` : ''} | ${esc(range(p.schema))} | ${esc(p.description)} |`,
+        );
       const required = new Set((body?.required ?? []) as string[]);
       for (const [name, s] of Object.entries((body?.properties ?? {}) as Record<string, Json>)) {
-        out.push(`| \`${name}\` | body | ${esc(typeOf(s))} | ${required.has(name) ? 'yes' : 'no'} | ${s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : ''} | ${esc(range(s))} | ${esc(s.description)} |`);
+        out.push(
+          `| \`${name}\` | body | ${esc(typeOf(s))} | ${required.has(name) ? 'yes' : 'no'} | ${s.default !== undefined ? `\`${JSON.stringify(s.default)}\`` : ''} | ${esc(range(s))} | ${esc(s.description)} |`,
+        );
       }
       out.push('');
     }

@@ -62,7 +62,10 @@ export function normalizeIp(address: string): string {
 export function resolveClientIp(peer: string, forwardedFor: string | undefined, trusted: AddressList): string {
   let current = normalizeIp(peer);
   if (!forwardedFor || !trusted.has(current)) return current;
-  const hops = forwardedFor.split(',').map((h) => h.trim()).filter(Boolean);
+  const hops = forwardedFor
+    .split(',')
+    .map((h) => h.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalizeIp(hops[i]!);
     if (!isClientAddress(hop)) return current;

@@ -1,7 +1,7 @@
 import { Memo } from '../cache/memo.ts';
 import { z } from 'zod';
 import { dateParam, intParam } from './params.ts';
-import { RestError } from './rest-error.ts';
+import { SidecarError } from '../errors.ts';
 import type { AppContext } from './route.ts';
 
 /**
@@ -18,7 +18,11 @@ export const collectionParams = {
   limit: intParam({ min: 1, max: MAX_PER_PAGE }).optional(),
 };
 
-export interface Paging { page: number; perPage: number; offset: number }
+export interface Paging {
+  page: number;
+  perPage: number;
+  offset: number;
+}
 
 /** Page and page size from parsed collection params (`per_page` wins over `limit`). */
 export function paging(q: { page?: number; per_page?: number; limit?: number }): Paging {
@@ -77,7 +81,7 @@ export function pageLinks(ctx: AppContext, home: string, page: number, totalPage
 export function sendCollection<T>(ctx: AppContext, items: T, total: number, p: Paging, home: string): T {
   const totalPages = Math.ceil(total / p.perPage);
   if (total > 0 && p.page > totalPages) {
-    throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
+    throw new SidecarError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
   }
   ctx.res.setHeader('X-WP-Total', String(total));
   ctx.res.setHeader('X-WP-TotalPages', String(totalPages));

@@ -4,20 +4,20 @@ import type { AddressList } from './client-ip.ts';
 import { requestIdOf, type RequestObserver } from './middleware/request-context.ts';
 import { Rendered, writeJson } from './middleware/respond.ts';
 import { setSecurityHeaders } from './middleware/security.ts';
-import { exactPathKey, fullPath, isExactPath } from './router.ts';
+import { fullPath, isExactPath, type RouteTable } from './router.ts';
 import type { LightAnswer, RouteSpec } from './route.ts';
 
 export interface LightLaneOptions {
   trustedProxies: AddressList;
   /** Request headers that carry a credential (lower case): such requests go to the framework, which checks them. */
   credentialHeaders: string[];
-  observers: RequestObserver[];
+  observers: readonly RequestObserver[];
   draining(): boolean;
 }
 
 /**
- * The light lane: routes with a `light` answer (the probes /live, /ready and /health) answered
- * straight from node:http, before Koa builds a context and runs the middleware. A pool behind a
+ * The light lane: a branch of the route table's match for routes with a `light` answer (the
+ * probes /live, /ready and /health), answered straight from node:http before Koa builds a context. A pool behind a
  * load balancer answers these probes from every balancer, every few seconds, forever; they need
  * no identity, body or rate limit, and the framework's share was most of their cost.
  *
@@ -28,9 +28,12 @@ export interface LightLaneOptions {
  * (CORS), a credential (a bad one must still be refused with 401), or an answer that fails (the
  * framework then answers the error in WordPress's shape).
  */
-export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
-  const table = new Map<string, RouteSpec & { light: NonNullable<RouteSpec['light']> }>();
-  for (const r of routes) {
+export function lightLane(
+  table: RouteTable,
+  opts: LightLaneOptions,
+): (req: IncomingMessage, res: ServerResponse) => boolean | Promise<boolean> {
+  let any = false;
+  for (const r of table.routes) {
     if (!r.light) continue;
     const problems = [
       r.method !== 'GET' && 'not a GET route',
@@ -40,9 +43,9 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
       !isExactPath(fullPath(r)) && 'has path parameters',
     ].filter(Boolean);
     if (problems.length) throw new Error(`route ${r.method} ${r.path} cannot be light: ${problems.join(', ')}`);
-    table.set(exactPathKey(fullPath(r)), r as RouteSpec & { light: NonNullable<RouteSpec['light']> });
+    any = true;
   }
-  if (!table.size) return () => false;
+  if (!any) return () => false;
 
   const send = (req: IncomingMessage, res: ServerResponse, route: RouteSpec, answer: LightAnswer, startedAt: number): true => {
     const body = answer.body instanceof Rendered ? answer.body.bytes : Buffer.from(JSON.stringify(answer.body), 'utf8');
@@ -61,16 +64,21 @@ export function lightLane(routes: RouteSpec[], opts: LightLaneOptions): (req: In
     const h = req.headers;
     if ((req.method !== 'GET' && req.method !== 'HEAD') || url.includes('?') || h.origin !== undefined) return false;
     for (let i = 0; i < opts.credentialHeaders.length; i++) if (h[opts.credentialHeaders[i]!] !== undefined) return false;
-    const route = table.get(exactPathKey(url));
-    if (!route) return false;
+    // The request's one match: the framework reuses it when the lane leaves the request to it.
+    const route = table.matchRequest(req)?.route.spec;
+    if (!route?.light) return false;
+    const light = route.light;
     const startedAt = performance.now();
     let answer: LightAnswer | Promise<LightAnswer>;
     try {
-      answer = route.light();
+      answer = light();
     } catch {
       return false;
     }
     if (!(answer instanceof Promise)) return send(req, res, route, answer, startedAt);
-    return answer.then((a) => send(req, res, route, a, startedAt), () => false);
+    return answer.then(
+      (a) => send(req, res, route, a, startedAt),
+      () => false,
+    );
   };
 }

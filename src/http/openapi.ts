@@ -30,14 +30,21 @@ export function exampleOf(r: RouteSpec): RouteExample | null {
   if (r.example) return r.example;
   const needs = (s: z.ZodType | undefined) => s && ((toSchema(s).required as string[] | undefined) ?? []).length > 0;
   if (r.path.includes(':') || needs(r.query) || needs(r.body)) return null;
-  const ok = Object.keys(r.responses ?? {}).map(Number).filter((n) => n >= 200 && n < 300).sort()[0] ?? 200;
+  const ok =
+    Object.keys(r.responses ?? {})
+      .map(Number)
+      .filter((n) => n >= 200 && n < 300)
+      .sort()[0] ?? 200;
   const as = r.access.name === 'public' ? 'anonymous' : r.access.name === 'monitoring' ? 'monitoring' : 'admin';
   return { as, status: ok };
 }
 
 function parameters(r: RouteSpec, example: RouteExample | null): Json[] {
   const out: Json[] = [];
-  for (const [where, schema] of [['path', r.params], ['query', r.query]] as const) {
+  for (const [where, schema] of [
+    ['path', r.params],
+    ['query', r.query],
+  ] as const) {
     if (!schema) continue;
     const json = toSchema(schema);
     const required = new Set((json.required as string[] | undefined) ?? []);
@@ -45,8 +52,12 @@ function parameters(r: RouteSpec, example: RouteExample | null): Json[] {
       const { description, ...rest } = prop;
       const ex = (where === 'path' ? example?.params : example?.query)?.[name];
       out.push({
-        name, in: where, required: where === 'path' || required.has(name), schema: rest,
-        ...(description ? { description } : {}), ...(ex !== undefined ? { example: ex } : {}),
+        name,
+        in: where,
+        required: where === 'path' || required.has(name),
+        schema: rest,
+        ...(description ? { description } : {}),
+        ...(ex !== undefined ? { example: ex } : {}),
       });
     }
   }
@@ -56,7 +67,16 @@ function parameters(r: RouteSpec, example: RouteExample | null): Json[] {
 const errorResponse = (status: number, codes: string[]): Json => ({
   description: `WordPress error (${codes.join(', ')})`,
   content: { 'application/json': { schema: { $ref: '#/components/schemas/WpError' } } },
-  ...(status === 429 ? { headers: { 'Retry-After': { $ref: '#/components/headers/Retry-After' }, 'X-RateLimit-Limit': { $ref: '#/components/headers/X-RateLimit-Limit' }, 'X-RateLimit-Remaining': { $ref: '#/components/headers/X-RateLimit-Remaining' }, 'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' } } } : {}),
+  ...(status === 429
+    ? {
+        headers: {
+          'Retry-After': { $ref: '#/components/headers/Retry-After' },
+          'X-RateLimit-Limit': { $ref: '#/components/headers/X-RateLimit-Limit' },
+          'X-RateLimit-Remaining': { $ref: '#/components/headers/X-RateLimit-Remaining' },
+          'X-RateLimit-Reset': { $ref: '#/components/headers/X-RateLimit-Reset' },
+        },
+      }
+    : {}),
 });
 
 function operation(r: RouteSpec): Json {
@@ -65,11 +85,23 @@ function operation(r: RouteSpec): Json {
   for (const [status, doc] of Object.entries(r.responses ?? { 200: { description: 'OK' } })) {
     responses[status] = {
       description: doc.description,
-      ...(doc.schema || doc.example !== undefined ? { content: { [status === '200' && r.path === '/metrics' ? 'text/plain' : 'application/json']: { ...(doc.schema ? { schema: toSchema(doc.schema) } : {}), ...(doc.example !== undefined ? { example: doc.example } : {}) } } } : {}),
+      ...(doc.schema || doc.example !== undefined
+        ? {
+            content: {
+              [status === '200' && r.path === '/metrics' ? 'text/plain' : 'application/json']: {
+                ...(doc.schema ? { schema: toSchema(doc.schema) } : {}),
+                ...(doc.example !== undefined ? { example: doc.example } : {}),
+              },
+            },
+          }
+        : {}),
     };
   }
   const statuses = new Set<number>([400, 429, 500, 503]);
-  if (r.access.name !== 'public') { statuses.add(401); statuses.add(403); }
+  if (r.access.name !== 'public') {
+    statuses.add(401);
+    statuses.add(403);
+  }
   if (r.method !== 'GET') statuses.add(413);
   for (const s of statuses) {
     if (responses[String(s)]) continue;
@@ -87,13 +119,16 @@ function operation(r: RouteSpec): Json {
   if (r.errors?.length) op['x-slbp-error-codes'] = r.errors;
   if (example) op['x-slbp-example'] = example;
   if (r.body && r.method !== 'GET') {
-    op.requestBody = { required: !r.rawBody, content: { 'application/json': { schema: toSchema(r.body), ...(example?.body !== undefined ? { example: example.body } : {}) } } };
+    op.requestBody = {
+      required: !r.rawBody,
+      content: { 'application/json': { schema: toSchema(r.body), ...(example?.body !== undefined ? { example: example.body } : {}) } },
+    };
   }
   return op;
 }
 
 /** The OpenAPI 3.1 document, generated from the same route specs and zod schemas the router validates with. */
-export function buildOpenApi(routes: RouteSpec[], version: string): Json {
+export function buildOpenApi(routes: readonly RouteSpec[], version: string): Json {
   const paths: Record<string, Json> = {};
   for (const r of [...routes].sort((a, b) => openApiPath(a).localeCompare(openApiPath(b)) || a.method.localeCompare(b.method))) {
     const p = (paths[openApiPath(r)] ??= {});
@@ -112,8 +147,13 @@ export function buildOpenApi(routes: RouteSpec[], version: string): Json {
     components: {
       schemas: {
         WpError: {
-          type: 'object', required: ['code', 'message', 'data'],
-          properties: { code: { type: 'string' }, message: { type: 'string' }, data: { type: 'object', required: ['status'], properties: { status: { type: 'integer' }, params: { type: 'object' } } } },
+          type: 'object',
+          required: ['code', 'message', 'data'],
+          properties: {
+            code: { type: 'string' },
+            message: { type: 'string' },
+            data: { type: 'object', required: ['status'], properties: { status: { type: 'integer' }, params: { type: 'object' } } },
+          },
         },
       },
       headers: {
@@ -125,11 +165,25 @@ export function buildOpenApi(routes: RouteSpec[], version: string): Json {
         'X-WP-TotalPages': header('Total pages at this per_page'),
       },
       securitySchemes: {
-        shimSignature: { type: 'apiKey', in: 'header', name: 'X-SLBP-Signature', description: 'Signed identity from the WordPress shim: X-SLBP-User, X-SLBP-Timestamp, X-SLBP-Nonce and X-SLBP-Signature (hex HMAC-SHA256 over method, path with query, sha256 of the body, timestamp, nonce and user id).' },
-        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key', description: 'API key (also accepted as `Authorization: Bearer <key>`; never in the query string).' },
-        bearerToken: { type: 'http', scheme: 'bearer', description: 'Access token from POST /auth/login, or the configured metrics/health token.' },
+        shimSignature: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-SLBP-Signature',
+          description:
+            'Signed identity from the WordPress shim: X-SLBP-User, X-SLBP-Timestamp, X-SLBP-Nonce and X-SLBP-Signature (hex HMAC-SHA256 over method, path with query, sha256 of the body, timestamp, nonce and user id).',
+        },
+        apiKey: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-API-Key',
+          description: 'API key (also accepted as `Authorization: Bearer <key>`; never in the query string).',
+        },
+        bearerToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: 'Access token from POST /auth/login, or the configured metrics/health token.',
+        },
       },
     },
   };
 }
-

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { AccessRule } from '../domain/access.ts';
 import type { Caller, RequestOrigin } from '../domain/caller.ts';
 import type { Logger } from '../observability/logger.ts';
-import { forbidden, invalidParams, missingParams, RestError } from './rest-error.ts';
+import { forbidden, invalidParams, missingParams, SidecarError } from '../errors.ts';
 
 /** Per-request values, typed; nothing else is hung on ctx. */
 export interface AppState {
@@ -13,6 +13,8 @@ export interface AppState {
   logger: Logger;
   origin: RequestOrigin;
   caller: Caller;
+  /** The route the request matched (null: none), found once by the route table: the body, rate limits, validation, access and the handler follow from it. */
+  route: RouteSpec | null;
   rawBody?: Buffer;
   /** Parsed JSON or form body (absent for raw-body routes). */
   body?: unknown;
@@ -31,7 +33,10 @@ export interface AppState {
 export type AppContext = ParameterizedContext<AppState>;
 
 /** A status and a JSON body: what a light route answers. */
-export interface LightAnswer { status: number; body: unknown }
+export interface LightAnswer {
+  status: number;
+  body: unknown;
+}
 
 /** A route handler that answers what `light` answers, for requests the light lane leaves to the framework. */
 export function viaLight(light: () => LightAnswer | Promise<LightAnswer>) {
@@ -43,7 +48,11 @@ export function viaLight(light: () => LightAnswer | Promise<LightAnswer>) {
 }
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
-export interface RouteInput<P, Q, B> { params: P; query: Q; body: B }
+export interface RouteInput<P, Q, B> {
+  params: P;
+  query: Q;
+  body: B;
+}
 
 /** Who sends a documented example request (the API reference test signs it accordingly). */
 export type ExampleCaller = 'anonymous' | 'admin' | 'subscriber' | 'monitoring';
@@ -90,11 +99,14 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   handler(ctx: AppContext, input: RouteInput<z.infer<P>, z.infer<Q>, z.infer<B>>): unknown | Promise<unknown>;
 }
 
+// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- zod's type of an object schema without keys
+type NoKeys = z.ZodObject<{}>;
+
 /** Identity helper that keeps the generic parameters inferred at definition sites. */
-export function defineRoute<P extends z.ZodType = z.ZodObject<{}>, Q extends z.ZodType = z.ZodObject<{}>, B extends z.ZodType = z.ZodUnknown>(
+export function defineRoute<P extends z.ZodType = NoKeys, Q extends z.ZodType = NoKeys, B extends z.ZodType = z.ZodUnknown>(
   spec: RouteSpec<P, Q, B>,
 ): RouteSpec {
-  return spec as unknown as RouteSpec;
+  return spec as RouteSpec;
 }
 
 /** Folds `a[]=1&a[]=2` into `a: ['1','2']`, as PHP (and so WordPress) reads query strings. */
@@ -134,12 +146,15 @@ export function parseBody(ctx: AppContext): unknown {
   try {
     return JSON.parse(raw.toString('utf8'));
   } catch {
-    throw new RestError('rest_invalid_json', 'Invalid JSON body passed.', 400, { json_error_message: 'Syntax error' });
+    throw new SidecarError('rest_invalid_json', 'Invalid JSON body passed.', 400, { json_error_message: 'Syntax error' });
   }
 }
 
 /** What a query string parses to for one route: the validated input and the `_fields` list. */
-interface ParsedQuery { input: unknown; fields?: string[] }
+interface ParsedQuery {
+  input: unknown;
+  fields?: string[];
+}
 
 function deepFreeze<T>(v: T): T {
   if (v && typeof v === 'object' && !Object.isFrozen(v)) {
@@ -155,7 +170,7 @@ function deepFreeze<T>(v: T): T {
  */
 export const QUERY_MEMO_BYTES = 128 * 1024;
 
-/** Koa middleware for one route: validate params, query and body, then check access, then run. */
+/** How one route runs once the route table matched it: validate params (the match's), query and body, then check access, then the handler. */
 export function routeMiddleware(spec: RouteSpec, template: string) {
   // Clients repeat the same query strings (a page, a report): each one is parsed and validated
   // once and its (frozen) result reused. Only callers the route let in add to the memo, and never
@@ -166,7 +181,10 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     const query = normaliseQuery(ctx.query as Record<string, string | string[]>);
     const parsed: ParsedQuery = { input: {} };
     if (typeof query._fields === 'string' || Array.isArray(query._fields)) {
-      const list = (Array.isArray(query._fields) ? query._fields : [query._fields]).flatMap((f) => String(f).split(',')).map((f) => f.trim()).filter(Boolean);
+      const list = (Array.isArray(query._fields) ? query._fields : [query._fields])
+        .flatMap((f) => String(f).split(','))
+        .map((f) => f.trim())
+        .filter(Boolean);
       if (list.length) parsed.fields = list;
     }
     if (spec.query) {
@@ -177,12 +195,12 @@ export function routeMiddleware(spec: RouteSpec, template: string) {
     return deepFreeze(parsed);
   };
   // Not an async function: a handler that has its answer now (a cached read) is answered without
-  // a promise or a wait; errors thrown here reach the frame through Koa's compose as rejections.
-  return (ctx: AppContext): Promise<void> | void => {
+  // a promise or a wait; errors thrown here are thrown to the frame, which answers them.
+  return (ctx: AppContext, params: Record<string, string> = {}): Promise<void> | void => {
     ctx.state.routeName = template;
     const input: RouteInput<unknown, unknown, unknown> = { params: {}, query: {}, body: undefined };
     if (spec.params) {
-      const r = spec.params.safeParse(ctx.params ?? {});
+      const r = spec.params.safeParse(params);
       if (!r.success) failWith(r.error, 'params');
       input.params = r.data;
     }

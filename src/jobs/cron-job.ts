@@ -1,5 +1,5 @@
 import cron, { type ScheduledTask } from 'node-cron';
-import type { Service } from '../container.ts';
+import type { Service } from '../lifecycle.ts';
 import { FailureLog } from '../observability/failure-log.ts';
 import type { Logger } from '../observability/logger.ts';
 
@@ -12,15 +12,29 @@ export class CronJob implements Service {
   private running: Promise<void> | null = null;
   private readonly failures: FailureLog;
 
-  constructor(readonly name: string, private readonly expression: string, private readonly job: (now: Date) => Promise<unknown>, logger: Logger) {
+  constructor(
+    readonly name: string,
+    private readonly expression: string,
+    private readonly job: (now: Date) => Promise<unknown>,
+    logger: Logger,
+  ) {
     this.failures = new FailureLog(logger, `scheduled job ${name} (it runs again at the next tick)`);
   }
 
   /** Runs the job now unless a run is in progress (then waits for that one). */
   runNow(now = new Date()): Promise<void> {
     this.running ??= this.job(now)
-      .then(() => { this.failures.succeeded({ job: this.name }); }, (err) => { this.failures.failed(err, { job: this.name }); })
-      .finally(() => { this.running = null; });
+      .then(
+        () => {
+          this.failures.succeeded({ job: this.name });
+        },
+        (err) => {
+          this.failures.failed(err, { job: this.name });
+        },
+      )
+      .finally(() => {
+        this.running = null;
+      });
     return this.running;
   }
 

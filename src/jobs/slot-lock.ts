@@ -21,7 +21,13 @@ export class SlotLock {
     private readonly logger: Logger,
   ) {}
 
-  async runOnce(job: string, slot: number, ttlMs: number, fn: (q: Queryable) => Promise<void>, alreadyDone?: (q: Queryable) => Promise<boolean>): Promise<SlotOutcome> {
+  async runOnce(
+    job: string,
+    slot: number,
+    ttlMs: number,
+    fn: (q: Queryable) => Promise<void>,
+    alreadyDone?: (q: Queryable) => Promise<boolean>,
+  ): Promise<SlotOutcome> {
     // Not ready includes "the namespace is not this site's": then the database lock decides.
     if (this.redis?.isReady()) {
       let got: string | null | undefined;
@@ -40,7 +46,11 @@ export class SlotLock {
     return this.viaDatabase(job, fn, alreadyDone);
   }
 
-  private async viaDatabase(job: string, fn: (q: Queryable) => Promise<void>, alreadyDone?: (q: Queryable) => Promise<boolean>): Promise<SlotOutcome> {
+  private async viaDatabase(
+    job: string,
+    fn: (q: Queryable) => Promise<void>,
+    alreadyDone?: (q: Queryable) => Promise<boolean>,
+  ): Promise<SlotOutcome> {
     // MariaDB lock names are at most 64 characters.
     const name = `slbp:${createHash('sha1').update(`${this.scope}:${job}`).digest('hex').slice(0, 40)}`;
     return this.db.transaction(async (q) => {

@@ -46,8 +46,23 @@ export class TaskQueue {
   private readonly o: Required<TaskQueueOptions>;
   private readonly ticks: FailureLog;
 
-  constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly handlers: Map<string, TaskHandler>, private readonly logger: Logger, opts: TaskQueueOptions = {}) {
-    this.o = { pollMs: 1000, batchSize: 10, concurrency: 4, maxAttempts: 3, backoffBaseSec: 30, stuckAfterSec: 900, enabled: () => true, ...opts };
+  constructor(
+    private readonly db: Database,
+    private readonly tasks: TasksRepository,
+    private readonly handlers: Map<string, TaskHandler>,
+    private readonly logger: Logger,
+    opts: TaskQueueOptions = {},
+  ) {
+    this.o = {
+      pollMs: 1000,
+      batchSize: 10,
+      concurrency: 4,
+      maxAttempts: 3,
+      backoffBaseSec: 30,
+      stuckAfterSec: 900,
+      enabled: () => true,
+      ...opts,
+    };
     this.ticks = new FailureLog(logger, 'task queue tick');
   }
 
@@ -59,14 +74,17 @@ export class TaskQueue {
   private schedule(ms: number): void {
     if (this.stopped) return;
     this.timer = setTimeout(() => {
-      this.running = this.tick().then((worked) => {
-        this.ticks.succeeded();
-        this.schedule(worked ? 0 : this.o.pollMs);
-      }, (err) => {
-        // While the database is down: back off (1 s, 2 s, 4 s ... 60 s) and log once per change.
-        this.ticks.failed(err);
-        this.schedule(Math.min(this.o.pollMs * 2 ** Math.min(this.ticks.failures - 1, 10), Math.max(this.o.pollMs, 60_000)));
-      });
+      this.running = this.tick().then(
+        (worked) => {
+          this.ticks.succeeded();
+          this.schedule(worked ? 0 : this.o.pollMs);
+        },
+        (err) => {
+          // While the database is down: back off (1 s, 2 s, 4 s ... 60 s) and log once per change.
+          this.ticks.failed(err);
+          this.schedule(Math.min(this.o.pollMs * 2 ** Math.min(this.ticks.failures - 1, 10), Math.max(this.o.pollMs, 60_000)));
+        },
+      );
     }, ms);
   }
 
@@ -81,9 +99,11 @@ export class TaskQueue {
     }
     const batch = await this.tasks.claim(this.db, this.o.batchSize, [...this.handlers.keys()]);
     const queue = [...batch];
-    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
-      for (let t = queue.shift(); t; t = queue.shift()) await this.run(t);
-    }));
+    await Promise.all(
+      Array.from({ length: Math.min(this.o.concurrency, queue.length) }, async () => {
+        for (let t = queue.shift(); t; t = queue.shift()) await this.run(t);
+      }),
+    );
     return batch.length > 0;
   }
 
@@ -103,18 +123,27 @@ export class TaskQueue {
         throw new Error('task_data is not valid JSON');
       }
       // A lock conflict rolls the handler's writes back with the completion, so running it again is safe.
-      await withLockRetry(() => this.db.transaction(async (q) => {
-        await handler(data, task, q);
-        await this.tasks.complete(q, task.id);
-      }));
+      await withLockRetry(() =>
+        this.db.transaction(async (q) => {
+          await handler(data, task, q);
+          await this.tasks.complete(q, task.id);
+        }),
+      );
     } catch (err) {
       const failures = Number(task.retry_count) + 1;
       const retry = !(err instanceof UnknownTaskTypeError) && failures < this.o.maxAttempts;
       const delaySec = this.o.backoffBaseSec * 2 ** (failures - 1);
-      this.logger.warn('background task failed', { task_id: task.id, type: task.task_type, attempt: failures, will_retry: retry, error: (err as Error).message });
+      this.logger.warn('background task failed', {
+        task_id: task.id,
+        type: task.task_type,
+        attempt: failures,
+        will_retry: retry,
+        error: (err as Error).message,
+      });
       await withLockRetry(() => this.tasks.fail(this.db.write, task.id, (err as Error).message, retry ? { delaySec } : null)).catch((e) =>
         // Left in processing: the stuck-task recovery counts the attempt later.
-        this.logger.warn('could not record a task failure', { task_id: task.id, error: (e as Error).message }));
+        this.logger.warn('could not record a task failure', { task_id: task.id, error: (e as Error).message }),
+      );
     }
   }
 

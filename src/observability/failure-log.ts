@@ -18,7 +18,10 @@ export class FailureLog {
   private failing: string | null = null;
   private attempts = 0;
 
-  constructor(private readonly logger: Logger, private readonly what: string) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly what: string,
+  ) {}
 
   /** Whether the last attempt failed. */
   get isFailing(): boolean {
@@ -35,7 +38,10 @@ export class FailureLog {
     const key = failureKey(err);
     if (key === this.failing) return;
     this.failing = key;
-    this.logger.warn(`${this.what} failed; retrying (logged again when the error changes or it recovers)`, { error: (err as Error)?.message ?? String(err), ...meta });
+    this.logger.warn(`${this.what} failed; retrying (logged again when the error changes or it recovers)`, {
+      error: (err as Error)?.message ?? String(err),
+      ...meta,
+    });
   }
 
   succeeded(meta: Record<string, unknown> = {}): void {

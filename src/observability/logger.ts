@@ -12,9 +12,10 @@ export function createLogger(cfg: Config['log'], defaultMeta: Record<string, unk
   return winston.createLogger({
     level: cfg.level,
     defaultMeta,
-    format: cfg.format === 'json'
-      ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json())
-      : winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.colorize(), pretty),
+    format:
+      cfg.format === 'json'
+        ? winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.json())
+        : winston.format.combine(winston.format.timestamp(), winston.format.errors({ stack: true }), winston.format.colorize(), pretty),
     // stderr keeps stdout free for CLI output piped by operators.
     transports: [new winston.transports.Console({ stderrLevels: ['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly'] })],
   });

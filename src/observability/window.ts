@@ -9,7 +9,11 @@ export class SlidingWindow {
   private readonly stamps: Float64Array;
   private readonly bucketMs: number;
 
-  constructor(readonly windowMs = 300_000, buckets = 30, private readonly now: () => number = Date.now) {
+  constructor(
+    readonly windowMs = 300_000,
+    buckets = 30,
+    private readonly now: () => number = Date.now,
+  ) {
     this.bucketMs = windowMs / buckets;
     this.counts = new Float64Array(buckets);
     this.sums = new Float64Array(buckets);

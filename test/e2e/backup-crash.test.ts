@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { projectRoot } from '../../src/config/load.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { adminCall, waitFor } from '../helpers/backup.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -60,10 +60,14 @@ describe('backups: a node killed mid-backup', () => {
     expect(entry.error).to.match(/interrupted/);
     expect(await readdir(path.join(backups, id))).to.deep.equal(['failure.json']);
     // The pool-wide lock died with the node: a new backup runs once its lease lapses.
-    const again = await waitFor(async () => {
-      const r = await adminCall(sc!.url, 'POST', '/backup/create', { components: ['config'] });
-      return r.status === 201 ? r : null;
-    }, 40_000, 'lock lease to lapse');
+    const again = await waitFor(
+      async () => {
+        const r = await adminCall(sc!.url, 'POST', '/backup/create', { components: ['config'] });
+        return r.status === 201 ? r : null;
+      },
+      40_000,
+      'lock lease to lapse',
+    );
     expect(again.body.backup_info.status).to.equal('completed');
     await sc.stop();
     sc = null;

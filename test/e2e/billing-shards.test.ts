@@ -28,7 +28,8 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   let sharded: InProcessSidecar;
   let tx: string;
 
-  const get = (sc: InProcessSidecar, path: string, as = ADMIN_ID): Promise<JsonResponse> => call(`${sc.url}${NS}${path}`, asUser(as, 'GET', `${NS}${path}`));
+  const get = (sc: InProcessSidecar, path: string, as = ADMIN_ID): Promise<JsonResponse> =>
+    call(`${sc.url}${NS}${path}`, asUser(as, 'GET', `${NS}${path}`));
 
   before(async () => {
     source = await createTestDb({ size: 'small' });
@@ -54,7 +55,10 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
       let sum = 0;
       for (const [i, name] of shardNames.entries()) {
         const [rows] = await admin.query<any[]>(`SELECT user_id % ${SHARDS} AS s, COUNT(*) AS n FROM \`${name}\`.\`${table}\` GROUP BY s`);
-        expect(rows.map((r) => Number(r.s)), table).to.deep.equal([i]);
+        expect(
+          rows.map((r) => Number(r.s)),
+          table,
+        ).to.deep.equal([i]);
         sum += Number(rows[0].n);
       }
       expect(sum, table).to.equal(Number(all.n));
@@ -81,12 +85,15 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   });
 
   for (const [list, order, perPage] of [
-    ['transactions', 'orderby=created_at&order=desc', 100], ['transactions', 'orderby=amount&order=asc', 37], ['transactions', 'orderby=id&order=desc', 100],
-    ['subscriptions', 'orderby=next_billing_date&order=asc', 9], ['subscriptions', 'orderby=amount&order=desc', 13],
+    ['transactions', 'orderby=created_at&order=desc', 100],
+    ['transactions', 'orderby=amount&order=asc', 37],
+    ['transactions', 'orderby=id&order=desc', 100],
+    ['subscriptions', 'orderby=next_billing_date&order=asc', 9],
+    ['subscriptions', 'orderby=amount&order=desc', 13],
   ] as const) {
     it(`the admin ${list} list (${order}, ${perPage} per page) equals the unsharded list page by page, with the same X-WP-Total`, async () => {
       let page = 1;
-      let pages = 0;
+      let pages: number;
       let seen = 0;
       for (;;) {
         const path = `/${list}?${order}&per_page=${perPage}&page=${page}`;
@@ -108,8 +115,14 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
   }
 
   it('filtered admin lists (status, one currency) and revenue and subscription analytics agree with the unsharded copy', async () => {
-    for (const path of ['/transactions?status=completed&per_page=50&page=3', '/transactions?currency=EUR&per_page=20&page=2', '/subscriptions?status=active&per_page=10&page=2',
-      '/analytics/revenue?period=12m', '/analytics/revenue?period=90d&currency=USD', '/analytics/subscriptions?period=12m']) {
+    for (const path of [
+      '/transactions?status=completed&per_page=50&page=3',
+      '/transactions?currency=EUR&per_page=20&page=2',
+      '/subscriptions?status=active&per_page=10&page=2',
+      '/analytics/revenue?period=12m',
+      '/analytics/revenue?period=90d&currency=USD',
+      '/analytics/subscriptions?period=12m',
+    ]) {
       const [want, got] = await Promise.all([get(unsharded, path), get(sharded, path)]);
       expect(want.status, `${path}: ${want.text}`).to.equal(200);
       expect(got.status, got.text).to.equal(200);
@@ -126,18 +139,34 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
       return res.text;
     };
     const [mine, reference] = await Promise.all([scrape(sharded), scrape(unsharded)]);
-    for (const name of ['slbp_business_transactions_24h', 'slbp_business_active_subscriptions', 'slbp_business_failed_transactions_1h', 'slbp_background_queue_pending']) {
+    for (const name of [
+      'slbp_business_transactions_24h',
+      'slbp_business_active_subscriptions',
+      'slbp_business_failed_transactions_1h',
+      'slbp_background_queue_pending',
+    ]) {
       expect(sample(mine, name), name).to.be.a('number').and.equal(sample(reference, name));
     }
     expect(sample(mine, 'slbp_business_active_subscriptions')).to.be.above(0);
   });
 
   it("a user's lists, summary, courses and single rows come from that user's shard only", async () => {
-    const [[busy]] = await admin.query<any[]>(`SELECT user_id AS u, MIN(id) AS id FROM \`${source.name}\`.\`${tx}\` GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1`);
+    const [[busy]] = await admin.query<any[]>(
+      `SELECT user_id AS u, MIN(id) AS id FROM \`${source.name}\`.\`${tx}\` GROUP BY user_id ORDER BY COUNT(*) DESC LIMIT 1`,
+    );
     const user = Number(busy.u);
-    const [[sub]] = await admin.query<any[]>(`SELECT id FROM \`${source.name}\`.\`${source.prefix}slbp_subscriptions\` WHERE user_id = ? ORDER BY id LIMIT 1`, [user]);
-    const paths = [`/transactions?user_id=${user}&per_page=100`, `/billing/summary?user_id=${user}`, `/transactions/${busy.id}`, `/subscriptions?user_id=${user}`,
-      `/courses/enrolled?user_id=${user}`, ...(sub ? [`/subscriptions/${sub.id}`] : [])];
+    const [[sub]] = await admin.query<any[]>(
+      `SELECT id FROM \`${source.name}\`.\`${source.prefix}slbp_subscriptions\` WHERE user_id = ? ORDER BY id LIMIT 1`,
+      [user],
+    );
+    const paths = [
+      `/transactions?user_id=${user}&per_page=100`,
+      `/billing/summary?user_id=${user}`,
+      `/transactions/${busy.id}`,
+      `/subscriptions?user_id=${user}`,
+      `/courses/enrolled?user_id=${user}`,
+      ...(sub ? [`/subscriptions/${sub.id}`] : []),
+    ];
     for (const path of paths) {
       const [want, got] = await Promise.all([get(unsharded, path), get(sharded, path)]);
       expect(want.status, want.text).to.equal(200);
@@ -146,8 +175,11 @@ describe('billing shards (SLBP_SHARDS, user_id % 3)', function () {
     }
     // A stray row for this user on another shard is never read: user-scoped queries go to one shard.
     const other = shardNames[(user + 1) % SHARDS]!;
-    await admin.query(`INSERT INTO \`${other}\`.\`${tx}\` (id, user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at)
-      VALUES (999999, ?, 'stray', 'stray', 'lemon_squeezy', '1.00', 'USD', 'completed', UTC_TIMESTAMP(), UTC_TIMESTAMP())`, [user]);
+    await admin.query(
+      `INSERT INTO \`${other}\`.\`${tx}\` (id, user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at)
+      VALUES (999999, ?, 'stray', 'stray', 'lemon_squeezy', '1.00', 'USD', 'completed', UTC_TIMESTAMP(), UTC_TIMESTAMP())`,
+      [user],
+    );
     try {
       const got = await get(sharded, `/transactions?user_id=${user}&per_page=100&orderby=id&order=desc`);
       expect(got.status, got.text).to.equal(200);

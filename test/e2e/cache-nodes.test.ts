@@ -3,7 +3,7 @@ import { Cluster, Redis } from 'ioredis';
 import { ADMIN_ID, asUser, EDITOR_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { testRedisPrefix } from '../helpers/redis.ts';
 import { startRedisCluster, startRedisServer, type RedisClusterServers, type RedisServer } from '../helpers/redis-server.ts';
 import { NS, sidecarEnv, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
@@ -33,7 +33,14 @@ async function ready<T extends Redis | Cluster>(client: T): Promise<T> {
 
 async function single(): Promise<Topology> {
   const server: RedisServer = await startRedisServer();
-  return { name: `one private redis-server on :${server.port}`, env: { WP_REDIS_HOST: '127.0.0.1', WP_REDIS_PORT: String(server.port) }, client: () => ready(server.client()), stop: () => server.stop(), start: () => server.start(), destroy: () => server.destroy() };
+  return {
+    name: `one private redis-server on :${server.port}`,
+    env: { WP_REDIS_HOST: '127.0.0.1', WP_REDIS_PORT: String(server.port) },
+    client: () => ready(server.client()),
+    stop: () => server.stop(),
+    start: () => server.start(),
+    destroy: () => server.destroy(),
+  };
 }
 
 async function cluster(): Promise<Topology> {
@@ -55,10 +62,15 @@ async function cacheLayers(sc: ChildSidecar) {
 }
 
 /** A signed request from the shim, as user `id`, to `path` on `sc`. */
-const signed = (sc: ChildSidecar, id: number, method: string, path: string, body?: unknown) => call(`${sc.url}${path}`, asUser(id, method, path, body));
+const signed = (sc: ChildSidecar, id: number, method: string, path: string, body?: unknown) =>
+  call(`${sc.url}${path}`, asUser(id, method, path, body));
 
 async function setRole(db: TestDb, userId: number, role: string): Promise<void> {
-  await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = ? WHERE user_id = ? AND meta_key = ?`, [`a:1:{s:${role.length}:"${role}";b:1;}`, userId, `${db.prefix}capabilities`]);
+  await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = ? WHERE user_id = ? AND meta_key = ?`, [
+    `a:1:{s:${role.length}:"${role}";b:1;}`,
+    userId,
+    `${db.prefix}capabilities`,
+  ]);
 }
 
 for (const make of [single, cluster]) {
@@ -79,7 +91,11 @@ for (const make of [single, cluster]) {
       // A neighbour whose prefix starts like ours must not be touched either.
       await other.set(`${prefix.slice(0, -1)}X:c:v1:{user:1}:identity`, 'neighbour');
       other.disconnect();
-      const env = sidecarEnv(db, { ...topo.env, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_OPTIONS_REFRESH_MS: '600000' }, prefix);
+      const env = sidecarEnv(
+        db,
+        { ...topo.env, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_OPTIONS_REFRESH_MS: '600000' },
+        prefix,
+      );
       [a, b] = await Promise.all([spawnSidecar(env, [], { waitForRedis: true }), spawnSidecar(env, [], { waitForRedis: true })]);
     });
 
@@ -98,7 +114,7 @@ for (const make of [single, cluster]) {
       await db?.drop();
     });
 
-    it('an invalidation sent to one node reaches the other node\'s in-process cache within 1 s', async () => {
+    it("an invalidation sent to one node reaches the other node's in-process cache within 1 s", async () => {
       // Both nodes resolve the editor once: now each holds the identity in its L1.
       expectRestError(await signed(a, EDITOR_ID, 'POST', INVALIDATE, { keys: ['warm-up'] }), 'rest_forbidden', 403);
       expectRestError(await signed(b, EDITOR_ID, 'POST', INVALIDATE, { keys: ['warm-up'] }), 'rest_forbidden', 403);
@@ -125,7 +141,9 @@ for (const make of [single, cluster]) {
           }
           await sleep(5);
         }
-        console.log(`      node B served the fresh value ${delay} ms after the invalidation was sent to node A (${polls} poll(s); node A answered ${JSON.stringify(res.body)})`);
+        console.log(
+          `      node B served the fresh value ${delay} ms after the invalidation was sent to node A (${polls} poll(s); node A answered ${JSON.stringify(res.body)})`,
+        );
         expect(delay).to.be.within(0, 999);
         expect((await cacheLayers(b)).bus.received).to.be.greaterThan(0);
       } finally {
@@ -144,7 +162,9 @@ for (const make of [single, cluster]) {
       const [ea, eb] = await Promise.all([cacheLayers(a), cacheLayers(b)]);
       const loadsA = ea.loads - sa.loads;
       const loadsB = eb.loads - sb.loads;
-      console.log(`      400 concurrent signed requests as user ${cold}: loader ran ${loadsA} time(s) on node A, ${loadsB} on node B; Redis hits A ${ea.l2.hits - sa.l2.hits}, B ${eb.l2.hits - sb.l2.hits}`);
+      console.log(
+        `      400 concurrent signed requests as user ${cold}: loader ran ${loadsA} time(s) on node A, ${loadsB} on node B; Redis hits A ${ea.l2.hits - sa.l2.hits}, B ${eb.l2.hits - sb.l2.hits}`,
+      );
       expect(loadsA).to.be.at.most(1);
       expect(loadsB).to.be.at.most(1);
       expect(loadsA + loadsB).to.be.at.least(1);
@@ -219,7 +239,7 @@ for (const make of [single, cluster]) {
       }
     });
 
-    it('`all` drops every entry under the sidecar\'s prefix and nothing else', async () => {
+    it("`all` drops every entry under the sidecar's prefix and nothing else", async () => {
       expect((await signed(a, 9, 'GET', LIVE)).status).to.equal(200);
       await sleep(100);
       const other = await topo.client();

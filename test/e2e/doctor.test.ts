@@ -8,7 +8,7 @@ import { loadConfig } from '../../src/config/load.ts';
 import { buildContainer } from '../../src/container.ts';
 import { Redis } from 'ioredis';
 import { maybeUnserialize, phpSerialize } from '../../src/data/php-serialize.ts';
-import { siteKeyOf } from '../../src/domain/site-identity.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
 import { CHECKS, doctorContext, runDoctor, type DoctorReport } from '../../src/doctor/doctor.ts';
 import { runInProcess, runProcess } from '../helpers/cli.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -33,7 +33,13 @@ describe('slbp doctor', function () {
     await mkdir(path.join(scratch, 'uploads'));
     await writeFile(path.join(scratch, 'a-file'), 'not a directory');
     const s3Port = await freePort();
-    s3 = new S3rver({ address: '127.0.0.1', port: s3Port, silent: true, directory: path.join(scratch, 's3'), configureBuckets: [{ name: 'backups' }] });
+    s3 = new S3rver({
+      address: '127.0.0.1',
+      port: s3Port,
+      silent: true,
+      directory: path.join(scratch, 's3'),
+      configureBuckets: [{ name: 'backups' }],
+    });
     await s3.run();
     // A healthy site: secret, indexes, Redis, uploads, remote storage on S3, a reader (the primary itself: a plain copy).
     env = {
@@ -84,45 +90,109 @@ describe('slbp doctor', function () {
     expect(text.out).to.match(new RegExp(`^all ${ids.length} checks passed$`, 'm'));
   });
 
-  const faults: { name: string; env: Record<string, string | undefined>; id: string; fix: RegExp; setup?: () => Promise<() => Promise<void>> }[] = [
-    { name: 'a wrong password', env: { DB_PASSWORD: 'wrong' }, id: 'database-login', fix: /check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)/ },
-    { name: 'an unknown database', env: { DB_NAME: 'slbp_no_such_database' }, id: 'database-login', fix: /check DB_NAME \(from environment\)/ },
+  const faults: {
+    name: string;
+    env: Record<string, string | undefined>;
+    id: string;
+    fix: RegExp;
+    setup?: () => Promise<() => Promise<void>>;
+  }[] = [
     {
-      name: 'a user without the grants mysqldump needs', env: { DB_USER: user, DB_PASSWORD: 'doctor-pw', DB_HOST_READ: undefined }, id: 'database-grants', fix: /GRANT SHOW VIEW, TRIGGER, EVENT ON `slbp_t_.*`\.\* TO 'slbp_doc_\d+'@'%'/,
+      name: 'a wrong password',
+      env: { DB_PASSWORD: 'wrong' },
+      id: 'database-login',
+      fix: /check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)/,
+    },
+    {
+      name: 'an unknown database',
+      env: { DB_NAME: 'slbp_no_such_database' },
+      id: 'database-login',
+      fix: /check DB_NAME \(from environment\)/,
+    },
+    {
+      name: 'a user without the grants mysqldump needs',
+      env: { DB_USER: user, DB_PASSWORD: 'doctor-pw', DB_HOST_READ: undefined },
+      id: 'database-grants',
+      fix: /GRANT SHOW VIEW, TRIGGER, EVENT ON `slbp_t_.*`\.\* TO 'slbp_doc_\d+'@'%'/,
       setup: async () => {
         await db.pool.query(`CREATE USER '${user}'@'%' IDENTIFIED BY 'doctor-pw'`);
         await db.pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON \`${db.name}\`.* TO '${user}'@'%'`);
-        return async () => { await db.pool.query(`DROP USER '${user}'@'%'`); };
+        return async () => {
+          await db.pool.query(`DROP USER '${user}'@'%'`);
+        };
       },
     },
-    { name: 'a wrong table prefix', env: { SLBP_TABLE_PREFIX: 'shop_' }, id: 'plugin-tables', fix: /the tables exist with the prefix wp_: set SLBP_TABLE_PREFIX=wp_/ },
     {
-      name: 'missing indexes', env: {}, id: 'indexes', fix: /run slbp migrate/,
+      name: 'a wrong table prefix',
+      env: { SLBP_TABLE_PREFIX: 'shop_' },
+      id: 'plugin-tables',
+      fix: /the tables exist with the prefix wp_: set SLBP_TABLE_PREFIX=wp_/,
+    },
+    {
+      name: 'missing indexes',
+      env: {},
+      id: 'indexes',
+      fix: /run slbp migrate/,
       setup: async () => {
         expect((await runInProcess(['migrate', 'down'], env)).code).to.equal(0);
-        return async () => { expect((await runInProcess(['migrate'], env)).code).to.equal(0); };
+        return async () => {
+          expect((await runInProcess(['migrate'], env)).code).to.equal(0);
+        };
       },
     },
-    { name: 'an unreachable replica', env: { DB_HOST_READ: '127.0.0.1:1' }, id: 'replicas', fix: /remove them from DB_HOST_READ \(from environment\)/ },
-    { name: 'Redis unreachable', env: { WP_REDIS_PORT: '1' }, id: 'redis', fix: /check WP_REDIS_HOST \(from config\/default\.json\) and WP_REDIS_PORT \(from environment\)/ },
     {
-      name: "a Redis prefix another site's nodes hold", env: {}, id: 'redis-namespace', fix: /give one of the two sites its own SLBP_REDIS_PREFIX \(from environment\)/,
+      name: 'an unreachable replica',
+      env: { DB_HOST_READ: '127.0.0.1:1' },
+      id: 'replicas',
+      fix: /remove them from DB_HOST_READ \(from environment\)/,
+    },
+    {
+      name: 'Redis unreachable',
+      env: { WP_REDIS_PORT: '1' },
+      id: 'redis',
+      fix: /check WP_REDIS_HOST \(from config\/default\.json\) and WP_REDIS_PORT \(from environment\)/,
+    },
+    {
+      name: "a Redis prefix another site's nodes hold",
+      env: {},
+      id: 'redis-namespace',
+      fix: /give one of the two sites its own SLBP_REDIS_PREFIX \(from environment\)/,
       setup: async () => {
         // Another site on another database server, same database name and prefix: same site key, another claim.
         const claim = `${env.SLBP_REDIS_PREFIX}${siteKeyOf(db.name, db.prefix)}:site`;
-        const holder = { site_key: siteKeyOf(db.name, db.prefix), database: db.name, table_prefix: db.prefix, server: 'other-host:3306', site_url: 'https://other.example', claimed_by: 'node-b', at: new Date().toISOString() };
+        const holder = {
+          site_key: siteKeyOf(db.name, db.prefix),
+          database: db.name,
+          table_prefix: db.prefix,
+          server: 'other-host:3306',
+          site_url: 'https://other.example',
+          claimed_by: 'node-b',
+          at: new Date().toISOString(),
+        };
         const r = new Redis({ host: '127.0.0.1', port: 6379 });
         await r.set(claim, `0123456789abcdef\n${JSON.stringify(holder)}`, 'PX', 60_000);
-        return async () => { await r.del(claim); r.disconnect(); };
+        return async () => {
+          await r.del(claim);
+          r.disconnect();
+        };
       },
     },
     {
-      name: "the plugin's WP-cron hooks still scheduled", env: {}, id: 'plugin-cron', fix: /activate the shim plugin/,
+      name: "the plugin's WP-cron hooks still scheduled",
+      env: {},
+      id: 'plugin-cron',
+      fix: /activate the shim plugin/,
       setup: async () => {
         const next = Math.floor(Date.now() / 1000) + 3600;
-        const cron = phpSerialize({ [next]: { slbp_daily_cron: { '40cd750bba9870f18aada2478b24840a': { schedule: 'daily', args: [], interval: 86400 } } }, version: 2 });
+        const cron = phpSerialize({
+          [next]: { slbp_daily_cron: { '40cd750bba9870f18aada2478b24840a': { schedule: 'daily', args: [], interval: 86400 } } },
+          version: 2,
+        });
         const [[old]] = await db.pool.query<any>(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'cron'`);
-        await db.pool.query(`INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES ('cron', ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`, [cron]);
+        await db.pool.query(
+          `INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES ('cron', ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`,
+          [cron],
+        );
         return async () => {
           if (old) await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'cron'`, [old.option_value]);
           else await db.pool.query(`DELETE FROM ${db.prefix}options WHERE option_name = 'cron'`);
@@ -131,9 +201,24 @@ describe('slbp doctor', function () {
     },
     { name: 'no shim secret', env: { SLBP_SIDECAR_SECRET: '' }, id: 'shim-secret', fix: /define\( 'SLBP_SIDECAR_SECRET'/ },
     { name: 'an unwritable data directory', env: { SLBP_DATA_DIR: '' }, id: 'data-dir', fix: /set SLBP_DATA_DIR \(from environment\)/ },
-    { name: 'an unwritable backup directory', env: { SLBP_BACKUP_DIR: '' }, id: 'backup-dir', fix: /set SLBP_BACKUP_DIR \(from environment\)/ },
-    { name: 'a missing uploads directory', env: { SLBP_UPLOADS_DIR: '/nonexistent/uploads' }, id: 'uploads', fix: /set SLBP_UPLOADS_DIR \(from environment\)/ },
-    { name: 'an S3 endpoint that does not answer', env: { SLBP_BACKUP_S3_ENDPOINT: 'http://127.0.0.1:1' }, id: 's3', fix: /check SLBP_BACKUP_S3_ENDPOINT/ },
+    {
+      name: 'an unwritable backup directory',
+      env: { SLBP_BACKUP_DIR: '' },
+      id: 'backup-dir',
+      fix: /set SLBP_BACKUP_DIR \(from environment\)/,
+    },
+    {
+      name: 'a missing uploads directory',
+      env: { SLBP_UPLOADS_DIR: '/nonexistent/uploads' },
+      id: 'uploads',
+      fix: /set SLBP_UPLOADS_DIR \(from environment\)/,
+    },
+    {
+      name: 'an S3 endpoint that does not answer',
+      env: { SLBP_BACKUP_S3_ENDPOINT: 'http://127.0.0.1:1' },
+      id: 's3',
+      fix: /check SLBP_BACKUP_S3_ENDPOINT/,
+    },
   ];
   for (const f of faults) {
     it(`${f.name}: ${f.id} fails with its fix, the other checks do not`, async () => {
@@ -161,7 +246,9 @@ describe('slbp doctor', function () {
     expect(r.code).to.equal(1);
     const report = JSON.parse(r.out) as DoctorReport;
     expect(failing(report)).to.deep.equal(['settings']);
-    expect(check(report, 'settings').lines!.join('\n')).to.include('DB_PASSWORD: ').and.include('getenv(...), which is not a literal and is skipped; set DB_PASSWORD in the environment');
+    expect(check(report, 'settings').lines!.join('\n'))
+      .to.include('DB_PASSWORD: ')
+      .and.include('getenv(...), which is not a literal and is skipped; set DB_PASSWORD in the environment');
     expect(report.checks.filter((c) => c.id !== 'settings').every((c) => c.status === 'skip')).to.equal(true);
   });
 
@@ -187,8 +274,11 @@ describe('slbp doctor', function () {
     }
   });
 
-  it("feeds /health/detailed: the same checks under service_checks.doctor", async () => {
-    for (const [extra, healthy] of [[{}, true], [{ SLBP_SIDECAR_SECRET: '' }, false]] as const) {
+  it('feeds /health/detailed: the same checks under service_checks.doctor', async () => {
+    for (const [extra, healthy] of [
+      [{}, true],
+      [{ SLBP_SIDECAR_SECRET: '' }, false],
+    ] as const) {
       const sc = await startSidecar(db, { env: { ...env, ...extra, SLBP_HEALTH_TOKEN: 'doctor-health-token' } });
       try {
         const res = await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer doctor-health-token' } });

@@ -21,7 +21,9 @@ async function rss(pid: number): Promise<number> {
 /** Every GET route the namespace index lists, with `1` for each path parameter. */
 async function getRoutes(base: string): Promise<string[]> {
   const index = (await call(base)).body as { routes: Record<string, { methods: string[] }> };
-  const paths = Object.entries(index.routes).filter(([, r]) => r.methods.includes('GET')).map(([p]) => p.replace(/\(\?P<\w+>[^)]*\)/g, '1'));
+  const paths = Object.entries(index.routes)
+    .filter(([, r]) => r.methods.includes('GET'))
+    .map(([p]) => p.replace(/\(\?P<\w+>[^)]*\)/g, '1'));
   return paths.map((p) => `${new URL(base).origin}/wp-json${p}`);
 }
 
@@ -63,17 +65,19 @@ describe('an anonymous flood of long query strings under the production heap', f
       const pad = randomBytes(QUERY_BYTES / 4).toString('hex');
       return `_fields=${pad.slice(0, QUERY_BYTES / 4)}&pad=${pad.slice(QUERY_BYTES / 4)}&n=${randomBytes(8).toString('hex')}`;
     };
-    await Promise.all(Array.from({ length: 6 }, async () => {
-      while (sent < REQUESTS && node.proc.exitCode === null) {
-        const i = sent++;
-        const res = await fetch(`${routes[i % routes.length]}?${query()}`).catch(() => null);
-        const status = res ? res.status : 0;
-        await res?.arrayBuffer();
-        statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        if (i === WARM_UP) baseline = await rss(pid);
-        if (i > WARM_UP && i % 500 === 0) samples.push(await rss(pid).catch(() => 0));
-      }
-    }));
+    await Promise.all(
+      Array.from({ length: 6 }, async () => {
+        while (sent < REQUESTS && node.proc.exitCode === null) {
+          const i = sent++;
+          const res = await fetch(`${routes[i % routes.length]}?${query()}`).catch(() => null);
+          const status = res ? res.status : 0;
+          await res?.arrayBuffer();
+          statuses.set(status, (statuses.get(status) ?? 0) + 1);
+          if (i === WARM_UP) baseline = await rss(pid);
+          if (i > WARM_UP && i % 500 === 0) samples.push(await rss(pid).catch(() => 0));
+        }
+      }),
+    );
     expect(node.proc.exitCode, node.output().slice(-2000)).to.equal(null);
     expect(node.output()).to.not.include('heap out of memory');
     const live = await call(`${node.base}/live`);
@@ -82,7 +86,10 @@ describe('an anonymous flood of long query strings under the production heap', f
     const peak = Math.max(end, ...samples);
     // Every request was answered (2xx/4xx; no transport error, no 5xx).
     expect(statuses.get(0) ?? 0, JSON.stringify([...statuses])).to.equal(0);
-    expect([...statuses.keys()].every((s) => s < 500), JSON.stringify([...statuses])).to.equal(true);
+    expect(
+      [...statuses.keys()].every((s) => s < 500),
+      JSON.stringify([...statuses]),
+    ).to.equal(true);
     // Flat: after the warm-up the node grows by no more than a few tens of MB, far below the old 120 MB.
     expect((peak - baseline) / MB, `baseline ${(baseline / MB).toFixed(0)} MB, peak ${(peak / MB).toFixed(0)} MB`).to.be.below(40);
     expect(peak / MB).to.be.below(250);

@@ -15,11 +15,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One probe on a fresh connection, as a load balancer's health checker makes it. */
 function probe(url: string): Promise<{ status: number; body: any }> {
   return new Promise((resolve, reject) => {
-    http.get(url, { agent: false }, (res) => {
-      let text = '';
-      res.on('data', (d) => { text += d; });
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
-    }).on('error', reject);
+    http
+      .get(url, { agent: false }, (res) => {
+        let text = '';
+        res.on('data', (d) => {
+          text += d;
+        });
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
+      })
+      .on('error', reject);
   });
 }
 
@@ -28,29 +32,37 @@ async function hammer(url: string, clients: number, until: () => boolean) {
   const statuses = new Map<number, number>();
   const errors: string[] = [];
   let total = 0;
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (!until()) {
-      try {
-        const res = await fetch(url);
-        await res.arrayBuffer();
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-      } catch (err) {
-        errors.push(String((err as Error & { cause?: Error }).cause?.message ?? err));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (!until()) {
+        try {
+          const res = await fetch(url);
+          await res.arrayBuffer();
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+        } catch (err) {
+          errors.push(String((err as Error & { cause?: Error }).cause?.message ?? err));
+        }
+        total++;
       }
-      total++;
-    }
-  }));
+    }),
+  );
   return { statuses, errors, total };
 }
 
 describe('the sidecar process', function () {
   this.timeout(120_000);
   let db: TestDb;
-  before(async () => { db = await createTestDb({ size: 'tiny' }); });
-  after(async () => { await db?.drop(); });
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+  });
+  after(async () => {
+    await db?.drop();
+  });
 
   it('exits non-zero naming every problem in a bad configuration', async () => {
-    const sc = await spawnSidecar({ SLBP_ENV: 'test', SLBP_PORT: 'abc' }, ['--wp-config', '/nonexistent/wp-config.php'], { waitForListen: false });
+    const sc = await spawnSidecar({ SLBP_ENV: 'test', SLBP_PORT: 'abc' }, ['--wp-config', '/nonexistent/wp-config.php'], {
+      waitForListen: false,
+    });
     const code = await sc.exited;
     expect(code).to.equal(2);
     const out = sc.output();
@@ -65,7 +77,9 @@ describe('the sidecar process', function () {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'slbp-wpc-'));
     const file = path.join(dir, 'wp-config.php');
     const redisPrefix = testRedisPrefix();
-    await writeFile(file, `<?php
+    await writeFile(
+      file,
+      `<?php
 define( 'DB_NAME', '${db.name}_wpc' );
 define( 'DB_USER', 'root' );
 define( 'DB_PASSWORD', '' );
@@ -76,7 +90,8 @@ define( 'SLBP_REDIS_PREFIX', '${redisPrefix}' );
 define( 'SLBP_PORT', 0 );
 $table_prefix = '${prefix}';
 require_once ABSPATH . 'wp-settings.php';
-`);
+`,
+    );
     const sc = await spawnSidecar({ SLBP_ENV: 'test' }, ['--wp-config', file]);
     try {
       const ready = await call(`${sc.base}/ready`);
@@ -97,7 +112,9 @@ require_once ABSPATH . 'wp-settings.php';
     try {
       const deadline = Date.now() + 10_000;
       const r = await hammer(`${sc.base}/health`, 64, () => Date.now() > deadline);
-      console.log(`      /health x64 for 10 s: ${r.total} requests, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}`);
+      console.log(
+        `      /health x64 for 10 s: ${r.total} requests, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}`,
+      );
       expect(r.errors).to.deep.equal([]);
       expect([...r.statuses.keys()]).to.deep.equal([200]);
       // Enough traffic to mean something even on a busy two-core machine.
@@ -110,7 +127,7 @@ require_once ABSPATH . 'wp-settings.php';
   it('SIGTERM under load: /ready turns 503 while draining and no in-flight request fails', async () => {
     const sc = await spawnSidecar(sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '3000' }));
     let balancerSawDrain = false;
-    let readyStatusesDuringDrain: number[] = [];
+    const readyStatusesDuringDrain: number[] = [];
     const load = hammer(`${sc.base}/health`, 16, () => balancerSawDrain);
     await sleep(1000);
     sc.proc.kill('SIGTERM');
@@ -127,7 +144,9 @@ require_once ABSPATH . 'wp-settings.php';
     }
     const r = await load;
     const code = await sc.exited;
-    console.log(`      drain: ${r.total} requests under load, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}; /ready during drain ${JSON.stringify(readyStatusesDuringDrain)}`);
+    console.log(
+      `      drain: ${r.total} requests under load, statuses ${JSON.stringify([...r.statuses])}, errors ${r.errors.length}; /ready during drain ${JSON.stringify(readyStatusesDuringDrain)}`,
+    );
     expect(balancerSawDrain).to.equal(true);
     expect(r.errors).to.deep.equal([]);
     expect([...r.statuses.keys()]).to.deep.equal([200]);

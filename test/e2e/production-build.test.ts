@@ -35,7 +35,11 @@ describe('the production build', function () {
   });
   after(async () => {
     if (server?.pid && server.exitCode === null && server.signalCode === null) {
-      try { process.kill(-server.pid, 'SIGKILL'); } catch { /* already gone */ }
+      try {
+        process.kill(-server.pid, 'SIGKILL');
+      } catch {
+        /* already gone */
+      }
     }
     await cleanRedisPrefix(env.SLBP_REDIS_PREFIX!);
     await db?.drop();
@@ -49,14 +53,25 @@ describe('the production build', function () {
     for (const f of [...pkg.files.filter((f) => !f.startsWith('dist')), 'package.json', 'package-lock.json']) {
       if (existsSync(path.join(projectRoot, f))) await cp(path.join(projectRoot, f), path.join(dir, f), { recursive: true });
     }
-    await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: dir, env: baseEnv(), maxBuffer: 16 << 20 });
+    await run('npm', ['ci', '--omit=dev', '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: dir,
+      env: baseEnv(),
+      maxBuffer: 16 << 20,
+    });
     const installed = Date.now();
     console.log(`      build ${((built - t0) / 1000).toFixed(1)} s, npm ci --omit=dev ${((installed - built) / 1000).toFixed(1)} s`);
     for (const dev of ['tsx', 'typescript', 'mocha']) expect(existsSync(path.join(dir, 'node_modules', dev)), dev).to.equal(false);
     expect(existsSync(path.join(dir, 'src'))).to.equal(false);
 
-    const slbp = (...args: string[]) => run(process.execPath, [path.join(dir, 'bin/slbp.js'), ...args], { cwd: dir, env: { ...baseEnv(), ...env }, maxBuffer: 16 << 20 })
-      .then((r) => ({ code: 0, out: r.stdout, err: r.stderr }), (e) => ({ code: e.code as number, out: e.stdout as string, err: e.stderr as string }));
+    const slbp = (...args: string[]) =>
+      run(process.execPath, [path.join(dir, 'bin/slbp.js'), ...args], {
+        cwd: dir,
+        env: { ...baseEnv(), ...env },
+        maxBuffer: 16 << 20,
+      }).then(
+        (r) => ({ code: 0, out: r.stdout, err: r.stderr }),
+        (e) => ({ code: e.code as number, out: e.stdout as string, err: e.stderr as string }),
+      );
     expect((await slbp('--version')).out.trim()).to.equal(pkg.version);
     // Reads scripts/sql/wp-schema.sql from the package root, not from dist/.
     const created = await slbp('create-db', '--name', `${db.name}_built`, '--prefix', 'b_');
@@ -66,14 +81,26 @@ describe('the production build', function () {
     expect(JSON.parse(doctor.out).checks.find((c: { id: string }) => c.id === 'database-login').status).to.equal('pass');
 
     const port = await freePort();
-    server = spawn('npm', ['start'], { cwd: dir, env: { ...baseEnv(), ...env, SLBP_PORT: String(port), SLBP_LOG_LEVEL: 'info', SLBP_LOG_FORMAT: 'json' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    server = spawn('npm', ['start'], {
+      cwd: dir,
+      env: { ...baseEnv(), ...env, SLBP_PORT: String(port), SLBP_LOG_LEVEL: 'info', SLBP_LOG_FORMAT: 'json' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
     let out = '';
-    server.stdout!.on('data', (d) => { out += d; });
-    server.stderr!.on('data', (d) => { out += d; });
+    server.stdout!.on('data', (d) => {
+      out += d;
+    });
+    server.stderr!.on('data', (d) => {
+      out += d;
+    });
     const base = `http://127.0.0.1:${port}${NS}`;
     let ready = 0;
     for (const until = Date.now() + 60_000; Date.now() < until && server.exitCode === null; await sleep(200)) {
-      ready = await fetch(`${base}/ready`).then((r) => r.status, () => 0);
+      ready = await fetch(`${base}/ready`).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (ready === 200) break;
     }
     expect(ready, out).to.equal(200);
@@ -102,8 +129,13 @@ describe('the production build', function () {
 
   it('bin/slbp.js without a build says so in one line (exit 2)', async function () {
     if (existsSync(path.join(projectRoot, 'dist'))) this.skip();
-    const r = await run(process.execPath, [path.join(projectRoot, 'bin/slbp.js'), '--version'], { env: baseEnv() }).then(() => null, (e) => e);
+    const r = await run(process.execPath, [path.join(projectRoot, 'bin/slbp.js'), '--version'], { env: baseEnv() }).then(
+      () => null,
+      (e) => e,
+    );
     expect(r.code).to.equal(2);
-    expect(r.stderr).to.equal('slbp: the build is missing (dist/): run npm run build, or in a development checkout: npx tsx src/cli/main.ts\n');
+    expect(r.stderr).to.equal(
+      'slbp: the build is missing (dist/): run npm run build, or in a development checkout: npx tsx src/cli/main.ts\n',
+    );
   });
 });

@@ -40,23 +40,48 @@ describe('a real Prometheus scraping a running sidecar', function () {
   it('scrapes /metrics with the bearer token: up == 1 and active subscriptions equal the SQL count', async () => {
     const target = new URL(sc!.url).host;
     await writeFile(path.join(dir, 'token'), TOKEN, { mode: 0o600 });
-    await writeFile(path.join(dir, 'prometheus.yml'), [
-      'global:', '  scrape_interval: 1s', '  scrape_timeout: 1s', 'scrape_configs:', '  - job_name: slbp-sidecar',
-      `    metrics_path: ${NS}/metrics`, '    authorization:', '      type: Bearer', `      credentials_file: ${path.join(dir, 'token')}`,
-      '    static_configs:', `      - targets: ['${target}']`, '',
-    ].join('\n'));
+    await writeFile(
+      path.join(dir, 'prometheus.yml'),
+      [
+        'global:',
+        '  scrape_interval: 1s',
+        '  scrape_timeout: 1s',
+        'scrape_configs:',
+        '  - job_name: slbp-sidecar',
+        `    metrics_path: ${NS}/metrics`,
+        '    authorization:',
+        '      type: Bearer',
+        `      credentials_file: ${path.join(dir, 'token')}`,
+        '    static_configs:',
+        `      - targets: ['${target}']`,
+        '',
+      ].join('\n'),
+    );
     const port = await freePort();
-    prom = spawn('prometheus', [
-      `--config.file=${path.join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${path.join(dir, 'data')}`,
-      `--web.listen-address=127.0.0.1:${port}`, '--log.level=warn',
-    ], { stdio: ['ignore', 'pipe', 'pipe'] });
-    prom.stdout!.on('data', (d) => { promOut += d; });
-    prom.stderr!.on('data', (d) => { promOut += d; });
+    prom = spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${path.join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    prom.stdout!.on('data', (d) => {
+      promOut += d;
+    });
+    prom.stderr!.on('data', (d) => {
+      promOut += d;
+    });
 
     const query = async (q: string): Promise<{ metric: Record<string, string>; value: [number, string] }[] | null> => {
       try {
         const res = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(q)}`);
-        const body = (await res.json()) as { status: string; data: { result: { metric: Record<string, string>; value: [number, string] }[] } };
+        const body = (await res.json()) as {
+          status: string;
+          data: { result: { metric: Record<string, string>; value: [number, string] }[] };
+        };
         return body.status === 'success' ? body.data.result : null;
       } catch {
         return null;

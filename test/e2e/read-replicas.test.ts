@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { createWordPressDatabase } from '../../scripts/lib/db-admin.ts';
 import { loadConfig } from '../../src/config/load.ts';
 import { buildContainer, type Container } from '../../src/container.ts';
-import { ReadRouting } from '../../src/data/read-routing.ts';
-import { startServer, type RunningServer } from '../../src/http/server.ts';
+import { DatabaseRouter } from '../../src/data/database-router.ts';
+import { startServer, type RunningServer } from '../../src/server.ts';
 import { call } from '../helpers/http.ts';
 import { startMariaDb, type MariaDbInstance } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
@@ -31,7 +31,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
   let base: string;
   const redisPrefix = testRedisPrefix();
 
-  const serverId = async (q: { query<T>(sql: string): Promise<T> }) => ((await q.query<{ id: number }[]>('SELECT @@server_id AS id'))[0]!.id);
+  const serverId = async (q: { query<T>(sql: string): Promise<T> }) => (await q.query<{ id: number }[]>('SELECT @@server_id AS id'))[0]!.id;
   const replicasSection = async () => {
     const res = await call(`${base}/health/detailed`, { headers: { Authorization: `Bearer ${HEALTH_TOKEN}` } });
     expect(res.status, res.text).to.equal(200);
@@ -66,18 +66,30 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
       await p.query("CREATE USER 'repl'@'127.0.0.1' IDENTIFIED BY 'repl-pass'; GRANT REPLICATION SLAVE ON *.* TO 'repl'@'127.0.0.1'");
       // The sidecar's user: everything on the WordPress database, and only SLAVE MONITOR
       // globally (for SHOW SLAVE STATUS). Without SUPER, read_only=1 really protects the replica.
-      await p.query("CREATE USER 'slbp'@'127.0.0.1' IDENTIFIED BY 'slbp-pass'; GRANT ALL ON wordpress.* TO 'slbp'@'127.0.0.1'; GRANT SLAVE MONITOR ON *.* TO 'slbp'@'127.0.0.1'");
+      await p.query(
+        "CREATE USER 'slbp'@'127.0.0.1' IDENTIFIED BY 'slbp-pass'; GRANT ALL ON wordpress.* TO 'slbp'@'127.0.0.1'; GRANT SLAVE MONITOR ON *.* TO 'slbp'@'127.0.0.1'",
+      );
     } finally {
       await p.end();
     }
-    await onReplica(`CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port}, MASTER_USER='repl', MASTER_PASSWORD='repl-pass', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE`);
+    await onReplica(
+      `CHANGE MASTER TO MASTER_HOST='127.0.0.1', MASTER_PORT=${primary.port}, MASTER_USER='repl', MASTER_PASSWORD='repl-pass', MASTER_USE_GTID=slave_pos, MASTER_CONNECT_RETRY=1; START SLAVE`,
+    );
     await createWordPressDatabase({ host: '127.0.0.1', port: primary.port, user: 'root', password: '' }, 'wordpress', 'wp_');
     await caughtUp();
     const config = loadConfig({
       env: {
-        SLBP_ENV: 'test', SLBP_PORT: '0', DB_HOST: `127.0.0.1:${primary.port}`, DB_HOST_READ: `127.0.0.1:${replica.port}`,
-        DB_NAME: 'wordpress', DB_USER: 'slbp', DB_PASSWORD: 'slbp-pass', SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_HEALTH_TOKEN: HEALTH_TOKEN, SLBP_READ_YOUR_WRITES_MS: '5000', SLBP_REPLICA_MAX_LAG_SEC: '2',
+        SLBP_ENV: 'test',
+        SLBP_PORT: '0',
+        DB_HOST: `127.0.0.1:${primary.port}`,
+        DB_HOST_READ: `127.0.0.1:${replica.port}`,
+        DB_NAME: 'wordpress',
+        DB_USER: 'slbp',
+        DB_PASSWORD: 'slbp-pass',
+        SLBP_REDIS_PREFIX: redisPrefix,
+        SLBP_HEALTH_TOKEN: HEALTH_TOKEN,
+        SLBP_READ_YOUR_WRITES_MS: '5000',
+        SLBP_REPLICA_MAX_LAG_SEC: '2',
         SLBP_DATA_DIR: `var/test/${process.pid}-replicas`,
       },
     });
@@ -96,10 +108,12 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     // The schema was still replicating when the sidecar started; wait for the monitor to see it caught up.
     await eventually('replica in use', async () => (await replicasSection()).replicas[0].in_use === true);
     expect(await serverId(c.db.read)).to.equal(2);
-    expect(await serverId(c.readRouting.readerFor('user:1'))).to.equal(2);
+    expect(await serverId(c.databases.forRead('user:1'))).to.equal(2);
     expect(await serverId(c.db.write)).to.equal(1);
     const section = await replicasSection();
-    console.log(`      /health/detailed replicas: ${JSON.stringify(section.replicas.map((r: any) => ({ in_use: r.in_use, lag: r.lag_seconds })))}`);
+    console.log(
+      `      /health/detailed replicas: ${JSON.stringify(section.replicas.map((r: any) => ({ in_use: r.in_use, lag: r.lag_seconds })))}`,
+    );
     expect(section.healthy).to.equal(true);
     expect(section.replicas).to.have.length(1);
     expect(section.replicas[0]).to.include({ in_use: true, lag_seconds: 0, io_running: true, sql_running: true });
@@ -121,18 +135,20 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     await onReplica('STOP SLAVE SQL_THREAD');
     try {
       await c.db.write.query("INSERT INTO wp_options (option_name, option_value, autoload) VALUES ('slbp_ryw_probe', 'written', 'no')");
-      await c.readRouting.noteWrite('user:1');
+      await c.databases.noteWrite('user:1');
       const sql = "SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'";
-      const writer = await c.readRouting.readerFor('user:1').query<any[]>(sql);
-      const other = await c.readRouting.readerFor('user:2').query<any[]>(sql);
+      const writer = await c.databases.forRead('user:1').query<any[]>(sql);
+      const other = await c.databases.forRead('user:2').query<any[]>(sql);
       // Another node of the pool sees the marker through Redis.
-      const otherNode = new ReadRouting(c.db, c.redis, 5000);
-      console.log(`      after user:1 wrote: user:1 reads ${writer.length} row(s), user:2 reads ${other.length} (stale replica), other node routes user:1 to the primary: ${await otherNode.wroteRecently('user:1')}`);
+      const otherNode = new DatabaseRouter(c.db, c.redis, 5000);
+      console.log(
+        `      after user:1 wrote: user:1 reads ${writer.length} row(s), user:2 reads ${other.length} (stale replica), other node routes user:1 to the primary: ${await otherNode.wroteRecently('user:1')}`,
+      );
       expect(writer).to.deep.equal([{ option_value: 'written' }]);
       expect(other).to.deep.equal([]);
       expect(await otherNode.wroteRecently('user:1')).to.equal(true);
       expect(await otherNode.wroteRecently('user:2')).to.equal(false);
-      expect(await serverId(otherNode.readerFor('user:1'))).to.equal(1);
+      expect(await serverId(otherNode.forRead('user:1'))).to.equal(1);
     } finally {
       await c.replicas.start();
     }
@@ -143,14 +159,16 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
     expect(section.healthy).to.equal(false);
     expect(section.replicas[0]).to.include({ sql_running: false });
     expect(await serverId(c.db.read)).to.equal(1);
-    expect(await serverId(c.readRouting.readerFor('user:2'))).to.equal(1);
+    expect(await serverId(c.databases.forRead('user:2'))).to.equal(1);
 
     await onReplica('START SLAVE SQL_THREAD');
     await caughtUp();
     const backMs = await eventually('replica back in use', async () => (await replicasSection()).replicas[0].in_use === true);
     console.log(`      SQL thread started: back in use after ${backMs} ms`);
     expect(await serverId(c.db.read)).to.equal(2);
-    expect(await c.readRouting.readerFor('user:2').query<any[]>("SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'")).to.deep.equal([{ option_value: 'written' }]);
+    expect(
+      await c.databases.forRead('user:2').query<any[]>("SELECT option_value FROM wp_options WHERE option_name = 'slbp_ryw_probe'"),
+    ).to.deep.equal([{ option_value: 'written' }]);
   });
 
   it('skips a replica while it lags more than SLBP_REPLICA_MAX_LAG_SEC (2 s) and uses it again when it catches up', async () => {
@@ -170,7 +188,11 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
       expect(section.replicas[0].lag_seconds).to.be.greaterThan(2);
       expect(section.replicas[0].reason).to.match(/^lag \d+ s exceeds 2 s$/);
       expect(await serverId(c.db.read)).to.equal(1);
-      const backMs = await eventually('caught-up replica back in use', async () => (await replicasSection()).replicas[0].in_use === true, 15_000);
+      const backMs = await eventually(
+        'caught-up replica back in use',
+        async () => (await replicasSection()).replicas[0].in_use === true,
+        15_000,
+      );
       console.log(`      caught up: back in use ${backMs} ms later`);
       expect(await c.db.read.query<any[]>("SELECT option_name FROM wp_options WHERE option_name = 'slbp_lag_probe'")).to.have.length(1);
     } finally {
@@ -181,7 +203,7 @@ describe('read replicas: a private MariaDB primary and GTID replica', function (
   it('keeps reading from the primary while the replica is down, and uses it again once it is back', async () => {
     await replica.stop();
     // Before the monitor notices, a read that hits the dead replica is answered by the primary.
-    expect(await serverId(c.readRouting.readerFor('user:3'))).to.equal(1);
+    expect(await serverId(c.databases.forRead('user:3'))).to.equal(1);
     const skippedMs = await eventually('dead replica skipped', async () => (await replicasSection()).replicas[0].in_use === false);
     const section = await replicasSection();
     console.log(`      replica stopped: skipped after ${skippedMs} ms (${section.replicas[0].reason})`);

@@ -19,7 +19,12 @@ describe('two sidecars on a 3-master Redis Cluster', function () {
     db = await createTestDb({ size: 'tiny' });
     // The machine's MariaDB doubles as a "replica" with no replication configured, so that
     // read-your-writes markers are in play.
-    const env = { WP_REDIS_CLUSTER: cluster.seeds.join(','), SLBP_REDIS_PREFIX: prefix, SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, DB_HOST_READ: '127.0.0.1:3306' };
+    const env = {
+      WP_REDIS_CLUSTER: cluster.seeds.join(','),
+      SLBP_REDIS_PREFIX: prefix,
+      SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET,
+      DB_HOST_READ: '127.0.0.1:3306',
+    };
     for (let i = 0; i < 2; i++) nodes.push(await startSidecar(db, { env }));
   });
   after(async () => {
@@ -50,15 +55,17 @@ describe('two sidecars on a 3-master Redis Cluster', function () {
 
   it('shares read-your-writes markers between nodes, spread over the masters', async () => {
     const keys = Array.from({ length: 30 }, (_, i) => `user:${1000 + i}`);
-    for (const k of keys) await nodes[0]!.container.readRouting.noteWrite(k);
-    const seen = await Promise.all(keys.map((k) => nodes[1]!.container.readRouting.wroteRecently(k)));
+    for (const k of keys) await nodes[0]!.container.databases.noteWrite(k);
+    const seen = await Promise.all(keys.map((k) => nodes[1]!.container.databases.wroteRecently(k)));
     expect(seen.every(Boolean)).to.equal(true);
-    expect(await nodes[1]!.container.readRouting.wroteRecently('user:999')).to.equal(false);
+    expect(await nodes[1]!.container.databases.wroteRecently('user:999')).to.equal(false);
     // The markers really live in the cluster, on more than one master.
     const c = new Cluster(cluster.ports.map((port) => ({ host: '127.0.0.1', port })));
     try {
       await new Promise<void>((resolve) => c.once('ready', () => resolve()));
-      const perMaster = await Promise.all(c.nodes('master').map(async (m) => (await m.keys(`${nodes[0]!.container.redis!.keyPrefix}ryw:*`)).length));
+      const perMaster = await Promise.all(
+        c.nodes('master').map(async (m) => (await m.keys(`${nodes[0]!.container.redis!.keyPrefix}ryw:*`)).length),
+      );
       console.log(`      30 markers per master: ${JSON.stringify(perMaster)}`);
       expect(perMaster.reduce((a, b) => a + b, 0)).to.equal(30);
       expect(perMaster.filter((n) => n > 0).length).to.be.greaterThan(1);

@@ -4,7 +4,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { UPSTREAM_DEFAULTS } from '../../scripts/lib/nginx-config.ts';
-import { NS, poolPlan, readPoolState, restartNode, startPool, stopPool, UPSTREAM_MAX_FAILS, type PoolState } from '../../scripts/lib/pool.ts';
+import {
+  NS,
+  poolPlan,
+  readPoolState,
+  restartNode,
+  startPool,
+  stopPool,
+  UPSTREAM_MAX_FAILS,
+  type PoolState,
+} from '../../scripts/lib/pool.ts';
 import { rollingUpdate } from '../../scripts/lib/rolling-update.ts';
 import { ADMIN_ID, signedHeaders, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
@@ -15,7 +24,14 @@ import { sidecarEnv } from '../helpers/sidecar.ts';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const CLIENTS = 50;
 
-interface LoadResult { total: number; ok: number; failed: number; statuses: Map<number, number>; errors: string[]; instancesAfter: (t: number) => Set<string> }
+interface LoadResult {
+  total: number;
+  ok: number;
+  failed: number;
+  statuses: Map<number, number>;
+  errors: string[];
+  instancesAfter: (t: number) => Set<string>;
+}
 
 /** CLIENTS concurrent loops of GET /health and /live through nginx until stop() is called. */
 function load(base: string) {
@@ -24,28 +40,38 @@ function load(base: string) {
   const statuses = new Map<number, number>();
   const errors: string[] = [];
   let total = 0;
-  const done = Promise.all(Array.from({ length: CLIENTS }, async (_, i) => {
-    while (!stopping) {
-      total++;
-      try {
-        const res = await fetch(`${base}/${i % 2 ? 'health' : 'live'}`);
-        const body = await res.json().catch(() => null) as { instance_id?: string } | null;
-        statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
-        if (res.status === 200 && body?.instance_id) seen.push({ at: Date.now(), instance: body.instance_id });
-      } catch (err) {
-        errors.push(String((err as Error & { cause?: Error }).cause?.message ?? err));
+  const done = Promise.all(
+    Array.from({ length: CLIENTS }, async (_, i) => {
+      while (!stopping) {
+        total++;
+        try {
+          const res = await fetch(`${base}/${i % 2 ? 'health' : 'live'}`);
+          const body = (await res.json().catch(() => null)) as { instance_id?: string } | null;
+          statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+          if (res.status === 200 && body?.instance_id) seen.push({ at: Date.now(), instance: body.instance_id });
+        } catch (err) {
+          errors.push(String((err as Error & { cause?: Error }).cause?.message ?? err));
+        }
       }
-    }
-  }));
+    }),
+  );
   return async (): Promise<LoadResult> => {
     stopping = true;
     await done;
     const ok = statuses.get(200) ?? 0;
-    return { total, ok, failed: total - ok, statuses, errors, instancesAfter: (t) => new Set(seen.filter((s) => s.at > t).map((s) => s.instance)) };
+    return {
+      total,
+      ok,
+      failed: total - ok,
+      statuses,
+      errors,
+      instancesAfter: (t) => new Set(seen.filter((s) => s.at > t).map((s) => s.instance)),
+    };
   };
 }
 
-const describeLoad = (r: LoadResult) => `${r.total} requests, ${r.failed} failed (statuses ${JSON.stringify([...r.statuses])}, ${r.errors.length} transport errors${r.errors.length ? `: ${r.errors.slice(0, 3).join('; ')}` : ''})`;
+const describeLoad = (r: LoadResult) =>
+  `${r.total} requests, ${r.failed} failed (statuses ${JSON.stringify([...r.statuses])}, ${r.errors.length} transport errors${r.errors.length ? `: ${r.errors.slice(0, 3).join('; ')}` : ''})`;
 
 describe('a pool of 3 sidecars behind nginx', function () {
   this.timeout(300_000);
@@ -60,12 +86,18 @@ describe('a pool of 3 sidecars behind nginx', function () {
     db = await createTestDb({ size: 'tiny' });
     // The demo data allowlists 127.0.0.1 for /health/detailed; nginx is 127.0.0.1 here, so
     // allowlist an outside address instead to see whose address the sidecar believes.
-    await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:8:"10.9.9.9";}' WHERE option_name = 'slbp_health_check_ips'`);
+    await db.pool.query(
+      `UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:8:"10.9.9.9";}' WHERE option_name = 'slbp_health_check_ips'`,
+    );
     dir = path.join(os.tmpdir(), `slbp-test-pool-${process.pid}-${randomBytes(3).toString('hex')}`);
     pool = await startPool({
       dir,
       nodes: 3,
-      env: sidecarEnv(db, { SLBP_DRAIN_DELAY_MS: '1000', SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_LOG_FORMAT: 'json', SLBP_LOG_LEVEL: 'warn' }, redisPrefix),
+      env: sidecarEnv(
+        db,
+        { SLBP_DRAIN_DELAY_MS: '1000', SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_LOG_FORMAT: 'json', SLBP_LOG_LEVEL: 'warn' },
+        redisPrefix,
+      ),
     });
     pub = `http://127.0.0.1:${pool.listenPort}${NS}`;
     internal = `http://127.0.0.1:${pool.internalPort}${NS}`;
@@ -88,14 +120,28 @@ describe('a pool of 3 sidecars behind nginx', function () {
     // (burst + 1 at once, plus one per 1/rate seconds while the requests were arriving).
     const burst = async (url: string, n: number, rate: number, size: number) => {
       const t0 = performance.now();
-      const statuses = await Promise.all(Array.from({ length: n }, () => fetch(url).then(async (r) => { await r.arrayBuffer(); return r.status; })));
+      const statuses = await Promise.all(
+        Array.from({ length: n }, () =>
+          fetch(url).then(async (r) => {
+            await r.arrayBuffer();
+            return r.status;
+          }),
+        ),
+      );
       const secs = (performance.now() - t0) / 1000;
-      return { limited: statuses.filter((s) => s === 429).length, passed: statuses.filter((s) => s !== 429).length, atLeast: size + 1, atMost: size + 1 + Math.ceil(secs * rate) };
+      return {
+        limited: statuses.filter((s) => s === 429).length,
+        passed: statuses.filter((s) => s !== 429).length,
+        atLeast: size + 1,
+        atMost: size + 1 + Math.ceil(secs * rate),
+      };
     };
     const api = await burst(pub, 60, 10, 20);
     const auth = await burst(`${pub}/auth/login`, 12, 1, 5);
     const probes = await burst(`${pub}/health`, 60, 10, 20);
-    console.log(`      rate limits: api ${api.passed} passed / ${api.limited} limited of 60; auth ${auth.passed} / ${auth.limited} of 12; /health ${probes.passed} / ${probes.limited} of 60`);
+    console.log(
+      `      rate limits: api ${api.passed} passed / ${api.limited} limited of 60; auth ${auth.passed} / ${auth.limited} of 12; /health ${probes.passed} / ${probes.limited} of 60`,
+    );
     expect(api.limited).to.be.greaterThan(0);
     expect(api.passed).to.be.at.least(api.atLeast).and.at.most(api.atMost);
     expect(auth.limited).to.be.greaterThan(0);
@@ -109,7 +155,9 @@ describe('a pool of 3 sidecars behind nginx', function () {
     expect(forgedXff.status).to.equal(401);
     const viaPublic = await call(`${pub}/health/detailed`, { headers: signedHeaders({ method: 'GET', path: p, userId: ADMIN_ID }) });
     const viaInternal = await call(`${internal}/health/detailed`, { headers: signedHeaders({ method: 'GET', path: p, userId: ADMIN_ID }) });
-    console.log(`      allowlisted X-Forwarded-For from outside: ${forgedXff.status}; signed admin request: public ${viaPublic.status}, internal ${viaInternal.status}`);
+    console.log(
+      `      allowlisted X-Forwarded-For from outside: ${forgedXff.status}; signed admin request: public ${viaPublic.status}, internal ${viaInternal.status}`,
+    );
     expect(viaPublic.status).to.equal(401);
     expect(viaPublic.body.code).to.equal('rest_forbidden');
     expect(viaInternal.status).to.equal(200);

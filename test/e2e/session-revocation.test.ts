@@ -33,7 +33,8 @@ describe('revoked sessions end on every node within a second', function () {
     await db?.drop();
   });
 
-  const login = (n: ChildSidecar, username: string, password: string) => call(`${n.base}/auth/login`, { method: 'POST', json: { username, password }, headers: fromAddress() });
+  const login = (n: ChildSidecar, username: string, password: string) =>
+    call(`${n.base}/auth/login`, { method: 'POST', json: { username, password }, headers: fromAddress() });
   const me = (n: ChildSidecar, access: string) => call(`${n.base}/users/me`, { headers: { Authorization: `Bearer ${access}` } });
   const refresh = (n: ChildSidecar, token: string) => call(`${n.base}/auth/refresh`, { method: 'POST', json: { refresh_token: token } });
 
@@ -83,7 +84,11 @@ describe('revoked sessions end on every node within a second', function () {
     // What the shim posts to one node when WordPress changes a password.
     const path = `${new URL(a.base).pathname}/cache/invalidate`;
     const body = JSON.stringify({ tags: [`user:${first.body.user.id}`] });
-    const posted = await call(`${a.url}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signedHeaders({ method: 'POST', path, body, userId: 0 }) } });
+    const posted = await call(`${a.url}${path}`, {
+      method: 'POST',
+      body,
+      headers: { 'Content-Type': 'application/json', ...signedHeaders({ method: 'POST', path, body, userId: 0 }) },
+    });
     expect(posted.status, posted.text).to.equal(200);
     const since = Date.now();
     for (const n of [b, a]) {
@@ -93,7 +98,11 @@ describe('revoked sessions end on every node within a second', function () {
         expect(ms).to.be.below(1000);
       }
     }
-    for (const [n, s] of [[b, first], [a, second]] as const) expectRestError(await refresh(n, s.body.refresh_token), 'slbp_invalid_refresh_token', 401);
+    for (const [n, s] of [
+      [b, first],
+      [a, second],
+    ] as const)
+      expectRestError(await refresh(n, s.body.refresh_token), 'slbp_invalid_refresh_token', 401);
     expect((await login(b, 'student3', 'a new password')).status).to.equal(200);
   });
 });

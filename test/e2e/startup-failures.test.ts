@@ -54,22 +54,31 @@ describe('starting the server: failures say what to change, in one line', functi
     const r = await startFails({ ...env, DB_PASSWORD: 'not-the-password' });
     expect(r.code).to.equal(2);
     expect(r.out.trim().split('\n')).to.have.length(1);
-    expect(r.out).to.match(/^slbp: the database at 127\.0\.0\.1:3306 refused the login of "root" \(Access denied.*\): check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)$/m);
+    expect(r.out).to.match(
+      /^slbp: the database at 127\.0\.0\.1:3306 refused the login of "root" \(Access denied.*\): check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)$/m,
+    );
   });
 
   it('an unknown database: exit 2 and one line naming DB_NAME', async () => {
     const r = await startFails({ ...env, DB_NAME: `${db.name}_missing` });
     expect(r.code).to.equal(2);
-    expect(r.out.trim()).to.equal(`slbp: the database "${db.name}_missing" does not exist on 127.0.0.1:3306: check DB_NAME (from environment)`);
+    expect(r.out.trim()).to.equal(
+      `slbp: the database "${db.name}_missing" does not exist on 127.0.0.1:3306: check DB_NAME (from environment)`,
+    );
   });
 
   it('a DB_PASSWORD given as getenv(...) in wp-config.php: exit 2 naming it as skipped, never an empty password', async () => {
     const file = path.join(scratch, 'wp-config.php');
-    await writeFile(file, `<?php\ndefine( 'DB_NAME', '${db.name}' );\ndefine( 'DB_USER', 'root' );\ndefine( 'DB_PASSWORD', getenv( 'WP_DB_PASSWORD' ) );\n$table_prefix = 'wp_';\n`);
+    await writeFile(
+      file,
+      `<?php\ndefine( 'DB_NAME', '${db.name}' );\ndefine( 'DB_USER', 'root' );\ndefine( 'DB_PASSWORD', getenv( 'WP_DB_PASSWORD' ) );\n$table_prefix = 'wp_';\n`,
+    );
     const { DB_NAME: _n, DB_USER: _u, DB_PASSWORD: _p, ...rest } = env;
     const r = await startFails(rest, ['--wp-config', file]);
     expect(r.code).to.equal(2);
-    expect(r.out.trim()).to.equal(`slbp: invalid configuration: DB_PASSWORD: ${file} sets DB_PASSWORD with getenv(...), which is not a literal and is skipped; set DB_PASSWORD in the environment`);
+    expect(r.out.trim()).to.equal(
+      `slbp: invalid configuration: DB_PASSWORD: ${file} sets DB_PASSWORD with getenv(...), which is not a literal and is skipped; set DB_PASSWORD in the environment`,
+    );
   });
 
   it('an unwritable data directory: exit 2 and one line naming SLBP_DATA_DIR', async () => {
@@ -77,7 +86,9 @@ describe('starting the server: failures say what to change, in one line', functi
     await writeFile(file, 'not a directory');
     const r = await startFails({ ...env, SLBP_DATA_DIR: path.join(file, 'var') });
     expect(r.code).to.equal(2);
-    expect(r.out.trim()).to.equal(`slbp: ${path.join(file, 'var')} is not a writable directory (ENOTDIR): set SLBP_DATA_DIR (from environment) to a directory the sidecar's user can write`);
+    expect(r.out.trim()).to.equal(
+      `slbp: ${path.join(file, 'var')} is not a writable directory (ENOTDIR): set SLBP_DATA_DIR (from environment) to a directory the sidecar's user can write`,
+    );
     expect(hasStack(r.out)).to.equal(false);
   });
 
@@ -89,7 +100,9 @@ describe('starting the server: failures say what to change, in one line', functi
       const r = await startFails({ ...env, SLBP_PORT: String(port) });
       expect(r.code).to.equal(1);
       const errors = r.out.split('\n').filter((l) => l.startsWith('slbp:'));
-      expect(errors).to.deep.equal([`slbp: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port or SLBP_PORT (now from environment)`]);
+      expect(errors).to.deep.equal([
+        `slbp: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port or SLBP_PORT (now from environment)`,
+      ]);
       expect(hasStack(r.out)).to.equal(false);
     } finally {
       blocker.close();
@@ -100,10 +113,17 @@ describe('starting the server: failures say what to change, in one line', functi
     const port = await freePort();
     // The demo database exists (this test's): kept as it is, then served.
     const demoArgs = ['--import', 'tsx', 'src/cli/main.ts', 'demo', '--db', db.name];
-    const demo = spawn(process.execPath, [...demoArgs, '--port', String(port)], { cwd: projectRoot, env: { ...env, PATH: process.env.PATH ?? '' } });
+    const demo = spawn(process.execPath, [...demoArgs, '--port', String(port)], {
+      cwd: projectRoot,
+      env: { ...env, PATH: process.env.PATH ?? '' },
+    });
     let out = '';
-    demo.stderr!.on('data', (d) => { out += d; });
-    demo.stdout!.on('data', (d) => { out += d; });
+    demo.stderr!.on('data', (d) => {
+      out += d;
+    });
+    demo.stdout!.on('data', (d) => {
+      out += d;
+    });
     try {
       for (const until = Date.now() + 30_000; !out.includes('demo: sidecar on') && Date.now() < until;) await sleep(100);
       expect(out).to.include(`demo: database ${db.name} already has the plugin's tables; keeping it`);
@@ -112,7 +132,9 @@ describe('starting the server: failures say what to change, in one line', functi
       const busy = await runProcess(['demo', '--db', db.name, '--port', String(port)], env);
       expect(busy.code).to.equal(1);
       expect(busy.out + busy.err).to.not.include('demo: sidecar on');
-      expect(busy.err).to.include(`slbp: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port`);
+      expect(busy.err).to.include(
+        `slbp: port ${port} on 127.0.0.1 is already in use: stop what listens there, or choose another port with --port`,
+      );
     } finally {
       const closed = new Promise((r) => demo.once('close', r));
       demo.kill('SIGTERM');
@@ -140,7 +162,10 @@ describe('starting the server: failures say what to change, in one line', functi
     try {
       expect((await call(`${sc.base}/health`)).status).to.equal(503);
       expect((await call(`${sc.base}/ready`)).status).to.equal(503);
-      const warnings = sc.output().split('\n').filter((l) => l.includes('plugin tables are missing'));
+      const warnings = sc
+        .output()
+        .split('\n')
+        .filter((l) => l.includes('plugin tables are missing'));
       expect(warnings).to.have.length(1);
       expect(warnings[0]).to.include('SLBP_TABLE_PREFIX=wp_');
     } finally {
@@ -180,12 +205,16 @@ describe('starting the server: failures say what to change, in one line', functi
       const code = await sc.exited;
       clearTimeout(timer);
       expect(code).to.equal(2);
-      const errors = sc.output().split('\n').filter((l) => l.startsWith('slbp:'));
+      const errors = sc
+        .output()
+        .split('\n')
+        .filter((l) => l.startsWith('slbp:'));
       expect(errors).to.have.length(1);
-      expect(errors[0]).to.match(/refused the login of "nobody_here".*check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)$/);
+      expect(errors[0]).to.match(
+        /refused the login of "nobody_here".*check DB_USER \(from environment\) and DB_PASSWORD \(from environment\)$/,
+      );
     } finally {
       await maria.destroy();
     }
   });
 });
-

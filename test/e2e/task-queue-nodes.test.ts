@@ -12,7 +12,9 @@ describe('task queue across two sidecar processes', function () {
   const nodes: ChildSidecar[] = [];
   const prefix = testRedisPrefix();
 
-  before(async () => { db = await createTestDb({ size: 'tiny' }); });
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+  });
   after(async () => {
     await Promise.all(nodes.map((n) => n.stop()));
     await cleanRedisPrefix(prefix);
@@ -21,10 +23,16 @@ describe('task queue across two sidecar processes', function () {
 
   it('runs each of 1,000 tasks exactly once', async () => {
     const values = Array.from({ length: TASKS }, (_, i) => [
-      'send_notifications', JSON.stringify({ user_id: 3 + (i % 5), type: 'queue_test', title: `task ${i}`, message: 'x' }), i % 3, 'pending', 0,
+      'send_notifications',
+      JSON.stringify({ user_id: 3 + (i % 5), type: 'queue_test', title: `task ${i}`, message: 'x' }),
+      i % 3,
+      'pending',
+      0,
     ]);
-    await db.pool.query(`INSERT INTO ${db.prefix}slbp_background_tasks (task_type, task_data, priority, status, retry_count, scheduled_at) VALUES ?`,
-      [values.map((v) => [...v, new Date(Date.now() - 1000).toISOString().slice(0, 19).replace('T', ' ')])]);
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}slbp_background_tasks (task_type, task_data, priority, status, retry_count, scheduled_at) VALUES ?`,
+      [values.map((v) => [...v, new Date(Date.now() - 1000).toISOString().slice(0, 19).replace('T', ' ')])],
+    );
     const env = sidecarEnv(db, { SLBP_JOBS_ENABLED: 'true' }, prefix);
     nodes.push(...(await Promise.all([spawnReady(env), spawnReady(env)])));
 
@@ -32,13 +40,19 @@ describe('task queue across two sidecar processes', function () {
     let left = TASKS;
     while (left > 0 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 250));
-      const [[row]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_background_tasks WHERE task_type = 'send_notifications' AND status <> 'completed'`);
+      const [[row]] = await db.pool.query<any>(
+        `SELECT COUNT(*) AS n FROM ${db.prefix}slbp_background_tasks WHERE task_type = 'send_notifications' AND status <> 'completed'`,
+      );
       left = Number(row.n);
     }
     expect(left, 'tasks not completed').to.equal(0);
-    const [[runs]] = await db.pool.query<any>(`SELECT COUNT(*) AS total, COUNT(DISTINCT title) AS distinct_titles FROM ${db.prefix}slbp_notifications WHERE type = 'queue_test'`);
+    const [[runs]] = await db.pool.query<any>(
+      `SELECT COUNT(*) AS total, COUNT(DISTINCT title) AS distinct_titles FROM ${db.prefix}slbp_notifications WHERE type = 'queue_test'`,
+    );
     expect(runs).to.deep.equal({ total: TASKS, distinct_titles: TASKS });
-    const [[retries]] = await db.pool.query<any>(`SELECT SUM(retry_count) AS r FROM ${db.prefix}slbp_background_tasks WHERE task_type = 'send_notifications'`);
+    const [[retries]] = await db.pool.query<any>(
+      `SELECT SUM(retry_count) AS r FROM ${db.prefix}slbp_background_tasks WHERE task_type = 'send_notifications'`,
+    );
     expect(Number(retries.r)).to.equal(0);
   });
 });

@@ -4,8 +4,8 @@ import { expect } from 'chai';
 import { Redis } from 'ioredis';
 import { DEMO_PASSWORDS } from '../../scripts/lib/demo-data.ts';
 import { projectRoot } from '../../src/config/load.ts';
-import { slotId } from '../../src/jobs/backup-scheduler.ts';
-import { SNAPSHOT_EVERY_MS } from '../../src/jobs/monitoring-jobs.ts';
+import { slotId } from '../../src/backup/scheduled-backups.ts';
+import { SNAPSHOT_EVERY_MS } from '../../src/monitoring/snapshots.ts';
 import { ADMIN_ID, asUser, STUDENT_ID, TEST_SHIM_SECRET } from '../helpers/auth.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -29,7 +29,8 @@ describe('two sites on one Redis with default settings', function () {
   let keysBefore: Set<string>;
   const sites = () => [sa, sb] as const;
   const ns = (s: InProcessSidecar) => s.container.redis!.keyPrefix;
-  const admin = (s: InProcessSidecar, route: string, method = 'GET', body?: unknown) => call(`${s.base}${route}`, asUser(ADMIN_ID, method, `${NS}${route}`, body));
+  const admin = (s: InProcessSidecar, route: string, method = 'GET', body?: unknown) =>
+    call(`${s.base}${route}`, asUser(ADMIN_ID, method, `${NS}${route}`, body));
   const as = (s: InProcessSidecar, userId: number, route: string) => call(`${s.base}${route}`, asUser(userId, 'GET', `${NS}${route}`));
   const login = (s: InProcessSidecar, username: string, password: string, ip: string) =>
     call(`${s.base}/auth/login`, { method: 'POST', json: { username, password }, headers: { 'X-Forwarded-For': ip } });
@@ -39,10 +40,19 @@ describe('two sites on one Redis with default settings', function () {
     [a, b] = await Promise.all([createTestDb({ size: 'tiny' }), createTestDb({ size: 'tiny' })]);
     // Different data: B has fewer transactions, and its user 3 is an administrator.
     await b.pool.query(`DELETE FROM ${b.prefix}slbp_transactions WHERE id % 3 = 0`);
-    await b.pool.query(`UPDATE ${b.prefix}usermeta SET meta_value = 'a:1:{s:13:"administrator";b:1;}' WHERE user_id = ? AND meta_key = ?`, [STUDENT_ID, `${b.prefix}capabilities`]);
+    await b.pool.query(`UPDATE ${b.prefix}usermeta SET meta_value = 'a:1:{s:13:"administrator";b:1;}' WHERE user_id = ? AND meta_key = ?`, [
+      STUDENT_ID,
+      `${b.prefix}capabilities`,
+    ]);
     keysBefore = new Set(await plain.keys('slbp:*'));
     // Defaults for Redis (prefix, database) and one data directory; sessions in Redis, rate limits on.
-    const env = { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, SLBP_REDIS_PREFIX: 'slbp:', SLBP_DATA_DIR: dataDir, SLBP_SESSION_HANDLER: 'redis', SLBP_RATE_LIMIT_ENABLED: 'true' };
+    const env = {
+      SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET,
+      SLBP_REDIS_PREFIX: 'slbp:',
+      SLBP_DATA_DIR: dataDir,
+      SLBP_SESSION_HANDLER: 'redis',
+      SLBP_RATE_LIMIT_ENABLED: 'true',
+    };
     sa = await startSidecar(a, { env });
     sb = await startSidecar(b, { env });
   });
@@ -77,7 +87,7 @@ describe('two sites on one Redis with default settings', function () {
     expect(fromB.body).to.not.deep.equal(first.body);
   });
 
-  it('user identities: the same user id has each site\'s own roles', async () => {
+  it("user identities: the same user id has each site's own roles", async () => {
     // A's subscriber 3 is cached as such first; on B user 3 is an administrator.
     expectRestError(await as(sa, STUDENT_ID, '/health/detailed'), 'rest_forbidden', 403);
     expect((await as(sb, STUDENT_ID, '/health/detailed')).status).to.equal(200);
@@ -90,9 +100,17 @@ describe('two sites on one Redis with default settings', function () {
     const bearer = { headers: { Authorization: `Bearer ${got.body.access_token}`, 'X-Forwarded-For': '198.51.100.10' } };
     expect((await call(`${sa.base}/users/me`, bearer)).status).to.equal(200);
     expect((await call(`${sb.base}/users/me`, bearer)).status).to.equal(401);
-    const onB = await call(`${sb.base}/auth/refresh`, { method: 'POST', json: { refresh_token: got.body.refresh_token }, headers: { 'X-Forwarded-For': '198.51.100.10' } });
+    const onB = await call(`${sb.base}/auth/refresh`, {
+      method: 'POST',
+      json: { refresh_token: got.body.refresh_token },
+      headers: { 'X-Forwarded-For': '198.51.100.10' },
+    });
     expect(onB.status).to.equal(401);
-    const onA = await call(`${sa.base}/auth/refresh`, { method: 'POST', json: { refresh_token: got.body.refresh_token }, headers: { 'X-Forwarded-For': '198.51.100.10' } });
+    const onA = await call(`${sa.base}/auth/refresh`, {
+      method: 'POST',
+      json: { refresh_token: got.body.refresh_token },
+      headers: { 'X-Forwarded-For': '198.51.100.10' },
+    });
     expect(onA.status, onA.text).to.equal(200);
     expect(await plain.keys(`${ns(sa)}session:*`)).to.have.length.greaterThan(0);
     expect(await plain.keys(`${ns(sb)}session:*`)).to.have.length(0);
@@ -134,14 +152,20 @@ describe('two sites on one Redis with default settings', function () {
     const after = await Promise.all([a, b].map((d) => countOf(d, `SELECT COUNT(*) AS n FROM ${d.prefix}slbp_metrics`)));
     expect(after[0]).to.be.greaterThan(before[0]!);
     expect(after[1]).to.be.greaterThan(before[1]!);
-    for (const s of sites()) expect(await plain.get(`${ns(s)}lock:metrics-snapshot:${Math.floor(slotStart.getTime() / SNAPSHOT_EVERY_MS)}`)).to.equal(s.container.instanceId);
+    for (const s of sites())
+      expect(await plain.get(`${ns(s)}lock:metrics-snapshot:${Math.floor(slotStart.getTime() / SNAPSHOT_EVERY_MS)}`)).to.equal(
+        s.container.instanceId,
+      );
   });
 
   it('scheduled backups: both sites run theirs in the same slot, into their own directories', async () => {
     const slot = slotId('daily', new Date(Date.now() - 3_600_000));
-    const outcomes = await Promise.all(sites().map((s) => s.container.backup.scheduler.runSlot(slot, 'daily')));
+    const outcomes = await Promise.all(sites().map((s) => s.container.backup.slots.runSlot(slot, 'daily')));
     expect(outcomes).to.deep.equal(['ran', 'ran']);
-    for (const [s, db] of [[sa, a], [sb, b]] as const) {
+    for (const [s, db] of [
+      [sa, a],
+      [sb, b],
+    ] as const) {
       const listed = (await admin(s, '/backup/list?type=daily')).body.backups;
       expect(listed).to.have.length(1);
       const m = (await admin(s, `/backup/${listed[0].id}`)).body.backup_info.manifest;
@@ -164,21 +188,30 @@ describe('two sites on one Redis with default settings', function () {
       await s.container.payments.queue.drain();
     }
     expect(ids).to.deep.equal([90001, 90001]);
-    for (const [s, db] of [[sa, a], [sb, b]] as const) {
+    for (const [s, db] of [
+      [sa, a],
+      [sb, b],
+    ] as const) {
       const get = `${NS}/exports/90001`;
       const file = await call(`${s.url}${get}`, asUser(STUDENT_ID, 'GET', get));
       expect(file.status, file.text).to.equal(200);
       const [rows] = await db.pool.query<any[]>(`SELECT id FROM ${db.prefix}slbp_transactions WHERE user_id = ? ORDER BY id`, [STUDENT_ID]);
-      const exported = file.text.trim().split('\r\n').slice(1).map((l) => Number(l.split(',')[0])).sort((x, y) => x - y);
+      const exported = file.text
+        .trim()
+        .split('\r\n')
+        .slice(1)
+        .map((l) => Number(l.split(',')[0]))
+        .sort((x, y) => x - y);
       expect(exported).to.deep.equal(rows.map((r: { id: number }) => Number(r.id)));
     }
   });
 
-  it('every key and channel the two sidecars created lives in one site\'s namespace', async () => {
+  it("every key and channel the two sidecars created lives in one site's namespace", async () => {
     const created = (await plain.keys('slbp:*')).filter((k) => !keysBefore.has(k));
     const stray = created.filter((k) => !k.startsWith(ns(sa)) && !k.startsWith(ns(sb)));
     expect(stray).to.deep.equal([]);
-    const families = (s: InProcessSidecar) => new Set(created.filter((k) => k.startsWith(ns(s))).map((k) => k.slice(ns(s).length).split(':')[0]));
+    const families = (s: InProcessSidecar) =>
+      new Set(created.filter((k) => k.startsWith(ns(s))).map((k) => k.slice(ns(s).length).split(':')[0]));
     // Cached values, tag sets, nonces, sessions, rate-limit buckets, lockouts, job and backup locks, the claim.
     expect([...families(sa)]).to.include.members(['c', 't', 'nonce', 'session', 'ratelimit', 'lockout', 'lock', 'backup', 'site']);
     expect([...families(sb)]).to.include.members(['c', 't', 'nonce', 'ratelimit', 'lock', 'backup', 'site']);

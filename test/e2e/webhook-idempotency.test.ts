@@ -22,7 +22,8 @@ describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
       (SELECT COUNT(*) FROM ${p}usermeta) AS meta, (SELECT MD5(GROUP_CONCAT(CONCAT_WS('|', id, user_id, status, amount) ORDER BY id)) FROM ${p}slbp_transactions) AS tx_sum`);
     return c as { tx: number; subs: number; enrol: number; users: number; meta: number };
   };
-  const logStatuses = async () => (await db.pool.query<any>(`SELECT status, COUNT(*) AS n FROM ${db.prefix}slbp_webhook_logs GROUP BY status ORDER BY status`))[0];
+  const logStatuses = async () =>
+    (await db.pool.query<any>(`SELECT status, COUNT(*) AS n FROM ${db.prefix}slbp_webhook_logs GROUP BY status ORDER BY status`))[0];
 
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
@@ -36,11 +37,30 @@ describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
   });
 
   it('the same delivery 5 times at once, then after a Redis flush and a restart, leaves one set of rows', async () => {
-    const order = signedDelivery(webhookBody('order_created', orderData({ id: 9100, email: 'twice@example.test', productId: 900_001, total: 12_345 })), DEMO_WEBHOOK_SECRET);
+    const order = signedDelivery(
+      webhookBody('order_created', orderData({ id: 9100, email: 'twice@example.test', productId: 900_001, total: 12_345 })),
+      DEMO_WEBHOOK_SECRET,
+    );
     // A different event for the same new buyer, racing the duplicates: still one account.
-    const sub = signedDelivery(webhookBody('subscription_created', subscriptionData({ id: 9200, orderId: 9100, email: 'twice@example.test', productId: 900_001, status: 'active', updatedAt: '2026-11-20T10:00:01.000000Z' })), DEMO_WEBHOOK_SECRET);
+    const sub = signedDelivery(
+      webhookBody(
+        'subscription_created',
+        subscriptionData({
+          id: 9200,
+          orderId: 9100,
+          email: 'twice@example.test',
+          productId: 900_001,
+          status: 'active',
+          updatedAt: '2026-11-20T10:00:01.000000Z',
+        }),
+      ),
+      DEMO_WEBHOOK_SECRET,
+    );
     const before = await snapshot();
-    const answers = await Promise.all([...Array.from({ length: 5 }, () => call(`${sc!.base}/webhooks/lemon-squeezy`, order)), call(`${sc!.base}/webhooks/lemon-squeezy`, sub)]);
+    const answers = await Promise.all([
+      ...Array.from({ length: 5 }, () => call(`${sc!.base}/webhooks/lemon-squeezy`, order)),
+      call(`${sc!.base}/webhooks/lemon-squeezy`, sub),
+    ]);
     expect(answers.map((a) => a.status)).to.deep.equal([200, 200, 200, 200, 200, 200]);
     const orderAnswers = answers.slice(0, 5).map((a) => a.body);
     expect(orderAnswers.filter((b) => b.processed === true)).to.have.length(1);
@@ -54,17 +74,26 @@ describe('Lemon Squeezy webhook idempotency (sidecar processes)', function () {
     expect(once.enrol - before.enrol).to.equal(1);
     const [[tx]] = await db.pool.query<any>(`SELECT amount, status FROM ${db.prefix}slbp_transactions WHERE order_id = '9100'`);
     expect(tx).to.deep.equal({ amount: '123.45', status: 'completed' });
-    expect(await logStatuses()).to.deep.equal([{ status: 'duplicate', n: 4 }, { status: 'processed', n: 2 }]);
+    expect(await logStatuses()).to.deep.equal([
+      { status: 'duplicate', n: 4 },
+      { status: 'processed', n: 2 },
+    ]);
 
     await cleanRedisPrefix(prefix);
     await sc!.stop();
     sc = await spawnReady(env);
-    const again = await Promise.all([call(`${sc.base}/webhooks/lemon-squeezy`, order), call(`${sc.url}/wp-json/slbp/v1/webhook/lemon_squeezy`, sub)]);
+    const again = await Promise.all([
+      call(`${sc.base}/webhooks/lemon-squeezy`, order),
+      call(`${sc.url}/wp-json/slbp/v1/webhook/lemon_squeezy`, sub),
+    ]);
     expect(again.map((a) => a.body)).to.deep.equal([
       { received: true, processed: false, duplicate: true },
       { received: true, processed: false, duplicate: true },
     ]);
     expect(await snapshot()).to.deep.equal(once);
-    expect(await logStatuses()).to.deep.equal([{ status: 'duplicate', n: 6 }, { status: 'processed', n: 2 }]);
+    expect(await logStatuses()).to.deep.equal([
+      { status: 'duplicate', n: 6 },
+      { status: 'processed', n: 2 },
+    ]);
   });
 });

@@ -8,16 +8,45 @@ const AT = '2026-11-12T10:00:00.000000Z';
 
 /** `slbp_subscription_{id}` as the plugin's format_subscription() stores a Lemon Squeezy subscription. */
 const subscription = (id: string, productId: string | number, status: string, cancelled = false) => ({
-  id, customer_id: 3001, order_id: 9001, product_id: productId, variant_id: 4001, status, card_brand: 'visa', card_last_four: '4242',
-  pause: null, cancelled, trial_ends_at: '', billing_anchor: 12, renews_at: cancelled ? '' : '2026-12-12T10:00:00.000000Z',
-  ends_at: cancelled ? '2026-12-12T10:00:00.000000Z' : '', created_at: AT, updated_at: AT, test_mode: false,
+  id,
+  customer_id: 3001,
+  order_id: 9001,
+  product_id: productId,
+  variant_id: 4001,
+  status,
+  card_brand: 'visa',
+  card_last_four: '4242',
+  pause: null,
+  cancelled,
+  trial_ends_at: '',
+  billing_anchor: 12,
+  renews_at: cancelled ? '' : '2026-12-12T10:00:00.000000Z',
+  ends_at: cancelled ? '2026-12-12T10:00:00.000000Z' : '',
+  created_at: AT,
+  updated_at: AT,
+  test_mode: false,
 });
 
 /** `slbp_order_{id}` as the plugin's format_transaction() stores a Lemon Squeezy order (amounts in major units). */
 const order = (id: string, productId: string | number, status: string, total: number, refunded = false) => ({
-  id, customer_id: 3001, product_id: productId, variant_id: 4001, order_number: Number(id), status, currency: 'USD', subtotal: total,
-  discount_total: 0, tax: 0, total, refunded, refunded_amount: refunded ? total : 0, customer_email: 'student@example.test',
-  customer_name: 'Student', created_at: AT, updated_at: AT, test_mode: false,
+  id,
+  customer_id: 3001,
+  product_id: productId,
+  variant_id: 4001,
+  order_number: Number(id),
+  status,
+  currency: 'USD',
+  subtotal: total,
+  discount_total: 0,
+  tax: 0,
+  total,
+  refunded,
+  refunded_amount: refunded ? total : 0,
+  customer_email: 'student@example.test',
+  customer_name: 'Student',
+  created_at: AT,
+  updated_at: AT,
+  test_mode: false,
 });
 
 /**
@@ -31,7 +60,10 @@ describe("SkyLearn Billing Pro's PHP helpers in a real WordPress (fixture), on r
   let wp: WordPressSite;
 
   const putOption = (name: string, value: unknown) =>
-    wp.pool.query(`INSERT INTO ${wp.prefix}options (option_name, option_value, autoload) VALUES (?, ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`, [name, phpSerialize(value)]);
+    wp.pool.query(
+      `INSERT INTO ${wp.prefix}options (option_name, option_value, autoload) VALUES (?, ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`,
+      [name, phpSerialize(value)],
+    );
   const putMeta = (userId: number, key: string, value: unknown) =>
     wp.pool.query(`INSERT INTO ${wp.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, ?, ?)`, [userId, key, phpSerialize(value)]);
   const setMeta = (userId: number, key: string, value: unknown) =>
@@ -41,10 +73,18 @@ describe("SkyLearn Billing Pro's PHP helpers in a real WordPress (fixture), on r
 
   before(async () => {
     // Nothing here talks to the sidecar: the shim only needs an address.
-    wp = await installWordPress({ sidecarUrl: `http://127.0.0.1:${await freePort()}`, secret: randomBytes(24).toString('hex'), timeoutSec: 1 });
+    wp = await installWordPress({
+      sidecarUrl: `http://127.0.0.1:${await freePort()}`,
+      secret: randomBytes(24).toString('hex'),
+      timeoutSec: 1,
+    });
     // The store owner's mappings, as the plugin's settings page saves them (product ids as text).
     await putOption('slbp_product_settings', {
-      product_mappings: [101, 202, 303, 404, 505].map((p, i) => ({ product_id: String(p), product_name: `Product ${p}`, course_id: 501 + i })),
+      product_mappings: [101, 202, 303, 404, 505].map((p, i) => ({
+        product_id: String(p),
+        product_name: `Product ${p}`,
+        course_id: 501 + i,
+      })),
     });
     for (const s of buyerSubscriptions) await putOption(`slbp_subscription_${s.id}`, s);
     await putOption('slbp_order_8001', order('8001', '202', 'paid', 49.99));
@@ -65,17 +105,36 @@ describe("SkyLearn Billing Pro's PHP helpers in a real WordPress (fixture), on r
     expect(answer.subscriptions).to.deep.equal(buyerSubscriptions);
     expect(answer.course_access).to.deep.equal({ 501: true, 502: true, 503: false, 504: false, 505: false, 999: false });
     expect(answer.billing_stats).to.deep.equal({
-      total_subscriptions: 2, active_subscriptions: 1, cancelled_subscriptions: 1, total_orders: 3, total_spent: 49.99, courses_enrolled: 2,
+      total_subscriptions: 2,
+      active_subscriptions: 1,
+      cancelled_subscriptions: 1,
+      total_orders: 3,
+      total_spent: 49.99,
+      courses_enrolled: 2,
     });
   });
 
   it('someone without records, and nobody logged in, get nothing', async () => {
     const none = await wp.pluginApi(wp.adminId, [501]);
     expect(none).to.deep.equal({
-      subscriptions: [], course_access: { 501: false }, problems: [],
-      billing_stats: { total_subscriptions: 0, active_subscriptions: 0, cancelled_subscriptions: 0, total_orders: 0, total_spent: 0, courses_enrolled: 0 },
+      subscriptions: [],
+      course_access: { 501: false },
+      problems: [],
+      billing_stats: {
+        total_subscriptions: 0,
+        active_subscriptions: 0,
+        cancelled_subscriptions: 0,
+        total_orders: 0,
+        total_spent: 0,
+        courses_enrolled: 0,
+      },
     });
-    expect(await wp.pluginApi(0, [501])).to.deep.equal({ subscriptions: [], billing_stats: [], course_access: { 501: false }, problems: [] });
+    expect(await wp.pluginApi(0, [501])).to.deep.equal({
+      subscriptions: [],
+      billing_stats: [],
+      course_access: { 501: false },
+      problems: [],
+    });
   });
 
   it('reads the way the plugin does: product ids compared strictly, LS trial status not counted, missing keys warned about', async () => {
@@ -96,11 +155,15 @@ describe("SkyLearn Billing Pro's PHP helpers in a real WordPress (fixture), on r
     await putOption('slbp_order_8001', withoutRefunded);
     const partial = await wp.pluginApi(wp.studentId, [502]);
     expect(partial.problems.length).to.be.greaterThan(0);
-    expect(partial.problems.every((p) => p.includes('Undefined array key "refunded"') && p.includes('plugin-api-reads.php'))).to.equal(true);
+    expect(partial.problems.every((p) => p.includes('Undefined array key "refunded"') && p.includes('plugin-api-reads.php'))).to.equal(
+      true,
+    );
 
     // A list of ids that is not a PHP array is iterated as the plugin iterates it.
     await setMeta(wp.studentId, 'slbp_orders', '8001,8002');
-    expect((await wp.pluginApi(wp.studentId)).problems.some((p) => p.includes('foreach() argument must be of type array|object'))).to.equal(true);
+    expect((await wp.pluginApi(wp.studentId)).problems.some((p) => p.includes('foreach() argument must be of type array|object'))).to.equal(
+      true,
+    );
 
     await putOption('slbp_order_8001', order('8001', '202', 'paid', 49.99));
     await setMeta(wp.studentId, 'slbp_orders', ['8001', '8002', '8003']);

@@ -18,7 +18,9 @@ function send(url: string, method: string, headers: Record<string, string>, body
   return new Promise((resolve, reject) => {
     const req = http.request(url, { method, headers: { ...headers, 'Content-Length': String(Buffer.byteLength(body)) } }, (res) => {
       let text = '';
-      res.on('data', (d) => { text += d; });
+      res.on('data', (d) => {
+        text += d;
+      });
       res.on('end', () => {
         let parsed: unknown = text;
         try {
@@ -38,7 +40,11 @@ function send(url: string, method: string, headers: Record<string, string>, body
 
 /** The routes of the namespace in a WordPress index answer. */
 const namespaceRoutes = (index: JsonResponse) =>
-  Object.fromEntries(Object.entries(index.body.routes as Record<string, unknown>).filter(([route]) => route === ROUTE_NS || route.startsWith(`${ROUTE_NS}/`)));
+  Object.fromEntries(
+    Object.entries(index.body.routes as Record<string, unknown>).filter(
+      ([route]) => route === ROUTE_NS || route.startsWith(`${ROUTE_NS}/`),
+    ),
+  );
 
 /**
  * What WordPress does around every REST answer, applied to the shim's: `_fields`, `_envelope`,
@@ -53,16 +59,22 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
   let sidecarUrl: string;
 
   const viaWp = (route: string, auth?: string, init: RequestInit = {}) =>
-    call(`${wp.url}${route}`, { ...init, headers: { ...(auth ? { Authorization: auth } : {}), ...(init.headers as Record<string, string> | undefined) } });
+    call(`${wp.url}${route}`, {
+      ...init,
+      headers: { ...(auth ? { Authorization: auth } : {}), ...(init.headers as Record<string, string> | undefined) },
+    });
   /** The sidecar's answer to the request the shim would sign for `userId`. */
-  const direct = (route: string, userId: number) => call(`${sidecarUrl}${route}`, { headers: signedHeaders({ method: 'GET', path: route, userId, secret: site.secret }) });
+  const direct = (route: string, userId: number) =>
+    call(`${sidecarUrl}${route}`, { headers: signedHeaders({ method: 'GET', path: route, userId, secret: site.secret }) });
   const sentSince = (count: number) => proxy.requests.slice(count).map((r) => `${r.method} ${r.url}`);
   const transient = async (): Promise<string | undefined> => {
     const [rows] = await wp.pool.query(`SELECT option_value FROM ${wp.prefix}options WHERE option_name = '_transient_slbp_sidecar_routes'`);
     return (rows as { option_value: string }[])[0]?.option_value;
   };
   const setTransient = (value: unknown) =>
-    wp.pool.query(`UPDATE ${wp.prefix}options SET option_value = ? WHERE option_name = '_transient_slbp_sidecar_routes'`, [phpSerialize(value)]);
+    wp.pool.query(`UPDATE ${wp.prefix}options SET option_value = ? WHERE option_name = '_transient_slbp_sidecar_routes'`, [
+      phpSerialize(value),
+    ]);
 
   before(async () => {
     site = await startShimSite({ timeoutSec: TIMEOUT_SEC });
@@ -130,7 +142,9 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
     // A non-JSON answer (Prometheus text) is the envelope's body as it came.
     const metrics = await viaWp(`${NS}/metrics?_envelope`, wp.adminAuth);
     expect(metrics.status, metrics.text).to.equal(200);
-    expect(metrics.body.body).to.be.a('string').and.match(/^# (HELP|TYPE) /m);
+    expect(metrics.body.body)
+      .to.be.a('string')
+      .and.match(/^# (HELP|TYPE) /m);
 
     const jsonp = await viaWp(`${route}&_jsonp=slbpCallback`, wp.adminAuth);
     expect(jsonp.text.startsWith('/**/slbpCallback(') && jsonp.text.endsWith(')'), jsonp.text.slice(0, 100)).to.equal(true);
@@ -145,11 +159,20 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
 
   it('a GET with a body answers as the sidecar does, which reads no body on GET', async () => {
     const route = `${NS}/transactions?per_page=5`;
-    const bodies: [string, string][] = [['application/json', '{"per_page":1,"page":3}'], ['application/json', '{not json'], ['application/x-www-form-urlencoded', 'per_page=1']];
+    const bodies: [string, string][] = [
+      ['application/json', '{"per_page":1,"page":3}'],
+      ['application/json', '{not json'],
+      ['application/x-www-form-urlencoded', 'per_page=1'],
+    ];
     for (const [type, body] of bodies) {
       const before = proxy.requests.length;
       const via = await send(`${wp.url}${route}`, 'GET', { Authorization: wp.adminAuth, 'Content-Type': type }, body);
-      const own = await send(`${sidecarUrl}${route}`, 'GET', { ...signedHeaders({ method: 'GET', path: route, userId: wp.adminId, secret: site.secret }), 'Content-Type': type }, body);
+      const own = await send(
+        `${sidecarUrl}${route}`,
+        'GET',
+        { ...signedHeaders({ method: 'GET', path: route, userId: wp.adminId, secret: site.secret }), 'Content-Type': type },
+        body,
+      );
       expect(own.status, own.text).to.equal(200);
       expect(via.status, `${type} ${body}: ${via.text.slice(0, 300)}`).to.equal(200);
       expect(via.body).to.deep.equal(own.body);
@@ -172,7 +195,8 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
     const withParams = Object.keys(own.body.routes).filter((r) => r.includes('(?P<'));
     expect(withParams).to.include(`${ROUTE_NS}/subscriptions/(?P<id>[\\d]+)`);
     const described = Object.values(own.body.routes as Record<string, { endpoints: { args: Record<string, unknown> }[] }>)
-      .flatMap((r) => r.endpoints).filter((e) => Object.keys(e.args ?? {}).length > 0);
+      .flatMap((r) => r.endpoints)
+      .filter((e) => Object.keys(e.args ?? {}).length > 0);
     expect(described.length, 'routes with args').to.be.greaterThan(5);
 
     // A described route forwards with its parameters, and a method it does not have still
@@ -191,7 +215,9 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
   it("keeps the learned routes for the sidecar's version, and learns them again when the version changes", async () => {
     const { version } = (await call(`${sidecarUrl}${NS}/health`)).body;
     expect(await transient()).to.include(`s:7:"version";${phpSerialize(version)}`);
-    const stale = { [`${ROUTE_NS}/stale`]: { methods: ['GET'], endpoints: [{ methods: ['GET'], args: { page: { type: 'integer', required: false } } }] } };
+    const stale = {
+      [`${ROUTE_NS}/stale`]: { methods: ['GET'], endpoints: [{ methods: ['GET'], args: { page: { type: 'integer', required: false } } }] },
+    };
 
     // Cached for the version the sidecar still has: used as it is, after one /health.
     await setTransient({ version, routes: stale, complete: true });
@@ -218,7 +244,9 @@ describe('WordPress REST conventions through the shim: _fields, _envelope, _embe
       let before = proxy.requests.length;
       const started = Date.now();
       const index = await viaWp('/wp-json/');
-      console.log(`      sidecar not answering: /wp-json/ answered ${index.status} after ${Date.now() - started} ms (the index waits at most 2 s)`);
+      console.log(
+        `      sidecar not answering: /wp-json/ answered ${index.status} after ${Date.now() - started} ms (the index waits at most 2 s)`,
+      );
       expect(index.status).to.equal(200);
       expect(Object.keys(namespaceRoutes(index)).sort()).to.deep.equal([ROUTE_NS, CATCHALL]);
       expect(namespaceRoutes(index)[CATCHALL]).to.deep.include({ methods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] });

@@ -12,8 +12,18 @@ import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
 import { startShimSite, UNCONFIGURED_HEADER, type ShimSite, type WordPressSite } from '../helpers/wordpress.ts';
 
 const TIMEOUT_SEC = 2;
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
-const PHP_PROBLEM = /<b>(Notice|Warning|Deprecated|Fatal error|Parse error)<\/b>:|(PHP )?(Notice|Warning|Deprecated|Fatal error): .* in \/.* on line \d+/;
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const PHP_PROBLEM =
+  /<b>(Notice|Warning|Deprecated|Fatal error|Parse error)<\/b>:|(PHP )?(Notice|Warning|Deprecated|Fatal error): .* in \/.* on line \d+/;
 
 describe('the WordPress shim plugin, through a real WordPress', function () {
   this.timeout(120_000);
@@ -25,7 +35,10 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
   let secret: string;
 
   const viaWp = (route: string, auth?: string, init: RequestInit = {}) =>
-    call(`${wp.url}${route}`, { ...init, headers: { ...(auth ? { Authorization: auth } : {}), ...(init.headers as Record<string, string> | undefined) } });
+    call(`${wp.url}${route}`, {
+      ...init,
+      headers: { ...(auth ? { Authorization: auth } : {}), ...(init.headers as Record<string, string> | undefined) },
+    });
   const lastTo = (pathPrefix: string): RecordedRequest => {
     const found = proxy.requests.filter((r) => r.url.startsWith(pathPrefix)).at(-1);
     expect(found, `a request to ${pathPrefix}`).to.not.equal(undefined);
@@ -66,7 +79,7 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(lastTo(`${NS}/health/detailed`).headers['x-slbp-signature']).to.equal(undefined);
   });
 
-  it('GET /transactions through WordPress equals the sidecar\'s direct answer; a subscriber sees only their rows', async () => {
+  it("GET /transactions through WordPress equals the sidecar's direct answer; a subscriber sees only their rows", async () => {
     await expectTransactionsForwarded(wp, sidecarUrl, secret);
   });
 
@@ -94,7 +107,7 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expectRestError(await viaWp(`/?rest_route=${route}`), 'rest_forbidden', 401);
   });
 
-  it('supersedes the original plugin\'s same-named routes, the webhook included', async () => {
+  it("supersedes the original plugin's same-named routes, the webhook included", async () => {
     // test/fixtures/wordpress/original-plugin-routes.php registers these like the PHP plugin does.
     const health = await viaWp(`${NS}/health`);
     expect(health.body.served_by).to.equal(undefined);
@@ -104,7 +117,9 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
 
     const payload = JSON.stringify({ meta: { event_name: 'order_created' }, data: { id: '1' } });
     const hook = await viaWp('/wp-json/slbp/v1/webhook/lemon_squeezy', undefined, {
-      method: 'POST', headers: { 'Content-Type': 'application/json', 'X-Signature': 'ab'.repeat(32), 'X-Event-Name': 'order_created' }, body: payload,
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-Signature': 'ab'.repeat(32), 'X-Event-Name': 'order_created' },
+      body: payload,
     });
     expect(hook.body.served_by, hook.text).to.equal(undefined);
     const sent = lastTo('/wp-json/slbp/v1/webhook/lemon_squeezy');
@@ -120,7 +135,7 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(proxy.requests.length).to.equal(before);
   });
 
-  it('the sidecar\'s address allowlists see the visitor\'s address, not the WordPress host\'s', async () => {
+  it("the sidecar's address allowlists see the visitor's address, not the WordPress host's", async () => {
     // WordPress and the sidecar share 127.0.0.1; a visitor from 127.0.0.2 must not inherit
     // WordPress's place on the health-check allowlist, signed in or not.
     await setHealthCheckIps(wp, sidecarUrl, ['127.0.0.1']);
@@ -135,17 +150,23 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     }
   });
 
-  it('passes the sidecar\'s errors through in WordPress\'s shape', async () => {
+  it("passes the sidecar's errors through in WordPress's shape", async () => {
     const missing = await viaWp(`${NS}/no-such-route`, wp.adminAuth);
     expectRestError(missing, 'rest_no_route', 404);
   });
 
   it('a shim request tampered with or replayed, sent straight to the sidecar, is refused', async () => {
-    const posted = await viaWp(`${NS}/cache/invalidate`, wp.adminAuth, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ tags: [`user:${wp.adminId}`] }) });
+    const posted = await viaWp(`${NS}/cache/invalidate`, wp.adminAuth, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ tags: [`user:${wp.adminId}`] }),
+    });
     expect(posted.status, posted.text).to.not.equal(401);
     const original = lastTo(`${NS}/cache/invalidate`);
     expect(original.headers['x-slbp-signature']).to.match(/^[a-f0-9]{64}$/);
-    const headers = Object.fromEntries(['content-type', 'x-slbp-user', 'x-slbp-timestamp', 'x-slbp-nonce', 'x-slbp-signature'].map((h) => [h, String(original.headers[h])]));
+    const headers = Object.fromEntries(
+      ['content-type', 'x-slbp-user', 'x-slbp-timestamp', 'x-slbp-nonce', 'x-slbp-signature'].map((h) => [h, String(original.headers[h])]),
+    );
     const send = (body: string, extra: Record<string, string> = {}, url = original.url) =>
       call(`${sidecarUrl}${url}`, { method: 'POST', headers: { ...headers, ...extra }, body });
 
@@ -156,7 +177,9 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
 
     // The same for a GET the shim signed for the administrator: replayed, or as someone else.
     const get = proxy.requests.filter((r) => r.method === 'GET' && r.headers['x-slbp-user'] === String(wp.adminId)).at(-1)!;
-    const getHeaders = Object.fromEntries(['x-slbp-user', 'x-slbp-timestamp', 'x-slbp-nonce', 'x-slbp-signature'].map((h) => [h, String(get.headers[h])]));
+    const getHeaders = Object.fromEntries(
+      ['x-slbp-user', 'x-slbp-timestamp', 'x-slbp-nonce', 'x-slbp-signature'].map((h) => [h, String(get.headers[h])]),
+    );
     expectRestError(await call(`${sidecarUrl}${get.url}`, { headers: getHeaders }), 'slbp_replayed_request', 401);
   });
 
@@ -176,7 +199,9 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
   it('a role changed in WordPress is what the sidecar applies on the next request', async () => {
     expectRestError(await viaWp(`${NS}/health/detailed`, wp.studentAuth), 'rest_forbidden', 403);
     const promoted = await viaWp(`/wp-json/wp/v2/users/${wp.studentId}`, wp.adminAuth, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ roles: ['administrator'] }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ roles: ['administrator'] }),
     });
     expect(promoted.status, promoted.text).to.equal(200);
     expect(promoted.body.roles).to.deep.equal(['administrator']);
@@ -191,8 +216,14 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
   it("a password changed in WordPress stops that user's sidecar tokens: access and refresh", async () => {
     const password = `pw-${randomBytes(6).toString('hex')}`;
     const created = await viaWp('/wp-json/wp/v2/users', wp.adminAuth, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ username: `changer${randomBytes(3).toString('hex')}`, email: `changer-${randomBytes(3).toString('hex')}@example.test`, password, roles: ['subscriber'] }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({
+        username: `changer${randomBytes(3).toString('hex')}`,
+        email: `changer-${randomBytes(3).toString('hex')}@example.test`,
+        password,
+        roles: ['subscriber'],
+      }),
     });
     expect(created.status, created.text).to.equal(201);
     const signIn = await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password } });
@@ -201,16 +232,29 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect((await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer })).status).to.equal(200);
 
     const changed = await viaWp(`/wp-json/wp/v2/users/${created.body.id}`, wp.adminAuth, {
-      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ password: `${password}-new` }),
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ password: `${password}-new` }),
     });
     expect(changed.status, changed.text).to.equal(200);
     expect(JSON.parse(lastTo(`${NS}/cache/invalidate`).body.toString('utf8'))).to.deep.equal({ tags: [`user:${created.body.id}`] });
     expectRestError(await call(`${sidecarUrl}${NS}/users/me`, { headers: bearer }), 'slbp_invalid_token', 401);
-    expectRestError(await call(`${sidecarUrl}${NS}/auth/refresh`, { method: 'POST', json: { refresh_token: signIn.body.refresh_token } }), 'slbp_invalid_refresh_token', 401);
-    expect((await call(`${sidecarUrl}${NS}/auth/login`, { method: 'POST', json: { username: created.body.username, password: `${password}-new` } })).status).to.equal(200);
+    expectRestError(
+      await call(`${sidecarUrl}${NS}/auth/refresh`, { method: 'POST', json: { refresh_token: signIn.body.refresh_token } }),
+      'slbp_invalid_refresh_token',
+      401,
+    );
+    expect(
+      (
+        await call(`${sidecarUrl}${NS}/auth/login`, {
+          method: 'POST',
+          json: { username: created.body.username, password: `${password}-new` },
+        })
+      ).status,
+    ).to.equal(200);
   });
 
-  it('shows the sidecar\'s health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)', async () => {
+  it("shows the sidecar's health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)", async () => {
     const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
@@ -237,7 +281,11 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
         const nonce = await (await fetch('/wp-admin/admin-ajax.php?action=rest-nonce')).text();
         const withNonce = await fetch(route, { headers: { 'X-WP-Nonce': nonce } });
         const withoutNonce = await fetch(route);
-        return { nonce, withNonce: [withNonce.status, ((await withNonce.json()) as { status: string }).status] as const, withoutNonce: withoutNonce.status };
+        return {
+          nonce,
+          withNonce: [withNonce.status, ((await withNonce.json()) as { status: string }).status] as const,
+          withoutNonce: withoutNonce.status,
+        };
       }, `${NS}/health/detailed`);
       expect(fromPage.nonce).to.match(/^[a-f0-9]{10}$/);
       expect(fromPage.withNonce[0]).to.equal(200);
@@ -260,12 +308,23 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
       await browser.close();
     }
     const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
-    expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
+    expect(
+      log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar')),
+    ).to.deep.equal([]);
   });
 
-  it('takes the plugin\'s duplicated WP-cron hooks over while active and gives them back on deactivation; the sidecar says which are scheduled', async () => {
-    const DUPLICATED = ['slbp_check_alerts', 'slbp_cleanup_logs', 'slbp_cleanup_old_backups', 'slbp_collect_metrics', 'slbp_daily_backup', 'slbp_daily_cron', 'slbp_subscription_check'];
-    const hooks = (s: { scheduled: { hook: string }[] }) => [...new Set(s.scheduled.map((e) => e.hook))].filter((h) => h.startsWith('slbp_')).sort();
+  it("takes the plugin's duplicated WP-cron hooks over while active and gives them back on deactivation; the sidecar says which are scheduled", async () => {
+    const DUPLICATED = [
+      'slbp_check_alerts',
+      'slbp_cleanup_logs',
+      'slbp_cleanup_old_backups',
+      'slbp_collect_metrics',
+      'slbp_daily_backup',
+      'slbp_daily_cron',
+      'slbp_subscription_check',
+    ];
+    const hooks = (s: { scheduled: { hook: string }[] }) =>
+      [...new Set(s.scheduled.map((e) => e.hook))].filter((h) => h.startsWith('slbp_')).sort();
     const cronCheck = async (route: string) => {
       const res = route === '/ready' ? await call(`${sidecarUrl}${NS}/ready`) : await viaWp(`${NS}${route}`, wp.adminAuth);
       return route === '/ready' ? res.body.checks.plugin_cron : res.body.service_checks.plugin_cron;
@@ -284,11 +343,23 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(deactivated.active).to.equal(false);
     expect(hooks(deactivated)).to.deep.equal([...DUPLICATED, 'slbp_external_analytics_sync', 'slbp_license_check'].sort());
     const recurrence = Object.fromEntries(deactivated.scheduled.map((e) => [e.hook, e.schedule]));
-    expect(recurrence).to.include({ slbp_daily_cron: 'daily', slbp_subscription_check: 'hourly', slbp_cleanup_logs: 'weekly', slbp_daily_backup: 'daily', slbp_cleanup_old_backups: 'weekly', slbp_collect_metrics: 'slbp_metrics_interval', slbp_check_alerts: false });
-    const ready = await waitFor(async () => {
-      const c = await cronCheck('/ready');
-      return c.healthy === false ? c : null;
-    }, 5000, '/ready: duplicated hooks scheduled');
+    expect(recurrence).to.include({
+      slbp_daily_cron: 'daily',
+      slbp_subscription_check: 'hourly',
+      slbp_cleanup_logs: 'weekly',
+      slbp_daily_backup: 'daily',
+      slbp_cleanup_old_backups: 'weekly',
+      slbp_collect_metrics: 'slbp_metrics_interval',
+      slbp_check_alerts: false,
+    });
+    const ready = await waitFor(
+      async () => {
+        const c = await cronCheck('/ready');
+        return c.healthy === false ? c : null;
+      },
+      5000,
+      '/ready: duplicated hooks scheduled',
+    );
     expect([...new Set(ready.still_scheduled.map((h: { hook: string }) => h.hook))].sort()).to.deep.equal(DUPLICATED);
     expect(ready.message).to.include('slbp_daily_backup').and.include('shim');
     const ready503 = await call(`${sidecarUrl}${NS}/ready`);
@@ -299,7 +370,9 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expect(hooks(reactivated)).to.deep.equal(['slbp_external_analytics_sync', 'slbp_license_check']);
     await waitFor(async () => (await cronCheck('/ready')).healthy === true, 5000, '/ready: taken over again');
     const log = await readFile(wp.debugLog, 'utf8').catch(() => '');
-    expect(log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar'))).to.deep.equal([]);
+    expect(
+      log.split('\n').filter((l) => /PHP (Notice|Warning|Deprecated|Fatal)/.test(l) && l.includes('skylearn-billing-sidecar')),
+    ).to.deep.equal([]);
   });
 
   it('with the sidecar stopped, answers 503 slbp_sidecar_unavailable and the rest of the site works', async () => {

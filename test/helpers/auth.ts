@@ -13,11 +13,23 @@ export const STUDENT_ID = 3;
  * Headers the WordPress shim sends for `userId`, signed over method, path-with-query, body,
  * timestamp and nonce (the path must be exactly what the sidecar receives, query included).
  */
-export function signedHeaders(opts: { method: string; path: string; body?: string; userId: number; secret?: string; timestamp?: number; nonce?: string; clientIp?: string }): Record<string, string> {
+export function signedHeaders(opts: {
+  method: string;
+  path: string;
+  body?: string;
+  userId: number;
+  secret?: string;
+  timestamp?: number;
+  nonce?: string;
+  clientIp?: string;
+}): Record<string, string> {
   const timestamp = String(opts.timestamp ?? Math.floor(Date.now() / 1000));
   const nonce = opts.nonce ?? randomBytes(16).toString('hex');
   const userId = String(opts.userId);
-  const sig = shimSignature(opts.secret ?? TEST_SHIM_SECRET, shimStringToSign(opts.method, opts.path, opts.body ?? '', timestamp, nonce, userId));
+  const sig = shimSignature(
+    opts.secret ?? TEST_SHIM_SECRET,
+    shimStringToSign(opts.method, opts.path, opts.body ?? '', timestamp, nonce, userId),
+  );
   return {
     'X-SLBP-User': userId,
     'X-SLBP-Timestamp': timestamp,
@@ -38,11 +50,22 @@ export function asUser(userId: number, method: string, path: string, body?: unkn
 }
 
 /** Inserts an API key row (sha256 hex stored) and returns the raw key. */
-export async function createApiKey(db: TestDb, opts: { userId: number; permissions: string[]; rateLimit?: number; active?: boolean; expiresAt?: string | null; name?: string }): Promise<{ key: string; id: number }> {
+export async function createApiKey(
+  db: TestDb,
+  opts: { userId: number; permissions: string[]; rateLimit?: number; active?: boolean; expiresAt?: string | null; name?: string },
+): Promise<{ key: string; id: number }> {
   const key = generateApiKey();
   const [res] = await db.pool.query<any>(
     `INSERT INTO ${db.prefix}slbp_api_keys (user_id, name, api_key, permissions, rate_limit, is_active, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    [opts.userId, opts.name ?? 'test key', hashApiKey(key), JSON.stringify(opts.permissions), opts.rateLimit ?? 1000, opts.active === false ? 0 : 1, opts.expiresAt ?? null],
+    [
+      opts.userId,
+      opts.name ?? 'test key',
+      hashApiKey(key),
+      JSON.stringify(opts.permissions),
+      opts.rateLimit ?? 1000,
+      opts.active === false ? 0 : 1,
+      opts.expiresAt ?? null,
+    ],
   );
   return { key, id: res.insertId };
 }

@@ -10,7 +10,10 @@ export function adminCall(url: string, method: string, nsPath: string, body?: un
 
 /** Every base table's row count and CHECKSUM TABLE, read independently of the sidecar. */
 export async function tableFingerprint(pool: mysql.Pool, database: string): Promise<Record<string, { rows: number; checksum: string }>> {
-  const [tables] = await pool.query<any[]>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`, [database]);
+  const [tables] = await pool.query<any[]>(
+    `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME`,
+    [database],
+  );
   const out: Record<string, { rows: number; checksum: string }> = {};
   for (const { t } of tables) {
     const [[sum]] = await pool.query<any[]>(`CHECKSUM TABLE \`${database}\`.\`${t}\``);

@@ -5,7 +5,11 @@ import { projectRoot } from '../../src/config/load.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { runCli } from '../../src/cli/program.ts';
 
-export interface CliRun { code: number; out: string; err: string }
+export interface CliRun {
+  code: number;
+  out: string;
+  err: string;
+}
 
 /** `slbp <args>` in this process with captured output; stdin is not a terminal unless `tty`. */
 export async function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}, opts: { tty?: boolean } = {}): Promise<CliRun> {
@@ -14,8 +18,20 @@ export async function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}, 
   const stdin = Readable.from([]) as unknown as CliIo['stdin'];
   stdin.isTTY = opts.tty ?? false;
   const io: CliIo = {
-    stdout: { write: (s: string) => { out += s; return true; }, isTTY: opts.tty ?? false },
-    stderr: { write: (s: string) => { err += s; return true; }, isTTY: opts.tty ?? false },
+    stdout: {
+      write: (s: string) => {
+        out += s;
+        return true;
+      },
+      isTTY: opts.tty ?? false,
+    },
+    stderr: {
+      write: (s: string) => {
+        err += s;
+        return true;
+      },
+      isTTY: opts.tty ?? false,
+    },
     stdin,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
   };
@@ -26,11 +42,18 @@ export async function runInProcess(args: string[], env: NodeJS.ProcessEnv = {}, 
 /** `node src/cli/main.ts <args>` as a real process (no terminal), with only `env` and PATH/HOME. */
 export function runProcess(args: string[], env: Record<string, string> = {}, entry = 'src/cli/main.ts'): Promise<CliRun> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', path.join(projectRoot, entry), ...args], {
-      cwd: projectRoot, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env }, maxBuffer: 16 << 20,
-    }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, out: stdout, err: stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', path.join(projectRoot, entry), ...args],
+      {
+        cwd: projectRoot,
+        env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', ...env },
+        maxBuffer: 16 << 20,
+      },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? Number((error as NodeJS.ErrnoException & { code?: unknown }).code ?? 1) : 0, out: stdout, err: stderr });
+      },
+    );
   });
 }
 

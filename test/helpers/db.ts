@@ -16,8 +16,20 @@ export interface TestDb {
 
 /** A pool on `name` as the tests use them (UTC, dates as strings), and its TestDb handle. */
 function testDbHandle(server: ServerSpec, name: string, prefix: string): TestDb {
-  const pool = mysql.createPool({ host: server.host, port: server.port, user: server.user, password: server.password, database: name, timezone: 'Z', dateStrings: true, connectionLimit: 4, supportBigNumbers: true });
-  pool.on('connection', (c) => { c.query("SET time_zone = '+00:00'"); });
+  const pool = mysql.createPool({
+    host: server.host,
+    port: server.port,
+    user: server.user,
+    password: server.password,
+    database: name,
+    timezone: 'Z',
+    dateStrings: true,
+    connectionLimit: 4,
+    supportBigNumbers: true,
+  });
+  pool.on('connection', (c) => {
+    c.query("SET time_zone = '+00:00'");
+  });
   return {
     name,
     prefix,
@@ -35,7 +47,10 @@ export async function copyTestDb(source: TestDb, server: ServerSpec = testServer
   const conn = await adminConnection(server);
   try {
     await conn.query(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci`);
-    const [tables] = await conn.query<any[]>(`SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'`, [source.name]);
+    const [tables] = await conn.query<any[]>(
+      `SELECT TABLE_NAME AS t FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_TYPE = 'BASE TABLE'`,
+      [source.name],
+    );
     for (const { t } of tables) {
       await conn.query(`CREATE TABLE \`${name}\`.\`${t}\` LIKE \`${source.name}\`.\`${t}\``);
       await conn.query(`INSERT INTO \`${name}\`.\`${t}\` SELECT * FROM \`${source.name}\`.\`${t}\``);
@@ -47,7 +62,9 @@ export async function copyTestDb(source: TestDb, server: ServerSpec = testServer
 }
 
 /** A database of this test run's own, with the WordPress + plugin schema and optional demo data. */
-export async function createTestDb(opts: { size?: keyof typeof SIZES | null; prefix?: string; server?: ServerSpec; name?: string } = {}): Promise<TestDb> {
+export async function createTestDb(
+  opts: { size?: keyof typeof SIZES | null; prefix?: string; server?: ServerSpec; name?: string } = {},
+): Promise<TestDb> {
   const server = opts.server ?? testServer;
   const prefix = opts.prefix ?? 'wp_';
   // `name`: a copy of a site on another server keeps its database's name.

@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 
-export interface JsonResponse<T = any> { status: number; headers: Headers; body: T; text: string }
+export interface JsonResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: T;
+  text: string;
+}
 
 /** fetch + JSON decoding; never throws on HTTP status. */
 export async function call<T = any>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<JsonResponse<T>> {

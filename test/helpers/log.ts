@@ -2,7 +2,11 @@ import { Writable } from 'node:stream';
 import winston from 'winston';
 import type { Logger } from '../../src/observability/logger.ts';
 
-export interface LogEntry { level: string; message: string; [meta: string]: unknown }
+export interface LogEntry {
+  level: string;
+  message: string;
+  [meta: string]: unknown;
+}
 
 /** A logger that keeps every entry (info and above) for the test to read. */
 export function capturingLogger(): { logger: Logger; entries: LogEntry[] } {
@@ -13,6 +17,10 @@ export function capturingLogger(): { logger: Logger; entries: LogEntry[] } {
       done();
     },
   });
-  const logger = winston.createLogger({ level: 'info', format: winston.format.json(), transports: [new winston.transports.Stream({ stream })] });
+  const logger = winston.createLogger({
+    level: 'info',
+    format: winston.format.json(),
+    transports: [new winston.transports.Stream({ stream })],
+  });
   return { logger, entries };
 }

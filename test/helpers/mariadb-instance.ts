@@ -27,7 +27,14 @@ async function initTemplate(): Promise<void> {
   if (existsSync(path.join(TEMPLATE, 'data', 'mysql'))) return;
   await rm(TEMPLATE, { recursive: true, force: true });
   await mkdir(path.join(TEMPLATE, 'data'), { recursive: true });
-  await run('mariadb-install-db', ['--no-defaults', `--datadir=${path.join(TEMPLATE, 'data')}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal', '--skip-name-resolve']);
+  await run('mariadb-install-db', [
+    '--no-defaults',
+    `--datadir=${path.join(TEMPLATE, 'data')}`,
+    '--user=root',
+    '--skip-test-db',
+    '--auth-root-authentication-method=normal',
+    '--skip-name-resolve',
+  ]);
 }
 
 /**
@@ -43,17 +50,33 @@ export async function startMariaDb(extraCnf: string[] = []): Promise<MariaDbInst
   await mkdir(dir, { recursive: true });
   await cp(path.join(TEMPLATE, 'data'), path.join(dir, 'data'), { recursive: true });
   const cnf = path.join(dir, 'my.cnf');
-  await writeFile(cnf, [
-    '[mysqld]', 'user=root', `datadir=${dir}/data`, `tmpdir=${dir}`, `socket=${dir}/mysqld.sock`, `pid-file=${dir}/mysqld.pid`,
-    `log-error=${dir}/error.log`, `port=${port}`, 'bind-address=127.0.0.1', 'skip-name-resolve',
-    'innodb_buffer_pool_size=32M', 'innodb_log_file_size=16M', 'performance_schema=OFF', ...extraCnf, '',
-  ].join('\n'));
+  await writeFile(
+    cnf,
+    [
+      '[mysqld]',
+      'user=root',
+      `datadir=${dir}/data`,
+      `tmpdir=${dir}`,
+      `socket=${dir}/mysqld.sock`,
+      `pid-file=${dir}/mysqld.pid`,
+      `log-error=${dir}/error.log`,
+      `port=${port}`,
+      'bind-address=127.0.0.1',
+      'skip-name-resolve',
+      'innodb_buffer_pool_size=32M',
+      'innodb_log_file_size=16M',
+      'performance_schema=OFF',
+      ...extraCnf,
+      '',
+    ].join('\n'),
+  );
   let proc: ChildProcess | null = null;
 
   const inst: MariaDbInstance = {
     port,
     dir,
-    connect: (database?: string) => mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '', database, multipleStatements: true }),
+    connect: (database?: string) =>
+      mysql.createConnection({ host: '127.0.0.1', port, user: 'root', password: '', database, multipleStatements: true }),
     async start() {
       proc = spawn('mariadbd', [`--defaults-file=${cnf}`], { stdio: 'ignore' });
       for (let i = 0; i < 100; i++) {

@@ -31,6 +31,11 @@ export class MemoryTagCache implements CacheService {
   }
 
   stats(): CacheStats {
-    return { l1: { hits: 0, misses: this.loads, entries: this.entries.size, bytes: 0 }, l2: { hits: 0, misses: 0, errors: 0 }, loads: this.loads, invalidations: 0 };
+    return {
+      l1: { hits: 0, misses: this.loads, entries: this.entries.size, bytes: 0 },
+      l2: { hits: 0, misses: 0, errors: 0 },
+      loads: this.loads,
+      invalidations: 0,
+    };
   }
 }

@@ -40,7 +40,9 @@ export async function startReceiver(): Promise<{ url: string; bodies: { path: st
   const bodies: { path: string; body: any }[] = [];
   const server = http.createServer((req, res) => {
     let data = '';
-    req.on('data', (d) => { data += d; });
+    req.on('data', (d) => {
+      data += d;
+    });
     req.on('end', () => {
       try {
         bodies.push({ path: req.url ?? '', body: JSON.parse(data) });
@@ -58,7 +60,12 @@ export async function startReceiver(): Promise<{ url: string; bodies: { path: st
 /** A minimal in-memory cache with real hit/miss counters, standing in for the layered cache. */
 export class CountingCache implements CacheService {
   private readonly store = new Map<string, unknown>();
-  private s: CacheStats = { l1: { hits: 0, misses: 0, entries: 0, bytes: 0 }, l2: { hits: 0, misses: 0, errors: 0 }, loads: 0, invalidations: 0 };
+  private s: CacheStats = {
+    l1: { hits: 0, misses: 0, entries: 0, bytes: 0 },
+    l2: { hits: 0, misses: 0, errors: 0 },
+    loads: 0,
+    invalidations: 0,
+  };
 
   async wrap<T>(key: string, load: () => Promise<T>): Promise<T> {
     if (this.store.has(key)) {

@@ -1,7 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 
-export interface RecordedRequest { method: string; url: string; headers: http.IncomingHttpHeaders; body: Buffer }
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: Buffer;
+}
 
 export interface RecordingProxy {
   url: string;
@@ -38,13 +43,17 @@ export async function startRecordingProxy(target: string, port = 0): Promise<Rec
       up.end(body);
     });
   });
-  server.on('connection', (s) => { sockets.add(s); s.on('close', () => sockets.delete(s)); });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
   proxy.port = (server.address() as AddressInfo).port;
   proxy.url = `http://127.0.0.1:${proxy.port}`;
-  proxy.close = () => new Promise<void>((resolve) => {
-    for (const s of sockets) s.destroy();
-    server.close(() => resolve());
-  });
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
   return proxy;
 }

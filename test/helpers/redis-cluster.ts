@@ -52,10 +52,22 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterInstan
       const pidfile = path.join(dir, 'redis.pid');
       pidFiles.push(pidfile);
       const conf = path.join(dir, 'redis.conf');
-      await writeFile(conf, [
-        `port ${port}`, 'bind 127.0.0.1', 'cluster-enabled yes', `cluster-config-file nodes-${port}.conf`, `dir ${dir}`,
-        'save ""', 'appendonly no', 'daemonize yes', `pidfile ${pidfile}`, `logfile ${path.join(dir, 'redis.log')}`, '',
-      ].join('\n'));
+      await writeFile(
+        conf,
+        [
+          `port ${port}`,
+          'bind 127.0.0.1',
+          'cluster-enabled yes',
+          `cluster-config-file nodes-${port}.conf`,
+          `dir ${dir}`,
+          'save ""',
+          'appendonly no',
+          'daemonize yes',
+          `pidfile ${pidfile}`,
+          `logfile ${path.join(dir, 'redis.log')}`,
+          '',
+        ].join('\n'),
+      );
       await run('redis-server', [conf]);
     }
     for (const port of ports) {
@@ -83,9 +95,15 @@ export async function startRedisCluster(masters = 3): Promise<RedisClusterInstan
     ports,
     seeds,
     async cleanPrefix(prefix: string) {
-      const c = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })), { enableOfflineQueue: true });
+      const c = new Cluster(
+        ports.map((port) => ({ host: '127.0.0.1', port })),
+        { enableOfflineQueue: true },
+      );
       try {
-        await new Promise<void>((resolve, reject) => { c.once('ready', resolve); c.once('error', reject); });
+        await new Promise<void>((resolve, reject) => {
+          c.once('ready', resolve);
+          c.once('error', reject);
+        });
         for (const node of c.nodes('master')) {
           let cursor = '0';
           do {

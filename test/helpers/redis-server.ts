@@ -42,7 +42,7 @@ async function waitForPing(port: number, timeoutMs = 10_000): Promise<void> {
 
 /** Starts one private server; `extraArgs` adds redis-server options (e.g. cluster mode). */
 export async function startRedisServer(opts: { port?: number; extraArgs?: string[]; dir?: string } = {}): Promise<RedisServer> {
-  const port = opts.port ?? await freePort();
+  const port = opts.port ?? (await freePort());
   const dir = opts.dir ?? path.join(ROOT, `r-${process.pid}-${port}`);
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
@@ -52,7 +52,11 @@ export async function startRedisServer(opts: { port?: number; extraArgs?: string
     dir,
     address: `127.0.0.1:${port}`,
     async start() {
-      proc = spawn('redis-server', ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.extraArgs ?? [])], { stdio: 'ignore' });
+      proc = spawn(
+        'redis-server',
+        ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, ...(opts.extraArgs ?? [])],
+        { stdio: 'ignore' },
+      );
       await waitForPing(port);
     },
     async stop({ keepData = true } = {}) {
@@ -91,7 +95,12 @@ export async function startRedisCluster(count = 3): Promise<RedisClusterServers>
   for (let i = 0; i < count; i++) {
     const port = await freePort();
     // A leftover nodes-<port>.conf makes --cluster create fail: startRedisServer empties the dir.
-    nodes.push(await startRedisServer({ port, extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'] }));
+    nodes.push(
+      await startRedisServer({
+        port,
+        extraArgs: ['--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`, '--cluster-node-timeout', '2000'],
+      }),
+    );
   }
   await run('redis-cli', ['--cluster', 'create', ...nodes.map((n) => n.address), '--cluster-replicas', '0', '--cluster-yes']);
   const cluster: RedisClusterServers = {

@@ -12,7 +12,15 @@ export const BILLING_TABLES = ['slbp_transactions', 'slbp_subscriptions', 'slbp_
 
 /** A connection to the test server without a default database, for cross-database checks. */
 export function serverConnection(): Promise<mysql.Connection> {
-  return mysql.createConnection({ host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password, timezone: 'Z', dateStrings: true, supportBigNumbers: true });
+  return mysql.createConnection({
+    host: testServer.host,
+    port: testServer.port,
+    user: testServer.user,
+    password: testServer.password,
+    timezone: 'Z',
+    dateStrings: true,
+    supportBigNumbers: true,
+  });
 }
 
 /** SLBP_SHARDS for these database names on the test server. */
@@ -26,9 +34,15 @@ export async function migrateShards(mainName: string, prefix: string, shardNames
   const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(projectRoot, 'src/cli/main.ts'), 'migrate', 'up'], {
     cwd: projectRoot,
     env: {
-      PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_ENV: 'test',
-      DB_HOST: `${testServer.host}:${testServer.port}`, DB_NAME: mainName, DB_USER: testServer.user, DB_PASSWORD: testServer.password,
-      SLBP_TABLE_PREFIX: prefix, SLBP_SHARDS: shardSpec(shardNames),
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      SLBP_ENV: 'test',
+      DB_HOST: `${testServer.host}:${testServer.port}`,
+      DB_NAME: mainName,
+      DB_USER: testServer.user,
+      DB_PASSWORD: testServer.password,
+      SLBP_TABLE_PREFIX: prefix,
+      SLBP_SHARDS: shardSpec(shardNames),
     },
   });
   return stdout;
@@ -38,19 +52,32 @@ export async function migrateShards(mainName: string, prefix: string, shardNames
 export async function spreadBillingRows(admin: mysql.Connection, from: string, prefix: string, shardNames: string[]): Promise<void> {
   for (const t of BILLING_TABLES) {
     for (const [i, name] of shardNames.entries()) {
-      await admin.query(`INSERT INTO \`${name}\`.\`${prefix}${t}\` SELECT * FROM \`${from}\`.\`${prefix}${t}\` WHERE user_id % ? = ?`, [shardNames.length, i]);
+      await admin.query(`INSERT INTO \`${name}\`.\`${prefix}${t}\` SELECT * FROM \`${from}\`.\`${prefix}${t}\` WHERE user_id % ? = ?`, [
+        shardNames.length,
+        i,
+      ]);
     }
   }
 }
 
-export interface ShardedCopy { main: string; shards: string[]; spec: string; drop(): Promise<void> }
+export interface ShardedCopy {
+  main: string;
+  shards: string[];
+  spec: string;
+  drop(): Promise<void>;
+}
 
 /**
  * A sharded copy of database `from`: a main database with every table and row except the billing
  * rows, and `count` shard databases prepared by `slbp migrate` holding those rows by
  * `user_id % count` (ids kept).
  */
-export async function shardedCopy(admin: mysql.Connection, from: { name: string; prefix: string }, count: number, tag: string): Promise<ShardedCopy> {
+export async function shardedCopy(
+  admin: mysql.Connection,
+  from: { name: string; prefix: string },
+  count: number,
+  tag: string,
+): Promise<ShardedCopy> {
   const main = `slbp_t_${tag}_main`;
   const shards = Array.from({ length: count }, (_, i) => `slbp_t_${tag}_shard${i}`);
   const billing = new Set<string>(BILLING_TABLES.map((t) => `${from.prefix}${t}`));
@@ -66,7 +93,9 @@ export async function shardedCopy(admin: mysql.Connection, from: { name: string;
   await spreadBillingRows(admin, from.name, from.prefix, shards);
   await migrateShards(main, from.prefix, shards);
   return {
-    main, shards, spec: shardSpec(shards),
+    main,
+    shards,
+    spec: shardSpec(shards),
     async drop() {
       for (const name of [main, ...shards]) await admin.query(`DROP DATABASE IF EXISTS \`${name}\``);
     },
@@ -74,7 +103,12 @@ export async function shardedCopy(admin: mysql.Connection, from: { name: string;
 }
 
 /** One unsharded database `name` from a sharded layout: the main database's tables with the billing rows of every shard (ids kept). */
-export async function unshardedCopy(admin: mysql.Connection, layout: { main: string; shards: string[] }, prefix: string, name: string): Promise<void> {
+export async function unshardedCopy(
+  admin: mysql.Connection,
+  layout: { main: string; shards: string[] },
+  prefix: string,
+  name: string,
+): Promise<void> {
   const billing = new Set<string>(BILLING_TABLES.map((t) => `${prefix}${t}`));
   const [tables] = await admin.query<any[]>('SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ?', [layout.main]);
   await admin.query(`CREATE DATABASE \`${name}\``);

@@ -20,7 +20,18 @@ export async function seedBilling(site: WordPressSite): Promise<void> {
   await site.pool.query(`INSERT INTO ${site.prefix}options (option_name, option_value, autoload) VALUES ?`, [options]);
   const rows: unknown[][] = [];
   const add = (userId: number, n: number, amount: number, status: string) => {
-    rows.push([userId, `ord-${userId}-${n}`, `txn-${userId}-${n}`, 'lemon_squeezy', amount.toFixed(2), 'USD', status, 101, JSON.stringify({ n }), `2026-11-${String(10 + n).padStart(2, '0')} 10:00:00`]);
+    rows.push([
+      userId,
+      `ord-${userId}-${n}`,
+      `txn-${userId}-${n}`,
+      'lemon_squeezy',
+      amount.toFixed(2),
+      'USD',
+      status,
+      101,
+      JSON.stringify({ n }),
+      `2026-11-${String(10 + n).padStart(2, '0')} 10:00:00`,
+    ]);
   };
   for (let n = 1; n <= 3; n++) add(site.adminId, n, 19 + n, 'completed');
   for (let n = 1; n <= 12; n++) add(site.studentId, n, 49 + n, n % 4 === 0 ? 'refunded' : 'completed');
@@ -39,7 +50,10 @@ const PAGINATION = ['x-wp-total', 'x-wp-totalpages', 'link'];
  */
 export async function expectTransactionsForwarded(site: WordPressSite, sidecarUrl: string, secret: string): Promise<void> {
   const query = 'page=2&per_page=5';
-  for (const [auth, userId] of [[site.adminAuth, site.adminId], [site.studentAuth, site.studentId]] as const) {
+  for (const [auth, userId] of [
+    [site.adminAuth, site.adminId],
+    [site.studentAuth, site.studentId],
+  ] as const) {
     const viaWp = await call(`${site.url}/wp-json/skylearn-billing-pro/v1/transactions?${query}`, { headers: { Authorization: auth } });
     const path = `${NS}/transactions?${query}`;
     const direct = await call(`${sidecarUrl}${path}`, { headers: signedHeaders({ method: 'GET', path, userId, secret }) });
@@ -48,7 +62,9 @@ export async function expectTransactionsForwarded(site: WordPressSite, sidecarUr
     expect(viaWp.body).to.deep.equal(direct.body);
     for (const h of PAGINATION) expect(viaWp.headers.get(h), h).to.equal(direct.headers.get(h));
   }
-  const mine = await call(`${site.url}/wp-json/skylearn-billing-pro/v1/transactions?per_page=100`, { headers: { Authorization: site.studentAuth } });
+  const mine = await call(`${site.url}/wp-json/skylearn-billing-pro/v1/transactions?per_page=100`, {
+    headers: { Authorization: site.studentAuth },
+  });
   expect(mine.body).to.have.length(12);
   expect(mine.body.every((t: { user_id: number | string }) => Number(t.user_id) === site.studentId)).to.equal(true);
   expect(mine.headers.get('x-wp-total')).to.equal('12');
@@ -59,7 +75,9 @@ export function getFrom(localAddress: string, url: string, headers: Record<strin
   return new Promise((resolve, reject) => {
     const req = http.get(url, { localAddress, headers }, (res) => {
       let text = '';
-      res.on('data', (d) => { text += d; });
+      res.on('data', (d) => {
+        text += d;
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(text) }));
     });
     req.on('error', reject);
@@ -68,7 +86,9 @@ export function getFrom(localAddress: string, url: string, headers: Record<strin
 
 /** Sets slbp_health_check_ips and waits until the sidecar (re-reading options every second) applies it. */
 export async function setHealthCheckIps(site: WordPressSite, sidecarUrl: string, ips: string[]): Promise<void> {
-  await site.pool.query(`UPDATE ${site.prefix}options SET option_value = ? WHERE option_name = 'slbp_health_check_ips'`, [phpSerialize(ips)]);
+  await site.pool.query(`UPDATE ${site.prefix}options SET option_value = ? WHERE option_name = 'slbp_health_check_ips'`, [
+    phpSerialize(ips),
+  ]);
   const want = ips.includes('127.0.0.1') ? 200 : 401;
   for (let i = 0; i < 50; i++) {
     if ((await call(`${sidecarUrl}${NS}/health/detailed`)).status === want) return;

@@ -41,7 +41,9 @@ export interface WordPressSite {
    */
   pluginApi(userId: number, courseIds?: number[]): Promise<PluginApiAnswer>;
   /** Runs test/fixtures/wordpress/cli.php: a command, then WordPress's cron schedule and whether the shim is active. */
-  cli(command: 'plugin-activated' | 'deactivate-shim' | 'activate-shim' | 'show'): Promise<{ active: boolean; scheduled: { hook: string; schedule: string | false }[] }>;
+  cli(
+    command: 'plugin-activated' | 'deactivate-shim' | 'activate-shim' | 'show',
+  ): Promise<{ active: boolean; scheduled: { hook: string; schedule: string | false }[] }>;
   output(): string;
   destroy(): Promise<void>;
 }
@@ -56,7 +58,9 @@ export interface PluginApiAnswer {
 
 /** The plugin's 14 tables from the schema dump (WordPress's installer creates the core ones). */
 export function pluginTablesSql(prefix: string): string[] {
-  return [...schemaSql(prefix).matchAll(new RegExp(`CREATE TABLE \`${prefix}slbp_[a-z_]+\` \\([\\s\\S]*?\\) ENGINE=[^;]*;`, 'g'))].map((m) => m[0]);
+  return [...schemaSql(prefix).matchAll(new RegExp(`CREATE TABLE \`${prefix}slbp_[a-z_]+\` \\([\\s\\S]*?\\) ENGINE=[^;]*;`, 'g'))].map(
+    (m) => m[0],
+  );
 }
 
 /** Request header that makes the test site load without the shim's constants (see wpConfigSource). */
@@ -64,9 +68,25 @@ export const UNCONFIGURED_HEADER = 'X-Test-Shim-Unconfigured';
 
 const basic = (user: string, pass: string) => `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}`;
 
-function wpConfigSource(o: { dbName: string; prefix: string; sidecarUrl: string; secret: string; timeoutSec: number; debugLog: string }): string {
+function wpConfigSource(o: {
+  dbName: string;
+  prefix: string;
+  sidecarUrl: string;
+  secret: string;
+  timeoutSec: number;
+  debugLog: string;
+}): string {
   const salt = () => randomBytes(24).toString('hex');
-  const keys = ['AUTH_KEY', 'SECURE_AUTH_KEY', 'LOGGED_IN_KEY', 'NONCE_KEY', 'AUTH_SALT', 'SECURE_AUTH_SALT', 'LOGGED_IN_SALT', 'NONCE_SALT'];
+  const keys = [
+    'AUTH_KEY',
+    'SECURE_AUTH_KEY',
+    'LOGGED_IN_KEY',
+    'NONCE_KEY',
+    'AUTH_SALT',
+    'SECURE_AUTH_SALT',
+    'LOGGED_IN_SALT',
+    'NONCE_SALT',
+  ];
   return `<?php
 define( 'DB_NAME', '${o.dbName}' );
 define( 'DB_USER', '${testServer.user}' );
@@ -117,7 +137,12 @@ async function waitForHttp(url: string, proc: ChildProcess, out: () => string): 
  * built-in server on a free loopback port. `sidecarUrl` and the secret go into wp-config.php,
  * which the sidecar reads as well.
  */
-export async function installWordPress(opts: { sidecarUrl: string; secret: string; timeoutSec: number; prefix?: string }): Promise<WordPressSite> {
+export async function installWordPress(opts: {
+  sidecarUrl: string;
+  secret: string;
+  timeoutSec: number;
+  prefix?: string;
+}): Promise<WordPressSite> {
   const prefix = opts.prefix ?? 'wp_';
   const dbName = `slbp_t_${process.pid}_wp${randomBytes(3).toString('hex')}`;
   const port = await freePort();
@@ -155,7 +180,10 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     await cp(path.join(FIXTURES, 'original-plugin-routes.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-routes.php'));
     await cp(path.join(FIXTURES, 'original-plugin-cron.php'), path.join(dir, 'wp-content/mu-plugins/original-plugin-cron.php'));
     await cp(path.join(FIXTURES, 'plugin-api-reads.php'), path.join(dir, 'wp-content/mu-plugins/plugin-api-reads.php'));
-    await writeFile(wpConfig, wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }));
+    await writeFile(
+      wpConfig,
+      wpConfigSource({ dbName, prefix, sidecarUrl: opts.sidecarUrl, secret: opts.secret, timeoutSec: opts.timeoutSec, debugLog }),
+    );
 
     const adminPassword = `admin-${randomBytes(6).toString('hex')}`;
     // The plugin goes in from the zip `npm run shim:zip` builds, unpacked by WordPress itself.
@@ -171,7 +199,16 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
     } finally {
       await db.end();
     }
-    pool = mysql.createPool({ host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password, database: dbName, timezone: 'Z', dateStrings: true, connectionLimit: 2 });
+    pool = mysql.createPool({
+      host: testServer.host,
+      port: testServer.port,
+      user: testServer.user,
+      password: testServer.password,
+      database: dbName,
+      timezone: 'Z',
+      dateStrings: true,
+      connectionLimit: 2,
+    });
 
     // Two workers: the admin page's browser requests must not queue behind each other.
     proc = spawn('php', ['-S', `127.0.0.1:${port}`, '-t', dir, path.join(FIXTURES, 'router.php')], {
@@ -179,12 +216,22 @@ export async function installWordPress(opts: { sidecarUrl: string; secret: strin
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });
-    proc.stdout!.on('data', (d) => { out += d; });
-    proc.stderr!.on('data', (d) => { out += d; });
+    proc.stdout!.on('data', (d) => {
+      out += d;
+    });
+    proc.stderr!.on('data', (d) => {
+      out += d;
+    });
     await waitForHttp(`${url}/wp-login.php`, proc, () => out);
 
     return {
-      url, dir, wpConfig, debugLog, dbName, prefix, pool,
+      url,
+      dir,
+      wpConfig,
+      debugLog,
+      dbName,
+      prefix,
+      pool,
       adminId: installed.admin_id,
       studentId: installed.student_id,
       adminPassword,
@@ -241,10 +288,15 @@ export async function startShimSite(opts: { timeoutSec: number }): Promise<ShimS
   try {
     wp = await installWordPress({ sidecarUrl: proxy.url, secret, timeoutSec: opts.timeoutSec });
     await seedBilling(wp);
-    sidecar = await spawnSidecar({
-      SLBP_ENV: 'test', SLBP_PORT: String(port), SLBP_REDIS_PREFIX: redisPrefix,
-      SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-    }, ['--wp-config', wp.wpConfig]);
+    sidecar = await spawnSidecar(
+      {
+        SLBP_ENV: 'test',
+        SLBP_PORT: String(port),
+        SLBP_REDIS_PREFIX: redisPrefix,
+        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
+      },
+      ['--wp-config', wp.wpConfig],
+    );
     return { wp, sidecar, proxy, sidecarUrl, secret, stop };
   } catch (err) {
     await stop().catch(() => undefined);

@@ -15,27 +15,47 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
   let db: TestDb;
   let sc: InProcessSidecar;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
-  const failed = (n: number) => db.pool.query(
-    `INSERT INTO ${db.prefix}slbp_transactions (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at)
+  const failed = (n: number) =>
+    db.pool.query(
+      `INSERT INTO ${db.prefix}slbp_transactions (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at)
      SELECT 3, CONCAT('alert-test-', seq), CONCAT('alert_tx_', seq), 'lemon_squeezy', '9.99', 'USD', 'failed', UTC_TIMESTAMP(), UTC_TIMESTAMP() FROM seq_1_to_${n}`,
-  );
-  const clearFailed = () => db.pool.query(`UPDATE ${db.prefix}slbp_transactions SET status = 'completed' WHERE order_id LIKE 'alert-test-%'`);
-  const rows = async () => (await db.pool.query<any>(`SELECT * FROM ${db.prefix}slbp_alerts WHERE alert_name = 'many_failed_payments' ORDER BY id`))[0] as any[];
+    );
+  const clearFailed = () =>
+    db.pool.query(`UPDATE ${db.prefix}slbp_transactions SET status = 'completed' WHERE order_id LIKE 'alert-test-%'`);
+  const rows = async () =>
+    (await db.pool.query<any>(`SELECT * FROM ${db.prefix}slbp_alerts WHERE alert_name = 'many_failed_payments' ORDER BY id`))[0] as any[];
 
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
     receiver = await startReceiver();
     // Demo data has no failed transaction in the last hour; the test adds them.
-    await db.pool.query(`DELETE FROM ${db.prefix}slbp_transactions WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 2 HOUR`);
+    await db.pool.query(
+      `DELETE FROM ${db.prefix}slbp_transactions WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 2 HOUR`,
+    );
     const config = {
       many_failed_payments: {
-        enabled: true, metric: 'business.failed_transactions_1h', condition: 'greater_than', threshold: 2, severity: 'error',
-        message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)', cooldown: 600,
-        email_recipients: [], webhook_url: `${receiver.url}/hook`, slack_webhook: `${receiver.url}/slack`,
+        enabled: true,
+        metric: 'business.failed_transactions_1h',
+        condition: 'greater_than',
+        threshold: 2,
+        severity: 'error',
+        message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)',
+        cooldown: 600,
+        email_recipients: [],
+        webhook_url: `${receiver.url}/hook`,
+        slack_webhook: `${receiver.url}/slack`,
       },
       disabled_rule: {
-        enabled: false, metric: 'system.memory_usage', condition: 'greater_than', threshold: 1, severity: 'warning',
-        message: 'never', cooldown: 0, email_recipients: [], webhook_url: `${receiver.url}/hook`, slack_webhook: '',
+        enabled: false,
+        metric: 'system.memory_usage',
+        condition: 'greater_than',
+        threshold: 1,
+        severity: 'warning',
+        message: 'never',
+        cooldown: 0,
+        email_recipients: [],
+        webhook_url: `${receiver.url}/hook`,
+        slack_webhook: '',
       },
     };
     await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'slbp_alert_config'`, [phpSerialize(config)]);
@@ -57,12 +77,25 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
     await job.runNow(at(60));
     let r = await rows();
     expect(r).to.have.length(1);
-    expect(r[0]).to.include({ status: 'active', metric_name: 'business.failed_transactions_1h', severity: 'error', threshold_value: 2, current_value: 3, resolved_at: null });
+    expect(r[0]).to.include({
+      status: 'active',
+      metric_name: 'business.failed_transactions_1h',
+      severity: 'error',
+      threshold_value: 2,
+      current_value: 3,
+      resolved_at: null,
+    });
     expect(r[0].message).to.equal('High number of failed transactions: 3 in the last hour (threshold: 2)');
     const hook = receiver.bodies.filter((b) => b.path === '/hook');
     const slack = receiver.bodies.filter((b) => b.path === '/slack');
     expect(hook).to.have.length(1);
-    expect(hook[0]!.body).to.include({ alert_name: 'many_failed_payments', status: 'active', severity: 'error', current_value: 3, threshold: 2 });
+    expect(hook[0]!.body).to.include({
+      alert_name: 'many_failed_payments',
+      status: 'active',
+      severity: 'error',
+      current_value: 3,
+      threshold: 2,
+    });
     expect(slack).to.have.length(1);
     expect(slack[0]!.body.text).to.include('many_failed_payments').and.include('3 in the last hour');
 
@@ -77,7 +110,12 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
     const listed = await call(`${sc.base}/alerts`, auth);
     expect(listed.status).to.equal(200);
     expect(listed.body).to.include({ total: 1, status: 'active' });
-    expect(listed.body.alerts[0]).to.include({ alert_name: 'many_failed_payments', status: 'active', triggered_at: '2030-01-01T10:01:00Z', resolved_at: null });
+    expect(listed.body.alerts[0]).to.include({
+      alert_name: 'many_failed_payments',
+      status: 'active',
+      triggered_at: '2030-01-01T10:01:00Z',
+      resolved_at: null,
+    });
 
     await clearFailed();
     await job.runNow(at(180));
@@ -135,7 +173,9 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
     expectRestError(await call(`${sc.url}${path}`, { ...auth }), 'rest_forbidden', 401);
     expectRestError(await call(`${sc.url}${path}`, asUser(STUDENT_ID, 'GET', path)), 'rest_forbidden', 403);
 
-    const bad = { config: { ...got.body.config, broken_rule: { ...got.body.config.disabled_rule, condition: 'bigger', threshold: 'ten' } } };
+    const bad = {
+      config: { ...got.body.config, broken_rule: { ...got.body.config.disabled_rule, condition: 'bigger', threshold: 'ten' } },
+    };
     const res = await call(`${sc.url}${path}`, asUser(ADMIN_ID, 'POST', path, bad));
     expectRestError(res, 'rest_invalid_param', 400);
     expect(Object.keys(res.body.data.params)).to.include.members(['config.broken_rule.condition', 'config.broken_rule.threshold']);

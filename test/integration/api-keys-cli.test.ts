@@ -24,7 +24,12 @@ describe('API key CLI (slbp api-keys)', () => {
   });
 
   it('create prints the key once and stores only its sha256; the key works; list masks it; revoke stops it at once', async () => {
-    const out = await createKey(config, { user: 'manager', name: 'reporting', permissions: 'read_billing,read_analytics', rateLimit: '500' });
+    const out = await createKey(config, {
+      user: 'manager',
+      name: 'reporting',
+      permissions: 'read_billing,read_analytics',
+      rateLimit: '500',
+    });
     const key = /^key: (\S+)$/m.exec(out.join('\n'))?.[1];
     expect(key).to.match(/^slbp_/);
     const [[row]] = await db.pool.query<any>(`SELECT * FROM ${db.prefix}slbp_api_keys WHERE name = 'reporting'`);

@@ -30,10 +30,13 @@ describe('API reference generated from the route schemas', () => {
 
   it('documents every registered route, and nothing else', () => {
     const registered = sc.container.routes.map((r) => `${r.method} ${openApiPath(r)}`).sort();
-    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`)).sort();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>)
+      .flatMap(([p, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${p}`))
+      .sort();
     expect(documented).to.deep.equal(registered);
     for (const r of sc.container.routes) {
-      if (['POST', 'PUT', 'PATCH'].includes(r.method) && !r.rawBody) expect(r.body, `${r.method} ${fullPath(r)} has no body schema`).to.not.equal(undefined);
+      if (['POST', 'PUT', 'PATCH'].includes(r.method) && !r.rawBody)
+        expect(r.body, `${r.method} ${fullPath(r)} has no body schema`).to.not.equal(undefined);
       if (r.path.includes(':')) expect(r.params, `${r.method} ${fullPath(r)} has no params schema`).to.not.equal(undefined);
     }
   });
@@ -53,7 +56,8 @@ describe('API reference generated from the route schemas', () => {
       if (ex!.query) url += `?${new URLSearchParams(Object.entries(ex!.query).map(([k, v]): [string, string] => [k, String(v)]))}`;
       const body = ex!.body === undefined ? undefined : JSON.stringify(ex!.body);
       const headers: Record<string, string> = body ? { 'Content-Type': 'application/json' } : {};
-      if (ex!.as === 'admin' || ex!.as === 'subscriber') Object.assign(headers, signedHeaders({ method: r.method, path: url, body, userId: ex!.as === 'admin' ? ADMIN_ID : STUDENT_ID }));
+      if (ex!.as === 'admin' || ex!.as === 'subscriber')
+        Object.assign(headers, signedHeaders({ method: r.method, path: url, body, userId: ex!.as === 'admin' ? ADMIN_ID : STUDENT_ID }));
       if (ex!.as === 'monitoring') headers.Authorization = 'Bearer metrics-token-for-docs';
       const res = await call(`${sc.url}${url}`, { method: r.method, headers, body });
       expect(res.status, `${r.method} ${url}: ${res.text.slice(0, 300)}`).to.equal(ex!.status);

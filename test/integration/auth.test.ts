@@ -9,7 +9,9 @@ function run(cmd: string, args: string[], input: string): Promise<{ stdout: stri
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args);
     let stdout = '';
-    p.stdout.on('data', (d) => { stdout += d; });
+    p.stdout.on('data', (d) => {
+      stdout += d;
+    });
     p.on('error', reject);
     p.on('close', (code) => (code === 0 ? resolve({ stdout }) : reject(new Error(`${cmd} exited ${code}`))));
     p.stdin.end(input);
@@ -40,9 +42,12 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     hashes = await phpHashes(PASSWORD, APP_PASSWORD);
     // student1..student4 (ids 3..6) get one PHP-made hash format each; student5 gets Application Passwords.
     const formats = ['phpass', 'bcrypt', 'wp_bcrypt', 'md5'] as const;
-    for (const [i, f] of formats.entries()) await db.pool.query(`UPDATE ${db.prefix}users SET user_pass = ? WHERE ID = ?`, [hashes[f], STUDENT_ID + i]);
-    await db.pool.query(`INSERT INTO ${db.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, '_application_passwords', ?), (?, '_application_passwords', ?)`,
-      [STUDENT_ID + 4, hashes.application_passwords, STUDENT_ID + 5, hashes.application_passwords_68]);
+    for (const [i, f] of formats.entries())
+      await db.pool.query(`UPDATE ${db.prefix}users SET user_pass = ? WHERE ID = ?`, [hashes[f], STUDENT_ID + i]);
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, '_application_passwords', ?), (?, '_application_passwords', ?)`,
+      [STUDENT_ID + 4, hashes.application_passwords, STUDENT_ID + 5, hashes.application_passwords_68],
+    );
     sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
   });
   after(async () => {
@@ -72,7 +77,11 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
 
   it('signs in with an Application Password (with or without its display spaces), 6.1 and 6.8 hashes', async () => {
     const spaced = APP_PASSWORD.match(/.{4}/g)!.join(' ');
-    for (const [user, pw] of [['student5', APP_PASSWORD], ['student5', spaced], ['student6', spaced]] as const) {
+    for (const [user, pw] of [
+      ['student5', APP_PASSWORD],
+      ['student5', spaced],
+      ['student6', spaced],
+    ] as const) {
       const res = await login(user, pw);
       expect(res.status, `${user}: ${res.text}`).to.equal(200);
       expect(res.body.user.username).to.equal(user);
@@ -82,9 +91,15 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
 
   it("records an Application Password's last use and address, in a value PHP still reads", async () => {
     // Back to never-used entries (an earlier test signed in with them already).
-    await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = ? WHERE user_id = ? AND meta_key = '_application_passwords'`, [hashes.application_passwords, STUDENT_ID + 4]);
+    await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = ? WHERE user_id = ? AND meta_key = '_application_passwords'`, [
+      hashes.application_passwords,
+      STUDENT_ID + 4,
+    ]);
     expect((await login('student5', APP_PASSWORD, { 'X-Forwarded-For': '10.1.2.3' })).status).to.equal(200);
-    const [[row]] = await db.pool.query<any>(`SELECT meta_value FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = '_application_passwords'`, [STUDENT_ID + 4]);
+    const [[row]] = await db.pool.query<any>(
+      `SELECT meta_value FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = '_application_passwords'`,
+      [STUDENT_ID + 4],
+    );
     const { stdout } = await run('php', ['-r', 'echo json_encode(unserialize(stream_get_contents(STDIN)));'], row.meta_value);
     const entries = JSON.parse(stdout);
     expect(entries).to.have.length(2);
@@ -154,7 +169,9 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     expectRestError(await refresh(other.body.refresh_token), 'slbp_invalid_refresh_token', 401);
     expectRestError(await refresh(again.body.refresh_token), 'slbp_invalid_refresh_token', 401);
     expectRestError(await me(again.body.access_token), 'slbp_invalid_token', 401);
-    expect((await call(`${sc.base}/auth/logout`, { method: 'POST', json: { refresh_token: again.body.refresh_token } })).body).to.deep.equal({ logged_out: true, revoked: false });
+    expect(
+      (await call(`${sc.base}/auth/logout`, { method: 'POST', json: { refresh_token: again.body.refresh_token } })).body,
+    ).to.deep.equal({ logged_out: true, revoked: false });
   }
 
   it('a changed password revokes every token of the user: access tokens once WordPress says so, refresh tokens at once', async () => {
@@ -169,7 +186,15 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
       // What the shim posts when WordPress changes a password (profile_update, clean_user_cache).
       const path = `${new URL(sc.base).pathname}/cache/invalidate`;
       const body = JSON.stringify({ tags: [`user:${a.body.user.id}`] });
-      expect((await call(`${sc.url}${path}`, { method: 'POST', body, headers: { 'Content-Type': 'application/json', ...signedHeaders({ method: 'POST', path, body, userId: 0 }) } })).status).to.equal(200);
+      expect(
+        (
+          await call(`${sc.url}${path}`, {
+            method: 'POST',
+            body,
+            headers: { 'Content-Type': 'application/json', ...signedHeaders({ method: 'POST', path, body, userId: 0 }) },
+          })
+        ).status,
+      ).to.equal(200);
       for (const pair of [a, b]) expectRestError(await me(pair.body.access_token), 'slbp_invalid_token', 401);
       expectRestError(await refresh(b.body.refresh_token), 'slbp_invalid_refresh_token', 401);
       expect((await login('student9', PASSWORD)).status, 'the new password works').to.equal(200);
@@ -183,7 +208,9 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     const res = await login('manager', 'demo-manager-password');
     const [[after]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_sessions`);
     expect(Number(after.n)).to.equal(Number(before.n) + 1);
-    const [[row]] = await db.pool.query<any>(`SELECT session_key, session_data FROM ${db.prefix}slbp_sessions ORDER BY created_at DESC LIMIT 1`);
+    const [[row]] = await db.pool.query<any>(
+      `SELECT session_key, session_data FROM ${db.prefix}slbp_sessions ORDER BY created_at DESC LIMIT 1`,
+    );
     expect(row.session_key).to.not.include(res.body.refresh_token);
     await rotateAndRevoke();
   });
@@ -235,15 +262,18 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     // An address WordPress has an unexpired session of the owner from counts as the owner's too.
     const wordpress = fromAddress();
     const expiration = Math.floor(Date.now() / 1000) + 3600;
-    await db.pool.query(`INSERT INTO ${db.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, 'session_tokens', ?)`,
-      [STUDENT_ID + 7, phpSerialize({ ['a'.repeat(64)]: { expiration, ip: wordpress['X-Forwarded-For'], ua: 'test', login: expiration - 7200 } })]);
+    await db.pool.query(`INSERT INTO ${db.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, 'session_tokens', ?)`, [
+      STUDENT_ID + 7,
+      phpSerialize({ ['a'.repeat(64)]: { expiration, ip: wordpress['X-Forwarded-For'], ua: 'test', login: expiration - 7200 } }),
+    ]);
     expect((await login('student8', 'demo-password', wordpress)).status, 'where WordPress has a session of the owner').to.equal(200);
     expectRestError(await login('student8', 'demo-password', fromAddress()), 'slbp_login_locked', 429);
   });
 
   it('a name that matches no account is counted like one, its spellings together', async () => {
     const addr = fromAddress();
-    for (const name of ['ghost-user', 'GHOST-USER', 'ghöst-user', 'ｇhost-user', 'ghost-user ']) expectRestError(await login(name, 'x', addr), 'slbp_invalid_credentials', 401);
+    for (const name of ['ghost-user', 'GHOST-USER', 'ghöst-user', 'ｇhost-user', 'ghost-user '])
+      expectRestError(await login(name, 'x', addr), 'slbp_invalid_credentials', 401);
     expectRestError(await login('ghost-user', 'x', addr), 'slbp_login_locked', 429);
   });
 
@@ -261,8 +291,14 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     const node = createRequire(import.meta.url)('node:crypto') as typeof import('node:crypto');
     const createHash = node.createHash;
     let md5 = 0;
-    bcrypt.compare = ((pw: string, hash: string, ...rest: never[]) => { work.push(`bcrypt ${hash.slice(0, 7)}`); return (compare as (...a: unknown[]) => unknown)(pw, hash, ...rest); }) as typeof bcrypt.compare;
-    node.createHash = ((alg: string, ...rest: never[]) => { if (alg === 'md5') md5++; return (createHash as (...a: unknown[]) => unknown)(alg, ...rest); }) as typeof node.createHash;
+    bcrypt.compare = ((pw: string, hash: string, ...rest: never[]) => {
+      work.push(`bcrypt ${hash.slice(0, 7)}`);
+      return (compare as (...a: unknown[]) => unknown)(pw, hash, ...rest);
+    }) as typeof bcrypt.compare;
+    node.createHash = ((alg: string, ...rest: never[]) => {
+      if (alg === 'md5') md5++;
+      return (createHash as (...a: unknown[]) => unknown)(alg, ...rest);
+    }) as typeof node.createHash;
     syncBuiltinESMExports();
     const costs: Record<string, string> = {};
     try {
@@ -287,6 +323,10 @@ describe('auth routes: login with every WordPress hash format, tokens, refresh a
     const arr = await call(`${sc.base}/auth/login`, { method: 'POST', json: { username: ['admin'], password: 'x' } });
     expectRestError(arr, 'rest_invalid_param', 400);
     expect(arr.body.data.params).to.have.key('username');
-    expectRestError(await call(`${sc.base}/auth/login`, { method: 'POST', json: { username: 'a'.repeat(5000), password: 'x' } }), 'rest_invalid_param', 400);
+    expectRestError(
+      await call(`${sc.base}/auth/login`, { method: 'POST', json: { username: 'a'.repeat(5000), password: 'x' } }),
+      'rest_invalid_param',
+      400,
+    );
   });
 });

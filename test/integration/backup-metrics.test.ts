@@ -8,8 +8,12 @@ const TOKEN = 'metrics-token-backup-age';
 
 describe('backup age in /metrics across a restart', () => {
   let db: TestDb;
-  before(async () => { db = await createTestDb({ size: 'tiny' }); });
-  after(async () => { await db?.drop(); });
+  before(async () => {
+    db = await createTestDb({ size: 'tiny' });
+  });
+  after(async () => {
+    await db?.drop();
+  });
 
   it('a node started after a backup reports that backup as the last success (the backup-age rule does not fire)', async () => {
     const first = await startSidecar(db, { env: { SLBP_METRICS_TOKEN: TOKEN } });

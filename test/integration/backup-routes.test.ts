@@ -171,7 +171,12 @@ describe('backups: create, list, restore, refuse', () => {
     await mkdir(outside, { recursive: true });
     await writeFile(path.join(outside, 'keep.txt'), 'x');
     const keep = await create(['config']);
-    for (const bad of ['..%2Foutside-sentinel', '..%2F..%2Fetc', 'backup_1%2F..%2F..%2Fetc', 'backup_2020-01-01_00-00-00_AAAAAAAA%2F..%2F..%2Foutside-sentinel']) {
+    for (const bad of [
+      '..%2Foutside-sentinel',
+      '..%2F..%2Fetc',
+      'backup_1%2F..%2F..%2Fetc',
+      'backup_2020-01-01_00-00-00_AAAAAAAA%2F..%2F..%2Foutside-sentinel',
+    ]) {
       const del = await adminCall(sc.url, 'DELETE', `/backup/delete/${bad}`);
       expect(del.status, bad).to.be.oneOf([400, 404]);
       const get = await adminCall(sc.url, 'GET', `/backup/${bad}`);
@@ -198,16 +203,33 @@ describe('backups: create, list, restore, refuse', () => {
     const id = res.body.backup_id;
     const listed = (await adminCall(sc.url, 'GET', '/backup/list')).body.backups.find((b: any) => b.id === id);
     expect(listed.status).to.be.oneOf(['in_progress', 'completed']);
-    await waitFor(async () => (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.status === 'completed', 20_000, 'async backup');
+    await waitFor(
+      async () => (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.status === 'completed',
+      20_000,
+      'async backup',
+    );
     // Completed is visible once the manifest is written; retention and notices still hold the lock.
     await waitFor(async () => !sc.container.backup.backups.busy(), 20_000, 'async backup post-steps');
   });
 
   it('GET/POST /backup/config keep the plugin shape, validate, and take effect', async () => {
     const got = await adminCall(sc.url, 'GET', '/backup/config');
-    expect(got.body.config).to.include.keys('enabled', 'schedule', 'retention_days', 'compression', 'daily_components', 'weekly_components', 'notifications', 'remote_storage');
+    expect(got.body.config).to.include.keys(
+      'enabled',
+      'schedule',
+      'retention_days',
+      'compression',
+      'daily_components',
+      'weekly_components',
+      'notifications',
+      'remote_storage',
+    );
     expectRestError(await adminCall(sc.url, 'POST', '/backup/config', { schedule: 'every tuesday' }), 'rest_invalid_param', 400);
-    expectRestError(await adminCall(sc.url, 'POST', '/backup/config', { weekly_components: ['database', 'photos'] }), 'rest_invalid_param', 400);
+    expectRestError(
+      await adminCall(sc.url, 'POST', '/backup/config', { weekly_components: ['database', 'photos'] }),
+      'rest_invalid_param',
+      400,
+    );
     const saved = await adminCall(sc.url, 'POST', '/backup/config', { compression: false, schedule: '15 2 * * *' });
     expect(saved.status).to.equal(200);
     expect(saved.body.config).to.include({ compression: false, schedule: '15 2 * * *' });
@@ -227,10 +249,18 @@ describe('backups: create, list, restore, refuse', () => {
     expect(res.body.overall_success, JSON.stringify(res.body.test_results)).to.equal(true);
     expect(res.body.duration_ms).to.be.a('number');
     const r = res.body.test_results;
-    expect(r).to.include({ backup_creation: true, backup_extraction: true, database_verification: true, cleanup: true, overall_success: true });
+    expect(r).to.include({
+      backup_creation: true,
+      backup_extraction: true,
+      database_verification: true,
+      cleanup: true,
+      overall_success: true,
+    });
     expect(r.tables.length).to.be.greaterThan(20);
     expect(r.tables.every((t: any) => t.match && t.checksum === t.restored_checksum)).to.equal(true);
-    const [dbs] = await db.pool.query<any[]>('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [r.scratch_database]);
+    const [dbs] = await db.pool.query<any[]>('SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = ?', [
+      r.scratch_database,
+    ]);
     expect(dbs).to.have.length(0);
     expect(existsSync(path.join(root, r.backup_id))).to.equal(false);
   });

@@ -14,7 +14,7 @@ import path from 'node:path';
  * The checksums a backup records must describe the dump itself, even while the store commits
  * all the time. These tests write continuously from other connections during every dump.
  */
-describe('backup checksums taken in the dump\'s own snapshot', function () {
+describe("backup checksums taken in the dump's own snapshot", function () {
   this.timeout(180_000);
   let db: TestDb;
   let sc: InProcessSidecar;
@@ -37,13 +37,24 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
     let commits = 0;
     const loop = async () => {
       while (!stop) {
-        await pool.query(`INSERT INTO ${metrics()} (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('load', 'x', ?, 'n', UTC_TIMESTAMP())`, [Math.random() * 1e9]);
-        await pool.query(`UPDATE ${tasks()} SET retry_count = retry_count + 1 WHERE id = (SELECT MIN(id) FROM (SELECT id FROM ${tasks()}) t)`);
+        await pool.query(
+          `INSERT INTO ${metrics()} (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('load', 'x', ?, 'n', UTC_TIMESTAMP())`,
+          [Math.random() * 1e9],
+        );
+        await pool.query(
+          `UPDATE ${tasks()} SET retry_count = retry_count + 1 WHERE id = (SELECT MIN(id) FROM (SELECT id FROM ${tasks()}) t)`,
+        );
         commits += 2;
       }
     };
     const running = Promise.all([loop(), loop()]);
-    return { async stop() { stop = true; await running; return commits; } };
+    return {
+      async stop() {
+        stop = true;
+        await running;
+        return commits;
+      },
+    };
   }
 
   const scratch = async (tag: string) => sc.container.backup.restore.scratchDatabase(tag);
@@ -54,7 +65,9 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
     try {
       await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       const before = await repo.digest(conn, db.name, metrics());
-      await db.pool.query(`INSERT INTO ${metrics()} (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('t', 'y', 1.5, 'n', UTC_TIMESTAMP())`);
+      await db.pool.query(
+        `INSERT INTO ${metrics()} (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('t', 'y', 1.5, 'n', UTC_TIMESTAMP())`,
+      );
       expect(await repo.digest(conn, db.name, metrics())).to.deep.equal(before);
       await conn.query('COMMIT');
       expect((await repo.digest(conn, db.name, metrics())).rows).to.equal(before.rows + 1);
@@ -64,7 +77,9 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
   });
 
   it('under constant commits, every backup restores to exactly what its checksums say', async () => {
-    await db.pool.query(`INSERT INTO ${tasks()} (task_type, task_data, priority, status, retry_count, scheduled_at, created_at) VALUES ('billing_run', '{}', 10, 'completed', 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())`);
+    await db.pool.query(
+      `INSERT INTO ${tasks()} (task_type, task_data, priority, status, retry_count, scheduled_at, created_at) VALUES ('billing_run', '{}', 10, 'completed', 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())`,
+    );
     const writer = writeConstantly(db.pool);
     const ids: string[] = [];
     try {
@@ -83,7 +98,10 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
       const name = await scratch('snap');
       try {
         const v = await sc.container.backup.restore.restoreDatabaseInto(id, name);
-        expect(v.tables.filter((t) => !t.match), JSON.stringify(v.tables.filter((t) => !t.match))).to.deep.equal([]);
+        expect(
+          v.tables.filter((t) => !t.match),
+          JSON.stringify(v.tables.filter((t) => !t.match)),
+        ).to.deep.equal([]);
         expect(v.ok).to.equal(true);
       } finally {
         await drop(name);
@@ -91,7 +109,9 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
     }
     // The live tables moved on since: comparing with them (what the drill did before) would fail.
     const m = (await sc.container.backup.store.manifest(ids[2]!))!;
-    expect((await repo.digest(sc.container.db.write, db.name, metrics())).digest).to.not.equal(m.database!.checksums!.tables[metrics()]!.digest);
+    expect((await repo.digest(sc.container.db.write, db.name, metrics())).digest).to.not.equal(
+      m.database!.checksums!.tables[metrics()]!.digest,
+    );
   });
 
   it('without holding the tables, a snapshot started next to the dump does not match it (the same load)', async () => {
@@ -103,7 +123,10 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
     try {
       await conn.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
       await new Promise((r) => setTimeout(r, 200));
-      const file = await writeDatabase({ dir, archive: { gzip: false, key: null } }, dbTargetFrom(sc.container.config.db), db.name, [metrics(), tasks()]);
+      const file = await writeDatabase({ dir, archive: { gzip: false, key: null } }, dbTargetFrom(sc.container.config.db), db.name, [
+        metrics(),
+        tasks(),
+      ]);
       const expected = await repo.digest(conn, db.name, metrics());
       await conn.query('COMMIT');
       await writer.stop();
@@ -126,7 +149,13 @@ describe('backup checksums taken in the dump\'s own snapshot', function () {
       await snap.prepare();
       expect(snap.problem).to.match(/could not hold the tables.*Lock wait timeout/i);
       await holder.query('UNLOCK TABLES');
-      const dumping = writeDatabase({ dir, archive: { gzip: false, key: null } }, dbTargetFrom(sc.container.config.db), db.name, [tasks()], { tap: (out) => snap.watch(out) });
+      const dumping = writeDatabase(
+        { dir, archive: { gzip: false, key: null } },
+        dbTargetFrom(sc.container.config.db),
+        db.name,
+        [tasks()],
+        { tap: (out) => snap.watch(out) },
+      );
       expect(await snap.checksums(dumping)).to.equal(null);
       expect((await dumping).bytes).to.be.greaterThan(0);
     } finally {

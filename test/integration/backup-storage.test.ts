@@ -34,11 +34,23 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     const port = await freePort();
     s3 = new S3rver({ address: '127.0.0.1', port, silent: true, directory: s3dir, configureBuckets: [{ name: 'backups' }] });
     await s3.run();
-    client = new S3Client({ region: 'us-east-1', endpoint: `http://127.0.0.1:${port}`, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }, requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' });
+    client = new S3Client({
+      region: 'us-east-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
     hook = http.createServer((req, res) => {
       let body = '';
-      req.on('data', (d) => { body += d; });
-      req.on('end', () => { events.push(JSON.parse(body)); res.end('ok'); });
+      req.on('data', (d) => {
+        body += d;
+      });
+      req.on('end', () => {
+        events.push(JSON.parse(body));
+        res.end('ok');
+      });
     });
     await new Promise<void>((r) => hook.listen(0, '127.0.0.1', () => r()));
     sc = await startSidecar(db, {
@@ -56,7 +68,11 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     });
     const saved = await adminCall(sc.url, 'POST', '/backup/config', {
       remote_storage: { enabled: true, type: 's3', credentials: { prefix: 'site-a/' } },
-      notifications: { email_on_completion: false, email_on_failure: true, webhook_url: `http://127.0.0.1:${(hook.address() as any).port}/hook` },
+      notifications: {
+        email_on_completion: false,
+        email_on_failure: true,
+        webhook_url: `http://127.0.0.1:${(hook.address() as any).port}/hook`,
+      },
     });
     expect(saved.status, saved.text).to.equal(200);
   });
@@ -76,10 +92,13 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     const page = await client.send(new ListObjectsV2Command({ Bucket: 'backups', Prefix: remotePrefix() }));
     return [...new Set((page.Contents ?? []).map((o) => o.Key!.split('/')[2]))].sort();
   };
-  const allKeys = async () => ((await client.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
+  const allKeys = async () =>
+    ((await client.send(new ListObjectsV2Command({ Bucket: 'backups' }))).Contents ?? []).map((o) => o.Key!).sort();
   const sha256Of = async (k: string) => {
     const obj = await client.send(new GetObjectCommand({ Bucket: 'backups', Key: k }));
-    return createHash('sha256').update(Buffer.from(await obj.Body!.transformToByteArray())).digest('hex');
+    return createHash('sha256')
+      .update(Buffer.from(await obj.Body!.transformToByteArray()))
+      .digest('hex');
   };
 
   it('encrypts archives, copies them to S3 byte for byte, and restores files and database', async () => {
@@ -106,9 +125,12 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     expect(await tableFingerprint(db.pool, db.name)).to.deep.equal(before);
   });
 
-  it('retention removes expired backups here and in the bucket, by count and by age, and never another site\'s copies', async () => {
+  it("retention removes expired backups here and in the bucket, by count and by age, and never another site's copies", async () => {
     // Another site sharing the bucket and prefix, and a copy made before copies were kept per site.
-    const foreign = ['site-a/0123456789ab/backup_2020-01-01_00-00-00_OTHERSIT/manifest.json', 'site-a/backup_2020-01-01_00-00-00_LEGACY00/manifest.json'];
+    const foreign = [
+      'site-a/0123456789ab/backup_2020-01-01_00-00-00_OTHERSIT/manifest.json',
+      'site-a/backup_2020-01-01_00-00-00_LEGACY00/manifest.json',
+    ];
     for (const Key of foreign) await client.send(new PutObjectCommand({ Bucket: 'backups', Key, Body: '{}' }));
     await adminCall(sc.url, 'POST', '/backup/config', { retention_count: 2 });
     const ids: string[] = [];
@@ -135,7 +157,9 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
   it('posts a failure to the configured webhook', async () => {
     const cfg = sc.container.config.backup as { uploadsDir: string };
     cfg.uploadsDir = path.join(uploads, 'missing');
-    const res = await adminCall(sc.url, 'POST', '/backup/create', { components: ['files'] }).finally(() => { cfg.uploadsDir = uploads; });
+    const res = await adminCall(sc.url, 'POST', '/backup/create', { components: ['files'] }).finally(() => {
+      cfg.uploadsDir = uploads;
+    });
     expect(res.body.backup_info.status).to.equal('failed');
     const ev = await waitFor(async () => events.find((e) => e.event === 'backup.failed'), 5000, 'webhook');
     expect(ev.backup.id).to.equal(res.body.backup_id);

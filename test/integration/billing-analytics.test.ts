@@ -47,10 +47,19 @@ describe('analytics on the demo data', () => {
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
     // Rows either side of local midnight around the 2026-03-08 DST change, in a currency of their own.
-    const rows = [['2026-03-08 04:30:00', '10.10', 'completed'], ['2026-03-08 05:30:00', '20.20', 'paid'], ['2026-03-09 03:30:00', '30.30', 'completed'],
-      ['2026-03-09 04:30:00', '40.40', 'completed'], ['2026-03-09 12:00:00', '5.05', 'refunded'], ['2026-03-09 13:00:00', '99.99', 'failed']];
+    const rows = [
+      ['2026-03-08 04:30:00', '10.10', 'completed'],
+      ['2026-03-08 05:30:00', '20.20', 'paid'],
+      ['2026-03-09 03:30:00', '30.30', 'completed'],
+      ['2026-03-09 04:30:00', '40.40', 'completed'],
+      ['2026-03-09 12:00:00', '5.05', 'refunded'],
+      ['2026-03-09 13:00:00', '99.99', 'failed'],
+    ];
     for (const [at, amount, status] of rows) {
-      await db.pool.query(`INSERT INTO ${tx()} (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at) VALUES (3, 'o', 't', 'lemon_squeezy', ?, 'CHF', ?, ?, ?)`, [amount, status, at, at]);
+      await db.pool.query(
+        `INSERT INTO ${tx()} (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at) VALUES (3, 'o', 't', 'lemon_squeezy', ?, 'CHF', ?, ?, ?)`,
+        [amount, status, at, at],
+      );
     }
     sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
   });
@@ -65,7 +74,9 @@ describe('analytics on the demo data', () => {
     expect(res.body).to.include({ period: 'custom', group_by: 'day', timezone: 'America/New_York', currency: null });
     expect(res.body.from).to.equal('2026-03-01T05:00:00Z');
     expect(res.body.to).to.equal('2026-03-15T04:00:00Z');
-    expect(res.body.series.map((s: any) => s.date)).to.deep.equal(Array.from({ length: 14 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`));
+    expect(res.body.series.map((s: any) => s.date)).to.deep.equal(
+      Array.from({ length: 14 }, (_, i) => `2026-03-${String(i + 1).padStart(2, '0')}`),
+    );
     for (let day = 1; day <= 14; day++) {
       expectBucket(`2026-03-${day}`, res.body.series[day - 1], await revenue(nyMidnight(2026, 3, day), nyMidnight(2026, 3, day + 1)));
     }
@@ -84,8 +95,17 @@ describe('analytics on the demo data', () => {
       const start = new Date(Date.UTC(2026, 1, 2 + 7 * i));
       const s = res.body.series[i];
       expect(s.date).to.equal(start.toISOString().slice(0, 10));
-      const want = (await revenue(nyMidnight(2026, 2, 2 + 7 * i), nyMidnight(2026, 2, 9 + 7 * i))).get('EUR') ?? { gross: 0, refunds: 0, n: 0 };
-      expect([cents(s.gross), cents(s.refunds), cents(s.net), s.transactions], s.date).to.deep.equal([want.gross, want.refunds, want.gross - want.refunds, want.n]);
+      const want = (await revenue(nyMidnight(2026, 2, 2 + 7 * i), nyMidnight(2026, 2, 9 + 7 * i))).get('EUR') ?? {
+        gross: 0,
+        refunds: 0,
+        n: 0,
+      };
+      expect([cents(s.gross), cents(s.refunds), cents(s.net), s.transactions], s.date).to.deep.equal([
+        want.gross,
+        want.refunds,
+        want.gross - want.refunds,
+        want.n,
+      ]);
     }
   });
 
@@ -101,7 +121,9 @@ describe('analytics on the demo data', () => {
     for (const c of Object.keys(res.body.totals.gross)) {
       expect(res.body.series.reduce((s: number, b: any) => s + cents(b.gross[c] ?? 0), 0)).to.equal(cents(res.body.totals.gross[c]));
     }
-    const [subs] = await db.pool.query<any>(`SELECT currency, billing_cycle, amount FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`);
+    const [subs] = await db.pool.query<any>(
+      `SELECT currency, billing_cycle, amount FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`,
+    );
     const twelfths = new Map<string, number>();
     for (const s of subs) {
       const factor = s.billing_cycle === 'yearly' ? 1 : s.billing_cycle === 'weekly' ? 52 : 12;
@@ -116,7 +138,9 @@ describe('analytics on the demo data', () => {
   });
 
   it('gmt_offset is used when no timezone_string is set', async () => {
-    await db.pool.query(`UPDATE ${db.prefix}options SET option_value = CASE option_name WHEN 'timezone_string' THEN '' ELSE '5.5' END WHERE option_name IN ('timezone_string', 'gmt_offset')`);
+    await db.pool.query(
+      `UPDATE ${db.prefix}options SET option_value = CASE option_name WHEN 'timezone_string' THEN '' ELSE '5.5' END WHERE option_name IN ('timezone_string', 'gmt_offset')`,
+    );
     await sc.container.settings.refresh();
     try {
       const res = await get('/analytics/revenue?period=custom&date_from=2026-03-01&date_to=2026-03-02');
@@ -124,7 +148,9 @@ describe('analytics on the demo data', () => {
       expect([res.body.from, res.body.to]).to.deep.equal(['2026-02-28T18:30:00Z', '2026-03-02T18:30:00Z']);
       expectBucket('+05:30 day', res.body.series[0], await revenue(new Date('2026-02-28T18:30:00Z'), new Date('2026-03-01T18:30:00Z')));
     } finally {
-      await db.pool.query(`UPDATE ${db.prefix}options SET option_value = CASE option_name WHEN 'timezone_string' THEN 'America/New_York' ELSE '' END WHERE option_name IN ('timezone_string', 'gmt_offset')`);
+      await db.pool.query(
+        `UPDATE ${db.prefix}options SET option_value = CASE option_name WHEN 'timezone_string' THEN 'America/New_York' ELSE '' END WHERE option_name IN ('timezone_string', 'gmt_offset')`,
+      );
       await sc.container.settings.refresh();
     }
   });
@@ -132,17 +158,27 @@ describe('analytics on the demo data', () => {
   it('/analytics/subscriptions counts by status (trialing read as on_trial), plan and gateway', async () => {
     const res = await get('/analytics/subscriptions?period=90d');
     expect(res.status).to.equal(200);
-    const [rows] = await db.pool.query<any>(`SELECT IF(status = 'trialing', 'on_trial', status) AS s, COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions GROUP BY s`);
+    const [rows] = await db.pool.query<any>(
+      `SELECT IF(status = 'trialing', 'on_trial', status) AS s, COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions GROUP BY s`,
+    );
     expect(res.body.by_status).to.deep.equal(Object.fromEntries(rows.map((r: any) => [r.s, Number(r.n)])));
     expect(res.body.by_status).to.not.have.property('trialing');
     const [[total]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions`);
     expect(res.body.total).to.equal(Number(total.n));
-    const [[created]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE created_at >= ? AND created_at < ?`, [sql(new Date(res.body.from)), sql(new Date(res.body.to))]);
+    const [[created]] = await db.pool.query<any>(
+      `SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE created_at >= ? AND created_at < ?`,
+      [sql(new Date(res.body.from)), sql(new Date(res.body.to))],
+    );
     expect(res.body.series.reduce((n: number, s: any) => n + s.new, 0)).to.equal(Number(created.n));
   });
 
   it('rejects bad analytics parameters by name', async () => {
-    for (const [qs, name] of [['period=5y', 'period'], ['group_by=hour', 'group_by'], ['period=custom&date_from=2026-02-30&date_to=2026-03-01', 'date_from'], ['currency=dollars', 'currency']]) {
+    for (const [qs, name] of [
+      ['period=5y', 'period'],
+      ['group_by=hour', 'group_by'],
+      ['period=custom&date_from=2026-02-30&date_to=2026-03-01', 'date_from'],
+      ['currency=dollars', 'currency'],
+    ]) {
       const res = await get(`/analytics/revenue?${qs}`);
       expect(res.status, qs).to.equal(400);
       expect(Object.keys(res.body.data.params), qs).to.deep.equal([name]);

@@ -33,8 +33,18 @@ describe('billing lists on the demo data', () => {
       [ADMIN_ID, '/transactions?status=completed', `SELECT COUNT(*) n FROM ${tx()} WHERE status IN ('completed', 'paid')`, []],
       [ADMIN_ID, '/transactions?status=refunded,failed', `SELECT COUNT(*) n FROM ${tx()} WHERE status IN ('refunded', 'failed')`, []],
       [ADMIN_ID, '/subscriptions?status=on_trial', `SELECT COUNT(*) n FROM ${subs()} WHERE status IN ('on_trial', 'trialing')`, []],
-      [ADMIN_ID, '/subscriptions?plan_id=variant_2&gateway=lemon_squeezy', `SELECT COUNT(*) n FROM ${subs()} WHERE plan_id = 'variant_2' AND payment_gateway = 'lemon_squeezy'`, []],
-      [ADMIN_ID, '/transactions?course_id=102&after=2026-01-01T00:00:00Z&before=2026-07-01', `SELECT COUNT(*) n FROM ${tx()} WHERE course_id = 102 AND created_at > '2026-01-01 00:00:00' AND created_at < '2026-07-01 00:00:00'`, []],
+      [
+        ADMIN_ID,
+        '/subscriptions?plan_id=variant_2&gateway=lemon_squeezy',
+        `SELECT COUNT(*) n FROM ${subs()} WHERE plan_id = 'variant_2' AND payment_gateway = 'lemon_squeezy'`,
+        [],
+      ],
+      [
+        ADMIN_ID,
+        '/transactions?course_id=102&after=2026-01-01T00:00:00Z&before=2026-07-01',
+        `SELECT COUNT(*) n FROM ${tx()} WHERE course_id = 102 AND created_at > '2026-01-01 00:00:00' AND created_at < '2026-07-01 00:00:00'`,
+        [],
+      ],
     ];
     for (const [user, path, sql, params] of cases) {
       const res = await get(user, path);
@@ -77,8 +87,27 @@ describe('billing lists on the demo data', () => {
     const [[row]] = await db.pool.query<any>(`SELECT * FROM ${tx()} WHERE status = 'paid' ORDER BY id LIMIT 1`);
     const res = await get(ADMIN_ID, `/transactions/${row.id}`);
     expect(res.status).to.equal(200);
-    expect(Object.keys(res.body)).to.have.members(['id', 'user_id', 'order_id', 'transaction_id', 'gateway', 'amount', 'currency', 'status', 'course_id', 'metadata', 'created_at', 'updated_at']);
-    expect(res.body).to.include({ id: Number(row.id), status: 'completed', gateway: row.payment_gateway, amount: Number(row.amount), currency: row.currency });
+    expect(Object.keys(res.body)).to.have.members([
+      'id',
+      'user_id',
+      'order_id',
+      'transaction_id',
+      'gateway',
+      'amount',
+      'currency',
+      'status',
+      'course_id',
+      'metadata',
+      'created_at',
+      'updated_at',
+    ]);
+    expect(res.body).to.include({
+      id: Number(row.id),
+      status: 'completed',
+      gateway: row.payment_gateway,
+      amount: Number(row.amount),
+      currency: row.currency,
+    });
     expect(res.body.metadata).to.deep.equal(JSON.parse(row.metadata));
     expect(res.body.created_at).to.equal(`${row.created_at.replace(' ', 'T')}Z`);
 
@@ -89,7 +118,11 @@ describe('billing lists on the demo data', () => {
       expect(s.status).to.equal('on_trial');
     }
     const arrayForm = await get(ADMIN_ID, '/transactions?_fields[]=id&_fields[]=amount&per_page=3');
-    expect(arrayForm.body.map((t: any) => Object.keys(t).sort())).to.deep.equal([['amount', 'id'], ['amount', 'id'], ['amount', 'id']]);
+    expect(arrayForm.body.map((t: any) => Object.keys(t).sort())).to.deep.equal([
+      ['amount', 'id'],
+      ['amount', 'id'],
+      ['amount', 'id'],
+    ]);
   });
 
   it('a cached page is rendered once: repeats are byte-identical, _fields trims it, and a change shows after invalidation', async () => {
@@ -120,7 +153,7 @@ describe('billing lists on the demo data', () => {
     }
   });
 
-  it('a subscriber sees only their rows; someone else\'s id is 404 and another user_id is refused', async () => {
+  it("a subscriber sees only their rows; someone else's id is 404 and another user_id is refused", async () => {
     const mine = await get(STUDENT_ID, '/transactions?per_page=100');
     expect(mine.body.length).to.be.greaterThan(0);
     expect(mine.body.every((t: any) => t.user_id === STUDENT_ID)).to.equal(true);
@@ -164,8 +197,15 @@ describe('billing lists on the demo data', () => {
 
   it('bad parameters answer 400 rest_invalid_param naming the parameter; a page past the end is rest_post_invalid_page_number', async () => {
     const bad: [string, string][] = [
-      ['per_page=0', 'per_page'], ['per_page=101', 'per_page'], ['page=-1', 'page'], ['after=not-a-date', 'after'],
-      ['orderby=password', 'orderby'], ['limit=500', 'limit'], ['status=bogus', 'status'], ['before=2026-13-45', 'before'], ['user_id=abc', 'user_id'],
+      ['per_page=0', 'per_page'],
+      ['per_page=101', 'per_page'],
+      ['page=-1', 'page'],
+      ['after=not-a-date', 'after'],
+      ['orderby=password', 'orderby'],
+      ['limit=500', 'limit'],
+      ['status=bogus', 'status'],
+      ['before=2026-13-45', 'before'],
+      ['user_id=abc', 'user_id'],
     ];
     for (const [qs, name] of bad) {
       const res = await get(ADMIN_ID, `/transactions?${qs}`);
@@ -187,23 +227,38 @@ describe('billing lists on the demo data', () => {
   it('summary, dashboard, enrolled courses and invoices come from the tables', async () => {
     const summary = await get(STUDENT_ID, '/billing/summary');
     expect(summary.status).to.equal(200);
-    const [ltv] = await db.pool.query<any>(`SELECT currency, SUM(amount) AS total FROM ${tx()} WHERE user_id = ? AND status IN ('completed', 'paid') GROUP BY currency`, [STUDENT_ID]);
+    const [ltv] = await db.pool.query<any>(
+      `SELECT currency, SUM(amount) AS total FROM ${tx()} WHERE user_id = ? AND status IN ('completed', 'paid') GROUP BY currency`,
+      [STUDENT_ID],
+    );
     expect(summary.body.lifetime_value).to.deep.equal(Object.fromEntries(ltv.map((r: any) => [r.currency, Number(r.total)])));
-    expect(summary.body.active_subscriptions).to.equal(await count(`SELECT COUNT(*) n FROM ${subs()} WHERE user_id = ? AND status IN ('active', 'on_trial', 'trialing', 'past_due')`, [STUDENT_ID]));
+    expect(summary.body.active_subscriptions).to.equal(
+      await count(`SELECT COUNT(*) n FROM ${subs()} WHERE user_id = ? AND status IN ('active', 'on_trial', 'trialing', 'past_due')`, [
+        STUDENT_ID,
+      ]),
+    );
     expect((await get(ADMIN_ID, `/billing/summary?user_id=${STUDENT_ID}`)).body).to.deep.equal(summary.body);
 
     const dash = await get(STUDENT_ID, '/dashboard');
     expect(dash.status).to.equal(200);
     expect(dash.body.user_id).to.equal(STUDENT_ID);
-    expect(dash.body.unread_notifications).to.equal(await count(`SELECT COUNT(*) n FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND is_read = 0`, [STUDENT_ID]));
+    expect(dash.body.unread_notifications).to.equal(
+      await count(`SELECT COUNT(*) n FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND is_read = 0`, [STUDENT_ID]),
+    );
     expect(dash.body.recent_transactions.length).to.be.at.most(5);
 
     const courses = await get(STUDENT_ID, '/courses/enrolled?per_page=100');
-    const expected = await count(`SELECT COUNT(DISTINCT meta_key) n FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key LIKE 'course\\_%\\_access\\_from'`, [STUDENT_ID]);
+    const expected = await count(
+      `SELECT COUNT(DISTINCT meta_key) n FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key LIKE 'course\\_%\\_access\\_from'`,
+      [STUDENT_ID],
+    );
     expect(courses.body).to.have.length(expected);
     expect(courses.body.every((c: any) => typeof c.title === 'string' && c.title.length > 0)).to.equal(true);
 
-    const [[paid]] = await db.pool.query<any>(`SELECT id, amount FROM ${tx()} WHERE user_id = ? AND status = 'completed' ORDER BY id LIMIT 1`, [STUDENT_ID]);
+    const [[paid]] = await db.pool.query<any>(
+      `SELECT id, amount FROM ${tx()} WHERE user_id = ? AND status = 'completed' ORDER BY id LIMIT 1`,
+      [STUDENT_ID],
+    );
     const invoice = await get(STUDENT_ID, `/transactions/${paid.id}/invoice`);
     expect(invoice.status).to.equal(200);
     expect(invoice.body.total).to.equal(Number(paid.amount));

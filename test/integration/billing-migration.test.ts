@@ -24,13 +24,15 @@ describe('billing index migration', () => {
     await db?.drop();
   });
 
-  it('adds its indexes once, leaves the plugin\'s alone, and reverses exactly', async () => {
+  it("adds its indexes once, leaves the plugin's alone, and reverses exactly", async () => {
     const tables = createTables('shop_');
     const original = await indexes();
     const added = await migrateUp(q, tables);
     expect(added).to.have.length(BILLING_INDEXES.length);
     const after = await indexes();
-    expect(after.filter((i: string) => !original.includes(i)).map((i: string) => i.split('.')[1]!.split('(')[0])).to.have.members(BILLING_INDEXES.map((s) => s.name));
+    expect(after.filter((i: string) => !original.includes(i)).map((i: string) => i.split('.')[1]!.split('(')[0])).to.have.members(
+      BILLING_INDEXES.map((s) => s.name),
+    );
     expect(original.every((i: string) => after.includes(i))).to.equal(true);
     expect(after).to.include('shop_slbp_transactions.slbp_sc_status_created(status,created_at,currency,amount)');
 
@@ -42,9 +44,22 @@ describe('billing index migration', () => {
     expect(await migrateDown(q, tables)).to.deep.equal([]);
   });
 
-  it('runs from the command line with the sidecar\'s settings', async () => {
-    const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/root', SLBP_ENV: 'test', DB_HOST: '127.0.0.1', DB_NAME: db.name, DB_USER: 'root', DB_PASSWORD: '', SLBP_TABLE_PREFIX: 'shop_' };
-    const up = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate', 'up'], { cwd: projectRoot, env, encoding: 'utf8' });
+  it("runs from the command line with the sidecar's settings", async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      HOME: process.env.HOME ?? '/root',
+      SLBP_ENV: 'test',
+      DB_HOST: '127.0.0.1',
+      DB_NAME: db.name,
+      DB_USER: 'root',
+      DB_PASSWORD: '',
+      SLBP_TABLE_PREFIX: 'shop_',
+    };
+    const up = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'migrate', 'up'], {
+      cwd: projectRoot,
+      env,
+      encoding: 'utf8',
+    });
     expect(up.status, up.stderr).to.equal(0);
     expect(up.stdout).to.match(/added shop_slbp_transactions\.slbp_sc_user_created/);
     expect(up.stderr).to.include(`migrate: 100% (${BILLING_INDEXES.length} of ${BILLING_INDEXES.length} steps)`);

@@ -28,7 +28,9 @@ describe('billing reads: read pool, and read-your-writes on the writer', () => {
     } finally {
       await conn.end();
     }
-    sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, DB_HOST_READ: `127.0.0.1:${replica.port}`, SLBP_READ_YOUR_WRITES_MS: '3000' } });
+    sc = await startSidecar(db, {
+      env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET, DB_HOST_READ: `127.0.0.1:${replica.port}`, SLBP_READ_YOUR_WRITES_MS: '3000' },
+    });
   });
   after(async () => {
     await sc?.stop();
@@ -37,7 +39,10 @@ describe('billing reads: read pool, and read-your-writes on the writer', () => {
   });
 
   it('after a write the writer serves that caller for the configured window; everyone else reads the read pool', async () => {
-    const [[row]] = await db.pool.query<any>(`SELECT id FROM ${db.prefix}slbp_subscriptions WHERE user_id = ? AND status = 'active' ORDER BY id LIMIT 1`, [STUDENT_ID]);
+    const [[row]] = await db.pool.query<any>(
+      `SELECT id FROM ${db.prefix}slbp_subscriptions WHERE user_id = ? AND status = 'active' ORDER BY id LIMIT 1`,
+      [STUDENT_ID],
+    );
     const path = `/subscriptions/${row.id}`;
     expect((await get(STUDENT_ID, path)).body.status).to.equal('active');
 

@@ -18,13 +18,23 @@ describe('the DR drill on a live store', function () {
   let db: TestDb;
   let sc: InProcessSidecar;
   const observers: BackupObserver[] = [];
-  const count = async (table: string) => Number(((await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}${table}`))[0] as any[])[0].n);
+  const count = async (table: string) =>
+    Number(((await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}${table}`))[0] as any[])[0].n);
 
   before(async () => {
     db = await createTestDb({ size: 'small' });
     // Jobs on: the task queue worker and the schedules run in this node, as on a live pool.
-    sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET }, overrides: { jobs: { enabled: true } } });
-    sc.container.backupObservers.push((r) => { for (const o of observers) o(r); });
+    sc = await startSidecar(db, {
+      env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET },
+      overrides: { jobs: { enabled: true } },
+      observers: {
+        backup: [
+          (r) => {
+            for (const o of observers) o(r);
+          },
+        ],
+      },
+    });
   });
   after(async () => {
     await sc?.stop();
@@ -39,7 +49,10 @@ describe('the DR drill on a live store', function () {
     const webhooks = async () => {
       while (!stop) {
         const id = order++;
-        const body = webhookBody('order_created', orderData({ id, email: `live${id}@example.test`, productId: 900_001, total: 1999 + id % 100 }));
+        const body = webhookBody(
+          'order_created',
+          orderData({ id, email: `live${id}@example.test`, productId: 900_001, total: 1999 + (id % 100) }),
+        );
         const res = await call(`${sc.base}/webhooks/lemon-squeezy`, signedDelivery(body, DEMO_WEBHOOK_SECRET));
         if (res.status === 200 && res.body.processed) applied.push(Date.now());
       }
@@ -47,8 +60,14 @@ describe('the DR drill on a live store', function () {
     const tasks = async () => {
       while (!stop) {
         // The worker's claims (FOR UPDATE SKIP LOCKED) can deadlock a concurrent insert: InnoDB picks one; try again.
-        await db.pool.query(`INSERT INTO ${db.prefix}slbp_background_tasks (task_type, task_data, priority, status, retry_count, scheduled_at, created_at) VALUES ('send_notifications', ?, 10, 'pending', 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())`,
-          [JSON.stringify({ user_id: 3, title: 'Live', message: 'A notice while the drill runs' })]).catch((err) => { if (err.code !== 'ER_LOCK_DEADLOCK') throw err; });
+        await db.pool
+          .query(
+            `INSERT INTO ${db.prefix}slbp_background_tasks (task_type, task_data, priority, status, retry_count, scheduled_at, created_at) VALUES ('send_notifications', ?, 10, 'pending', 0, UTC_TIMESTAMP(), UTC_TIMESTAMP())`,
+            [JSON.stringify({ user_id: 3, title: 'Live', message: 'A notice while the drill runs' })],
+          )
+          .catch((err) => {
+            if (err.code !== 'ER_LOCK_DEADLOCK') throw err;
+          });
         await new Promise((r) => setTimeout(r, 20));
       }
     };
@@ -60,7 +79,13 @@ describe('the DR drill on a live store', function () {
       }
     };
     const running = Promise.all([webhooks(), webhooks(), tasks(), snapshots()]);
-    return { applied, async stop() { stop = true; await running; } };
+    return {
+      applied,
+      async stop() {
+        stop = true;
+        await running;
+      },
+    };
   }
 
   it('passes while webhooks, the task queue and metric snapshots write during it', async () => {
@@ -76,7 +101,10 @@ describe('the DR drill on a live store', function () {
     const ended = Date.now();
     const r = res.body.test_results;
     expect(res.status, res.text).to.equal(200);
-    expect(r.tables.filter((t: any) => !t.match), JSON.stringify(r.tables.filter((t: any) => !t.match))).to.deep.equal([]);
+    expect(
+      r.tables.filter((t: any) => !t.match),
+      JSON.stringify(r.tables.filter((t: any) => !t.match)),
+    ).to.deep.equal([]);
     expect(res.body.overall_success, JSON.stringify({ ...r, tables: undefined })).to.equal(true);
     expect(r).to.include({ database_verification: true, backup_verification: true, cleanup: true });
     const during = load.applied.filter((t) => t > started && t < ended).length;

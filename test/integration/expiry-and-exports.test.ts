@@ -29,16 +29,37 @@ describe('subscription expiry and data exports', () => {
     await db?.drop();
   });
 
-  it('notifies only active subscriptions inside the plugin\'s window, once, and never changes a status or access', async () => {
+  it("notifies only active subscriptions inside the plugin's window, once, and never changes a status or access", async () => {
     const email = 'ending@example.test';
     const send = (body: unknown) => call(`${sc.base}/webhooks/lemon-squeezy`, signedDelivery(body, DEMO_WEBHOOK_SECRET));
-    await send(webhookBody('subscription_created', subscriptionData({ id: 3001, orderId: 3001, email, productId: 900_002, status: 'active', updatedAt: iso(-2 * DAY) })));
-    await send(webhookBody('subscription_cancelled', subscriptionData({ id: 3001, orderId: 3001, email, productId: 900_002, status: 'cancelled', endsAt: iso(3 * DAY), updatedAt: iso(-DAY) })));
+    await send(
+      webhookBody(
+        'subscription_created',
+        subscriptionData({ id: 3001, orderId: 3001, email, productId: 900_002, status: 'active', updatedAt: iso(-2 * DAY) }),
+      ),
+    );
+    await send(
+      webhookBody(
+        'subscription_cancelled',
+        subscriptionData({
+          id: 3001,
+          orderId: 3001,
+          email,
+          productId: 900_002,
+          status: 'cancelled',
+          endsAt: iso(3 * DAY),
+          updatedAt: iso(-DAY),
+        }),
+      ),
+    );
     const [user] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = ?`, [email]);
     // The plugin's window: status 'active', expires_at on or before the UTC midnight 7 days ahead (past ones too).
-    const sub = async (id: string, status: string, expiresSql: string, notified = 0) => db.pool.query(
-      `INSERT INTO ${db.prefix}slbp_subscriptions (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, created_at, updated_at)
-       VALUES (?, ?, 'lemon_squeezy', 'variant_1', ?, '19.00', 'USD', 'monthly', ${expiresSql}, ?, UTC_TIMESTAMP() - INTERVAL 40 DAY, UTC_TIMESTAMP() - INTERVAL 1 DAY)`, [user.ID, id, status, notified]);
+    const sub = async (id: string, status: string, expiresSql: string, notified = 0) =>
+      db.pool.query(
+        `INSERT INTO ${db.prefix}slbp_subscriptions (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle, expires_at, expiry_notified, created_at, updated_at)
+       VALUES (?, ?, 'lemon_squeezy', 'variant_1', ?, '19.00', 'USD', 'monthly', ${expiresSql}, ?, UTC_TIMESTAMP() - INTERVAL 40 DAY, UTC_TIMESTAMP() - INTERVAL 1 DAY)`,
+        [user.ID, id, status, notified],
+      );
     await sub('w-active-soon', 'active', 'UTC_TIMESTAMP() + INTERVAL 3 DAY');
     await sub('w-active-past', 'active', 'UTC_TIMESTAMP() - INTERVAL 2 DAY');
     await sub('w-active-edge', 'active', 'UTC_DATE() + INTERVAL 7 DAY');
@@ -48,9 +69,15 @@ describe('subscription expiry and data exports', () => {
     await sub('w-trial', 'on_trial', 'UTC_TIMESTAMP() + INTERVAL 2 DAY');
     await sub('w-past-due', 'past_due', 'UTC_TIMESTAMP() + INTERVAL 2 DAY');
     await sub('w-cancelled-over', 'cancelled', 'UTC_TIMESTAMP() - INTERVAL 1 MINUTE');
-    const state = async () => rows(`SELECT subscription_id, status, expiry_notified, updated_at, next_billing_date, expires_at FROM ${db.prefix}slbp_subscriptions WHERE user_id = ? ORDER BY subscription_id`, [user.ID]);
-    const notices = () => rows(`SELECT type, data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'subscription_expiring'`, [user.ID]);
-    const accessTo = (course: number) => rows(`SELECT meta_key FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = ?`, [user.ID, `course_${course}_access_from`]);
+    const state = async () =>
+      rows(
+        `SELECT subscription_id, status, expiry_notified, updated_at, next_billing_date, expires_at FROM ${db.prefix}slbp_subscriptions WHERE user_id = ? ORDER BY subscription_id`,
+        [user.ID],
+      );
+    const notices = () =>
+      rows(`SELECT type, data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'subscription_expiring'`, [user.ID]);
+    const accessTo = (course: number) =>
+      rows(`SELECT meta_key FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = ?`, [user.ID, `course_${course}_access_from`]);
     const before = await state();
     expect(await accessTo(102)).to.have.length(1);
 
@@ -64,14 +91,18 @@ describe('subscription expiry and data exports', () => {
 
     // The cancelled subscription whose ends_at is behind us keeps its status and its access: only
     // Lemon Squeezy's subscription_expired webhook ends them.
-    await db.pool.query(`UPDATE ${db.prefix}slbp_subscriptions SET expires_at = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE subscription_id = '3001'`);
+    await db.pool.query(
+      `UPDATE ${db.prefix}slbp_subscriptions SET expires_at = UTC_TIMESTAMP() - INTERVAL 1 MINUTE WHERE subscription_id = '3001'`,
+    );
     await runExpiryTask();
-    expect((await rows(`SELECT status FROM ${db.prefix}slbp_subscriptions WHERE subscription_id = '3001'`))[0].status).to.equal('cancelled');
+    expect((await rows(`SELECT status FROM ${db.prefix}slbp_subscriptions WHERE subscription_id = '3001'`))[0].status).to.equal(
+      'cancelled',
+    );
     expect(await accessTo(102)).to.have.length(1);
     expect(await notices()).to.have.length(3);
   });
 
-  it('exports the owner\'s transactions as a private CSV that only the owner can download', async () => {
+  it("exports the owner's transactions as a private CSV that only the owner can download", async () => {
     const post = `${NS}/exports`;
     const res = await call(`${sc.url}${post}`, asUser(STUDENT_ID, 'POST', post, { type: 'transactions' }));
     expect(res.status).to.equal(202);
@@ -90,7 +121,9 @@ describe('subscription expiry and data exports', () => {
     expect(lines).to.have.length(n + 1);
     const info = await stat(path.join(sc.container.dataDir, 'exports', sc.container.site.key, `export-${id}.csv`));
     expect(info.mode & 0o777).to.equal(0o600);
-    const [note] = await rows(`SELECT data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'data_export_ready'`, [STUDENT_ID]);
+    const [note] = await rows(`SELECT data FROM ${db.prefix}slbp_notifications WHERE user_id = ? AND type = 'data_export_ready'`, [
+      STUDENT_ID,
+    ]);
     expect(JSON.parse(note.data)).to.include({ export_id: id, kind: 'transactions', rows: n });
 
     expectRestError(await call(`${sc.url}${get}`, asUser(STUDENT_ID + 1, 'GET', get)), 'slbp_export_not_found', 404);

@@ -36,12 +36,19 @@ describe('hostile HTTP: bodies, dates, ids, Host and the public probe', () => {
     let received = '';
     const closed = new Promise<string>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`connection still open 10 s after: ${received.slice(0, 200)}`)), 10_000);
-      socket.on('data', (d) => { received += d.toString('latin1'); });
+      socket.on('data', (d) => {
+        received += d.toString('latin1');
+      });
       socket.on('error', () => undefined);
-      socket.on('close', () => { clearTimeout(timer); resolve(received); });
+      socket.on('close', () => {
+        clearTimeout(timer);
+        resolve(received);
+      });
     });
     await new Promise<void>((r) => socket.once('connect', () => r()));
-    socket.write(`POST ${NS}/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n`);
+    socket.write(
+      `POST ${NS}/auth/login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: keep-alive\r\n\r\n`,
+    );
     // Keep sending chunks (as a slow, endless upload would) until the server answers.
     const chunk = `${(1024).toString(16)}\r\n${'x'.repeat(1024)}\r\n`;
     for (let i = 0; i < 16 && !received && !socket.destroyed; i++) {
@@ -67,7 +74,14 @@ describe('hostile HTTP: bodies, dates, ids, Host and the public probe', () => {
   it('ids are whole decimal numbers: 1e1, 0x3, 0b1 and 1.0 are refused everywhere', async () => {
     for (const bad of ['1e1', '0x3', '0b1', '1.0', '+3', '3abc']) {
       const q = encodeURIComponent(bad);
-      for (const path of [`/transactions?user_id=${q}`, `/subscriptions?user_id=${q}`, `/billing/summary?user_id=${q}`, `/exports/${q}`, `/import/plugin-data/${q}`, `/alerts?page=${q}`]) {
+      for (const path of [
+        `/transactions?user_id=${q}`,
+        `/subscriptions?user_id=${q}`,
+        `/billing/summary?user_id=${q}`,
+        `/exports/${q}`,
+        `/import/plugin-data/${q}`,
+        `/alerts?page=${q}`,
+      ]) {
         const res = await get(path);
         expect(res.status, `${path}: ${res.text.slice(0, 200)}`).to.equal(400);
       }

@@ -16,14 +16,50 @@ import { normaliseQuery, type RouteSpec } from '../../src/http/route.ts';
  */
 const MB = 'A'.repeat(1_000_000);
 const STRINGS = [
-  "' OR '1'='1", "1; DROP TABLE wp_users; --", "1' UNION SELECT user_pass FROM wp_users -- ", "\\'; SELECT SLEEP(5); --",
-  '99999999999999999999999999', '-1', '0', '1e308', 'NaN', '1.5',
-  '😀💥 ｅｘａｍｐｌｅ \u202e evil', '\u0000', '../../etc/passwd', '<script>alert(1)</script>', '', '2026-02-30',
+  "' OR '1'='1",
+  '1; DROP TABLE wp_users; --',
+  "1' UNION SELECT user_pass FROM wp_users -- ",
+  "\\'; SELECT SLEEP(5); --",
+  '99999999999999999999999999',
+  '-1',
+  '0',
+  '1e308',
+  'NaN',
+  '1.5',
+  '😀💥 ｅｘａｍｐｌｅ \u202e evil',
+  '\u0000',
+  '../../etc/passwd',
+  '<script>alert(1)</script>',
+  '',
+  '2026-02-30',
 ];
 /** Extra JSON-only shapes: numbers beyond safe integers, arrays where scalars are expected, objects, a 1 MB string. */
-const JSON_VALUES: unknown[] = [...STRINGS.slice(0, 5), STRINGS[10], STRINGS[11], 1e308, -1, 2 ** 64, 1.5, null, true, [], ['a', 'b'], [1, [2, [3]]], { $gt: '' }, { a: { b: { c: {} } } }, MB];
+const JSON_VALUES: unknown[] = [
+  ...STRINGS.slice(0, 5),
+  STRINGS[10],
+  STRINGS[11],
+  1e308,
+  -1,
+  2 ** 64,
+  1.5,
+  null,
+  true,
+  [],
+  ['a', 'b'],
+  [1, [2, [3]]],
+  { $gt: '' },
+  { a: { b: { c: {} } } },
+  MB,
+];
 
-interface Attempt { method: string; path: string; query?: [string, string][]; body?: unknown; raw?: string; scratch?: boolean }
+interface Attempt {
+  method: string;
+  path: string;
+  query?: [string, string][];
+  body?: unknown;
+  raw?: string;
+  scratch?: boolean;
+}
 
 function paramNames(schema: RouteSpec['query']): string[] {
   return Object.keys(argsOf(schema));
@@ -38,7 +74,12 @@ const BENIGN: unknown[] = ['validname-1', '1', 1, true, 'a', ['a'], [], {}, '202
 
 /** A value for every required field the schema accepts on its own, so one hostile field is not hidden behind a missing one. */
 function baseline(schema: RouteSpec['body']): Record<string, unknown> {
-  const s = schema as unknown as { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }>; in?: { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> } } | undefined;
+  const s = schema as unknown as
+    | {
+        shape?: Record<string, { safeParse(v: unknown): { success: boolean } }>;
+        in?: { shape?: Record<string, { safeParse(v: unknown): { success: boolean } }> };
+      }
+    | undefined;
   const shape = s?.shape ?? s?.in?.shape ?? {};
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(shape)) {
@@ -65,10 +106,21 @@ function attemptsFor(route: RouteSpec): Attempt[] {
   }
   const queryNames = [...new Set([...paramNames(route.query), ...(isGet ? ['page', 'per_page', '_fields'] : [])])];
   for (const name of queryNames) {
-    const baseQ = Object.entries(baseline(route.query)).filter(([k]) => k !== name).map(([k, v]) => [k, String(v)] as [string, string]);
+    const baseQ = Object.entries(baseline(route.query))
+      .filter(([k]) => k !== name)
+      .map(([k, v]) => [k, String(v)] as [string, string]);
     const variants: [string, string][][] = [
       ...STRINGS.map((v) => [[name, v]] as [string, string][]),
-      [[`${name}[]`, 'a'], [`${name}[]`, 'b']], [[name, 'a'], [name, 'b']], [[`${name}[x]`, '1']], [[name, 'B'.repeat(4000)]],
+      [
+        [`${name}[]`, 'a'],
+        [`${name}[]`, 'b'],
+      ],
+      [
+        [name, 'a'],
+        [name, 'b'],
+      ],
+      [[`${name}[x]`, '1']],
+      [[name, 'B'.repeat(4000)]],
     ].map((q) => [...baseQ, ...(q as [string, string][])]);
     for (const q of variants) {
       const scratch = !isGet && (!route.query || accepted(route.query, normaliseQuery(Object.fromEntries(q.map(([k, v]) => [k, v])))));
@@ -77,7 +129,8 @@ function attemptsFor(route: RouteSpec): Attempt[] {
   }
   if (!isGet) {
     if (route.rawBody) {
-      for (const v of [...JSON_VALUES.slice(0, 12), MB]) out.push({ method: route.method, path: pathWith(route), raw: JSON.stringify({ data: v }) });
+      for (const v of [...JSON_VALUES.slice(0, 12), MB])
+        out.push({ method: route.method, path: pathWith(route), raw: JSON.stringify({ data: v }) });
       out.push({ method: route.method, path: pathWith(route), raw: '{not json' });
     } else {
       const bodyNames = paramNames(route.body);
@@ -88,7 +141,8 @@ function attemptsFor(route: RouteSpec): Attempt[] {
           out.push({ method: route.method, path: pathWith(route), body, scratch: accepted(route.body, body) });
         }
       }
-      for (const whole of [[1, 2], 'just a string', 42, { [MB.slice(0, 300)]: 1 }]) out.push({ method: route.method, path: pathWith(route), body: whole, scratch: accepted(route.body, whole) });
+      for (const whole of [[1, 2], 'just a string', 42, { [MB.slice(0, 300)]: 1 }])
+        out.push({ method: route.method, path: pathWith(route), body: whole, scratch: accepted(route.body, whole) });
       out.push({ method: route.method, path: pathWith(route), raw: '{"unterminated": ' });
     }
   }
@@ -111,7 +165,9 @@ describe('hostile inputs on every route parameter', function () {
 
   before(async () => {
     [db, scratchDb] = await Promise.all([createTestDb({ size: 'tiny' }), createTestDb({ size: 'tiny' })]);
-    [sc, scratch] = await Promise.all([db, scratchDb].map((d) => startSidecar(d, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } }))) as [InProcessSidecar, InProcessSidecar];
+    [sc, scratch] = (await Promise.all(
+      [db, scratchDb].map((d) => startSidecar(d, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } })),
+    )) as [InProcessSidecar, InProcessSidecar];
   });
   after(async () => {
     await Promise.all([sc?.stop(), scratch?.stop()]);
@@ -144,14 +200,31 @@ describe('hostile inputs on every route parameter', function () {
       sent++;
       // Node's HTTP parser answers 431 for an over-long request line before the app sees it (no JSON body).
       const ok = (status >= 200 && status < 300) || (status >= 400 && status < 500);
-      const json = status === 431 || status === 204 || contentType?.startsWith('application/json') || (contentType?.startsWith('text/plain') && status < 300);
-      if (!ok || !json) failures.push(`${signed ? 'admin' : 'anon'}${a.scratch ? ' (scratch db)' : ''} ${a.method} ${target.slice(0, 120)} ${body ? `body ${body.slice(0, 60)}` : ''} → ${status} ${contentType}`);
+      const json =
+        status === 431 ||
+        status === 204 ||
+        contentType?.startsWith('application/json') ||
+        (contentType?.startsWith('text/plain') && status < 300);
+      if (!ok || !json)
+        failures.push(
+          `${signed ? 'admin' : 'anon'}${a.scratch ? ' (scratch db)' : ''} ${a.method} ${target.slice(0, 120)} ${body ? `body ${body.slice(0, 60)}` : ''} → ${status} ${contentType}`,
+        );
     };
     // A few requests in flight at a time: fast enough, and gentle on two shared cores.
-    const queue = routes.flatMap((r) => attemptsFor(r)).flatMap((a) => [[a, false], [a, true]] as const);
-    await Promise.all(Array.from({ length: 4 }, async () => {
-      for (let next = queue.shift(); next; next = queue.shift()) await send(next[0], next[1]);
-    }));
+    const queue = routes
+      .flatMap((r) => attemptsFor(r))
+      .flatMap(
+        (a) =>
+          [
+            [a, false],
+            [a, true],
+          ] as const,
+      );
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let next = queue.shift(); next; next = queue.shift()) await send(next[0], next[1]);
+      }),
+    );
     expect(failures, failures.slice(0, 20).join('\n')).to.deep.equal([]);
     expect(sent).to.be.greaterThan(200);
     expect(await checksums(db)).to.deep.equal(before);

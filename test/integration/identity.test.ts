@@ -43,19 +43,33 @@ describe('identity: shim signatures and API keys', () => {
     const h = signedHeaders({ method: 'GET', path: `${NS}/live`, userId: STUDENT_ID });
     expectRestError(await call(`${sc.url}${DETAILED}`, { headers: h }), 'slbp_invalid_signature', 401);
     const h2 = signedHeaders({ method: 'GET', path: DETAILED, userId: STUDENT_ID });
-    expectRestError(await call(`${sc.url}${DETAILED}`, { headers: { ...h2, 'X-SLBP-User': String(ADMIN_ID) } }), 'slbp_invalid_signature', 401);
+    expectRestError(
+      await call(`${sc.url}${DETAILED}`, { headers: { ...h2, 'X-SLBP-User': String(ADMIN_ID) } }),
+      'slbp_invalid_signature',
+      401,
+    );
     const h3 = signedHeaders({ method: 'POST', path: `${NS}/live`, userId: ADMIN_ID, body: '{"a":1}' });
-    expectRestError(await call(`${sc.url}${NS}/live`, { method: 'POST', headers: { ...h3, 'Content-Type': 'application/json' }, body: '{"a":2}' }), 'slbp_invalid_signature', 401);
+    expectRestError(
+      await call(`${sc.url}${NS}/live`, { method: 'POST', headers: { ...h3, 'Content-Type': 'application/json' }, body: '{"a":2}' }),
+      'slbp_invalid_signature',
+      401,
+    );
   });
 
   it('reads roles from the database, not from headers: a role change shows on the next request', async () => {
     const caps = `${db.prefix}capabilities`;
-    await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = 'a:1:{s:13:"administrator";b:1;}' WHERE user_id = ? AND meta_key = ?`, [STUDENT_ID, caps]);
+    await db.pool.query(
+      `UPDATE ${db.prefix}usermeta SET meta_value = 'a:1:{s:13:"administrator";b:1;}' WHERE user_id = ? AND meta_key = ?`,
+      [STUDENT_ID, caps],
+    );
     try {
       await sc.container.cache.invalidate({ tags: [`user:${STUDENT_ID}`] });
       expect((await call(`${sc.url}${DETAILED}`, asUser(STUDENT_ID, 'GET', DETAILED))).status).to.equal(200);
     } finally {
-      await db.pool.query(`UPDATE ${db.prefix}usermeta SET meta_value = 'a:1:{s:10:"subscriber";b:1;}' WHERE user_id = ? AND meta_key = ?`, [STUDENT_ID, caps]);
+      await db.pool.query(
+        `UPDATE ${db.prefix}usermeta SET meta_value = 'a:1:{s:10:"subscriber";b:1;}' WHERE user_id = ? AND meta_key = ?`,
+        [STUDENT_ID, caps],
+      );
       await sc.container.cache.invalidate({ tags: [`user:${STUDENT_ID}`] });
     }
     expect((await call(`${sc.url}${DETAILED}`, asUser(STUDENT_ID, 'GET', DETAILED))).status).to.equal(403);

@@ -6,7 +6,11 @@ import { testServer } from '../helpers/db.ts';
 
 /** The site's local date of an instant, from Intl (not from the segments), as a day number since 1970-01-01. */
 function intlDay(zone: string, ms: number): number {
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-CA', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
+      .formatToParts(new Date(ms))
+      .map((p) => [p.type, p.value]),
+  );
   return Date.UTC(Number(parts.year), Number(parts.month) - 1, Number(parts.day)) / 86_400_000;
 }
 
@@ -20,7 +24,13 @@ const utcText = (ms: number) => new Date(ms).toISOString().slice(0, 19).replace(
 describe('local day numbers in SQL match the site calendar', () => {
   let conn: mysql.Connection;
   before(async () => {
-    conn = await mysql.createConnection({ host: testServer.host, port: testServer.port, user: testServer.user, password: testServer.password, dateStrings: true });
+    conn = await mysql.createConnection({
+      host: testServer.host,
+      port: testServer.port,
+      user: testServer.user,
+      password: testServer.password,
+      dateStrings: true,
+    });
   });
   after(async () => {
     await conn?.end();
@@ -36,10 +46,12 @@ describe('local day numbers in SQL match the site calendar', () => {
     it(`${zone}`, async () => {
       const cal = new SiteCalendar(zone);
       const segments = cal.segments(new Date(from), new Date(to));
-      const edges = segments.filter((s) => s.until).flatMap((s) => {
-        const at = Date.parse(`${s.until!.replace(' ', 'T')}Z`);
-        return [at - 1000, at, at + 1000];
-      });
+      const edges = segments
+        .filter((s) => s.until)
+        .flatMap((s) => {
+          const at = Date.parse(`${s.until!.replace(' ', 'T')}Z`);
+          return [at - 1000, at, at + 1000];
+        });
       const midnights = [Date.UTC(2024, 1, 29), Date.UTC(2024, 2, 1), Date.UTC(2026, 11, 31)].flatMap((d) => {
         const local = d - cal.offsetAt(d) * 60_000;
         return [local - 1000, local, local + 1000];
@@ -49,7 +61,10 @@ describe('local day numbers in SQL match the site calendar', () => {
       const rows = sample.map(() => 'SELECT CAST(? AS DATETIME) AS v').join(' UNION ALL ');
       for (const sessionZone of ['+00:00', '+09:00']) {
         await conn.query('SET time_zone = ?', [sessionZone]);
-        const [got] = await conn.query<mysql.RowDataPacket[]>(`SELECT v, ${day.sql} AS day FROM (${rows}) t`, [...day.params, ...sample.map(utcText)]);
+        const [got] = await conn.query<mysql.RowDataPacket[]>(`SELECT v, ${day.sql} AS day FROM (${rows}) t`, [
+          ...day.params,
+          ...sample.map(utcText),
+        ]);
         expect(got).to.have.length(sample.length);
         const wrong = got.filter((r, i) => Number(r.day) !== intlDay(zone, sample[i]!));
         expect(wrong.slice(0, 3), `session ${sessionZone}`).to.deep.equal([]);

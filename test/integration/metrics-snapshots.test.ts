@@ -1,6 +1,6 @@
 import { expect } from 'chai';
-import { MetricsRepository } from '../../src/data/metrics-repository.ts';
-import { SNAPSHOT_EVERY_MS, snapshotMetrics } from '../../src/jobs/monitoring-jobs.ts';
+import { snapshotSlots } from '../../src/features/monitoring.ts';
+import { SNAPSHOT_EVERY_MS } from '../../src/monitoring/snapshots.ts';
 import { SlotLock } from '../../src/jobs/slot-lock.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
@@ -40,15 +40,26 @@ describe('metric snapshots and /metrics/dashboard (real MariaDB and Redis)', () 
     const [[sql]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`);
     expect(active).to.include({ metric_value: Number(sql.n), metric_unit: 'count' });
     expect(active.collected_at).to.match(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
-    expect(res.body.summary['business.active_subscriptions']).to.deep.equal({ count: 1, sum: Number(sql.n), min: Number(sql.n), max: Number(sql.n), unit: 'count', avg: Number(sql.n) });
+    expect(res.body.summary['business.active_subscriptions']).to.deep.equal({
+      count: 1,
+      sum: Number(sql.n),
+      min: Number(sql.n),
+      max: Number(sql.n),
+      unit: 'count',
+      avg: Number(sql.n),
+    });
     expect(res.body.summary['database.connections'].min).to.be.at.least(1);
   });
 
   it('prunes rows older than the retention when it writes', async () => {
-    await db.pool.query(`INSERT INTO ${db.prefix}slbp_metrics (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('system', 'memory_usage', 1, 'bytes', UTC_TIMESTAMP() - INTERVAL 40 DAY)`);
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}slbp_metrics (category, metric_name, metric_value, metric_unit, collected_at) VALUES ('system', 'memory_usage', 1, 'bytes', UTC_TIMESTAMP() - INTERVAL 40 DAY)`,
+    );
     const before = await count();
     await sc.container.monitoring.snapshotJob.runNow(new Date(Date.now() + 5 * 60_000));
-    const [[old]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_metrics WHERE collected_at < UTC_TIMESTAMP() - INTERVAL 30 DAY`);
+    const [[old]] = await db.pool.query<any>(
+      `SELECT COUNT(*) AS n FROM ${db.prefix}slbp_metrics WHERE collected_at < UTC_TIMESTAMP() - INTERVAL 30 DAY`,
+    );
     expect(Number(old.n)).to.equal(0);
     expect(await count()).to.be.above(before - 1);
   });
@@ -61,21 +72,17 @@ describe('metric snapshots and /metrics/dashboard (real MariaDB and Redis)', () 
 
   it('without Redis, the database lock still lets only one of two nodes write a slot', async () => {
     const c = sc.container;
-    const repo = new MetricsRepository(c.tables);
     // The start of a slot an hour ahead, so the late node below (2 s later) is in the same slot
     // whatever the clock says now (an unaligned time could sit within 2 s of the next slot).
     const slot = new Date((Math.floor(Date.now() / SNAPSHOT_EVERY_MS) + 12) * SNAPSHOT_EVERY_MS);
-    const node = (id: string) => ({
-      db: c.db, metrics: c.monitoring.metrics, repo, alerts: c.monitoring.alerts, logger: c.logger, retentionDays: 30,
-      lock: new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger),
-    });
+    const node = (id: string) => snapshotSlots(new SlotLock(null, c.db, `${db.name}:${db.prefix}`, id, c.logger), c.monitoring.work);
     const before = await count();
-    const outcomes = await Promise.all([snapshotMetrics(node('a'), slot), snapshotMetrics(node('b'), slot)]);
+    const outcomes = await Promise.all([node('a')(slot), node('b')(slot)]);
     expect([...outcomes].sort()).to.deep.equal(['ran', 'taken']);
     const perSnapshot = (await count()) - before;
     expect(perSnapshot).to.be.at.least(18);
     // A late node in the same slot finds the rows and writes nothing.
-    expect(await snapshotMetrics(node('c'), new Date(slot.getTime() + 2000))).to.equal('taken');
+    expect(await node('c')(new Date(slot.getTime() + 2000))).to.equal('taken');
     expect((await count()) - before).to.equal(perSnapshot);
   });
 });

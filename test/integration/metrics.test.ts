@@ -6,6 +6,7 @@ import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { CountingCache, exposedNames, promtool, sample } from '../helpers/monitoring.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
+import type { CacheService } from '../../src/cache/cache-service.ts';
 import { HEAP_SAMPLE_EVERY } from '../../src/http/middleware/request-context.ts';
 
 const TOKEN = 'metrics-token-for-tests';
@@ -14,18 +15,53 @@ const MONITORING = new URL('../../config/monitoring/', import.meta.url);
 
 /** Names the plugin's monitoring files expect (DATA.md). */
 const PLUGIN_NAMES = [
-  'slbp_system_memory_usage', 'slbp_system_memory_peak', 'slbp_system_memory_limit', 'slbp_system_cpu_load', 'slbp_system_disk_usage',
-  'slbp_database_database_size', 'slbp_database_connections', 'slbp_database_slow_queries', 'slbp_database_query_count',
-  'slbp_performance_response_time', 'slbp_performance_cache_hit_ratio', 'slbp_performance_opcache_hit_ratio',
-  'slbp_business_transactions_24h', 'slbp_business_active_subscriptions', 'slbp_business_failed_transactions_1h',
-  'slbp_security_failed_api_requests_1h', 'slbp_security_security_events_24h', 'slbp_background_queue_pending', 'slbp_background_queue_failed',
+  'slbp_system_memory_usage',
+  'slbp_system_memory_peak',
+  'slbp_system_memory_limit',
+  'slbp_system_cpu_load',
+  'slbp_system_disk_usage',
+  'slbp_database_database_size',
+  'slbp_database_connections',
+  'slbp_database_slow_queries',
+  'slbp_database_query_count',
+  'slbp_performance_response_time',
+  'slbp_performance_cache_hit_ratio',
+  'slbp_performance_opcache_hit_ratio',
+  'slbp_business_transactions_24h',
+  'slbp_business_active_subscriptions',
+  'slbp_business_failed_transactions_1h',
+  'slbp_security_failed_api_requests_1h',
+  'slbp_security_security_events_24h',
+  'slbp_background_queue_pending',
+  'slbp_background_queue_failed',
 ];
 
 /** A winston transport keeping the JSON log lines it receives. */
 function capture(): { transport: winston.transport; lines: Record<string, any>[] } {
   const lines: Record<string, any>[] = [];
-  const stream = new Writable({ write(chunk, _enc, done) { for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l)); done(); } });
+  const stream = new Writable({
+    write(chunk, _enc, done) {
+      for (const l of String(chunk).split('\n').filter(Boolean)) lines.push(JSON.parse(l));
+      done();
+    },
+  });
   return { transport: new winston.transports.Stream({ stream, level: 'warn' }), lines };
+}
+
+/**
+ * Gives the sidecar's cache other behaviour for a while (the monitoring reads the cache it was
+ * built with); the returned function puts the cache's own methods back.
+ */
+function standIn(cache: CacheService, methods: Partial<Pick<CacheService, 'wrap' | 'peek' | 'stats'>>): () => void {
+  const target = cache as unknown as Record<string, unknown>;
+  const own = Object.fromEntries(Object.keys(methods).map((k) => [k, Object.getOwnPropertyDescriptor(target, k)]));
+  Object.assign(target, methods);
+  return () => {
+    for (const [k, d] of Object.entries(own)) {
+      if (d) Object.defineProperty(target, k, d);
+      else delete target[k];
+    }
+  };
 }
 
 describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
@@ -85,7 +121,9 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
   it('measures the business counts and the database from SQL', async () => {
     const text = await scrape();
     const [[active]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions WHERE status = 'active'`);
-    const [[tx]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR`);
+    const [[tx]] = await db.pool.query<any>(
+      `SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE created_at >= UTC_TIMESTAMP() - INTERVAL 24 HOUR`,
+    );
     expect(sample(text, 'slbp_business_active_subscriptions')).to.equal(Number(active.n)).and.above(0);
     expect(sample(text, 'slbp_business_transactions_24h')).to.equal(Number(tx.n));
     // The plugin's connection count was always 0; the sidecar's own pool alone is one connection.
@@ -107,8 +145,12 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
   });
 
   it('reports the cache hit ratio from the cache counters as lookups hit', async () => {
-    const original = sc.container.cache;
-    sc.container.cache = new CountingCache();
+    const counting = new CountingCache();
+    const restore = standIn(sc.container.cache, {
+      wrap: (k, load) => counting.wrap(k, load),
+      peek: (k) => counting.peek(k),
+      stats: () => counting.stats(),
+    });
     try {
       // Each scrape looks the business counts up in the cache: the first misses, the next ones hit.
       expect(sample(await scrape(), 'slbp_performance_cache_hit_ratio')).to.equal(0);
@@ -118,7 +160,7 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
       expect(sample(second, 'slbp_cache_misses_total', 'layer="l1"')).to.equal(1);
       expect(sample(await scrape(), 'slbp_performance_cache_hit_ratio')).to.equal(66.67);
     } finally {
-      sc.container.cache = original;
+      restore();
     }
   });
 
@@ -146,14 +188,18 @@ describe('/metrics: Prometheus exposition (real MariaDB and Redis)', () => {
       expect((await call(`${sc.base}/live`)).status).to.equal(200);
       const fast = lines.filter((l) => l.message === 'slow request');
       expect(fast).to.deep.equal([]);
-      const original = sc.container.cache;
       // A cache whose load is slowed makes the metrics route slow for real.
-      sc.container.cache = { ...original, stats: () => original.stats(), invalidate: (r) => original.invalidate(r), wrap: async (_k, load) => { await new Promise((r) => setTimeout(r, 1100)); return load(); } };
+      const restore = standIn(sc.container.cache, {
+        wrap: async (_k, load) => {
+          await new Promise((r) => setTimeout(r, 1100));
+          return load();
+        },
+      });
       let slowRes;
       try {
         slowRes = await call(`${sc.base}/metrics`, auth);
       } finally {
-        sc.container.cache = original;
+        restore();
       }
       const slow = lines.filter((l) => l.message === 'slow request');
       expect(slow).to.have.length(1);

@@ -23,10 +23,16 @@ describe('money rules that cannot be abused', () => {
   let gateway: Awaited<ReturnType<typeof startLemonSqueezyServer>>;
   const rows = async (sql: string, args: unknown[] = []) => (await db.pool.query<any>(sql, args))[0] as any[];
   const deliver = (body: unknown) => call(`${sc.base}/webhooks/lemon-squeezy`, signedDelivery(body, DEMO_WEBHOOK_SECRET));
-  const hasAccess = async (userId: number, courseId: number) => (await rows(`SELECT 1 FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = ?`, [userId, `course_${courseId}_access_from`])).length > 0;
+  const hasAccess = async (userId: number, courseId: number) =>
+    (await rows(`SELECT 1 FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = ?`, [userId, `course_${courseId}_access_from`]))
+      .length > 0;
   const userByEmail = async (email: string) => Number((await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = ?`, [email]))[0].ID);
   const refundOf = (id: number, email: string, productId = PRODUCT, custom?: Record<string, unknown>) =>
-    webhookBody('order_refunded', orderData({ id, email, productId, total: 4900, status: 'refunded', updatedAt: '2026-11-22T10:00:00.000000Z' }), custom);
+    webhookBody(
+      'order_refunded',
+      orderData({ id, email, productId, total: 4900, status: 'refunded', updatedAt: '2026-11-22T10:00:00.000000Z' }),
+      custom,
+    );
 
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
@@ -42,16 +48,30 @@ describe('money rules that cannot be abused', () => {
   describe('refunds and buyers', () => {
     it("a checkout naming someone else's user id, then refunded, takes nothing from that user", async () => {
       const victim = 'victim@example.test';
-      expect((await deliver(webhookBody('order_created', orderData({ id: 9601, email: victim, productId: PRODUCT, total: 4900 })))).body.processed).to.equal(true);
+      expect(
+        (await deliver(webhookBody('order_created', orderData({ id: 9601, email: victim, productId: PRODUCT, total: 4900 })))).body
+          .processed,
+      ).to.equal(true);
       const victimId = await userByEmail(victim);
       expect(await hasAccess(victimId, COURSE)).to.equal(true);
 
       const attacker = 'attacker@example.test';
-      expect((await deliver(webhookBody('order_created', orderData({ id: 9602, email: attacker, productId: PRODUCT, total: 4900 }), { user_id: victimId }))).body.processed).to.equal(true);
+      expect(
+        (
+          await deliver(
+            webhookBody('order_created', orderData({ id: 9602, email: attacker, productId: PRODUCT, total: 4900 }), { user_id: victimId }),
+          )
+        ).body.processed,
+      ).to.equal(true);
       expect((await deliver(refundOf(9602, attacker, PRODUCT, { user_id: victimId }))).body.processed).to.equal(true);
 
-      const owners = await rows(`SELECT order_id, user_id, status FROM ${db.prefix}slbp_transactions WHERE order_id IN ('9601', '9602') ORDER BY order_id`);
-      expect(owners).to.deep.equal([{ order_id: '9601', user_id: victimId, status: 'completed' }, { order_id: '9602', user_id: await userByEmail(attacker), status: 'refunded' }]);
+      const owners = await rows(
+        `SELECT order_id, user_id, status FROM ${db.prefix}slbp_transactions WHERE order_id IN ('9601', '9602') ORDER BY order_id`,
+      );
+      expect(owners).to.deep.equal([
+        { order_id: '9601', user_id: victimId, status: 'completed' },
+        { order_id: '9602', user_id: await userByEmail(attacker), status: 'refunded' },
+      ]);
       expect(await hasAccess(victimId, COURSE), "the victim's paid access").to.equal(true);
       expect(await hasAccess(await userByEmail(attacker), COURSE)).to.equal(false);
     });
@@ -70,7 +90,19 @@ describe('money rules that cannot be abused', () => {
     it('a refund of the order behind a running subscription leaves the access the subscription gives', async () => {
       const email = 'subscribed@example.test';
       await deliver(webhookBody('order_created', orderData({ id: 9621, email, productId: PRODUCT, total: 4900 })));
-      await deliver(webhookBody('subscription_created', subscriptionData({ id: 9721, orderId: 9621, email, productId: PRODUCT, status: 'active', updatedAt: '2026-11-20T10:00:01.000000Z' })));
+      await deliver(
+        webhookBody(
+          'subscription_created',
+          subscriptionData({
+            id: 9721,
+            orderId: 9621,
+            email,
+            productId: PRODUCT,
+            status: 'active',
+            updatedAt: '2026-11-20T10:00:01.000000Z',
+          }),
+        ),
+      );
       const id = await userByEmail(email);
       expect((await deliver(refundOf(9621, email))).body.processed).to.equal(true);
       expect(await hasAccess(id, COURSE)).to.equal(true);
@@ -90,13 +122,17 @@ describe('money rules that cannot be abused', () => {
 
   describe('resume', () => {
     const subs = () => `${db.prefix}slbp_subscriptions`;
-    const send = (method: string, path: string): Promise<JsonResponse> => call(`${sc.url}${NS}${path}`, asUser(STUDENT_ID, method, `${NS}${path}`));
+    const send = (method: string, path: string): Promise<JsonResponse> =>
+      call(`${sc.url}${NS}${path}`, asUser(STUDENT_ID, method, `${NS}${path}`));
     const future = (days: number) => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 19).replace('T', ' ');
     let next = 0;
     /** One of the student's subscriptions, set to `status` with these dates. */
     async function subscription(status: string, expiresAt: string | null, nextBilling: string | null = future(10)): Promise<number> {
       const [row] = await rows(`SELECT id FROM ${subs()} ORDER BY id LIMIT 1 OFFSET ?`, [next++]);
-      await db.pool.query(`UPDATE ${subs()} SET user_id = ?, payment_gateway = 'lemon_squeezy', status = ?, expires_at = ?, next_billing_date = ? WHERE id = ?`, [STUDENT_ID, status, expiresAt, nextBilling, row.id]);
+      await db.pool.query(
+        `UPDATE ${subs()} SET user_id = ?, payment_gateway = 'lemon_squeezy', status = ?, expires_at = ?, next_billing_date = ? WHERE id = ?`,
+        [STUDENT_ID, status, expiresAt, nextBilling, row.id],
+      );
       await sc.container.cache.invalidate({ all: true });
       return Number(row.id);
     }
@@ -135,9 +171,14 @@ describe('money rules that cannot be abused', () => {
     it("with the gateway configured, a resume takes the gateway's answer", async () => {
       const id = await subscription('cancelled', future(5));
       const settings = { webhook_secret: DEMO_WEBHOOK_SECRET, lemon_squeezy_api_key: 'ls-key', lemon_squeezy_store_id: '1' };
-      await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'slbp_payment_settings'`, [phpSerialize(settings)]);
+      await db.pool.query(`UPDATE ${db.prefix}options SET option_value = ? WHERE option_name = 'slbp_payment_settings'`, [
+        phpSerialize(settings),
+      ]);
       await sc.container.settings.refresh();
-      gateway.reply.next = (r) => ({ status: 200, body: { data: { type: 'subscriptions', id: r.body.data.id, attributes: { status: 'past_due', cancelled: false, ends_at: null } } } });
+      gateway.reply.next = (r) => ({
+        status: 200,
+        body: { data: { type: 'subscriptions', id: r.body.data.id, attributes: { status: 'past_due', cancelled: false, ends_at: null } } },
+      });
       try {
         const res = await send('POST', `/subscriptions/${id}/resume`);
         expect(res.body).to.include({ status: 'past_due', expires_at: null, gateway_sync: 'synced' });

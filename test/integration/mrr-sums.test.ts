@@ -25,19 +25,29 @@ describe('MRR and ARR from per-shard sums', () => {
   it('adds the shards exactly and rounds once, like MariaDB over the whole table', async () => {
     // [currency, amount, cycle], split over three tables; GBP's yearly total is 6 cents, half a cent a month.
     const rows: [string, string, string][] = [
-      ['USD', '0.50', 'monthly'], ['USD', '10.01', 'yearly'], ['USD', '3.33', 'weekly'], ['USD', '0.01', 'quarterly'], ['USD', '99999.99', 'monthly'],
-      ['EUR', '0.07', 'yearly'], ['EUR', '12.34', 'monthly'], ['EUR', '0.05', 'yearly'], ['GBP', '0.06', 'yearly'],
+      ['USD', '0.50', 'monthly'],
+      ['USD', '10.01', 'yearly'],
+      ['USD', '3.33', 'weekly'],
+      ['USD', '0.01', 'quarterly'],
+      ['USD', '99999.99', 'monthly'],
+      ['EUR', '0.07', 'yearly'],
+      ['EUR', '12.34', 'monthly'],
+      ['EUR', '0.05', 'yearly'],
+      ['GBP', '0.06', 'yearly'],
     ];
     const all = `${db.prefix}slbp_subscriptions`;
     for (const [i, [currency, amount, cycle]] of rows.entries()) {
       for (const table of [all, `${PARTS[i % PARTS.length]}slbp_subscriptions`]) {
-        await db.pool.query(`INSERT INTO ${table} (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle) VALUES (?, ?, 'lemon_squeezy', 'p', 'active', ?, ?, ?)`,
-          [i + 1, `s${i}`, amount, currency, cycle]);
+        await db.pool.query(
+          `INSERT INTO ${table} (user_id, subscription_id, payment_gateway, plan_id, status, amount, currency, billing_cycle) VALUES (?, ?, 'lemon_squeezy', 'p', 'active', ?, ?, ?)`,
+          [i + 1, `s${i}`, amount, currency, cycle],
+        );
       }
     }
     const twelfths = `CASE WHEN billing_cycle IN ('yearly', 'annual', 'annually', 'year') THEN amount
       WHEN billing_cycle IN ('weekly', 'week') THEN amount * 52 WHEN billing_cycle IN ('quarterly', 'quarter') THEN amount * 4 ELSE amount * 12 END`;
-    const [want] = await db.pool.query<any>(`SELECT currency, COUNT(*) AS active, ROUND(SUM(${twelfths}) / 12, 2) AS mrr, ROUND(SUM(${twelfths}), 2) AS arr
+    const [want] = await db.pool
+      .query<any>(`SELECT currency, COUNT(*) AS active, ROUND(SUM(${twelfths}) / 12, 2) AS mrr, ROUND(SUM(${twelfths}), 2) AS arr
       FROM ${all} WHERE status = 'active' GROUP BY currency ORDER BY currency`);
     const parts = (await Promise.all(PARTS.map((p) => new RevenueReadModel(createTables(p)).mrrSums(q)))).flat();
     expect(parts.length).to.be.greaterThan(3);

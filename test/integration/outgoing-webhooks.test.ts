@@ -12,7 +12,11 @@ import { freePort } from '../helpers/mariadb-instance.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
 import { orderData, signedDelivery, webhookBody } from '../fixtures/lemon-squeezy.ts';
 
-interface Received { headers: http.IncomingHttpHeaders; raw: string; verified: boolean }
+interface Received {
+  headers: http.IncomingHttpHeaders;
+  raw: string;
+  verified: boolean;
+}
 
 /** A receiver that checks `X-SLBP-Signature` the way a subscriber would. */
 async function receiver(secret: string): Promise<{ url: string; got: Received[]; close(): Promise<void> }> {
@@ -30,16 +34,38 @@ async function receiver(secret: string): Promise<{ url: string; got: Received[];
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`, got, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
+    got,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
 
 describe('outgoing webhooks', () => {
   let db: TestDb;
   let sc: InProcessSidecar;
   const addHook = async (url: string, events: string, secret = 'hook-secret') =>
-    (await db.pool.query<any>(`INSERT INTO ${db.prefix}slbp_webhooks (user_id, name, url, events, secret) VALUES (1, 'CRM', ?, ?, ?)`, [url, events, secret]))[0].insertId as number;
-  const logsOf = async (id: number) => (await db.pool.query<any>(`SELECT event, status, attempts, response_code FROM ${db.prefix}slbp_webhook_logs WHERE webhook_id = ? ORDER BY id`, [id]))[0];
-  const hookRow = async (id: number) => (await db.pool.query<any>(`SELECT is_active, failed_attempts, last_failure_at IS NOT NULL AS failed_at, last_success_at IS NOT NULL AS ok_at FROM ${db.prefix}slbp_webhooks WHERE id = ?`, [id]))[0][0];
+    (
+      await db.pool.query<any>(`INSERT INTO ${db.prefix}slbp_webhooks (user_id, name, url, events, secret) VALUES (1, 'CRM', ?, ?, ?)`, [
+        url,
+        events,
+        secret,
+      ])
+    )[0].insertId as number;
+  const logsOf = async (id: number) =>
+    (
+      await db.pool.query<any>(
+        `SELECT event, status, attempts, response_code FROM ${db.prefix}slbp_webhook_logs WHERE webhook_id = ? ORDER BY id`,
+        [id],
+      )
+    )[0];
+  const hookRow = async (id: number) =>
+    (
+      await db.pool.query<any>(
+        `SELECT is_active, failed_attempts, last_failure_at IS NOT NULL AS failed_at, last_success_at IS NOT NULL AS ok_at FROM ${db.prefix}slbp_webhooks WHERE id = ?`,
+        [id],
+      )
+    )[0][0];
 
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
@@ -55,7 +81,13 @@ describe('outgoing webhooks', () => {
     try {
       const id = await addHook(rx.url, JSON.stringify(['order_created', 'order_refunded']));
       await addHook(rx.url, JSON.stringify(['subscription_created']));
-      const res = await call(`${sc.base}/webhooks/lemon-squeezy`, signedDelivery(webhookBody('order_created', orderData({ id: 4242, email: 'hooked@example.test', productId: 900_001, total: 1500 })), DEMO_WEBHOOK_SECRET));
+      const res = await call(
+        `${sc.base}/webhooks/lemon-squeezy`,
+        signedDelivery(
+          webhookBody('order_created', orderData({ id: 4242, email: 'hooked@example.test', productId: 900_001, total: 1500 })),
+          DEMO_WEBHOOK_SECRET,
+        ),
+      );
       expect(res.body.processed).to.equal(true);
       await sc.container.payments.dispatcher.idle();
       expect(rx.got).to.have.length(1);
@@ -83,7 +115,13 @@ describe('outgoing webhooks', () => {
     const deadUrl = `http://127.0.0.1:${await freePort()}/hook`;
     const id = await addHook(deadUrl, '*');
     const w = sc.container.db.write;
-    const dispatcher = new WebhookDispatcher(w, new OutgoingWebhooksRepository(sc.container.tables), new WebhookLogsRepository(sc.container.tables), sc.container.logger, { retryDelaysMs: [20, 40], timeoutMs: 2000 });
+    const dispatcher = new WebhookDispatcher(
+      w,
+      new OutgoingWebhooksRepository(sc.container.tables),
+      new WebhookLogsRepository(sc.container.tables),
+      sc.container.logger,
+      { retryDelaysMs: [20, 40], timeoutMs: 2000 },
+    );
     try {
       await dispatcher.dispatch('subscription_cancelled', { subscription_id: '1' });
       await dispatcher.idle();

@@ -22,14 +22,19 @@ describe('PHP serialize codec against real PHP', () => {
   });
 
   it('writes what PHP unserialize() reads back identically', () => {
-    const back = php(`echo json_encode(unserialize(stream_get_contents(STDIN)), JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);`, phpSerialize(sample));
+    const back = php(
+      `echo json_encode(unserialize(stream_get_contents(STDIN)), JSON_UNESCAPED_UNICODE | JSON_PRESERVE_ZERO_FRACTION);`,
+      phpSerialize(sample),
+    );
     expect(JSON.parse(back)).to.deep.equal(sample);
   });
 
   it('keeps plain strings plain, as maybe_serialize() does', () => {
     expect(maybeUnserialize('database', 'opt')).to.equal('database');
     expect(maybeSerialize('redis')).to.equal('redis');
-    expect(maybeSerialize(['a'])).to.equal(php(`echo maybe_serialize_like(['a']); function maybe_serialize_like($d){ return serialize($d); }`));
+    expect(maybeSerialize(['a'])).to.equal(
+      php(`echo maybe_serialize_like(['a']); function maybe_serialize_like($d){ return serialize($d); }`),
+    );
   });
 
   it('reports a broken serialized value by its source name instead of defaulting', () => {

@@ -20,23 +20,61 @@ describe('personal data export and erasure', () => {
 
   /** Revenue per currency over everything, as /analytics would sum it, by the test's own SQL. */
   async function revenueTotals(): Promise<Record<string, string>> {
-    const [rows] = await db.pool.query<any[]>(`SELECT currency, status, SUM(amount) AS s, COUNT(*) AS n, MIN(created_at) AS a, MAX(created_at) AS b FROM ${t('transactions')} GROUP BY currency, status ORDER BY currency, status`);
+    const [rows] = await db.pool.query<any[]>(
+      `SELECT currency, status, SUM(amount) AS s, COUNT(*) AS n, MIN(created_at) AS a, MAX(created_at) AS b FROM ${t('transactions')} GROUP BY currency, status ORDER BY currency, status`,
+    );
     return Object.fromEntries(rows.map((r) => [`${r.currency} ${r.status}`, `${r.s} ${r.n} ${r.a} ${r.b}`]));
   }
 
   before(async () => {
     db = await createTestDb({ size: 'tiny' });
-    await db.pool.query(`UPDATE ${t('transactions')} SET metadata = JSON_OBJECT('source', 'manual', 'order_number', 77, 'notes', 'Call Ada Lovelace at +44 20 7946 0000', 'email', ?, 'ip', '203.0.113.9') WHERE user_id = ? ORDER BY id LIMIT 1`, [EMAIL, PERSON]);
-    await db.pool.query(`INSERT INTO ${t('notifications')} (user_id, type, title, message, created_at) VALUES (?, 'payment_success', 'Payment received', 'Thanks, student3!', UTC_TIMESTAMP())`, [PERSON]);
+    await db.pool.query(
+      `UPDATE ${t('transactions')} SET metadata = JSON_OBJECT('source', 'manual', 'order_number', 77, 'notes', 'Call Ada Lovelace at +44 20 7946 0000', 'email', ?, 'ip', '203.0.113.9') WHERE user_id = ? ORDER BY id LIMIT 1`,
+      [EMAIL, PERSON],
+    );
+    await db.pool.query(
+      `INSERT INTO ${t('notifications')} (user_id, type, title, message, created_at) VALUES (?, 'payment_success', 'Payment received', 'Thanks, student3!', UTC_TIMESTAMP())`,
+      [PERSON],
+    );
     await createApiKey(db, { userId: PERSON, permissions: ['read_billing'], name: 'my phone' });
-    await db.pool.query(`INSERT INTO ${t('sessions')} (session_key, session_data, expires_at) VALUES ('rt-person', ?, UTC_TIMESTAMP() + INTERVAL 1 DAY), ('rt-other', ?, UTC_TIMESTAMP() + INTERVAL 1 DAY)`,
-      [JSON.stringify({ user_id: PERSON, sid: 's', via: 'password', created_at: '', ip: '203.0.113.9' }), JSON.stringify({ user_id: 6, sid: 's', via: 'password', created_at: '', ip: '198.51.100.1' })]);
-    await db.pool.query(`INSERT INTO ${t('api_logs')} (api_key_id, user_id, endpoint, method, response_code, response_time, ip_address) VALUES (NULL, ?, '/transactions', 'GET', 200, 3, '203.0.113.9')`, [PERSON]);
-    await db.pool.query(`INSERT INTO ${t('background_tasks')} (task_type, task_data, status, scheduled_at) VALUES
+    await db.pool.query(
+      `INSERT INTO ${t('sessions')} (session_key, session_data, expires_at) VALUES ('rt-person', ?, UTC_TIMESTAMP() + INTERVAL 1 DAY), ('rt-other', ?, UTC_TIMESTAMP() + INTERVAL 1 DAY)`,
+      [
+        JSON.stringify({ user_id: PERSON, sid: 's', via: 'password', created_at: '', ip: '203.0.113.9' }),
+        JSON.stringify({ user_id: 6, sid: 's', via: 'password', created_at: '', ip: '198.51.100.1' }),
+      ],
+    );
+    await db.pool.query(
+      `INSERT INTO ${t('api_logs')} (api_key_id, user_id, endpoint, method, response_code, response_time, ip_address) VALUES (NULL, ?, '/transactions', 'GET', 200, 3, '203.0.113.9')`,
+      [PERSON],
+    );
+    await db.pool.query(
+      `INSERT INTO ${t('background_tasks')} (task_type, task_data, status, scheduled_at) VALUES
       ('send_notifications', ?, 'pending', UTC_TIMESTAMP()), ('send_notifications', ?, 'completed', UTC_TIMESTAMP()), ('data_export', ?, 'completed', UTC_TIMESTAMP())`,
-      [JSON.stringify({ user_ids: [PERSON, 6], type: 'info', title: 'Hi', message: 'News' }), JSON.stringify({ user_id: PERSON, type: 'info', title: 'Hi', message: 'News' }), JSON.stringify({ user_id: PERSON, kind: 'transactions' })]);
-    const payload = JSON.stringify({ meta: { event_name: 'order_created', custom_data: { user_id: String(PERSON) } }, data: { id: '9', attributes: { user_name: 'Student Three', user_email: EMAIL, total: 4900, currency: 'USD', first_order_item: { product_name: 'Spanish A1' }, urls: { receipt: 'https://example.test/r/abc' } } } });
-    await db.pool.query(`INSERT INTO ${t('webhook_logs')} (webhook_id, event, payload, response_code, status) VALUES (0, 'order_created', ?, 200, 'processed'), (0, 'order_created', '{"data":{"attributes":{"user_email":"someone@else.test"}}}', 200, 'processed')`, [payload]);
+      [
+        JSON.stringify({ user_ids: [PERSON, 6], type: 'info', title: 'Hi', message: 'News' }),
+        JSON.stringify({ user_id: PERSON, type: 'info', title: 'Hi', message: 'News' }),
+        JSON.stringify({ user_id: PERSON, kind: 'transactions' }),
+      ],
+    );
+    const payload = JSON.stringify({
+      meta: { event_name: 'order_created', custom_data: { user_id: String(PERSON) } },
+      data: {
+        id: '9',
+        attributes: {
+          user_name: 'Student Three',
+          user_email: EMAIL,
+          total: 4900,
+          currency: 'USD',
+          first_order_item: { product_name: 'Spanish A1' },
+          urls: { receipt: 'https://example.test/r/abc' },
+        },
+      },
+    });
+    await db.pool.query(
+      `INSERT INTO ${t('webhook_logs')} (webhook_id, event, payload, response_code, status) VALUES (0, 'order_created', ?, 200, 'processed'), (0, 'order_created', '{"data":{"attributes":{"user_email":"someone@else.test"}}}', 200, 'processed')`,
+      [payload],
+    );
     sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
     // The finished export of that data_export task, where the task queue writes it.
     const [[task]] = await db.pool.query<any[]>(`SELECT id FROM ${t('background_tasks')} WHERE task_type = 'data_export'`);
@@ -50,8 +88,11 @@ describe('personal data export and erasure', () => {
   });
 
   it("exports the person's transactions, subscriptions, enrolments, notifications and API keys, page by page", async () => {
-    const [[counts]] = await db.pool.query<any[]>(`SELECT (SELECT COUNT(*) FROM ${t('transactions')} WHERE user_id = ?) AS tx, (SELECT COUNT(*) FROM ${t('subscriptions')} WHERE user_id = ?) AS subs,
-      (SELECT COUNT(*) FROM ${t('enrollment_logs')} WHERE user_id = ?) AS enr, (SELECT COUNT(*) FROM ${t('notifications')} WHERE user_id = ?) AS notes`, [PERSON, PERSON, PERSON, PERSON]);
+    const [[counts]] = await db.pool.query<any[]>(
+      `SELECT (SELECT COUNT(*) FROM ${t('transactions')} WHERE user_id = ?) AS tx, (SELECT COUNT(*) FROM ${t('subscriptions')} WHERE user_id = ?) AS subs,
+      (SELECT COUNT(*) FROM ${t('enrollment_logs')} WHERE user_id = ?) AS enr, (SELECT COUNT(*) FROM ${t('notifications')} WHERE user_id = ?) AS notes`,
+      [PERSON, PERSON, PERSON, PERSON],
+    );
     const items: any[] = [];
     for (let page = 1; ; page++) {
       const res = await adminCall(sc.url, 'POST', '/privacy/export', { email: EMAIL, page });
@@ -68,25 +109,53 @@ describe('personal data export and erasure', () => {
     expect(by('notifications')).to.have.length(Number(counts.notes));
     expect(by('api_keys')).to.have.length(1);
     expect(by('api_keys')[0].fields).to.include({ name: 'my phone', status: 'active' }).and.not.have.property('api_key');
-    expect(by('transactions')[0].fields).to.have.keys('order_id', 'transaction_id', 'gateway', 'amount', 'currency', 'status', 'course_id', 'created_at', 'metadata');
+    expect(by('transactions')[0].fields).to.have.keys(
+      'order_id',
+      'transaction_id',
+      'gateway',
+      'amount',
+      'currency',
+      'status',
+      'course_id',
+      'created_at',
+      'metadata',
+    );
     expect(new Set(items.map((i) => `${i.group}:${i.id}`)).size).to.equal(items.length);
 
     const nobody = await adminCall(sc.url, 'POST', '/privacy/export', { email: 'nobody@example.invalid', page: 1 });
     expect(nobody.body).to.deep.equal({ user_id: null, items: [], done: true });
-    const denied = await call(`${sc.base}/privacy/export`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email: EMAIL }) });
+    const denied = await call(`${sc.base}/privacy/export`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: EMAIL }),
+    });
     expect(denied.status).to.equal(401);
   });
 
   it('erasure leaves nothing that names the person in the plugin tables, keeps every amount, and can be repeated', async () => {
     const before = await revenueTotals();
-    const apiBefore = (await adminCall(sc.url, 'GET', '/analytics/revenue?period=custom&date_from=2020-01-01&date_to=2030-12-31')).body.totals;
-    const [[owned]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS tx, (SELECT COUNT(*) FROM ${t('subscriptions')} WHERE user_id = ?) AS subs FROM ${t('transactions')} WHERE user_id = ?`, [PERSON, PERSON]);
+    const apiBefore = (await adminCall(sc.url, 'GET', '/analytics/revenue?period=custom&date_from=2020-01-01&date_to=2030-12-31')).body
+      .totals;
+    const [[owned]] = await db.pool.query<any[]>(
+      `SELECT COUNT(*) AS tx, (SELECT COUNT(*) FROM ${t('subscriptions')} WHERE user_id = ?) AS subs FROM ${t('transactions')} WHERE user_id = ?`,
+      [PERSON, PERSON],
+    );
 
     const res = await adminCall(sc.url, 'POST', '/privacy/erase', { email: EMAIL });
     expect(res.status, res.text).to.equal(200);
     const r = res.body;
     expect(r).to.include({ user_id: PERSON, items_removed: true, items_retained: true });
-    expect(r.counts).to.include({ transactions_anonymised: Number(owned.tx), subscriptions_anonymised: Number(owned.subs), api_keys_deleted: 1, refresh_tokens_deleted: 1, api_logs_deleted: 1, tasks_deleted: 2, tasks_updated: 1, webhook_logs_redacted: 1, export_files_deleted: 1 });
+    expect(r.counts).to.include({
+      transactions_anonymised: Number(owned.tx),
+      subscriptions_anonymised: Number(owned.subs),
+      api_keys_deleted: 1,
+      refresh_tokens_deleted: 1,
+      api_logs_deleted: 1,
+      tasks_deleted: 2,
+      tasks_updated: 1,
+      webhook_logs_redacted: 1,
+      export_files_deleted: 1,
+    });
     expect(r.counts.notifications_deleted).to.be.at.least(1);
     expect(existsSync(exportFile)).to.equal(false);
     expect(r.retained.map((x: any) => x.group)).to.deep.equal(['transactions', 'subscriptions']);
@@ -100,28 +169,46 @@ describe('personal data export and erasure', () => {
     expect(tokens.k).to.equal('rt-other');
     const [tasks] = await db.pool.query<any[]>(`SELECT task_data FROM ${t('background_tasks')}`);
     expect(tasks.map((x) => JSON.parse(x.task_data).user_ids)).to.deep.equal([[6]]);
-    const [tables] = await db.pool.query<any[]>(`SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?`, [db.name, `${db.prefix}slbp\\_%`]);
+    const [tables] = await db.pool.query<any[]>(
+      `SELECT TABLE_NAME AS n FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND TABLE_NAME LIKE ?`,
+      [db.name, `${db.prefix}slbp\\_%`],
+    );
     for (const { n } of tables) {
-      const [cols] = await db.pool.query<any[]>(`SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND DATA_TYPE IN ('varchar', 'text', 'longtext', 'char')`, [db.name, n]);
+      const [cols] = await db.pool.query<any[]>(
+        `SELECT COLUMN_NAME AS c FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? AND DATA_TYPE IN ('varchar', 'text', 'longtext', 'char')`,
+        [db.name, n],
+      );
       if (!cols.length) continue;
-      const [[hit]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM \`${n}\` WHERE ${cols.map((c) => `\`${c.c}\` LIKE ? OR \`${c.c}\` LIKE ? OR \`${c.c}\` LIKE ?`).join(' OR ')}`,
-        cols.flatMap(() => [`%${EMAIL}%`, '%Student Three%', '%203.0.113.9%']));
+      const [[hit]] = await db.pool.query<any[]>(
+        `SELECT COUNT(*) AS n FROM \`${n}\` WHERE ${cols.map((c) => `\`${c.c}\` LIKE ? OR \`${c.c}\` LIKE ? OR \`${c.c}\` LIKE ?`).join(' OR ')}`,
+        cols.flatMap(() => [`%${EMAIL}%`, '%Student Three%', '%203.0.113.9%']),
+      );
       expect(Number(hit.n), `${n} still names the person`).to.equal(0);
     }
-    const [[meta]] = await db.pool.query<any[]>(`SELECT metadata FROM ${t('transactions')} WHERE JSON_VALUE(metadata, '$.order_number') = 77`);
+    const [[meta]] = await db.pool.query<any[]>(
+      `SELECT metadata FROM ${t('transactions')} WHERE JSON_VALUE(metadata, '$.order_number') = 77`,
+    );
     const kept = JSON.parse(meta.metadata);
     expect(kept).to.include({ source: 'manual', order_number: 77 }).and.have.property('personal_data_erased_at');
     expect(kept).to.not.have.any.keys('notes', 'email', 'ip');
     const [[log]] = await db.pool.query<any[]>(`SELECT payload FROM ${t('webhook_logs')} WHERE payload LIKE '%Spanish A1%'`);
     const redacted = JSON.parse(log.payload);
-    expect(redacted.data.attributes).to.include({ user_name: '[erased]', user_email: '[erased]', urls: '[erased]', total: 4900, currency: 'USD' });
+    expect(redacted.data.attributes).to.include({
+      user_name: '[erased]',
+      user_email: '[erased]',
+      urls: '[erased]',
+      total: 4900,
+      currency: 'USD',
+    });
     expect(redacted.meta.custom_data).to.equal('[erased]');
     const [[other]] = await db.pool.query<any[]>(`SELECT COUNT(*) AS n FROM ${t('webhook_logs')} WHERE payload LIKE '%someone@else.test%'`);
     expect(Number(other.n)).to.equal(1);
 
     // Accounting is intact: every amount, status, currency and date, in SQL and through the API.
     expect(await revenueTotals()).to.deep.equal(before);
-    expect((await adminCall(sc.url, 'GET', '/analytics/revenue?period=custom&date_from=2020-01-01&date_to=2030-12-31')).body.totals).to.deep.equal(apiBefore);
+    expect(
+      (await adminCall(sc.url, 'GET', '/analytics/revenue?period=custom&date_from=2020-01-01&date_to=2030-12-31')).body.totals,
+    ).to.deep.equal(apiBefore);
 
     const again = await adminCall(sc.url, 'POST', '/privacy/erase', { email: EMAIL });
     expect(again.body).to.include({ items_removed: false, items_retained: false });
@@ -130,6 +217,9 @@ describe('personal data export and erasure', () => {
 
   it('the namespace documents both routes', async () => {
     const index = await call(`${sc.url}${NS}`);
-    expect(Object.keys(index.body.routes)).to.include.members([`${NS.replace('/wp-json', '')}/privacy/export`, `${NS.replace('/wp-json', '')}/privacy/erase`]);
+    expect(Object.keys(index.body.routes)).to.include.members([
+      `${NS.replace('/wp-json', '')}/privacy/export`,
+      `${NS.replace('/wp-json', '')}/privacy/erase`,
+    ]);
   });
 });

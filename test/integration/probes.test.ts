@@ -55,7 +55,8 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     const head = await fetch(`${sc.base}/live`, { method: 'HEAD' });
     expect(head.status).to.equal(200);
     expect(await head.text()).to.equal('');
-    const headers = (r: { headers: Headers }) => [...r.headers.keys()].filter((k) => !['date', 'x-request-id', 'content-length', 'connection', 'keep-alive'].includes(k)).sort();
+    const headers = (r: { headers: Headers }) =>
+      [...r.headers.keys()].filter((k) => !['date', 'x-request-id', 'content-length', 'connection', 'keep-alive'].includes(k)).sort();
     expect(headers(head)).to.deep.equal(headers(live));
     // /live is answered by the light lane; with a query string it goes through the framework: same answer.
     const framework = await call(`${sc.base}/live?via=framework`);
@@ -74,7 +75,7 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expectRestError(await call(`${sc.base}/live//`), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/live`, { method: 'POST' }), 'rest_no_route', 404);
     expectRestError(await call(`${sc.base}/l%69ve`), 'rest_no_route', 404);
-    // Parameterised routes still go through koa-router.
+    // Parameterised routes are matched by their pattern.
     expectRestError(await call(`${sc.base}/transactions/12`), 'rest_forbidden', 401);
   });
 
@@ -102,11 +103,17 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
       expect(res.body.checks.database.healthy).to.equal(true);
       expect(res.body.checks.tables).to.include({ healthy: false, prefix_guess: 'wp_' });
       expect(res.body.checks.tables.missing_tables).to.include('shop_slbp_transactions');
-      expect(res.body.checks.tables.message).to.match(/the tables exist with the prefix wp_: set SLBP_TABLE_PREFIX=wp_ \(or \$table_prefix in wp-config.php\)$/);
+      expect(res.body.checks.tables.message).to.match(
+        /the tables exist with the prefix wp_: set SLBP_TABLE_PREFIX=wp_ \(or \$table_prefix in wp-config.php\)$/,
+      );
     } finally {
       await wrong.stop();
     }
-    expect((await call(`${sc.base}/health`)).body.checks.tables).to.deep.equal({ healthy: true, message: 'All required tables exist', missing_tables: [] });
+    expect((await call(`${sc.base}/health`)).body.checks.tables).to.deep.equal({
+      healthy: true,
+      message: 'All required tables exist',
+      missing_tables: [],
+    });
   });
 
   it('/health/detailed admits a load balancer address from slbp_health_check_ips, and the health token', async () => {
@@ -114,10 +121,25 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     expect((await call(`${sc.base}/health/detailed`)).status).to.equal(200);
     const withToken = await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer health-token-for-tests' } });
     expect(withToken.status).to.equal(200);
-    expect(withToken.body).to.include.keys('status', 'timestamp', 'instance_id', 'version', 'system_info', 'performance_metrics', 'service_checks');
+    expect(withToken.body).to.include.keys(
+      'status',
+      'timestamp',
+      'instance_id',
+      'version',
+      'system_info',
+      'performance_metrics',
+      'service_checks',
+    );
     expect(withToken.body.system_info.node_version).to.equal(process.version);
     expect(withToken.body.system_info.mariadb_version).to.match(/MariaDB/);
-    expect(withToken.body.service_checks).to.include.keys('database', 'cache', 'filesystem', 'database_pool', 'background_processing', 'cache_layers');
+    expect(withToken.body.service_checks).to.include.keys(
+      'database',
+      'cache',
+      'filesystem',
+      'database_pool',
+      'background_processing',
+      'cache_layers',
+    );
     expect(withToken.body.service_checks.cache_layers.hit_ratio).to.be.within(0, 1);
   });
 
@@ -127,9 +149,15 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
     try {
       expectRestError(await call(`${sc.base}/health/detailed`), 'rest_forbidden', 401);
       // A bearer value that is neither the health token nor a valid key is a bad credential, not anonymity.
-      expectRestError(await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer wrong' } }), 'slbp_invalid_api_key', 401);
+      expectRestError(
+        await call(`${sc.base}/health/detailed`, { headers: { Authorization: 'Bearer wrong' } }),
+        'slbp_invalid_api_key',
+        401,
+      );
     } finally {
-      await db.pool.query(`UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:9:"127.0.0.1";}' WHERE option_name = 'slbp_health_check_ips'`);
+      await db.pool.query(
+        `UPDATE ${db.prefix}options SET option_value = 'a:1:{i:0;s:9:"127.0.0.1";}' WHERE option_name = 'slbp_health_check_ips'`,
+      );
       await sc.container.settings.refresh();
     }
     expect((await call(`${sc.base}/health/detailed`)).status).to.equal(200);
@@ -150,9 +178,17 @@ describe('probes and the HTTP conventions (real MariaDB and Redis)', () => {
   });
 
   it('answers 400 rest_invalid_json for a malformed JSON body and 413 for an oversized one', async () => {
-    expectRestError(await call(`${sc.base}/health`, { method: 'POST', body: '{"a":', headers: { 'Content-Type': 'application/json' } }), 'rest_invalid_json', 400);
+    expectRestError(
+      await call(`${sc.base}/health`, { method: 'POST', body: '{"a":', headers: { 'Content-Type': 'application/json' } }),
+      'rest_invalid_json',
+      400,
+    );
     const big = 'x'.repeat(sc.container.config.server.bodyLimitBytes + 10);
-    expectRestError(await call(`${sc.base}/health`, { method: 'POST', body: big, headers: { 'Content-Type': 'application/json' } }), 'slbp_payload_too_large', 413);
+    expectRestError(
+      await call(`${sc.base}/health`, { method: 'POST', body: big, headers: { 'Content-Type': 'application/json' } }),
+      'slbp_payload_too_large',
+      413,
+    );
   });
 
   it('sends the usual security headers', async () => {

@@ -46,7 +46,11 @@ describe('every site in its own Redis namespace', function () {
     expect([sa.container.redis!.namespaceState, sb.container.redis!.namespaceState]).to.deep.equal(['ours', 'ours']);
     for (const sc of [sa, sb]) {
       expect((await admin(sc, '/transactions')).status).to.equal(200);
-      expect((await admin(sc, '/health/detailed')).body.service_checks.site_identity).to.include({ healthy: true, namespace_state: 'ours', redis_namespace: sc.container.redis!.keyPrefix });
+      expect((await admin(sc, '/health/detailed')).body.service_checks.site_identity).to.include({
+        healthy: true,
+        namespace_state: 'ours',
+        redis_namespace: sc.container.redis!.keyPrefix,
+      });
     }
     const all = await keysUnder(prefix);
     expect(all.filter((k) => !k.startsWith(na) && !k.startsWith(nb))).to.deep.equal([]);
@@ -66,7 +70,11 @@ describe('every site in its own Redis namespace', function () {
 
     before(async () => {
       maria = await startMariaDb();
-      copy = await createTestDb({ size: 'tiny', name: a.name, server: { host: '127.0.0.1', port: maria.port, user: 'root', password: '' } });
+      copy = await createTestDb({
+        size: 'tiny',
+        name: a.name,
+        server: { host: '127.0.0.1', port: maria.port, user: 'root', password: '' },
+      });
       sc = await startSidecar(copy, {
         env: { ...env, DB_PORT: String(maria.port), SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${a.name}-copy`) },
         logger: log.logger,
@@ -106,18 +114,27 @@ describe('every site in its own Redis namespace', function () {
       expect(await keysUnder(sa.container.redis!.keyPrefix)).to.deep.equal(before);
       // A keeps its namespace; a read-only look (the doctor's check) agrees from both sides.
       expect(await sa.container.namespaceGuard!.verify()).to.equal('ours');
-      const me = (s: InProcessSidecar, server: Awaited<ReturnType<typeof serverIdentity>>) => ({ site: s.container.site, server, node: s.container.instanceId, siteUrl: null });
-      expect((await inspectRedisNamespace(sa.container.redis!, me(sa, await serverIdentity(sa.container.db.write)))).state).to.equal('ours');
-      expect((await inspectRedisNamespace(sc.container.redis!, me(sc, await serverIdentity(sc.container.db.write)))).state).to.equal('conflict');
+      const me = (s: InProcessSidecar, server: Awaited<ReturnType<typeof serverIdentity>>) => ({
+        site: s.container.site,
+        server,
+        node: s.container.instanceId,
+        siteUrl: null,
+      });
+      expect((await inspectRedisNamespace(sa.container.redis!, me(sa, await serverIdentity(sa.container.db.write)))).state).to.equal(
+        'ours',
+      );
+      expect((await inspectRedisNamespace(sc.container.redis!, me(sc, await serverIdentity(sc.container.db.write)))).state).to.equal(
+        'conflict',
+      );
     });
 
-    it('takes the namespace once A\'s claim has lapsed (A stopped, or its server changed), and says so', async () => {
+    it("takes the namespace once A's claim has lapsed (A stopped, or its server changed), and says so", async () => {
       await sa.stop();
       // A stopped node does not release the claim (another node of A may still run); it lapses after a minute.
       await plain.del(`${sa.container.redis!.keyPrefix}site`);
       expect(await sc.container.namespaceGuard!.verify()).to.equal('ours');
       expect(sc.container.redis!.isReady()).to.equal(true);
-      expect(log.entries.some((e) => e.level === 'warn' && e.message.includes('namespace is this site\'s again'))).to.equal(true);
+      expect(log.entries.some((e) => e.level === 'warn' && e.message.includes("namespace is this site's again"))).to.equal(true);
       // /health reuses its checks for up to a second.
       await waitFor(async () => (await call(`${sc.base}/health`)).body.status === 'healthy', 5000, '/health healthy again');
     });

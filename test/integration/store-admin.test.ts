@@ -22,13 +22,21 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     db = await createTestDb({ size: 'tiny' });
     const now = Date.now();
     // Failed payments 2 h, 3 days and 10 days ago, in two currencies; a logged webhook; an active alert.
-    for (const [ago, amount, currency] of [[2 * 3600, '11.00', 'USD'], [3 * 86400, '7.50', 'EUR'], [10 * 86400, '99.00', 'USD']] as const) {
-      await db.pool.query(`INSERT INTO ${tx()} (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at) VALUES (4, ?, ?, 'lemon_squeezy', ?, ?, 'failed', ?, ?)`,
-        [`fail-${ago}`, `fail-${ago}`, amount, currency, sql(new Date(now - ago * 1000)), sql(new Date(now - ago * 1000))]);
+    for (const [ago, amount, currency] of [
+      [2 * 3600, '11.00', 'USD'],
+      [3 * 86400, '7.50', 'EUR'],
+      [10 * 86400, '99.00', 'USD'],
+    ] as const) {
+      await db.pool.query(
+        `INSERT INTO ${tx()} (user_id, order_id, transaction_id, payment_gateway, amount, currency, status, created_at, updated_at) VALUES (4, ?, ?, 'lemon_squeezy', ?, ?, 'failed', ?, ?)`,
+        [`fail-${ago}`, `fail-${ago}`, amount, currency, sql(new Date(now - ago * 1000)), sql(new Date(now - ago * 1000))],
+      );
     }
-    await db.pool.query(`INSERT INTO ${db.prefix}slbp_webhook_logs (webhook_id, event, payload, response_code, response_body, status, created_at) VALUES
+    await db.pool
+      .query(`INSERT INTO ${db.prefix}slbp_webhook_logs (webhook_id, event, payload, response_code, response_body, status, created_at) VALUES
       (0, 'order_created', '{}', 200, '{}', 'processed', UTC_TIMESTAMP() - INTERVAL 1 HOUR), (0, 'subscription_updated', '{}', 200, '{}', 'duplicate', UTC_TIMESTAMP()), (7, 'order_created', '{}', 200, '{}', 'delivered', UTC_TIMESTAMP())`);
-    await db.pool.query(`INSERT INTO ${db.prefix}slbp_alerts (alert_name, metric_name, threshold_value, current_value, severity, status, message, triggered_at) VALUES
+    await db.pool
+      .query(`INSERT INTO ${db.prefix}slbp_alerts (alert_name, metric_name, threshold_value, current_value, severity, status, message, triggered_at) VALUES
       ('high_failed_transactions', 'business.failed_transactions_1h', 10, 12, 'error', 'active', 'High number of failed transactions: 12', UTC_TIMESTAMP())`);
     sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
   });
@@ -41,10 +49,18 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     const res = await get('/analytics/overview');
     expect(res.status, res.text).to.equal(200);
     const o = res.body;
-    const [d30, d7, m12] = [(await get('/analytics/revenue?period=30d')).body, (await get('/analytics/revenue?period=7d')).body, (await get('/analytics/revenue?period=12m')).body];
+    const [d30, d7, m12] = [
+      (await get('/analytics/revenue?period=30d')).body,
+      (await get('/analytics/revenue?period=7d')).body,
+      (await get('/analytics/revenue?period=12m')).body,
+    ];
     const today = d30.series.at(-1).date;
     const d1 = (await get(`/analytics/revenue?period=custom&date_from=${today}&date_to=${today}`)).body;
-    for (const [label, mine, api] of [['today', o.revenue.today, d1.totals], ['7d', o.revenue['7d'], d7.totals], ['30d', o.revenue['30d'], d30.totals]] as const) {
+    for (const [label, mine, api] of [
+      ['today', o.revenue.today, d1.totals],
+      ['7d', o.revenue['7d'], d7.totals],
+      ['30d', o.revenue['30d'], d30.totals],
+    ] as const) {
       for (const k of ['gross', 'refunds', 'net'] as const) expect(mine[k], `${label} ${k}`).to.deep.equal(api[k]);
       expect(mine.transactions, `${label} transactions`).to.equal(api.transactions);
     }
@@ -54,11 +70,15 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     expect(o.mrr).to.deep.equal(d30.mrr);
     expect(o.currencies).to.include.members(Object.keys(m12.totals.gross));
 
-    const [byStatus] = await db.pool.query<any[]>(`SELECT IF(status = 'trialing', 'on_trial', status) AS s, COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions GROUP BY 1`);
+    const [byStatus] = await db.pool.query<any[]>(
+      `SELECT IF(status = 'trialing', 'on_trial', status) AS s, COUNT(*) AS n FROM ${db.prefix}slbp_subscriptions GROUP BY 1`,
+    );
     for (const r of byStatus) expect(o.subscriptions.by_status[r.s], r.s).to.equal(Number(r.n));
     expect(o.subscriptions.by_status).to.include.keys('active', 'on_trial', 'past_due', 'paused', 'cancelled', 'expired');
 
-    const [[f]] = await db.pool.query<any[]>(`SELECT SUM(created_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY) AS d1, COUNT(*) AS d7 FROM ${tx()} WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 7 DAY`);
+    const [[f]] = await db.pool.query<any[]>(
+      `SELECT SUM(created_at >= UTC_TIMESTAMP() - INTERVAL 1 DAY) AS d1, COUNT(*) AS d7 FROM ${tx()} WHERE status = 'failed' AND created_at >= UTC_TIMESTAMP() - INTERVAL 7 DAY`,
+    );
     expect(o.failed_payments['24h'].count).to.equal(Number(f.d1));
     expect(o.failed_payments['7d'].count).to.equal(Number(f.d7));
     expect(cents(o.failed_payments['24h'].amount.USD)).to.be.at.least(1100);
@@ -68,7 +88,11 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     expect(o.alerts.total).to.equal(1);
     expect(o.alerts.items[0]).to.include({ alert_name: 'high_failed_transactions', severity: 'error' });
 
-    expectRestError(await call(`${sc.base}/analytics/overview`, asUser(STUDENT_ID, 'GET', `${NS}/analytics/overview`)), 'rest_forbidden', 403);
+    expectRestError(
+      await call(`${sc.base}/analytics/overview`, asUser(STUDENT_ID, 'GET', `${NS}/analytics/overview`)),
+      'rest_forbidden',
+      403,
+    );
   });
 
   it('transactions and subscriptions filter by currency, gateway id and creation dates', async () => {
@@ -81,24 +105,43 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     const [[one]] = await db.pool.query<any[]>(`SELECT id, order_id, transaction_id FROM ${tx()} ORDER BY id LIMIT 1 OFFSET 7`);
     for (const term of [one.order_id, one.transaction_id]) {
       const found = await get(`/transactions?search=${encodeURIComponent(term)}`);
-      expect(found.body.map((t: any) => t.id), term).to.deep.equal([one.id]);
+      expect(
+        found.body.map((t: any) => t.id),
+        term,
+      ).to.deep.equal([one.id]);
     }
 
-    const [[sub]] = await db.pool.query<any[]>(`SELECT id, subscription_id, currency, created_at FROM ${db.prefix}slbp_subscriptions ORDER BY id LIMIT 1 OFFSET 3`);
+    const [[sub]] = await db.pool.query<any[]>(
+      `SELECT id, subscription_id, currency, created_at FROM ${db.prefix}slbp_subscriptions ORDER BY id LIMIT 1 OFFSET 3`,
+    );
     expect((await get(`/subscriptions?search=${sub.subscription_id}`)).body.map((s: any) => s.id)).to.deep.equal([sub.id]);
     const at = new Date(`${sub.created_at.replace(' ', 'T')}Z`);
-    const around = await get(`/subscriptions?currency=${sub.currency}&after=${encodeURIComponent(new Date(at.getTime() - 1000).toISOString())}&before=${encodeURIComponent(new Date(at.getTime() + 1000).toISOString())}&per_page=100`);
+    const around = await get(
+      `/subscriptions?currency=${sub.currency}&after=${encodeURIComponent(new Date(at.getTime() - 1000).toISOString())}&before=${encodeURIComponent(new Date(at.getTime() + 1000).toISOString())}&per_page=100`,
+    );
     expect(around.body.map((s: any) => s.id)).to.include(sub.id);
     expect(around.body.every((s: any) => s.currency === sub.currency)).to.equal(true);
     expectRestError(await get('/transactions?currency=dollars'), 'rest_invalid_param', 400);
   });
 
   it('API keys: created once for a user, listed by fingerprint, revoked at once; administrators only', async () => {
-    const created = await adminCall(sc.url, 'POST', '/api-keys', { user: 'student1', name: 'mobile app', permissions: ['read_billing'], rate_limit: 60, expires_at: '2099-12-31' });
+    const created = await adminCall(sc.url, 'POST', '/api-keys', {
+      user: 'student1',
+      name: 'mobile app',
+      permissions: ['read_billing'],
+      rate_limit: 60,
+      expires_at: '2099-12-31',
+    });
     expect(created.status, created.text).to.equal(201);
     const { key, api_key: item } = created.body;
     expect(key).to.match(/^slbp_/);
-    expect(item).to.include({ user_id: STUDENT_ID, name: 'mobile app', rate_limit: 60, status: 'active', expires_at: '2099-12-31T23:59:59Z' });
+    expect(item).to.include({
+      user_id: STUDENT_ID,
+      name: 'mobile app',
+      rate_limit: 60,
+      status: 'active',
+      expires_at: '2099-12-31T23:59:59Z',
+    });
     expect(item.permissions).to.deep.equal(['read_billing']);
     const [[row]] = await db.pool.query<any[]>(`SELECT api_key FROM ${db.prefix}slbp_api_keys WHERE id = ?`, [item.id]);
     expect(row.api_key).to.equal(createHash('sha256').update(key).digest('hex'));
@@ -116,7 +159,14 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     const bad = await adminCall(sc.url, 'POST', '/api-keys', { user: 'no-such-user', name: 'x', permissions: ['read'] });
     expectRestError(bad, 'rest_invalid_param', 400);
     expect(bad.body.data.params).to.have.key('user');
-    expectRestError(await call(`${sc.base}/api-keys`, asUser(STUDENT_ID, 'POST', `${NS}/api-keys`, { user: STUDENT_ID, name: 'x', permissions: ['admin'] })), 'rest_forbidden', 403);
+    expectRestError(
+      await call(
+        `${sc.base}/api-keys`,
+        asUser(STUDENT_ID, 'POST', `${NS}/api-keys`, { user: STUDENT_ID, name: 'x', permissions: ['admin'] }),
+      ),
+      'rest_forbidden',
+      403,
+    );
 
     const revoked = await adminCall(sc.url, 'DELETE', `/api-keys/${item.id}`);
     expect(revoked.status, revoked.text).to.equal(200);
@@ -140,7 +190,10 @@ describe('store owner routes: overview, filters, API keys, backup verification a
 
     const manifest = (await get(`/backup/${id}`)).body.backup_info.manifest;
     const file = path.join(sc.container.backup.store.root, id, manifest.files.database.name);
-    const down = await fetch(`${sc.base}/backup/download/${id}?component=database`, asUser(ADMIN_ID, 'GET', `${NS}/backup/download/${id}?component=database`));
+    const down = await fetch(
+      `${sc.base}/backup/download/${id}?component=database`,
+      asUser(ADMIN_ID, 'GET', `${NS}/backup/download/${id}?component=database`),
+    );
     expect(down.status).to.equal(200);
     expect(down.headers.get('content-type')).to.equal('application/octet-stream');
     expect(down.headers.get('content-disposition')).to.equal(`attachment; filename="${id}-${manifest.files.database.name}"`);
@@ -150,7 +203,14 @@ describe('store owner routes: overview, filters, API keys, backup verification a
     expect(createHash('sha256').update(bytes).digest('hex')).to.equal(manifest.files.database.sha256);
     expectRestError(await get(`/backup/download/${id}`), 'rest_missing_callback_param', 400);
     expectRestError(await get('/backup/download/backup_2020-01-01_00-00-00_EXAMPLE0?component=database'), 'slbp_backup_not_found', 404);
-    expectRestError(await call(`${sc.base}/backup/download/${id}?component=database`, asUser(STUDENT_ID, 'GET', `${NS}/backup/download/${id}?component=database`)), 'rest_forbidden', 403);
+    expectRestError(
+      await call(
+        `${sc.base}/backup/download/${id}?component=database`,
+        asUser(STUDENT_ID, 'GET', `${NS}/backup/download/${id}?component=database`),
+      ),
+      'rest_forbidden',
+      403,
+    );
 
     // A file changed on disk fails verification, and the list says so.
     const original = await readFile(file);

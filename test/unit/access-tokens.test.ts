@@ -8,7 +8,9 @@ describe('access tokens', () => {
   it('every node derives the same key from the shared secret (or the wp-config salts)', () => {
     expect(shared).to.equal(true);
     expect(deriveTokenKey('shared-secret', {}).key.equals(key)).to.equal(true);
-    expect(deriveTokenKey('', { AUTH_KEY: 'k', AUTH_SALT: 's' }).key.equals(deriveTokenKey('', { AUTH_KEY: 'k', AUTH_SALT: 's' }).key)).to.equal(true);
+    expect(
+      deriveTokenKey('', { AUTH_KEY: 'k', AUTH_SALT: 's' }).key.equals(deriveTokenKey('', { AUTH_KEY: 'k', AUTH_SALT: 's' }).key),
+    ).to.equal(true);
     expect(deriveTokenKey('', {}).shared).to.equal(false);
   });
 

@@ -1,8 +1,15 @@
 import { expect } from 'chai';
 import { expired } from '../../src/backup/backup-maintenance.ts';
 import { BackupStore, isBackupId, newBackupId } from '../../src/backup/backup-store.ts';
-import { siteIdentity } from '../../src/domain/site-identity.ts';
-import { backupConfigSchema, DEFAULT_BACKUP_CONFIG, effectiveBackupConfig, redactSecrets, REDACTED, unredact } from '../../src/domain/backup-config.ts';
+import { siteIdentity } from '../../src/config/site-identity.ts';
+import {
+  backupConfigSchema,
+  DEFAULT_BACKUP_CONFIG,
+  effectiveBackupConfig,
+  redactSecrets,
+  REDACTED,
+  unredact,
+} from '../../src/domain/backup-config.ts';
 
 const DAY = 86_400_000;
 
@@ -32,13 +39,23 @@ describe('backup rules', () => {
     expect(backupConfigSchema.safeParse({ ...DEFAULT_BACKUP_CONFIG, schedule: '*/5 * * * *' }).success).to.equal(true);
     expect(backupConfigSchema.safeParse({ ...DEFAULT_BACKUP_CONFIG, schedule: 'hourly-ish' }).success).to.equal(false);
     expect(backupConfigSchema.safeParse({ ...DEFAULT_BACKUP_CONFIG, daily_components: [] }).success).to.equal(false);
-    expect(backupConfigSchema.safeParse({ ...DEFAULT_BACKUP_CONFIG, notifications: { ...DEFAULT_BACKUP_CONFIG.notifications, webhook_url: 'ftp://x' } }).success).to.equal(false);
+    expect(
+      backupConfigSchema.safeParse({
+        ...DEFAULT_BACKUP_CONFIG,
+        notifications: { ...DEFAULT_BACKUP_CONFIG.notifications, webhook_url: 'ftp://x' },
+      }).success,
+    ).to.equal(false);
   });
 
   it('redacts secrets in exports and keeps the current ones when a redacted export is restored', () => {
     const live = { webhook_secret: 'whsec', lemon_squeezy_api_key: 'k', store: 7, nested: { password: 'p', name: 'n' } };
     const out = redactSecrets(live);
-    expect(out).to.deep.equal({ webhook_secret: REDACTED, lemon_squeezy_api_key: REDACTED, store: 7, nested: { password: REDACTED, name: 'n' } });
+    expect(out).to.deep.equal({
+      webhook_secret: REDACTED,
+      lemon_squeezy_api_key: REDACTED,
+      store: 7,
+      nested: { password: REDACTED, name: 'n' },
+    });
     expect(unredact({ ...out, store: 8 }, live)).to.deep.equal({ ...live, store: 8 });
   });
 });

@@ -1,17 +1,22 @@
 import { expect } from 'chai';
 import winston from 'winston';
 import { LayeredCache } from '../../src/cache/layered-cache.ts';
-import type { Queryable } from '../../src/data/database.ts';
+import type { DatabaseRouter } from '../../src/data/database-router.ts';
 import { BillingReads, whenReady } from '../../src/domain/billing/billing-reads.ts';
-import type { ReadRouting } from '../../src/domain/billing/read-routing.ts';
 
 const silent = winston.createLogger({ silent: true });
-const db = {} as Queryable;
 
 function reads(hasReplicas: boolean) {
   const cache = new LayeredCache(null, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
-  const routing = { hasReplicas, asked: 0, async forUser() { routing.asked++; return { q: db, primary: false }; } };
-  return { cache, routing, reads: new BillingReads(routing as unknown as ReadRouting, cache) };
+  const routing = {
+    hasReplicas,
+    asked: 0,
+    async wroteRecently() {
+      routing.asked++;
+      return false;
+    },
+  };
+  return { cache, routing, reads: new BillingReads(routing as unknown as DatabaseRouter, cache) };
 }
 
 describe('billing reads', () => {

@@ -17,10 +17,27 @@ describe('slbp command line: help and misuse (no database needed)', () => {
   it('has a subcommand for the server and for everything scripts/ did', () => {
     const names = paths.map((p) => p.join(' '));
     for (const expected of [
-      'serve', 'doctor', 'backup create', 'backup list', 'backup verify', 'backup restore', 'backup dr-test',
-      'api-keys create', 'api-keys list', 'api-keys revoke', 'import', 'migrate', 'pool start', 'pool restart-node', 'pool stop',
-      'rolling-update', 'shim-zip', 'demo', 'create-db',
-    ]) expect(names, expected).to.include(expected);
+      'serve',
+      'doctor',
+      'backup create',
+      'backup list',
+      'backup verify',
+      'backup restore',
+      'backup dr-test',
+      'api-keys create',
+      'api-keys list',
+      'api-keys revoke',
+      'import',
+      'migrate',
+      'pool start',
+      'pool restart-node',
+      'pool stop',
+      'rolling-update',
+      'shim-zip',
+      'demo',
+      'create-db',
+    ])
+      expect(names, expected).to.include(expected);
   });
 
   it('--help at every level: exit 0, usage on stdout, nothing on stderr', async () => {
@@ -50,16 +67,25 @@ describe('slbp command line: help and misuse (no database needed)', () => {
       const lines = r.err.trimEnd().split('\n');
       expect(lines, name).to.have.length(1);
       // (A command with required options names the first missing one before the unknown one.)
-      expect(lines[0], name).to.match(new RegExp(`^${name}: (unknown option '--no-such-option'|required option '.+' not specified) \\(see ${name} --help\\)$`));
+      expect(lines[0], name).to.match(
+        new RegExp(`^${name}: (unknown option '--no-such-option'|required option '.+' not specified) \\(see ${name} --help\\)$`),
+      );
       expect(hasStack(r.err), name).to.equal(false);
     }
   });
 
   it('bad arguments and values are misuse too, one line each', async () => {
     for (const args of [
-      ['backup', 'verify'], ['backup', 'restore'], ['backup', 'create', '--components', 'database,photos'], ['migrate', 'sideways'],
-      ['pool', 'start', '--nodes', 'many'], ['demo', '--size', 'huge'], ['api-keys', 'create', '--name', 'x'], ['frobnicate'],
-      ['backup', 'lisst'], ['--env', 'staging', 'doctor'],
+      ['backup', 'verify'],
+      ['backup', 'restore'],
+      ['backup', 'create', '--components', 'database,photos'],
+      ['migrate', 'sideways'],
+      ['pool', 'start', '--nodes', 'many'],
+      ['demo', '--size', 'huge'],
+      ['api-keys', 'create', '--name', 'x'],
+      ['frobnicate'],
+      ['backup', 'lisst'],
+      ['--env', 'staging', 'doctor'],
     ]) {
       const r = await runInProcess(args);
       expect(r.code, args.join(' ')).to.equal(2);

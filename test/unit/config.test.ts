@@ -20,7 +20,14 @@ function problemsOf(fn: () => unknown): string[] {
 describe('configuration', () => {
   it('takes database, prefix, Redis and secrets from wp-config.php alone', () => {
     const c = loadConfig({ env: { SLBP_ENV: 'test' }, argv: ['--wp-config', fixture] });
-    expect(c.db).to.include({ host: '10.0.0.5', port: 3307, name: 'shop_wp', user: 'shop_user', password: 'p@ss\'word"$x', tablePrefix: 'shop_' });
+    expect(c.db).to.include({
+      host: '10.0.0.5',
+      port: 3307,
+      name: 'shop_wp',
+      user: 'shop_user',
+      password: 'p@ss\'word"$x',
+      tablePrefix: 'shop_',
+    });
     expect(c.db.readHosts).to.deep.equal(['replica1:3306', 'replica2:3306']);
     expect(c.redis).to.include({ host: 'cache.internal', port: 6380, password: 'redis-secret' });
     expect(c.redis.cluster).to.deep.equal(['127.0.0.1:7000', '127.0.0.1:7001']);
@@ -35,7 +42,12 @@ describe('configuration', () => {
   });
 
   it('lists every problem by setting name at once', () => {
-    const problems = problemsOf(() => loadConfig({ env: { SLBP_ENV: 'test', SLBP_PORT: 'abc', SLBP_REDIS_ENABLED: 'maybe' }, argv: ['--wp-config', '/nonexistent/wp-config.php'] }));
+    const problems = problemsOf(() =>
+      loadConfig({
+        env: { SLBP_ENV: 'test', SLBP_PORT: 'abc', SLBP_REDIS_ENABLED: 'maybe' },
+        argv: ['--wp-config', '/nonexistent/wp-config.php'],
+      }),
+    );
     expect(problems.join('\n')).to.match(/SLBP_PORT: "abc" is not a whole number/);
     expect(problems.join('\n')).to.match(/SLBP_REDIS_ENABLED/);
     expect(problems.join('\n')).to.match(/--wp-config .*cannot read \/nonexistent\/wp-config.php: ENOENT/);
@@ -44,12 +56,14 @@ describe('configuration', () => {
   });
 
   it('refuses a port out of range and an unsafe table prefix', () => {
-    const problems = problemsOf(() => loadConfig({ env: { SLBP_ENV: 'test', DB_NAME: 'x', WP_REDIS_PORT: '70000', SLBP_TABLE_PREFIX: 'wp_; DROP' } }));
+    const problems = problemsOf(() =>
+      loadConfig({ env: { SLBP_ENV: 'test', DB_NAME: 'x', WP_REDIS_PORT: '70000', SLBP_TABLE_PREFIX: 'wp_; DROP' } }),
+    );
     expect(problems.join('\n')).to.match(/WP_REDIS_PORT: "70000" is not a port/);
     expect(problems.join('\n')).to.match(/SLBP_TABLE_PREFIX: only letters, digits and underscores/);
   });
 
-  it('refuses a Redis prefix with braces (it would become every key\'s Cluster hash tag)', () => {
+  it("refuses a Redis prefix with braces (it would become every key's Cluster hash tag)", () => {
     const problems = problemsOf(() => loadConfig({ env: { SLBP_ENV: 'test', DB_NAME: 'x', SLBP_REDIS_PREFIX: 'shop{1}:' } }));
     expect(problems.join('\n')).to.match(/SLBP_REDIS_PREFIX: must not contain \{ or \}/);
   });
@@ -65,8 +79,12 @@ describe('configuration', () => {
   it('records where every setting came from', () => {
     const c = loadConfig({ env: { SLBP_ENV: 'test', SLBP_WP_CONFIG: fixture, DB_NAME: 'other' }, cli: { port: '9100' } });
     expect(c.provenance.sources).to.include({
-      DB_USER: `wp-config.php (${fixture})`, DB_NAME: 'environment', SLBP_PORT: 'command line (--port)',
-      SLBP_LOG_LEVEL: 'config/test.json', SLBP_BODY_LIMIT: 'config/default.json', SLBP_TABLE_PREFIX: `wp-config.php (${fixture}) $table_prefix`,
+      DB_USER: `wp-config.php (${fixture})`,
+      DB_NAME: 'environment',
+      SLBP_PORT: 'command line (--port)',
+      SLBP_LOG_LEVEL: 'config/test.json',
+      SLBP_BODY_LIMIT: 'config/default.json',
+      SLBP_TABLE_PREFIX: `wp-config.php (${fixture}) $table_prefix`,
     });
     expect(Object.keys(c.provenance.sources)).to.have.length.above(60);
   });
@@ -74,18 +92,28 @@ describe('configuration', () => {
   describe('wp-config.php values that are expressions (getenv(...))', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'slbp-wpc-'));
     const file = path.join(dir, 'wp-config.php');
-    writeFileSync(file, `<?php
+    writeFileSync(
+      file,
+      `<?php
 define( 'DB_NAME', 'shop' );
 define( 'DB_USER', 'shop' );
 define( 'DB_PASSWORD', getenv( 'SHOP_DB_PASSWORD' ) );
 define( 'AUTH_KEY', getenv('AUTH_KEY') ?: 'fallback-secret-literal' );
 define( 'SLBP_LOG_LEVEL', WP_DEBUG ? 'debug' : 'info' );
 $table_prefix = 'shop_';
-`);
+`,
+    );
 
     it('are described without their text (it may hold a secret)', () => {
-      const parsed = parseWpConfig(`<?php define('DB_PASSWORD', getenv('X')); define('B', \\Env::get('Y')); define('C', 'a' . 'secret'); $table_prefix = getenv('P') ?: 'wp_';`);
-      expect(parsed.skippedAs).to.deep.equal({ DB_PASSWORD: 'getenv(...)', B: 'Env::get(...)', C: 'an expression', $table_prefix: 'getenv(...)' });
+      const parsed = parseWpConfig(
+        `<?php define('DB_PASSWORD', getenv('X')); define('B', \\Env::get('Y')); define('C', 'a' . 'secret'); $table_prefix = getenv('P') ?: 'wp_';`,
+      );
+      expect(parsed.skippedAs).to.deep.equal({
+        DB_PASSWORD: 'getenv(...)',
+        B: 'Env::get(...)',
+        C: 'an expression',
+        $table_prefix: 'getenv(...)',
+      });
     });
 
     it('stop the start naming the setting to set in the environment, instead of becoming an empty password', () => {

@@ -4,11 +4,19 @@ import type { Caller } from '../../src/domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../src/domain/user-directory.ts';
 import { accessTokenIdentity } from '../../src/http/identity/access-token.ts';
 import { bearerToken, identity, type IdentityResolver } from '../../src/http/middleware/identity.ts';
-import { RestError } from '../../src/http/rest-error.ts';
+import { SidecarError } from '../../src/errors.ts';
 import type { AppContext } from '../../src/http/route.ts';
 
 const ctxWith = (headers: Record<string, string>) => ({ req: { headers }, state: {} }) as unknown as AppContext;
-const user: UserIdentity = { userId: 7, login: 'ann', email: 'ann@example.test', displayName: 'Ann', roles: ['subscriber'], capabilities: { read: true }, passwordStamp: 'stamp-1' };
+const user: UserIdentity = {
+  userId: 7,
+  login: 'ann',
+  email: 'ann@example.test',
+  displayName: 'Ann',
+  roles: ['subscriber'],
+  capabilities: { read: true },
+  passwordStamp: 'stamp-1',
+};
 /** No family revoked, answered at once. */
 const none = { isRevoked: () => false };
 
@@ -63,24 +71,50 @@ describe('identity resolution', () => {
 
   it('with a guard: admits only requests that carry a credential, and reports refused credentials (401), not other errors', async () => {
     const events: string[] = [];
-    const guard = { admit: () => { events.push('admit'); }, failed: async () => { events.push('failed'); } };
-    const refuse = () => { throw new RestError('slbp_invalid_token', 'no', 401); };
+    const guard = {
+      admit: () => {
+        events.push('admit');
+      },
+      failed: async () => {
+        events.push('failed');
+      },
+    };
+    const refuse = () => {
+      throw new SidecarError('slbp_invalid_token', 'no', 401);
+    };
     expect(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({}))).to.equal(undefined);
     expect(events).to.deep.equal([]);
-    let err = await Promise.resolve(identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({ authorization: 'Bearer x' }))).catch((e) => e);
-    expect(err).to.be.instanceOf(RestError);
+    let err = await Promise.resolve(
+      identity([recording('t', ['authorization'], refuse)], guard)(ctxWith({ authorization: 'Bearer x' })),
+    ).catch((e) => e);
+    expect(err).to.be.instanceOf(SidecarError);
     expect(events).to.deep.equal(['admit', 'failed']);
     events.length = 0;
-    err = await identity([recording('t', ['authorization'], async () => refuse())], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    err = await identity(
+      [recording('t', ['authorization'], async () => refuse())],
+      guard,
+    )(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
     expect(err.status).to.equal(401);
     expect(events).to.deep.equal(['admit', 'failed']);
     events.length = 0;
-    err = await identity([recording('t', ['authorization'], async () => { throw new Error('database down'); })], guard)(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
+    err = await identity(
+      [
+        recording('t', ['authorization'], async () => {
+          throw new Error('database down');
+        }),
+      ],
+      guard,
+    )(ctxWith({ authorization: 'Bearer x' }))!.catch((e) => e);
     expect(err.message).to.equal('database down');
     expect(events).to.deep.equal(['admit']);
-    const blocked = { admit: () => { throw new RestError('slbp_rate_limited', 'wait', 429); }, failed: async () => undefined };
+    const blocked = {
+      admit: () => {
+        throw new SidecarError('slbp_rate_limited', 'wait', 429);
+      },
+      failed: async () => undefined,
+    };
     const never = recording('t', ['authorization'], () => who);
-    expect(() => identity([never], blocked)(ctxWith({ authorization: 'Bearer x' }))).to.throw(RestError);
+    expect(() => identity([never], blocked)(ctxWith({ authorization: 'Bearer x' }))).to.throw(SidecarError);
     expect(never.asked, 'a refused address costs no lookup').to.deep.equal([]);
   });
 
@@ -112,28 +146,38 @@ describe('identity resolution', () => {
       expect(caller).to.include({ kind: 'user', userId: 7 });
       expect(users.loads).to.equal(1);
       const gone = directory(new Map([[7, null]]), new Map());
-      expect(() => accessTokenIdentity(tokens, gone as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(RestError, /invalid or expired/);
+      expect(() => accessTokenIdentity(tokens, gone as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(
+        SidecarError,
+        /invalid or expired/,
+      );
       let refused: unknown;
-      await Promise.resolve(accessTokenIdentity(tokens, directory(new Map(), new Map()) as unknown as UserDirectory, none).resolve(ctxWith(bearer))).catch((e) => (refused = e));
-      expect(refused).to.be.instanceOf(RestError);
+      await Promise.resolve(
+        accessTokenIdentity(tokens, directory(new Map(), new Map()) as unknown as UserDirectory, none).resolve(ctxWith(bearer)),
+      ).catch((e) => (refused = e));
+      expect(refused).to.be.instanceOf(SidecarError);
     });
 
     it('refuses a token issued before the password changed, and one whose session family was revoked (after one lookup)', async () => {
       const changed = directory(new Map([[7, { ...user, passwordStamp: 'stamp-2' }]]), new Map());
-      expect(() => accessTokenIdentity(tokens, changed as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(RestError, /invalid or expired/);
+      expect(() => accessTokenIdentity(tokens, changed as unknown as UserDirectory, none).resolve(ctxWith(bearer))).to.throw(
+        SidecarError,
+        /invalid or expired/,
+      );
       const users = directory(new Map([[7, user]]), new Map());
       const asked: string[] = [];
       const revoked = { isRevoked: (sid: string) => (asked.push(sid), Promise.resolve(true)) };
       let refused: unknown;
-      await Promise.resolve(accessTokenIdentity(tokens, users as unknown as UserDirectory, revoked).resolve(ctxWith(bearer))).catch((e) => (refused = e));
-      expect(refused).to.be.instanceOf(RestError);
+      await Promise.resolve(accessTokenIdentity(tokens, users as unknown as UserDirectory, revoked).resolve(ctxWith(bearer))).catch(
+        (e) => (refused = e),
+      );
+      expect(refused).to.be.instanceOf(SidecarError);
       expect(asked).to.deep.equal(['sid-1']);
     });
 
     it('refuses a forged token and leaves other bearer values to the API-key resolver', () => {
       const users = directory(new Map([[7, user]]), new Map());
       const resolver = accessTokenIdentity(tokens, users as unknown as UserDirectory, none);
-      expect(() => resolver.resolve(ctxWith({ authorization: `Bearer ${token.slice(0, -2)}xx` }))).to.throw(RestError);
+      expect(() => resolver.resolve(ctxWith({ authorization: `Bearer ${token.slice(0, -2)}xx` }))).to.throw(SidecarError);
       expect(resolver.resolve(ctxWith({ authorization: 'Bearer sk_live_plainapikey' }))).to.equal(null);
     });
   });

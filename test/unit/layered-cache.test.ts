@@ -7,7 +7,11 @@ const silent = winston.createLogger({ silent: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function l1Only(overrides: Partial<ConstructorParameters<typeof LayeredCache>[1]> = {}) {
-  return new LayeredCache(null, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0.1, ...overrides }, silent);
+  return new LayeredCache(
+    null,
+    { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0.1, ...overrides },
+    silent,
+  );
 }
 
 /** A loader that counts its calls and answers, after `ms`, what it read when it started. */
@@ -52,7 +56,10 @@ describe('layered cache, in-process layer (no Redis)', () => {
       if (fail) throw new Error('db down');
       return 'ok';
     };
-    await cache.wrap('k', load).then(() => expect.fail('should throw'), (e) => expect(e.message).to.equal('db down'));
+    await cache.wrap('k', load).then(
+      () => expect.fail('should throw'),
+      (e) => expect(e.message).to.equal('db down'),
+    );
     fail = false;
     expect(await cache.wrap('k', load)).to.equal('ok');
     expect(cache.stats().load_errors).to.equal(1);
@@ -123,18 +130,35 @@ describe('layered cache, Redis layer faked in memory', () => {
     const deleted: string[] = [];
     const store = {
       available: true,
-      async get(key: string) { const raw = data.get(key); return raw === undefined ? undefined : { value: JSON.parse(raw), chars: raw.length }; },
-      async set(key: string, json: string) { data.set(key, json); },
-      async deleteKeys(keys: string[]) { deleted.push(...keys); keys.forEach((k) => data.delete(k)); return keys.length; },
-      async deleteTags() { return 0; },
-      async deleteAll() { return 0; },
+      async get(key: string) {
+        const raw = data.get(key);
+        return raw === undefined ? undefined : { value: JSON.parse(raw), chars: raw.length };
+      },
+      async set(key: string, json: string) {
+        data.set(key, json);
+      },
+      async deleteKeys(keys: string[]) {
+        deleted.push(...keys);
+        keys.forEach((k) => data.delete(k));
+        return keys.length;
+      },
+      async deleteTags() {
+        return 0;
+      },
+      async deleteAll() {
+        return 0;
+      },
     };
     return { store, data, deleted };
   }
 
-  it('another node\'s invalidation also deletes what this node wrote to Redis just before it arrived', async () => {
+  it("another node's invalidation also deletes what this node wrote to Redis just before it arrived", async () => {
     const { store, data, deleted } = fakeStore();
-    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    const cache = new LayeredCache(
+      store as never,
+      { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 },
+      silent,
+    );
     await cache.wrap('v1:{user:1}:identity', async () => ({ role: 'editor' }), { tags: ['user:1'] });
     await cache.wrap('v1:other', async () => 1, { tags: ['billing'] });
     expect(data.has('v1:{user:1}:identity')).to.equal(true);
@@ -146,7 +170,11 @@ describe('layered cache, Redis layer faked in memory', () => {
 
   it('an invalidation Redis could not take is replayed once it is back', async () => {
     const { store, deleted } = fakeStore();
-    const cache = new LayeredCache(store as never, { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 }, silent);
+    const cache = new LayeredCache(
+      store as never,
+      { maxEntries: 100, maxBytes: 1_000_000, l1TtlSec: 300, l2TtlSec: () => 3600, jitter: 0 },
+      silent,
+    );
     store.available = false;
     expect(await cache.invalidate({ keys: ['v1:a'] })).to.deep.equal({ invalidated: 0, nodes_notified: 0 });
     expect(cache.hasPending).to.equal(true);

@@ -4,6 +4,7 @@ import { expect } from 'chai';
 import { access } from '../../src/domain/access.ts';
 import { AddressList } from '../../src/http/client-ip.ts';
 import { lightLane } from '../../src/http/light-lane.ts';
+import { RouteTable } from '../../src/http/router.ts';
 import { defineRoute, viaLight, type RouteSpec } from '../../src/http/route.ts';
 
 const NS = '/wp-json/skylearn-billing-pro/v1';
@@ -20,7 +21,12 @@ describe('light lane: probes answered before the framework', () => {
     return { status: 200, body: { alive: true, note: 'Café' } };
   };
   const probe = defineRoute({
-    method: 'GET', path: '/probe', light: probeAnswer, rateLimit: 'exempt', access: access.public, summary: 'probe',
+    method: 'GET',
+    path: '/probe',
+    light: probeAnswer,
+    rateLimit: 'exempt',
+    access: access.public,
+    summary: 'probe',
     handler: viaLight(probeAnswer),
   });
   const readyAnswer = async () => {
@@ -29,12 +35,22 @@ describe('light lane: probes answered before the framework', () => {
     return { status: ready ? 200 : 503, body: { ready } };
   };
   const readyRoute = defineRoute({
-    method: 'GET', path: '/ready', light: readyAnswer, rateLimit: 'exempt', access: access.public, summary: 'ready',
+    method: 'GET',
+    path: '/ready',
+    light: readyAnswer,
+    rateLimit: 'exempt',
+    access: access.public,
+    summary: 'ready',
     handler: viaLight(readyAnswer),
   });
 
   before(async () => {
-    const lane = lightLane([probe, readyRoute], { trustedProxies: new AddressList(['127.0.0.1']), credentialHeaders: ['authorization', 'x-slbp-signature'], observers: [(r) => seen.push(r)], draining: () => draining });
+    const lane = lightLane(new RouteTable([probe, readyRoute], () => ''), {
+      trustedProxies: new AddressList(['127.0.0.1']),
+      credentialHeaders: ['authorization', 'x-slbp-signature'],
+      observers: [(r) => seen.push(r)],
+      draining: () => draining,
+    });
     // Whatever the lane declines gets 418 here, so each answer shows who gave it.
     server = http.createServer(async (req, res) => {
       if (!(await lane(req, res))) res.writeHead(418).end('framework');
@@ -57,7 +73,10 @@ describe('light lane: probes answered before the framework', () => {
     expect(head.status).to.equal(200);
     expect(await head.text()).to.equal('');
     expect(Number(head.headers.get('content-length'))).to.equal(Buffer.byteLength(JSON.stringify({ alive: true, note: 'Café' })));
-    expect(seen.map((r) => [r.method, r.route, r.status])).to.deep.equal([['GET', '/probe', 200], ['HEAD', '/probe', 200]]);
+    expect(seen.map((r) => [r.method, r.route, r.status])).to.deep.equal([
+      ['GET', '/probe', 200],
+      ['HEAD', '/probe', 200],
+    ]);
   });
 
   it('answers asynchronous probes with their status (503 when not ready); a failing one goes to the framework', async () => {
@@ -81,7 +100,7 @@ describe('light lane: probes answered before the framework', () => {
     }
   });
 
-  it('keeps a trusted proxy\'s request id and asks clients to reconnect while draining', async () => {
+  it("keeps a trusted proxy's request id and asks clients to reconnect while draining", async () => {
     const res = await fetch(`${base}/probe`, { headers: { 'X-Request-Id': 'lb-check-0001' } });
     expect(res.headers.get('x-request-id')).to.equal('lb-check-0001');
     draining = true;
@@ -119,6 +138,6 @@ describe('light lane: probes answered before the framework', () => {
       { ...probe, method: 'POST' },
       { ...probe, rateLimit: undefined },
     ];
-    for (const r of bad) expect(() => lightLane([r], opts)).to.throw(/cannot be light/);
+    for (const r of bad) expect(() => lightLane(new RouteTable([r], () => ''), opts)).to.throw(/cannot be light/);
   });
 });

@@ -7,9 +7,16 @@ describe('/live answer', () => {
   const startedAt = Date.now() - 5_500;
   const health = {
     uptimeSec: (now = Date.now()) => Math.floor((now - startedAt) / 1000),
-    live: (now = Date.now()) => ({ alive: true, timestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'), instance_id: 'node-a', uptime: Math.floor((now - startedAt) / 1000) }),
+    live: (now = Date.now()) => ({
+      alive: true,
+      timestamp: new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      instance_id: 'node-a',
+      uptime: Math.floor((now - startedAt) / 1000),
+    }),
   } as unknown as HealthService;
-  const live = healthRoutes({ health, diagnostics: async () => ({ system_info: {}, performance_metrics: {} }) }).find((r) => r.path === '/live')!;
+  const live = healthRoutes({ health, diagnostics: async () => ({ system_info: {}, performance_metrics: {} }) }).find(
+    (r) => r.path === '/live',
+  )!;
 
   it('is made once a second and says the time and uptime of that second', async () => {
     let a = live.light!() as { status: number; body: Rendered };

@@ -1,29 +1,46 @@
 import { expect } from 'chai';
-import { AlertService } from '../../src/domain/alert-service.ts';
-import { conditionHolds, formatAlertMessage, parseAlertConfig, storedAlertConfig } from '../../src/domain/alert-config.ts';
-import { cacheHitRatio, dottedName, SITE_METRICS } from '../../src/observability/site-metrics.ts';
+import { AlertService } from '../../src/monitoring/alert-service.ts';
+import { conditionHolds, formatAlertMessage, parseAlertConfig, storedAlertConfig } from '../../src/monitoring/alert-config.ts';
+import { cacheHitRatio, dottedName, SITE_METRICS } from '../../src/monitoring/site-metrics.ts';
 import { SlidingWindow } from '../../src/observability/window.ts';
 
 const KNOWN = new Set(SITE_METRICS.map(dottedName));
 const rule = {
-  enabled: true, metric: 'system.memory_usage', condition: 'greater_than', threshold: 536870912, severity: 'warning',
-  message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)', cooldown: 300, email_recipients: [], webhook_url: '', slack_webhook: '',
+  enabled: true,
+  metric: 'system.memory_usage',
+  condition: 'greater_than',
+  threshold: 536870912,
+  severity: 'warning',
+  message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
+  cooldown: 300,
+  email_recipients: [],
+  webhook_url: '',
+  slack_webhook: '',
 };
 
 describe('alert configuration', () => {
-  it('accepts the plugin\'s default configuration as it is', () => {
-    const res = parseAlertConfig({ high_memory_usage: rule, database_connection_failure: { ...rule, metric: 'database.connections', condition: 'equals', threshold: 0, severity: 'critical' } }, KNOWN);
+  it("accepts the plugin's default configuration as it is", () => {
+    const res = parseAlertConfig(
+      {
+        high_memory_usage: rule,
+        database_connection_failure: { ...rule, metric: 'database.connections', condition: 'equals', threshold: 0, severity: 'critical' },
+      },
+      KNOWN,
+    );
     expect(res).to.have.key('config');
   });
 
   it('names every bad entry and field, and refuses unknown metrics and extra keys', () => {
-    const res = parseAlertConfig({
-      ok: rule,
-      bad: { ...rule, condition: 'bigger', threshold: 'ten' },
-      typo: { ...rule, metric: 'system.memory_usag' },
-      extra: { ...rule, sms: '555' },
-      hooks: { ...rule, webhook_url: 'ftp://example.com/x' },
-    }, KNOWN) as { problems: { entry: string; field: string }[] };
+    const res = parseAlertConfig(
+      {
+        ok: rule,
+        bad: { ...rule, condition: 'bigger', threshold: 'ten' },
+        typo: { ...rule, metric: 'system.memory_usag' },
+        extra: { ...rule, sms: '555' },
+        hooks: { ...rule, webhook_url: 'ftp://example.com/x' },
+      },
+      KNOWN,
+    ) as { problems: { entry: string; field: string }[] };
     const named = res.problems.map((p) => `${p.entry}.${p.field}`);
     expect(named).to.include.members(['bad.condition', 'bad.threshold', 'typo.metric', 'hooks.webhook_url']);
     expect(named.some((n) => n.startsWith('extra.'))).to.equal(true);
@@ -31,7 +48,10 @@ describe('alert configuration', () => {
   });
 
   it('reads a stored option leniently: hand-edited strings are coerced, broken rules are skipped', () => {
-    const { config, skipped } = storedAlertConfig({ a: { ...rule, enabled: '1', threshold: '10', cooldown: '60' }, b: { ...rule, condition: 'nope' } }, KNOWN);
+    const { config, skipped } = storedAlertConfig(
+      { a: { ...rule, enabled: '1', threshold: '10', cooldown: '60' }, b: { ...rule, condition: 'nope' } },
+      KNOWN,
+    );
     expect(config.a).to.include({ enabled: true, threshold: 10, cooldown: 60 });
     expect(config).not.to.have.key('b');
     expect(skipped.map((p) => p.entry)).to.deep.equal(['b']);
@@ -45,9 +65,10 @@ describe('alert configuration', () => {
     expect(conditionHolds('less_than', Number.NaN, 70)).to.equal(false);
   });
 
-  it('formats the plugin\'s sprintf messages', () => {
-    expect(formatAlertMessage('High memory usage detected: %.2f bytes (threshold: %.2f bytes)', 600000000, 536870912))
-      .to.equal('High memory usage detected: 600000000.00 bytes (threshold: 536870912.00 bytes)');
+  it("formats the plugin's sprintf messages", () => {
+    expect(formatAlertMessage('High memory usage detected: %.2f bytes (threshold: %.2f bytes)', 600000000, 536870912)).to.equal(
+      'High memory usage detected: 600000000.00 bytes (threshold: 536870912.00 bytes)',
+    );
     expect(formatAlertMessage('%.0f failed (threshold: %d), 100%%', 12.6, 10)).to.equal('13 failed (threshold: 10), 100%');
     expect(formatAlertMessage('Database connection failure detected', 0, 0)).to.equal('Database connection failure detected');
   });
@@ -70,7 +91,12 @@ describe('measured values', () => {
   });
 
   it('the cache hit ratio counts L1 and L2 hits over every lookup, in percent', () => {
-    const stats = (l1h: number, l1m: number, l2h: number) => ({ l1: { hits: l1h, misses: l1m, entries: 0, bytes: 0 }, l2: { hits: l2h, misses: l1m - l2h, errors: 0 }, loads: l1m - l2h, invalidations: 0 });
+    const stats = (l1h: number, l1m: number, l2h: number) => ({
+      l1: { hits: l1h, misses: l1m, entries: 0, bytes: 0 },
+      l2: { hits: l2h, misses: l1m - l2h, errors: 0 },
+      loads: l1m - l2h,
+      invalidations: 0,
+    });
     expect(cacheHitRatio(stats(0, 0, 0))).to.be.NaN;
     expect(cacheHitRatio(stats(0, 4, 0))).to.equal(0);
     expect(cacheHitRatio(stats(6, 4, 2))).to.equal(80);
@@ -79,15 +105,31 @@ describe('measured values', () => {
 
 describe('alert evaluation while the database is down', () => {
   it('still notifies a firing rule, at most once per cooldown', async () => {
-    const down = () => { throw new Error('database unavailable: ECONNREFUSED'); };
+    const down = () => {
+      throw new Error('database unavailable: ECONNREFUSED');
+    };
     const sent: string[] = [];
     const quiet = { warn: () => undefined, info: () => undefined } as never;
     const svc = new AlertService({
       q: { query: async () => down() },
       alerts: { active: async () => down(), lastTriggeredAt: async () => down() } as never,
-      notifier: { notify: async (n: { alert_name: string; status: string }) => { sent.push(`${n.alert_name}:${n.status}`); return 1; } } as never,
+      notifier: {
+        notify: async (n: { alert_name: string; status: string }) => {
+          sent.push(`${n.alert_name}:${n.status}`);
+          return 1;
+        },
+      } as never,
       logger: quiet,
-      rawConfig: () => ({ database_connection_failure: { ...rule, metric: 'database.connections', condition: 'equals', threshold: 0, cooldown: 60, webhook_url: 'http://127.0.0.1:9/x' } }),
+      rawConfig: () => ({
+        database_connection_failure: {
+          ...rule,
+          metric: 'database.connections',
+          condition: 'equals',
+          threshold: 0,
+          cooldown: 60,
+          webhook_url: 'http://127.0.0.1:9/x',
+        },
+      }),
       knownMetrics: KNOWN,
       site: () => ({ id: null, url: '' }),
     });

@@ -48,7 +48,8 @@ describe('WordPress-style parameter schemas (src/http/params.ts)', () => {
     expect(paging(ok(q, {}) as never)).to.deep.equal({ page: 1, perPage: 10, offset: 0 });
     expect(ok(q, { page: '3', limit: '20', status: 'active', junk: 'x' })).to.deep.equal({ page: 3, limit: 20, status: 'active' });
     expect(paging(ok(q, { page: '3', limit: '20' }) as never)).to.deep.equal({ page: 3, perPage: 20, offset: 40 });
-    for (const v of [{ page: '0' }, { page: '-1' }, { per_page: '101' }, { per_page: '0' }, { page: ['1', '2'] }, { status: 'nope' }]) bad(q, v);
+    for (const v of [{ page: '0' }, { page: '-1' }, { per_page: '101' }, { per_page: '0' }, { page: ['1', '2'] }, { status: 'nope' }])
+      bad(q, v);
     expect(ok(idParams, { id: '42' })).to.deep.equal({ id: 42 });
     bad(idParams, { id: '42; DROP TABLE x' });
   });

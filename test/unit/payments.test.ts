@@ -4,12 +4,20 @@ import { coursesFor } from '../../src/domain/payments/enrolment-service.ts';
 import { idempotencyKey, orderStatus, verifySignature } from '../../src/domain/payments/lemon-squeezy-event.ts';
 import { centsToDecimal } from '../../src/domain/payments/money.ts';
 import { outgoingSignature, subscribesTo } from '../../src/domain/payments/outgoing-webhooks.ts';
-import { toCsv } from '../../src/jobs/data-export.ts';
+import { toCsv } from '../../src/domain/payments/data-export.ts';
 import { withLockRetry } from '../../src/data/payments/sql-errors.ts';
 
 describe('payments: pure rules', () => {
   it('turns integer cents into exact decimal strings', () => {
-    expect([0, 5, 99, 100, 4999, 123456789, -250].map(centsToDecimal)).to.deep.equal(['0.00', '0.05', '0.99', '1.00', '49.99', '1234567.89', '-2.50']);
+    expect([0, 5, 99, 100, 4999, 123456789, -250].map(centsToDecimal)).to.deep.equal([
+      '0.00',
+      '0.05',
+      '0.99',
+      '1.00',
+      '49.99',
+      '1234567.89',
+      '-2.50',
+    ]);
     expect(centsToDecimal('1999')).to.equal('19.99');
     expect(() => centsToDecimal(19.99)).to.throw(/whole number of cents/);
   });
@@ -26,7 +34,10 @@ describe('payments: pure rules', () => {
   });
 
   it('derives one idempotency key per event, object and version', () => {
-    const env = (event: string, id: string, updated: string) => ({ meta: { event_name: event }, data: { type: 'orders', id, attributes: { updated_at: updated, total: 1 } } });
+    const env = (event: string, id: string, updated: string) => ({
+      meta: { event_name: event },
+      data: { type: 'orders', id, attributes: { updated_at: updated, total: 1 } },
+    });
     const k = idempotencyKey(env('order_created', '1', '2026-01-01T00:00:00Z'));
     expect(idempotencyKey(env('order_created', '1', '2026-01-01T00:00:00Z'))).to.equal(k);
     expect(idempotencyKey(env('order_refunded', '1', '2026-01-01T00:00:00Z'))).to.not.equal(k);
@@ -35,7 +46,13 @@ describe('payments: pure rules', () => {
   });
 
   it('maps order statuses and course mappings', () => {
-    expect(['paid', 'pending', 'failed', 'refunded', 'partial_refund'].map((s) => orderStatus(s))).to.deep.equal(['completed', 'pending', 'failed', 'refunded', 'completed']);
+    expect(['paid', 'pending', 'failed', 'refunded', 'partial_refund'].map((s) => orderStatus(s))).to.deep.equal([
+      'completed',
+      'pending',
+      'failed',
+      'refunded',
+      'completed',
+    ]);
     expect(orderStatus('paid', true)).to.equal('refunded');
     expect(coursesFor({ '900001': [101, '102'], '900002': '103', '900003': { 0: 104 } }, '900001')).to.deep.equal([101, 102]);
     expect(coursesFor({ '900002': '103' }, '900002')).to.deep.equal([103]);
@@ -53,8 +70,15 @@ describe('payments: pure rules', () => {
   });
 
   it('writes CSV that spreadsheets read as data', () => {
-    expect(toCsv([{ a: 'x,y', b: '=SUM(A1)', c: -5 }, { a: 'say "hi"', b: null, c: '1.50' }], ['a', 'b', 'c']))
-      .to.equal('a,b,c\r\n"x,y",\'=SUM(A1),-5\r\n"say ""hi""",,1.50\r\n');
+    expect(
+      toCsv(
+        [
+          { a: 'x,y', b: '=SUM(A1)', c: -5 },
+          { a: 'say "hi"', b: null, c: '1.50' },
+        ],
+        ['a', 'b', 'c'],
+      ),
+    ).to.equal('a,b,c\r\n"x,y",\'=SUM(A1),-5\r\n"say ""hi""",,1.50\r\n');
   });
 });
 
@@ -76,7 +100,10 @@ describe('withLockRetry', () => {
       tries++;
       throw lockError('ER_LOCK_DEADLOCK');
     }, 3);
-    await failing.then(() => expect.fail('should have given up'), (err: Error) => expect(err.message).to.equal('ER_LOCK_DEADLOCK'));
+    await failing.then(
+      () => expect.fail('should have given up'),
+      (err: Error) => expect(err.message).to.equal('ER_LOCK_DEADLOCK'),
+    );
     expect(tries).to.equal(3);
   });
 

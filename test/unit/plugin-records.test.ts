@@ -13,8 +13,15 @@ describe('plugin records (import rules)', () => {
     for (const bad of ['abc', null, Number.NaN, 1e9, '1.234']) expect(() => majorToDecimal(bad, 'total')).to.throw(MalformedRecord);
   });
 
-  it('reads the plugin\'s order and subscription arrays with the webhook\'s status rules', () => {
-    const o = parseOrder({ id: '42', status: 'paid', refunded: true, currency: 'eur', total: 12.5, created_at: '2025-01-02T03:04:05.000000Z' });
+  it("reads the plugin's order and subscription arrays with the webhook's status rules", () => {
+    const o = parseOrder({
+      id: '42',
+      status: 'paid',
+      refunded: true,
+      currency: 'eur',
+      total: 12.5,
+      created_at: '2025-01-02T03:04:05.000000Z',
+    });
     expect(o).to.include({ id: '42', status: 'refunded', currency: 'EUR', total: '12.50', createdAt: '2025-01-02 03:04:05' });
     expect(parseOrder({ id: 7, status: 'paid', currency: 'USD', total: 1 }).status).to.equal('completed');
     expect(() => parseOrder({ status: 'paid', currency: 'USD', total: 1 })).to.throw(MalformedRecord, /id is missing/);

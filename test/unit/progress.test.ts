@@ -4,7 +4,13 @@ import { progress } from '../../src/cli/progress.ts';
 
 function io(tty: boolean): { io: CliIo; text: () => string } {
   let text = '';
-  const w = { write: (s: string) => { text += s; return true; }, isTTY: tty };
+  const w = {
+    write: (s: string) => {
+      text += s;
+      return true;
+    },
+    isTTY: tty,
+  };
   return { io: { stdout: w, stderr: w, stdin: process.stdin, env: {} }, text: () => text };
 }
 
@@ -49,6 +55,7 @@ describe('progress of long commands', () => {
     p.finish();
     const draws = o.text().split('\r').filter(Boolean);
     expect(draws.length).to.be.within(10, 12);
+    // eslint-disable-next-line no-control-regex -- the terminal's erase-line sequence
     expect(draws[4]).to.match(/^demo data \(small\) \[#+-+\] \d+% \(\d+ of 1,000 rows, ETA 0:0\d\)\x1b\[K$/);
     expect(draws.at(-1)).to.equal('demo data (small): done, 1,000 rows in 1.0 s\x1b[K\n');
   });

@@ -4,11 +4,23 @@ import { queryDigest } from '../../src/domain/billing/viewer.ts';
 
 describe('queryDigest: cache-key digests of query objects', () => {
   const sortedJsonSha1 = (q: unknown) =>
-    createHash('sha1').update(JSON.stringify(q, (_k, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v))).digest('hex').slice(0, 20);
+    createHash('sha1')
+      .update(
+        JSON.stringify(q, (_k, v) =>
+          v && typeof v === 'object' && !Array.isArray(v)
+            ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+            : v,
+        ),
+      )
+      .digest('hex')
+      .slice(0, 20);
 
   it('is the digest of the JSON with sorted keys, so keys written by other versions stay the same', () => {
     const cases: unknown[] = [
-      { filter: { userId: 3, statuses: ['completed', 'paid'], gateway: undefined, after: '2026-01-01 00:00:00' }, w: { orderby: 'created_at', order: 'desc', limit: 50, offset: 0 } },
+      {
+        filter: { userId: 3, statuses: ['completed', 'paid'], gateway: undefined, after: '2026-01-01 00:00:00' },
+        w: { orderby: 'created_at', order: 'desc', limit: 50, offset: 0 },
+      },
       { zone: 'Europe/Berlin', from: 1_700_000_000_000, to: 1_800_000_000_000, size: 'month', currency: null },
       { b: 1, a: [1, { y: 2, x: 'é"\\\n' }, undefined], c: new Date(0), d: true, e: '' },
       [],

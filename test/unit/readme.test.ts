@@ -60,7 +60,8 @@ describe('README accuracy', () => {
 
   it('shows --wp-config with the commands an operator runs against a site', () => {
     const text = readme();
-    for (const cmd of ['doctor', 'migrate', 'import', 'api-keys create']) expect(text, cmd).to.match(new RegExp(`slbp ${cmd} --wp-config /var/www/html/wp-config.php`));
+    for (const cmd of ['doctor', 'migrate', 'import', 'api-keys create'])
+      expect(text, cmd).to.match(new RegExp(`slbp ${cmd} --wp-config /var/www/html/wp-config.php`));
     expect(section('Pointing it at an existing WordPress site')).to.include('SLBP_SIDECAR_URL').and.include('npm ci');
   });
 });

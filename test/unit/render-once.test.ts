@@ -4,7 +4,10 @@ import { Rendered, renderOnce } from '../../src/http/middleware/respond.ts';
 describe('renderOnce: a cached value is serialised once', () => {
   it('shares one rendering per source; its JSON is kept from the second answer on', () => {
     let calls = 0;
-    const rows = [{ id: 1, amount: '12.50' }, { id: 2, amount: '3.00' }];
+    const rows = [
+      { id: 1, amount: '12.50' },
+      { id: 2, amount: '3.00' },
+    ];
     const render = (rs: typeof rows) => {
       calls++;
       return rs.map((r) => ({ id: r.id, amount: Number(r.amount) }));
@@ -22,7 +25,10 @@ describe('renderOnce: a cached value is serialised once', () => {
     expect(calls).to.equal(2);
     for (let i = 0; i < 10; i++) expect(a.bytes).to.equal(second);
     expect(calls).to.equal(2);
-    expect(a.value).to.deep.equal([{ id: 1, amount: 12.5 }, { id: 2, amount: 3 }]);
+    expect(a.value).to.deep.equal([
+      { id: 1, amount: 12.5 },
+      { id: 2, amount: 3 },
+    ]);
   });
 
   it('a new value (the cache reloaded after an invalidation) gets a new rendering', () => {

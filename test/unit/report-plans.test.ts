@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { analyticsWindow, ReportPlans } from '../../src/domain/billing/analytics-window.ts';
 import { SiteCalendar } from '../../src/domain/billing/site-calendar.ts';
-import { RestError } from '../../src/http/rest-error.ts';
+import { SidecarError } from '../../src/errors.ts';
 
 describe('report plans', () => {
   const tokyo = new SiteCalendar('Asia/Tokyo');
@@ -33,6 +33,6 @@ describe('report plans', () => {
     const utc = plans.plan(new SiteCalendar('UTC'), 'revenue', { period: '12m' }, keyOf, late);
     expect(utc.key).to.not.equal(month.key);
     const bad = { period: 'custom' as const, dateFrom: '2026-03-10', dateTo: '2026-03-01' };
-    for (let i = 0; i < 2; i++) expect(() => plans.plan(tokyo, 'revenue', bad, keyOf, late)).to.throw(RestError);
+    for (let i = 0; i < 2; i++) expect(() => plans.plan(tokyo, 'revenue', bad, keyOf, late)).to.throw(SidecarError);
   });
 });

@@ -6,7 +6,8 @@ import { z } from 'zod';
 import { access } from '../../src/domain/access.ts';
 import { ANONYMOUS, type Caller } from '../../src/domain/caller.ts';
 import { intParam } from '../../src/http/params.ts';
-import { RestError } from '../../src/http/rest-error.ts';
+import { SidecarError } from '../../src/errors.ts';
+import { errorBody } from '../../src/http/middleware/errors.ts';
 import { defineRoute, QUERY_MEMO_BYTES, routeMiddleware, type AppState } from '../../src/http/route.ts';
 
 const USER: Caller = { kind: 'user', via: 'token', userId: 1, roles: ['subscriber'], capabilities: {} };
@@ -16,8 +17,15 @@ describe('route query parsing is remembered per query string', () => {
   let base: string;
   const received: unknown[] = [];
   const route = defineRoute({
-    method: 'GET', path: '/items', summary: 'items', access: access.public,
-    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional(), tags: z.array(z.string()).optional(), pad: z.string().optional() }),
+    method: 'GET',
+    path: '/items',
+    summary: 'items',
+    access: access.public,
+    query: z.object({
+      per_page: intParam({ min: 1, max: 100 }).optional(),
+      tags: z.array(z.string()).optional(),
+      pad: z.string().optional(),
+    }),
     handler: (_ctx, { query }) => {
       received.push(query);
       if ((query as { tags?: string[] }).tags?.includes('mutate')) (query as { tags: string[] }).tags.push('changed');
@@ -33,8 +41,8 @@ describe('route query parsing is remembered per query string', () => {
       try {
         await next();
       } catch (err) {
-        ctx.status = err instanceof RestError ? err.status : 500;
-        ctx.body = err instanceof RestError ? err.toBody() : { code: 'internal', message: (err as Error).message };
+        ctx.status = err instanceof SidecarError ? err.status : 500;
+        ctx.body = err instanceof SidecarError ? errorBody(err) : { code: 'internal', message: (err as Error).message };
         return;
       }
       ctx.body = ctx.state.result;
@@ -87,19 +95,33 @@ describe('route query parsing is remembered per query string', () => {
 });
 
 describe('route query memo: only callers the route lets in add to it', () => {
-  const ctxFor = (querystring: string, caller: Caller) => ({
-    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
-    state: { caller, origin: {} }, response: {}, status: 404,
-  }) as never;
+  const ctxFor = (querystring: string, caller: Caller) =>
+    ({
+      querystring,
+      query: Object.fromEntries(new URLSearchParams(querystring)),
+      params: {},
+      state: { caller, origin: {} },
+      response: {},
+      status: 404,
+    }) as never;
 
   it('a refused caller (403) leaves no entry: the next, allowed caller parses afresh', () => {
     const seen: unknown[] = [];
-    const mw = routeMiddleware(defineRoute({
-      method: 'GET', path: '/own', summary: 'own', access: { name: 'admin', description: 'admin', allows: (c) => c.kind === 'user' && c.userId === 1 },
-      query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
-      handler: (_ctx, { query }) => { seen.push(query); return {}; },
-    }), '/own');
-    expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(RestError);
+    const mw = routeMiddleware(
+      defineRoute({
+        method: 'GET',
+        path: '/own',
+        summary: 'own',
+        access: { name: 'admin', description: 'admin', allows: (c) => c.kind === 'user' && c.userId === 1 },
+        query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+        handler: (_ctx, { query }) => {
+          seen.push(query);
+          return {};
+        },
+      }),
+      '/own',
+    );
+    expect(() => mw(ctxFor('per_page=4', { ...USER, userId: 2 }))).to.throw(SidecarError);
     mw(ctxFor('per_page=4', USER));
     mw(ctxFor('per_page=4', USER));
     expect(seen).to.have.length(2);
@@ -108,31 +130,51 @@ describe('route query memo: only callers the route lets in add to it', () => {
 });
 
 describe('route middleware answers without a promise when the handler does', () => {
-  const ctxFor = (querystring: string) => ({
-    querystring, query: Object.fromEntries(new URLSearchParams(querystring)), params: {},
-    state: { caller: ANONYMOUS, origin: {} }, response: {}, status: 404,
-  }) as never;
-  const spec = (handler: () => unknown) => defineRoute({
-    method: 'GET', path: '/now', summary: 'now', access: access.public,
-    query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
-    handler,
-  });
+  const ctxFor = (querystring: string) =>
+    ({
+      querystring,
+      query: Object.fromEntries(new URLSearchParams(querystring)),
+      params: {},
+      state: { caller: ANONYMOUS, origin: {} },
+      response: {},
+      status: 404,
+    }) as never;
+  const spec = (handler: () => unknown) =>
+    defineRoute({
+      method: 'GET',
+      path: '/now',
+      summary: 'now',
+      access: access.public,
+      query: z.object({ per_page: intParam({ min: 1, max: 100 }).optional() }),
+      handler,
+    });
 
   it('a handler with its answer now: no promise, the answer kept for the frame', () => {
     const ctx = ctxFor('per_page=3') as { state: { result?: unknown } };
-    const out = routeMiddleware(spec(() => ({ ok: true })), '/now')(ctx as never);
+    const out = routeMiddleware(
+      spec(() => ({ ok: true })),
+      '/now',
+    )(ctx as never);
     expect(out).to.equal(undefined);
     expect(ctx.state.result).to.deep.equal({ ok: true });
   });
 
   it('a handler that returns a promise is waited for; bad input is refused before any handler runs', async () => {
     const ctx = ctxFor('') as { state: { result?: unknown } };
-    const out = routeMiddleware(spec(async () => ({ later: 1 })), '/now')(ctx as never);
+    const out = routeMiddleware(
+      spec(async () => ({ later: 1 })),
+      '/now',
+    )(ctx as never);
     expect(out).to.be.instanceOf(Promise);
     await out;
     expect(ctx.state.result).to.deep.equal({ later: 1 });
     let ran = false;
-    expect(() => routeMiddleware(spec(() => (ran = true)), '/now')(ctxFor('per_page=0'))).to.throw(RestError);
+    expect(() =>
+      routeMiddleware(
+        spec(() => (ran = true)),
+        '/now',
+      )(ctxFor('per_page=0')),
+    ).to.throw(SidecarError);
     expect(ran).to.equal(false);
   });
 });

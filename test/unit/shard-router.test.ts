@@ -4,12 +4,19 @@ import { compareDecimal, sqlOrder } from '../../src/data/shard-router.ts';
 import { mergedWindow } from '../../src/data/shards.ts';
 import { loadConfig } from '../../src/config/load.ts';
 
-interface Row { id: number | string; amount: string; created_at: string | null }
+interface Row {
+  id: number | string;
+  amount: string;
+  created_at: string | null;
+}
 
 describe('shard router: SLBP_SHARDS, the SQL order in JavaScript, offset windows', () => {
   it('reads host, port, socket and database from each SLBP_SHARDS entry', () => {
     expect(splitShardSpec('db1.internal:3307/wp_shard0')).to.deep.equal({ host: 'db1.internal:3307', database: 'wp_shard0' });
-    expect(splitShardSpec('localhost:/run/mysqld/mysqld.sock/wp_shard1')).to.deep.equal({ host: 'localhost:/run/mysqld/mysqld.sock', database: 'wp_shard1' });
+    expect(splitShardSpec('localhost:/run/mysqld/mysqld.sock/wp_shard1')).to.deep.equal({
+      host: 'localhost:/run/mysqld/mysqld.sock',
+      database: 'wp_shard1',
+    });
     expect(splitShardSpec('wp_shard2')).to.deep.equal({ host: null, database: 'wp_shard2' });
     expect(splitShardSpec('/wp_shard2')).to.deep.equal({ host: null, database: 'wp_shard2' });
     const cfg = loadConfig({ env: { DB_NAME: 'wp', SLBP_SHARDS: 'a:3306/s0, b/s1,s2' } });
@@ -40,7 +47,11 @@ describe('shard router: SLBP_SHARDS, the SQL order in JavaScript, offset windows
   });
 
   it('cuts any offset window, not only whole pages, out of the merged list', async () => {
-    const shards = [[1, 4, 7, 10], [2, 5, 8], [3, 6, 9, 11, 12]];
+    const shards = [
+      [1, 4, 7, 10],
+      [2, 5, 8],
+      [3, 6, 9, 11, 12],
+    ];
     const asked: number[] = [];
     const fetch = async (s: number[], limit: number) => {
       asked.push(limit);
@@ -55,7 +66,10 @@ describe('shard router: SLBP_SHARDS, the SQL order in JavaScript, offset windows
       }
     }
     expect(Math.max(...asked)).to.equal(all.length + 5);
-    const refused = await mergedWindow(shards, fetch, (a, b) => a - b, -1, 5).then(() => null, (err: unknown) => err);
+    const refused = await mergedWindow(shards, fetch, (a, b) => a - b, -1, 5).then(
+      () => null,
+      (err: unknown) => err,
+    );
     expect(refused).to.be.instanceOf(RangeError);
   });
 });

@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { aggregateShards, mergedPage, ShardMap, shardIndex } from '../../src/data/shards.ts';
 
-interface Tx { id: number; user_id: number; created_at: string; amount: number }
+interface Tx {
+  id: number;
+  user_id: number;
+  created_at: string;
+  amount: number;
+}
 
 /** Deterministic pseudo-random rows, with repeated timestamps so the tie-break matters. */
 function makeRows(n: number): Tx[] {
@@ -38,16 +43,31 @@ describe('shards (user_id % N)', () => {
     for (const perPage of [1, 10, 25, 100]) {
       const totalPages = Math.ceil(all.length / perPage);
       for (let page = 1; page <= totalPages; page++) {
-        const got = await mergedPage(map.shards, async (s, limit) => {
-          const sorted = [...shardRows[s]!].sort(newestFirst);
-          return { rows: sorted.slice(0, limit), total: sorted.length };
-        }, newestFirst, page, perPage);
+        const got = await mergedPage(
+          map.shards,
+          async (s, limit) => {
+            const sorted = [...shardRows[s]!].sort(newestFirst);
+            return { rows: sorted.slice(0, limit), total: sorted.length };
+          },
+          newestFirst,
+          page,
+          perPage,
+        );
         expect(got.total).to.equal(all.length);
         expect(got.totalPages).to.equal(totalPages);
-        expect(got.rows.map((r) => r.id), `page ${page} of ${perPage}`).to.deep.equal(unsharded.slice((page - 1) * perPage, page * perPage).map((r) => r.id));
+        expect(
+          got.rows.map((r) => r.id),
+          `page ${page} of ${perPage}`,
+        ).to.deep.equal(unsharded.slice((page - 1) * perPage, page * perPage).map((r) => r.id));
         pagesChecked++;
       }
-      const past = await mergedPage(map.shards, async (s, limit) => ({ rows: shardRows[s]!.slice().sort(newestFirst).slice(0, limit), total: shardRows[s]!.length }), newestFirst, totalPages + 1, perPage);
+      const past = await mergedPage(
+        map.shards,
+        async (s, limit) => ({ rows: shardRows[s]!.slice().sort(newestFirst).slice(0, limit), total: shardRows[s]!.length }),
+        newestFirst,
+        totalPages + 1,
+        perPage,
+      );
       expect(past.rows).to.deep.equal([]);
     }
     console.log(`      ${pagesChecked} pages compared against the unsharded list`);
@@ -56,7 +76,11 @@ describe('shards (user_id % N)', () => {
   it('aggregates across shards like over the whole table', async () => {
     const all = makeRows(100);
     const map = new ShardMap([0, 1, 2]);
-    const sum = await aggregateShards(map.shards, async (s) => all.filter((r) => map.indexFor(r.user_id) === s).reduce((n, r) => n + Math.round(r.amount * 100), 0), (parts) => parts.reduce((a, b) => a + b, 0));
+    const sum = await aggregateShards(
+      map.shards,
+      async (s) => all.filter((r) => map.indexFor(r.user_id) === s).reduce((n, r) => n + Math.round(r.amount * 100), 0),
+      (parts) => parts.reduce((a, b) => a + b, 0),
+    );
     expect(sum).to.equal(all.reduce((n, r) => n + Math.round(r.amount * 100), 0));
   });
 });

@@ -38,21 +38,31 @@ describe('the PHP shim, without WordPress', () => {
       { method: 'post', path: '/wp-json/skylearn-billing-pro/v1/cache/invalidate', body: '{"tags":["user:7"],"note":"café ✓"}', user: 0 },
     ];
     for (const c of cases) {
-      const out = await php(`echo json_encode($client->signed_headers(${JSON.stringify(c.method)}, ${JSON.stringify(c.path)}, base64_decode('${Buffer.from(c.body).toString('base64')}'), ${c.user}, 1795690000, 'nonce-0123456789abcdef'));`);
+      const out = await php(
+        `echo json_encode($client->signed_headers(${JSON.stringify(c.method)}, ${JSON.stringify(c.path)}, base64_decode('${Buffer.from(c.body).toString('base64')}'), ${c.user}, 1795690000, 'nonce-0123456789abcdef'));`,
+      );
       const headers = JSON.parse(out);
-      const expected = shimSignature('php-secret', shimStringToSign(c.method, c.path, c.body, '1795690000', 'nonce-0123456789abcdef', String(c.user)));
+      const expected = shimSignature(
+        'php-secret',
+        shimStringToSign(c.method, c.path, c.body, '1795690000', 'nonce-0123456789abcdef', String(c.user)),
+      );
       expect(headers['X-SLBP-Signature']).to.equal(expected);
       expect(headers['X-SLBP-User']).to.equal(String(c.user));
     }
   });
 
   it('takes over exactly the WP-cron hooks the sidecar reports on', async () => {
-    const { stdout } = await run('php', ['-r', `define('ABSPATH', '/'); require '${PLUGIN}/includes/class-slbp-sidecar-cron-takeover.php'; echo json_encode(SLBP_Sidecar_Cron_Takeover::HOOKS);`]);
+    const { stdout } = await run('php', [
+      '-r',
+      `define('ABSPATH', '/'); require '${PLUGIN}/includes/class-slbp-sidecar-cron-takeover.php'; echo json_encode(SLBP_Sidecar_Cron_Takeover::HOOKS);`,
+    ]);
     expect(JSON.parse(stdout)).to.deep.equal([...DUPLICATED_CRON_HOOKS]);
   });
 
   it('builds the query string in one canonical order and encoding', async () => {
-    const out = await php(`echo SLBP_Sidecar_Client::canonical_query(['zeta' => '1', 'alpha' => 'a b&c', '_fields' => ['id', 'amount'], 'filter' => ['status' => 'completed'], 'empty' => '']);`);
+    const out = await php(
+      `echo SLBP_Sidecar_Client::canonical_query(['zeta' => '1', 'alpha' => 'a b&c', '_fields' => ['id', 'amount'], 'filter' => ['status' => 'completed'], 'empty' => '']);`,
+    );
     expect(out).to.equal('_fields%5B%5D=id&_fields%5B%5D=amount&alpha=a%20b%26c&empty=&filter%5Bstatus%5D=completed&zeta=1');
     expect(await php(`echo SLBP_Sidecar_Client::canonical_query([]);`)).to.equal('');
   });

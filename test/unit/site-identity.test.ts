@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { hashTagOf, tagSetKey, valueKey, withSiteHashTag } from '../../src/cache/keys.ts';
 import { loadConfig } from '../../src/config/load.ts';
-import { describeSite, siteIdentity, siteKeyOf } from '../../src/domain/site-identity.ts';
+import { describeSite, siteIdentity, siteKeyOf } from '../../src/config/site-identity.ts';
 
 const keyFor = (env: Record<string, string>) => {
   const c = loadConfig({ env: { SLBP_ENV: 'test', ...env } });
@@ -40,6 +40,8 @@ describe('site identity', () => {
   });
 
   it('names a site in messages by database, prefix, key and server', () => {
-    expect(describeSite({ database: 'shop', table_prefix: 'wp_', site_key: 'abc', server: 'db1:3306' })).to.equal('database "shop", table prefix "wp_" (site key abc) on db1:3306');
+    expect(describeSite({ database: 'shop', table_prefix: 'wp_', site_key: 'abc', server: 'db1:3306' })).to.equal(
+      'database "shop", table prefix "wp_" (site key abc) on db1:3306',
+    );
   });
 });

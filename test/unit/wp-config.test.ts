@@ -32,7 +32,9 @@ describe('wp-config.php reader', () => {
   });
 
   it('handles array() syntax, keyed arrays and double-quoted escapes', () => {
-    const p = parseWpConfig(`<?php define('A', array('x' => 1, 'y' => "t\\tab")); define("B", -1.5); define('C', NULL); $table_prefix  =  "wp2_" ;`);
+    const p = parseWpConfig(
+      `<?php define('A', array('x' => 1, 'y' => "t\\tab")); define("B", -1.5); define('C', NULL); $table_prefix  =  "wp2_" ;`,
+    );
     expect(p.constants.A).to.deep.equal({ x: 1, y: 't\tab' });
     expect(p.constants.B).to.equal(-1.5);
     expect(p.constants.C).to.equal(null);

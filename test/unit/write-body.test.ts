@@ -23,18 +23,23 @@ async function serve(answer: (ctx: Koa.Context) => void): Promise<{ url: string;
 /** One raw request: status, headers and the exact bytes that came back. */
 function request(url: string, method: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: string }> {
   return new Promise((resolve, reject) => {
-    http.request(url, { method, agent: false }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
-    }).on('error', reject).end();
+    http
+      .request(url, { method, agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body += d));
+        res.on('end', () => resolve({ status: res.statusCode!, headers: res.headers, body }));
+      })
+      .on('error', reject)
+      .end();
   });
 }
 
 describe('writeBody: the frame ends JSON answers itself', () => {
   it('a route answer with no status set is a 200 with its exact JSON, type and length; Koa sends nothing more', async () => {
-    const s = await serve((ctx) => { ctx.state.result = { id: 7, title: 'Café' }; });
+    const s = await serve((ctx) => {
+      ctx.state.result = { id: 7, title: 'Café' };
+    });
     try {
       const res = await request(s.url, 'GET');
       expect(res.status).to.equal(200);
@@ -78,7 +83,10 @@ describe('writeBody: the frame ends JSON answers itself', () => {
       if (text) ctx.body = 'plain';
       else {
         ctx.state.fields = ['id'];
-        ctx.state.result = renderOnce([{ id: 1, secret: 'x' }, { id: 2, secret: 'y' }]);
+        ctx.state.result = renderOnce([
+          { id: 1, secret: 'x' },
+          { id: 2, secret: 'y' },
+        ]);
       }
     });
     try {

@@ -4,11 +4,14 @@ import type { Config } from '../../config/schema.ts';
 import { buildContainer } from '../../container.ts';
 import { CHECKS, doctorContext, formatReport, runDoctor, type DoctorReport } from '../../doctor/doctor.ts';
 import { settingsFailure } from '../../doctor/service-checks.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 
 export function registerDoctor(program: Command, cli: Cli): void {
-  program.command('doctor')
-    .description("check this site's settings, database, Redis, clocks, backup tools and storage; prints the fix for each failure (exit 0 only when every check passes)")
+  program
+    .command('doctor')
+    .description(
+      "check this site's settings, database, Redis, clocks, backup tools and storage; prints the fix for each failure (exit 0 only when every check passes)",
+    )
     .option('--json', 'print the report as JSON (for scripts and monitoring)')
     .action(async (opts: { json?: boolean }) => {
       const report = await doctor(cli);
@@ -25,7 +28,13 @@ async function doctor(cli: Cli): Promise<DoctorReport> {
     config = cli.config({ overrides: { log: { level: 'error', format: 'pretty' }, jobs: { enabled: false } } });
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
-    const checks = CHECKS.map((c) => ({ id: c.id, title: c.title, ...(c.id === 'settings' ? settingsFailure(err.problems) : { status: 'skip' as const, message: 'needs valid settings (see settings)' }) }));
+    const checks = CHECKS.map((c) => ({
+      id: c.id,
+      title: c.title,
+      ...(c.id === 'settings'
+        ? settingsFailure(err.problems)
+        : { status: 'skip' as const, message: 'needs valid settings (see settings)' }),
+    }));
     return { ok: false, checks };
   }
   const c = buildContainer(config);

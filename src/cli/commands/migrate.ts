@@ -3,11 +3,12 @@ import { Database } from '../../data/database.ts';
 import { migrateDown, migrateUp, migrationSteps } from '../../data/migrations/index.ts';
 import { alignShardIds, prepareShard, unprepareShard } from '../../data/migrations/shards.ts';
 import { createTables } from '../../data/tables.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { progress } from '../progress.ts';
 
 export function registerMigrate(program: Command, cli: Cli): void {
-  program.command('migrate')
+  program
+    .command('migrate')
     .description("add (up) or remove (down) the sidecar's indexes; with SLBP_SHARDS also prepare every billing shard")
     .addArgument(new Argument('[direction]', 'up or down').choices(['up', 'down']).default('up'))
     .option('--to <id>', 'down: stop after reverting this migration')
@@ -20,7 +21,12 @@ export function registerMigrate(program: Command, cli: Cli): void {
         const shards = db.shardQueryables();
         const done: string[] = [];
         if (direction === 'up') {
-          const bar = progress(cli.io, { label: 'migrate', total: migrationSteps() + shards.length + (shards.length ? 1 : 0), unit: 'items', noun: 'steps' });
+          const bar = progress(cli.io, {
+            label: 'migrate',
+            total: migrationSteps() + shards.length + (shards.length ? 1 : 0),
+            unit: 'items',
+            noun: 'steps',
+          });
           let steps = 0;
           done.push(...(await migrateUp(db.write, tables, () => bar.update(++steps))));
           for (const [i, shard] of shards.entries()) {

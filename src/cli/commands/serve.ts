@@ -3,13 +3,14 @@ import type { Config } from '../../config/schema.ts';
 import { buildContainer, type Container } from '../../container.ts';
 import { checkLogin, describeLogin } from '../../data/login-check.ts';
 import { pluginCronCheck, scheduledPluginCronHooks } from '../../data/plugin-cron.ts';
-import { startServer } from '../../http/server.ts';
+import { startServer } from '../../server.ts';
 import { CliError } from '../io.ts';
-import type { Cli } from '../program.ts';
+import type { Cli } from '../cli.ts';
 import { DatabaseWatch, describeListenError, ensureWritableDirs, isFatalLogin } from '../startup.ts';
 
 export function registerServe(program: Command, cli: Cli): void {
-  program.command('serve')
+  program
+    .command('serve')
     .description('run the sidecar: serves the REST namespace until SIGTERM or SIGINT (what npm start and the systemd unit run)')
     .option('--port <port>', 'listen port, 0 for any free port (also SLBP_PORT)')
     .option('--host <address>', 'listen address (also SLBP_HOST)')
@@ -31,7 +32,8 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
   const container = buildContainer(config);
   const log = container.logger;
   for (const s of config.provenance.skipped) {
-    if (s.replacedBy) log.info('wp-config.php value is not a literal; using the environment instead', { setting: s.name, defined_with: s.as });
+    if (s.replacedBy)
+      log.info('wp-config.php value is not a literal; using the environment instead', { setting: s.name, defined_with: s.as });
     else log.warn('wp-config.php value is not a literal and is skipped', { setting: s.name, defined_with: s.as });
   }
   let running;
@@ -44,16 +46,21 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
   }
 
   let finish!: (code: number) => void;
-  const done = new Promise<number>((resolve) => { finish = resolve; });
+  const done = new Promise<number>((resolve) => {
+    finish = resolve;
+  });
   let stopping = false;
   const stop = (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
     watch.stop();
-    running.shutdown(reason).then(() => finish(code), (err) => {
-      log.error('shutdown failed', { error: (err as Error).message });
-      finish(1);
-    });
+    running.shutdown(reason).then(
+      () => finish(code),
+      (err) => {
+        log.error('shutdown failed', { error: (err as Error).message });
+        finish(1);
+      },
+    );
   };
   // Handlers go in before anything else awaits: a SIGTERM in the first second must drain too,
   // not kill the process with its connections (Node's default action).
@@ -96,7 +103,10 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
     // Give the first connection a moment so the start-up log tells the truth about Redis.
     await new Promise((r) => setTimeout(r, Math.min(config.redis.connectTimeoutMs, 1000)));
     // A namespace held by another site was logged by the namespace guard, with both sites named.
-    if (!container.redis.isConnected()) log.warn('redis is not reachable: running on the in-process cache only; /health reports degraded', { target: container.redis.describe() });
+    if (!container.redis.isConnected())
+      log.warn('redis is not reachable: running on the in-process cache only; /health reports degraded', {
+        target: container.redis.describe(),
+      });
   } else log.warn('redis is disabled (SLBP_REDIS_ENABLED=false): running on the in-process cache only');
   if (login.ok) await warnAboutPluginCron(container);
 
@@ -110,7 +120,8 @@ export async function serve(cli: Cli, config: Config, hooks: { onListening?(url:
 async function warnAboutPluginCron(c: Container): Promise<void> {
   try {
     const scheduled = await scheduledPluginCronHooks(c.db.write, c.tables);
-    if (scheduled.length) c.logger.warn(pluginCronCheck(scheduled).message, { still_scheduled: [...new Set(scheduled.map((s) => s.hook))] });
+    if (scheduled.length)
+      c.logger.warn(pluginCronCheck(scheduled).message, { still_scheduled: [...new Set(scheduled.map((s) => s.hook))] });
   } catch (err) {
     c.logger.warn('could not read the WP-cron schedule at start', { error: (err as Error).message });
   }

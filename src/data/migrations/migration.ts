@@ -14,7 +14,11 @@ export interface Migration {
 }
 
 /** An index the sidecar adds; the names carry `slbp_sc_` so `down` never touches the plugin's own. */
-export interface IndexSpec { table: (t: Tables) => string; name: string; columns: string[] }
+export interface IndexSpec {
+  table: (t: Tables) => string;
+  name: string;
+  columns: string[];
+}
 
 export async function indexExists(q: Queryable, table: string, name: string): Promise<boolean> {
   const rows = await q.query<{ n: number | string }[]>(
@@ -31,7 +35,9 @@ export async function addIndexes(q: Queryable, tables: Tables, specs: IndexSpec[
     const table = s.table(tables);
     if (!(await indexExists(q, table, s.name))) {
       // ALGORITHM=INPLACE, LOCK=NONE: the plugin keeps writing while the index builds.
-      await q.query(`ALTER TABLE \`${table}\` ADD INDEX \`${s.name}\` (${s.columns.map((c) => `\`${c}\``).join(', ')}), ALGORITHM=INPLACE, LOCK=NONE`);
+      await q.query(
+        `ALTER TABLE \`${table}\` ADD INDEX \`${s.name}\` (${s.columns.map((c) => `\`${c}\``).join(', ')}), ALGORITHM=INPLACE, LOCK=NONE`,
+      );
       done.push(`added ${table}.${s.name}`);
     }
     onStep?.();

@@ -22,7 +22,10 @@ const shardIndexes = (t: Tables) => BILLING_INDEXES.filter((s) => shardTables(t)
 export async function prepareShard(main: Queryable, shard: Queryable, tables: Tables): Promise<string[]> {
   const done: string[] = [];
   for (const table of shardTables(tables)) {
-    const exists = await shard.query<unknown[]>('SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [table]);
+    const exists = await shard.query<unknown[]>(
+      'SELECT 1 FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+      [table],
+    );
     if (exists.length) continue;
     const [def] = await main.query<Record<string, string>[]>(`SHOW CREATE TABLE \`${table}\``);
     const ddl = def?.['Create Table'];
@@ -43,11 +46,14 @@ export async function prepareShard(main: Queryable, shard: Queryable, tables: Ta
 export async function alignShardIds(main: Queryable, shards: readonly Queryable[], tables: Tables): Promise<string[]> {
   const done: string[] = [];
   for (const table of [tables.slbp.transactions, tables.slbp.subscriptions, tables.slbp.enrollment_logs]) {
-    const maxOf = async (q: Queryable) => Number((await q.query<{ m: number | string | null }[]>(`SELECT MAX(id) AS m FROM \`${table}\``))[0]?.m ?? 0);
+    const maxOf = async (q: Queryable) =>
+      Number((await q.query<{ m: number | string | null }[]>(`SELECT MAX(id) AS m FROM \`${table}\``))[0]?.m ?? 0);
     const highest = Math.max(await maxOf(main), ...(await Promise.all(shards.map(maxOf))));
     for (const [i, shard] of shards.entries()) {
       const [row] = await shard.query<{ n: number | string | null }[]>(
-        'SELECT AUTO_INCREMENT AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?', [table]);
+        'SELECT AUTO_INCREMENT AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = ?',
+        [table],
+      );
       if (Number(row?.n ?? 0) > highest) continue;
       await shard.query(`ALTER TABLE \`${table}\` AUTO_INCREMENT = ${highest + 1}`);
       done.push(`shard ${i}: ${table} ids continue after ${highest}`);

@@ -2,7 +2,14 @@ import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
 
 /** One `slbp_enrollment_logs` row; `createdAt` (UTC) when it is written later than the change it records. */
-export interface EnrolmentLogWrite { userId: number; courseId: number; action: 'enrolled' | 'unenrolled'; transactionId: string | null; notes: string; createdAt?: string | null }
+export interface EnrolmentLogWrite {
+  userId: number;
+  courseId: number;
+  action: 'enrolled' | 'unenrolled';
+  transactionId: string | null;
+  notes: string;
+  createdAt?: string | null;
+}
 
 /**
  * LearnDash access meta (`course_{id}_access_from`), the plugin's `slbp_enrollment_{id}` meta and
@@ -21,7 +28,8 @@ export class EnrolmentRepository {
     const keys = courseIds.map(EnrolmentRepository.accessKey);
     const rows = await q.query<{ meta_key: string; meta_value: string }[]>(
       `SELECT meta_key, meta_value FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key IN (${keys.map(() => '?').join(',')}) FOR UPDATE`,
-      [userId, ...keys]);
+      [userId, ...keys],
+    );
     const out = new Map<number, string>();
     for (const r of rows) out.set(Number(/^course_(\d+)_access_from$/.exec(r.meta_key)![1]), r.meta_value);
     return out;
@@ -30,7 +38,9 @@ export class EnrolmentRepository {
   /** The user's `slbp_enrollment_{course}` meta values, by course id. */
   async enrolmentRecords(q: Queryable, userId: number): Promise<Map<number, string>> {
     const rows = await q.query<{ meta_key: string; meta_value: string }[]>(
-      `SELECT meta_key, meta_value FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key LIKE 'slbp\\_enrollment\\_%'`, [userId]);
+      `SELECT meta_key, meta_value FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key LIKE 'slbp\\_enrollment\\_%'`,
+      [userId],
+    );
     const out = new Map<number, string>();
     for (const r of rows) {
       const m = /^slbp_enrollment_(\d+)$/.exec(r.meta_key);
@@ -46,13 +56,17 @@ export class EnrolmentRepository {
 
   async deleteMeta(q: Queryable, userId: number, keys: string[]): Promise<void> {
     if (!keys.length) return;
-    await q.query(`DELETE FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key IN (${keys.map(() => '?').join(',')})`, [userId, ...keys]);
+    await q.query(`DELETE FROM \`${this.tables.core.usermeta}\` WHERE user_id = ? AND meta_key IN (${keys.map(() => '?').join(',')})`, [
+      userId,
+      ...keys,
+    ]);
   }
 
   async log(q: Queryable, e: EnrolmentLogWrite): Promise<void> {
     await q.query(
       `INSERT INTO \`${this.tables.slbp.enrollment_logs}\` (user_id, course_id, action, status, transaction_id, lms, notes, created_at)
        VALUES (?, ?, ?, 'success', ?, 'learndash', ?, COALESCE(?, UTC_TIMESTAMP()))`,
-      [e.userId, e.courseId, e.action, e.transactionId, e.notes, e.createdAt ?? null]);
+      [e.userId, e.courseId, e.action, e.transactionId, e.notes, e.createdAt ?? null],
+    );
   }
 }

@@ -17,10 +17,10 @@ export class EventLedgerRepository {
   /** True when this transaction now owns `key`; false when it was applied before. */
   async claim(q: Queryable, key: string, note: string): Promise<boolean> {
     try {
-      await q.query(
-        `INSERT INTO \`${this.tables.core.options}\` (option_name, option_value, autoload) VALUES (?, ?, 'no')`,
-        [`${LEDGER_PREFIX}${key}`, JSON.stringify({ event: note, at: new Date().toISOString() })],
-      );
+      await q.query(`INSERT INTO \`${this.tables.core.options}\` (option_name, option_value, autoload) VALUES (?, ?, 'no')`, [
+        `${LEDGER_PREFIX}${key}`,
+        JSON.stringify({ event: note, at: new Date().toISOString() }),
+      ]);
       return true;
     } catch (err) {
       if (isDuplicateKey(err)) return false;
@@ -30,7 +30,9 @@ export class EventLedgerRepository {
 
   /** Whether `key` was claimed on this database (a plain read: for ledgers no event claims on any more). */
   async has(q: Queryable, key: string): Promise<boolean> {
-    const rows = await q.query<unknown[]>(`SELECT option_id FROM \`${this.tables.core.options}\` WHERE option_name = ?`, [`${LEDGER_PREFIX}${key}`]);
+    const rows = await q.query<unknown[]>(`SELECT option_id FROM \`${this.tables.core.options}\` WHERE option_name = ?`, [
+      `${LEDGER_PREFIX}${key}`,
+    ]);
     return rows.length > 0;
   }
 

@@ -20,16 +20,19 @@ export class MainEffectsRepository {
 
   /** The record saved for `key`, or null when the main part has not committed before. */
   async load<T>(q: Queryable, key: string): Promise<T | null> {
-    const rows = await q.query<{ option_value: string }[]>(`SELECT option_value FROM \`${this.tables.core.options}\` WHERE option_name = ?`, [this.name(key)]);
+    const rows = await q.query<{ option_value: string }[]>(
+      `SELECT option_value FROM \`${this.tables.core.options}\` WHERE option_name = ?`,
+      [this.name(key)],
+    );
     return rows[0] ? (JSON.parse(rows[0].option_value).effects as T) : null;
   }
 
   /** Saves the record inside the caller's main-database transaction. */
   async save(q: Queryable, key: string, effects: unknown): Promise<void> {
-    await q.query(
-      `INSERT INTO \`${this.tables.core.options}\` (option_name, option_value, autoload) VALUES (?, ?, 'no')`,
-      [this.name(key), JSON.stringify({ key: key.slice(0, 200), at: new Date().toISOString(), effects })],
-    );
+    await q.query(`INSERT INTO \`${this.tables.core.options}\` (option_name, option_value, autoload) VALUES (?, ?, 'no')`, [
+      this.name(key),
+      JSON.stringify({ key: key.slice(0, 200), at: new Date().toISOString(), effects }),
+    ]);
   }
 
   /** Drops records older than `days` (a retry comes within hours, never after weeks). */

@@ -2,7 +2,8 @@
 export const isDuplicateKey = (err: unknown) => (err as { code?: string })?.code === 'ER_DUP_ENTRY';
 
 /** Deadlocks and lock-wait timeouts: the transaction was rolled back and may simply be run again. */
-export const isRetryableLock = (err: unknown) => ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes((err as { code?: string })?.code ?? '');
+export const isRetryableLock = (err: unknown) =>
+  ['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes((err as { code?: string })?.code ?? '');
 
 /** `2021-08-11T13:47:29.000000Z` (or any ISO 8601 with a zone) → `2021-08-11 13:47:29` UTC; null stays null. */
 export function sqlUtc(iso: string | Date | null | undefined): string | null {

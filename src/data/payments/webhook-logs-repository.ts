@@ -14,7 +14,17 @@ export interface WebhookLogEntry {
   attempts?: number;
 }
 
-export interface WebhookLogRow { id: number; webhook_id: number; event: string; payload: string; response_code: number | null; response_body: string | null; status: string; attempts: number; created_at: string }
+export interface WebhookLogRow {
+  id: number;
+  webhook_id: number;
+  event: string;
+  payload: string;
+  response_code: number | null;
+  response_body: string | null;
+  status: string;
+  attempts: number;
+  created_at: string;
+}
 
 /** `{prefix}slbp_webhook_logs`: every incoming delivery and every outgoing attempt. */
 export class WebhookLogsRepository {
@@ -31,22 +41,48 @@ export class WebhookLogsRepository {
   async list(q: Queryable, filter: { webhookId?: number; event?: string } = {}): Promise<WebhookLogRow[]> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.webhookId !== undefined) { where.push('webhook_id = ?'); args.push(filter.webhookId); }
-    if (filter.event) { where.push('event = ?'); args.push(filter.event); }
-    return q.query(`SELECT * FROM \`${this.tables.slbp.webhook_logs}\` ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`, args);
+    if (filter.webhookId !== undefined) {
+      where.push('webhook_id = ?');
+      args.push(filter.webhookId);
+    }
+    if (filter.event) {
+      where.push('event = ?');
+      args.push(filter.event);
+    }
+    return q.query(
+      `SELECT * FROM \`${this.tables.slbp.webhook_logs}\` ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id`,
+      args,
+    );
   }
 
   /** One page of log rows, newest first, without their payloads, and how many rows match. */
-  async page(q: Queryable, filter: { webhookId?: number; event?: string; status?: string }, limit: number, offset: number): Promise<{ rows: Omit<WebhookLogRow, 'payload'>[]; total: number }> {
+  async page(
+    q: Queryable,
+    filter: { webhookId?: number; event?: string; status?: string },
+    limit: number,
+    offset: number,
+  ): Promise<{ rows: Omit<WebhookLogRow, 'payload'>[]; total: number }> {
     const where: string[] = [];
     const args: unknown[] = [];
-    if (filter.webhookId !== undefined) { where.push('webhook_id = ?'); args.push(filter.webhookId); }
-    if (filter.event) { where.push('event = ?'); args.push(filter.event); }
-    if (filter.status) { where.push('status = ?'); args.push(filter.status); }
+    if (filter.webhookId !== undefined) {
+      where.push('webhook_id = ?');
+      args.push(filter.webhookId);
+    }
+    if (filter.event) {
+      where.push('event = ?');
+      args.push(filter.event);
+    }
+    if (filter.status) {
+      where.push('status = ?');
+      args.push(filter.status);
+    }
     const sql = where.length ? `WHERE ${where.join(' AND ')}` : '';
     const t = `\`${this.tables.slbp.webhook_logs}\``;
     const [rows, count] = await Promise.all([
-      q.query<Omit<WebhookLogRow, 'payload'>[]>(`SELECT id, webhook_id, event, response_code, response_body, status, attempts, created_at FROM ${t} ${sql} ORDER BY id DESC LIMIT ? OFFSET ?`, [...args, limit, offset]),
+      q.query<Omit<WebhookLogRow, 'payload'>[]>(
+        `SELECT id, webhook_id, event, response_code, response_body, status, attempts, created_at FROM ${t} ${sql} ORDER BY id DESC LIMIT ? OFFSET ?`,
+        [...args, limit, offset],
+      ),
       q.query<{ n: number | string }[]>(`SELECT COUNT(*) AS n FROM ${t} ${sql}`, args),
     ]);
     return { rows, total: Number(count[0]?.n ?? 0) };
@@ -59,7 +95,9 @@ export class WebhookLogsRepository {
 
   async deleteOlderThan(q: Queryable, days: number): Promise<number> {
     const res = await q.query<{ affectedRows: number }>(
-      `DELETE FROM \`${this.tables.slbp.webhook_logs}\` WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY`, [days]);
+      `DELETE FROM \`${this.tables.slbp.webhook_logs}\` WHERE created_at < UTC_TIMESTAMP() - INTERVAL ? DAY`,
+      [days],
+    );
     return res.affectedRows;
   }
 }

@@ -1,7 +1,14 @@
 import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
 
-export interface EnrolledCourseRow { course_id: number; title: string | null; url: string | null; enrolled_at: string | null; access_from: number | null; source: 'learndash' | 'enrollment_log' }
+export interface EnrolledCourseRow {
+  course_id: number;
+  title: string | null;
+  url: string | null;
+  enrolled_at: string | null;
+  access_from: number | null;
+  source: 'learndash' | 'enrollment_log';
+}
 
 /**
  * A user's courses: LearnDash's `course_{id}_access_from` user meta (what grants access) plus
@@ -27,7 +34,14 @@ export class EnrolledCoursesReadModel {
       const id = Number(l.course_id);
       if (l.action === 'enrolled') {
         const prev = courses.get(id);
-        courses.set(id, { course_id: id, title: null, url: null, enrolled_at: prev?.enrolled_at ?? l.created_at, access_from: null, source: 'enrollment_log' });
+        courses.set(id, {
+          course_id: id,
+          title: null,
+          url: null,
+          enrolled_at: prev?.enrolled_at ?? l.created_at,
+          access_from: null,
+          source: 'enrollment_log',
+        });
       } else if (l.action === 'unenrolled') courses.delete(id);
     }
     for (const m of meta) {
@@ -35,7 +49,14 @@ export class EnrolledCoursesReadModel {
       if (!Number.isSafeInteger(id)) continue;
       const ts = Number(m.meta_value);
       const prev = courses.get(id);
-      courses.set(id, { course_id: id, title: null, url: null, enrolled_at: prev?.enrolled_at ?? null, access_from: Number.isFinite(ts) && ts > 0 ? ts : null, source: 'learndash' });
+      courses.set(id, {
+        course_id: id,
+        title: null,
+        url: null,
+        enrolled_at: prev?.enrolled_at ?? null,
+        access_from: Number.isFinite(ts) && ts > 0 ? ts : null,
+        source: 'learndash',
+      });
     }
     if (!courses.size) return [];
     const ids = [...courses.keys()];

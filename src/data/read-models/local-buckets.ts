@@ -1,5 +1,8 @@
 /** A stretch of time with one UTC offset in the site's zone; `until` is exclusive (UTC DATETIME) or null for open-ended. */
-export interface OffsetSegment { until: string | null; offsetMin: number }
+export interface OffsetSegment {
+  until: string | null;
+  offsetMin: number;
+}
 export type BucketSize = 'day' | 'week' | 'month';
 
 /** TO_DAYS('1970-01-01'): MariaDB's day number of the Unix epoch. */

@@ -3,9 +3,21 @@ import type { Tables } from '../tables.ts';
 import { INCOMING_WEBHOOK_ID } from '../payments/webhook-logs-repository.ts';
 
 /** Failed payments since two moments, per currency: counts and DECIMAL sums (as strings). */
-export interface FailedPaymentRow { currency: string; n_short: number | string; amount_short: string | null; n_long: number | string; amount_long: string | null }
+export interface FailedPaymentRow {
+  currency: string;
+  n_short: number | string;
+  amount_short: string | null;
+  n_long: number | string;
+  amount_long: string | null;
+}
 
-export interface IncomingWebhookRow { id: number | string; event: string; status: string; response_code: number | null; created_at: string }
+export interface IncomingWebhookRow {
+  id: number | string;
+  event: string;
+  status: string;
+  response_code: number | null;
+  created_at: string;
+}
 
 /** The store owner's overview figures that no analytics report has: failed payments and the last gateway delivery. */
 export class OverviewReadModel {

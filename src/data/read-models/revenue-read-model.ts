@@ -2,11 +2,31 @@ import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
 import { localDaySql, type OffsetSegment } from './local-buckets.ts';
 
-export interface RevenueWindow { from: string; to: string; currency?: string; segments: OffsetSegment[] }
+export interface RevenueWindow {
+  from: string;
+  to: string;
+  currency?: string;
+  segments: OffsetSegment[];
+}
 /** `day` is the local day number (days since 1970-01-01 in the site's zone). */
-export interface RevenueDayRow { day: number | string; currency: string; gross: string; refunds: string; n: number | string }
-export interface MrrRow { currency: string; active: number | string; mrr: string; arr: string }
-export interface MrrSumRow { currency: string; active: number | string; twelfths: string }
+export interface RevenueDayRow {
+  day: number | string;
+  currency: string;
+  gross: string;
+  refunds: string;
+  n: number | string;
+}
+export interface MrrRow {
+  currency: string;
+  active: number | string;
+  mrr: string;
+  arr: string;
+}
+export interface MrrSumRow {
+  currency: string;
+  active: number | string;
+  twelfths: string;
+}
 
 /** Exact cents of a DECIMAL(…, 2) string such as `-1234.50`. */
 const cents = (v: string): number => {
@@ -27,9 +47,14 @@ export function mrrFromSums(parts: MrrSumRow[]): MrrRow[] {
     const t = by.get(p.currency) ?? { active: 0, twelfths: 0 };
     by.set(p.currency, { active: t.active + Number(p.active), twelfths: t.twelfths + cents(String(p.twelfths ?? '0')) });
   }
-  return [...by.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([currency, t]) => ({
-    currency, active: t.active, mrr: decimal(Math.sign(t.twelfths) * Math.round(Math.abs(t.twelfths) / 12)), arr: decimal(t.twelfths),
-  }));
+  return [...by.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, t]) => ({
+      currency,
+      active: t.active,
+      mrr: decimal(Math.sign(t.twelfths) * Math.round(Math.abs(t.twelfths) / 12)),
+      arr: decimal(t.twelfths),
+    }));
 }
 
 /** Stored statuses that count as revenue: completed (and the old `paid`) plus refunded. */

@@ -2,9 +2,17 @@ import type { Queryable } from '../database.ts';
 import type { Tables } from '../tables.ts';
 import { localDaySql, type OffsetSegment } from './local-buckets.ts';
 
-export interface GroupCountRow { status: string; plan_id: string; payment_gateway: string; n: number | string }
+export interface GroupCountRow {
+  status: string;
+  plan_id: string;
+  payment_gateway: string;
+  n: number | string;
+}
 /** `day` is the local day number (days since 1970-01-01 in the site's zone). */
-export interface DayCountRow { day: number | string; n: number | string }
+export interface DayCountRow {
+  day: number | string;
+  n: number | string;
+}
 
 /** Subscription counts for `/analytics/subscriptions`. */
 export class SubscriptionStatsReadModel {
@@ -25,7 +33,11 @@ export class SubscriptionStatsReadModel {
   /** New subscriptions per local day of created_at. */
   async createdByDay(q: Queryable, from: string, to: string, segments: OffsetSegment[]): Promise<DayCountRow[]> {
     const d = localDaySql('created_at', segments);
-    return q.query(`SELECT ${d.sql} AS day, COUNT(*) AS n FROM ${this.t} WHERE created_at >= ? AND created_at < ? GROUP BY day`, [...d.params, from, to]);
+    return q.query(`SELECT ${d.sql} AS day, COUNT(*) AS n FROM ${this.t} WHERE created_at >= ? AND created_at < ? GROUP BY day`, [
+      ...d.params,
+      from,
+      to,
+    ]);
   }
 
   /** Ended subscriptions (cancelled, expired) per local day of their last change. */

@@ -5,7 +5,13 @@ import { Memo } from '../../cache/memo.ts';
  * What an access token says: the user, the refresh-token family it came from, its lifetime, and
  * the stamp of the user's password hash when it was issued (absent in tokens from before stamps).
  */
-export interface AccessClaims { sub: number; sid: string; iat: number; exp: number; pwd?: string }
+export interface AccessClaims {
+  sub: number;
+  sid: string;
+  iat: number;
+  exp: number;
+  pwd?: string;
+}
 
 const HEADER = Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url');
 
@@ -31,7 +37,10 @@ export class AccessTokens {
    */
   private readonly verified = new Memo<string, AccessClaims>(5000, 4 * 1024 * 1024, (token) => 2 * token.length + 200);
 
-  constructor(private readonly key: Buffer, readonly ttlSec: number) {}
+  constructor(
+    private readonly key: Buffer,
+    readonly ttlSec: number,
+  ) {}
 
   issue(userId: number, sid: string, pwd: string, now = Math.floor(Date.now() / 1000)): string {
     const claims: AccessClaims = { sub: userId, sid, iat: now, exp: now + this.ttlSec, pwd };
@@ -54,7 +63,14 @@ export class AccessTokens {
     } catch {
       return null;
     }
-    if (!Number.isSafeInteger(claims.sub) || claims.sub <= 0 || typeof claims.exp !== 'number' || claims.exp <= now || typeof claims.sid !== 'string') return null;
+    if (
+      !Number.isSafeInteger(claims.sub) ||
+      claims.sub <= 0 ||
+      typeof claims.exp !== 'number' ||
+      claims.exp <= now ||
+      typeof claims.sid !== 'string'
+    )
+      return null;
     if (claims.pwd !== undefined && typeof claims.pwd !== 'string') return null;
     this.verified.set(token, claims);
     return claims;

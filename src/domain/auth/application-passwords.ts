@@ -4,7 +4,15 @@ import { verifyWpPassword } from '../passwords.ts';
 /** The user meta key WordPress keeps Application Passwords under (WP_Application_Passwords::USERMETA_KEY_APPLICATION_PASSWORDS). */
 export const APPLICATION_PASSWORDS_META = '_application_passwords';
 
-export interface ApplicationPassword { uuid: string; app_id: string; name: string; password: string; created: number; last_used: number | null; last_ip: string | null }
+export interface ApplicationPassword {
+  uuid: string;
+  app_id: string;
+  name: string;
+  password: string;
+  created: number;
+  last_used: number | null;
+  last_ip: string | null;
+}
 
 /**
  * Strips what WP_Application_Passwords::chunk_password() adds for display: people paste
@@ -20,7 +28,9 @@ export function parseApplicationPasswords(raw: string | undefined): ApplicationP
   if (!raw) return [];
   const value = maybeUnserialize(raw, `user meta ${APPLICATION_PASSWORDS_META}`);
   const list = Array.isArray(value) ? value : value && typeof value === 'object' ? Object.values(value) : [];
-  return list.filter((e): e is ApplicationPassword => !!e && typeof e === 'object' && typeof (e as ApplicationPassword).password === 'string');
+  return list.filter(
+    (e): e is ApplicationPassword => !!e && typeof e === 'object' && typeof (e as ApplicationPassword).password === 'string',
+  );
 }
 
 /** The entry the given password matches (phpass, `$wp$` or `$generic$` hashes), or null. */
@@ -36,7 +46,12 @@ export async function matchApplicationPassword(entries: ApplicationPassword[], g
  * WP_Application_Passwords::record_application_password_usage() does (at most once a day), or
  * null when nothing needs writing.
  */
-export function recordUsage(entries: ApplicationPassword[], used: ApplicationPassword, ip: string, now = Math.floor(Date.now() / 1000)): string | null {
+export function recordUsage(
+  entries: ApplicationPassword[],
+  used: ApplicationPassword,
+  ip: string,
+  now = Math.floor(Date.now() / 1000),
+): string | null {
   if (used.last_used && now - Number(used.last_used) < 86_400) return null;
   return phpSerialize(entries.map((e) => (e.uuid === used.uuid ? { ...e, last_used: now, last_ip: ip } : e)));
 }

@@ -2,31 +2,65 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize } from '../../data/php-serialize.ts';
 import type { UsersRepository } from '../../data/users-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { UserDirectory, UserIdentity } from '../user-directory.ts';
 import type { AccessTokens } from './access-tokens.ts';
-import { APPLICATION_PASSWORDS_META, matchApplicationPassword, normaliseApplicationPassword, parseApplicationPasswords, recordUsage } from './application-passwords.ts';
+import {
+  APPLICATION_PASSWORDS_META,
+  matchApplicationPassword,
+  normaliseApplicationPassword,
+  parseApplicationPasswords,
+  recordUsage,
+} from './application-passwords.ts';
 import { loginSubject, type LoginLockout, type LoginSubject } from './login-lockout.ts';
 import type { PasswordWork } from './password-work.ts';
 import type { Revocations } from './revocations.ts';
 import type { SessionStore } from './session-store.ts';
 
-export interface TokenPair { access_token: string; refresh_token: string; token_type: 'Bearer'; expires_in: number; user: PublicUser }
-export interface PublicUser { id: number; username: string; email: string; display_name: string; roles: string[]; capabilities: Record<string, boolean> }
+export interface TokenPair {
+  access_token: string;
+  refresh_token: string;
+  token_type: 'Bearer';
+  expires_in: number;
+  user: PublicUser;
+}
+export interface PublicUser {
+  id: number;
+  username: string;
+  email: string;
+  display_name: string;
+  roles: string[];
+  capabilities: Record<string, boolean>;
+}
 
 /** A refresh token's session: its user, family (`sid`), how it signed in, and the stamp of the password it signed in with. */
-interface RefreshSession { user_id: number; sid: string; via: 'password' | 'application_password'; created_at: string; ip: string; pwd?: string }
+interface RefreshSession {
+  user_id: number;
+  sid: string;
+  via: 'password' | 'application_password';
+  created_at: string;
+  ip: string;
+  pwd?: string;
+}
 
 /** One answer for an unknown user and a wrong password, so names cannot be probed. */
-const badCredentials = () => new RestError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
-const badRefresh = () => new RestError('slbp_invalid_refresh_token', 'The refresh token is invalid, expired or already used.', 401);
-const locked = (wait: number) => new RestError('slbp_login_locked', 'Too many failed login attempts. Please try again later.', 429, { retry_after: wait });
+const badCredentials = () => new SidecarError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
+const badRefresh = () => new SidecarError('slbp_invalid_refresh_token', 'The refresh token is invalid, expired or already used.', 401);
+const locked = (wait: number) =>
+  new SidecarError('slbp_login_locked', 'Too many failed login attempts. Please try again later.', 429, { retry_after: wait });
 
 /** WordPress's own session list of a user (`session_tokens` meta: `{verifier: {expiration, ip, ua, login}}`). */
 const SESSION_TOKENS_META = 'session_tokens';
 
-export const publicUser = (u: UserIdentity): PublicUser => ({ id: u.userId, username: u.login, email: u.email, display_name: u.displayName, roles: u.roles, capabilities: u.capabilities });
+export const publicUser = (u: UserIdentity): PublicUser => ({
+  id: u.userId,
+  username: u.login,
+  email: u.email,
+  display_name: u.displayName,
+  roles: u.roles,
+  capabilities: u.capabilities,
+});
 
 const refreshKey = (token: string) => `refresh:${createHash('sha256').update(token).digest('hex')}`;
 
@@ -38,19 +72,21 @@ const refreshKey = (token: string) => `refresh:${createHash('sha256').update(tok
  * password work, known or not.
  */
 export class AuthService {
-  constructor(private readonly deps: {
-    users: UsersRepository;
-    read: Queryable;
-    write: Queryable;
-    directory: UserDirectory;
-    tokens: AccessTokens;
-    sessions: SessionStore;
-    revocations: Revocations;
-    lockout: LoginLockout;
-    passwords: PasswordWork;
-    refreshTtlSec: number;
-    logger: Logger;
-  }) {}
+  constructor(
+    private readonly deps: {
+      users: UsersRepository;
+      read: Queryable;
+      write: Queryable;
+      directory: UserDirectory;
+      tokens: AccessTokens;
+      sessions: SessionStore;
+      revocations: Revocations;
+      lockout: LoginLockout;
+      passwords: PasswordWork;
+      refreshTtlSec: number;
+      logger: Logger;
+    },
+  ) {}
 
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
     const { users, read, lockout } = this.deps;
@@ -70,7 +106,14 @@ export class AuthService {
       throw badCredentials();
     }
     await lockout.recordSuccess(subject, ip);
-    return this.issue(user, { user_id: user.userId, sid: randomBytes(12).toString('base64url'), via, created_at: new Date().toISOString(), ip, pwd: this.deps.tokens.stamp(row.user_pass) });
+    return this.issue(user, {
+      user_id: user.userId,
+      sid: randomBytes(12).toString('base64url'),
+      via,
+      created_at: new Date().toISOString(),
+      ip,
+      pwd: this.deps.tokens.stamp(row.user_pass),
+    });
   }
 
   /** 'application_password' when `password` is one of the user's Application Passwords (its use is recorded), else null. */
@@ -88,8 +131,12 @@ export class AuthService {
     const raw = meta.get(APPLICATION_PASSWORDS_META)!;
     const next = recordUsage(entries, used, ip);
     // Best effort, compare-and-set: a concurrent change by WordPress wins and usage is not recorded.
-    if (next) await users.replaceMetaIfUnchanged(this.deps.write, userId, APPLICATION_PASSWORDS_META, raw, next)
-      .catch((err) => this.deps.logger.warn('could not record application password use', { user_id: userId, error: (err as Error).message }));
+    if (next)
+      await users
+        .replaceMetaIfUnchanged(this.deps.write, userId, APPLICATION_PASSWORDS_META, raw, next)
+        .catch((err) =>
+          this.deps.logger.warn('could not record application password use', { user_id: userId, error: (err as Error).message }),
+        );
     return 'application_password';
   }
 

@@ -7,12 +7,22 @@ import type { RedisHandle } from '../../cache/redis.ts';
  * account from one address, per account from all addresses together (then only addresses the
  * account signed in from may go on), and per address across all accounts.
  */
-export const LOCKOUT_POLICY = { accountAddressFailures: 5, accountFailures: 10, addressFailures: 20, windowSec: 15 * 60, knownAddresses: 20, knownAddressDays: 90 };
+export const LOCKOUT_POLICY = {
+  accountAddressFailures: 5,
+  accountFailures: 10,
+  addressFailures: 20,
+  windowSec: 15 * 60,
+  knownAddresses: 20,
+  knownAddressDays: 90,
+};
 
 export type LockoutPolicy = typeof LOCKOUT_POLICY;
 
 /** Who a sign-in attempt is against: the account the database found (by id), or, for a name that matches none, the name as the database compares it. */
-export interface LoginSubject { key: string; userId: number | null }
+export interface LoginSubject {
+  key: string;
+  userId: number | null;
+}
 
 /**
  * A name as MariaDB's `utf8mb4_unicode_*_ci` collations compare it, near enough: compatibility
@@ -44,7 +54,10 @@ export class LoginLockout {
   private readonly local = new LRUCache<string, { n: number; until: number }>({ max: 50_000 });
   private readonly localKnown = new LRUCache<string, true>({ max: 50_000, ttl: LOCKOUT_POLICY.knownAddressDays * 86_400_000 });
 
-  constructor(private readonly redis: RedisHandle | null, private readonly policy: LockoutPolicy = LOCKOUT_POLICY) {}
+  constructor(
+    private readonly redis: RedisHandle | null,
+    private readonly policy: LockoutPolicy = LOCKOUT_POLICY,
+  ) {}
 
   private addressKey(ip: string): string {
     return `lockout:ip:${sha(ip)}`;

@@ -43,7 +43,9 @@ export class PasswordWork {
   /** The dummy hash of each kind, remade when the kinds were read more than `refreshMs` ago. */
   private current(): Promise<Map<string, string>> {
     if (this.dummies && Date.now() - this.loadedAt < this.refreshMs) return Promise.resolve(this.dummies);
-    this.loading ??= this.load().finally(() => { this.loading = null; });
+    this.loading ??= this.load().finally(() => {
+      this.loading = null;
+    });
     return this.loading;
   }
 

@@ -27,23 +27,33 @@ export class Revocations {
   private timer: NodeJS.Timeout | null = null;
   private lastWarn = 0;
 
-  constructor(private readonly store: () => SessionBackend, private readonly ttlSec: number, private readonly logger: Logger, private readonly pollMs = 500) {}
+  constructor(
+    private readonly store: () => SessionBackend,
+    private readonly ttlSec: number,
+    private readonly logger: Logger,
+    private readonly pollMs = 500,
+  ) {}
 
   /** Whether family `sid` was revoked: at once when this node knows, else after one lookup. */
   isRevoked(sid: string): boolean | Promise<boolean> {
     const known = this.known.get(sid);
     if (known !== undefined) return known;
     const epoch = this.epoch;
-    return this.store().get(revokedKey(sid)).then((found) => {
-      const revoked = found !== null;
-      if (epoch === this.epoch) this.known.set(sid, revoked);
-      return revoked;
-    }, (err: unknown) => {
-      // The store is down (a Redis session handler without Redis): tokens keep working on what this
-      // node knew; a revocation made meanwhile applies once the store answers again.
-      this.warn('could not check whether a session was revoked; accepting the token', err);
-      return false;
-    });
+    return this.store()
+      .get(revokedKey(sid))
+      .then(
+        (found) => {
+          const revoked = found !== null;
+          if (epoch === this.epoch) this.known.set(sid, revoked);
+          return revoked;
+        },
+        (err: unknown) => {
+          // The store is down (a Redis session handler without Redis): tokens keep working on what this
+          // node knew; a revocation made meanwhile applies once the store answers again.
+          this.warn('could not check whether a session was revoked; accepting the token', err);
+          return false;
+        },
+      );
   }
 
   /** Revokes family `sid` everywhere: its refresh tokens at once, its access tokens on every node within `pollMs` and a lookup. */
@@ -55,7 +65,9 @@ export class Revocations {
   }
 
   start(): void {
-    this.timer = setInterval(() => { void this.poll(); }, this.pollMs);
+    this.timer = setInterval(() => {
+      void this.poll();
+    }, this.pollMs);
     this.timer.unref();
   }
 

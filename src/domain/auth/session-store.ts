@@ -1,7 +1,7 @@
 import type { RedisHandle } from '../../cache/redis.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { SessionsRepository } from '../../data/sessions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 
 /** Where refresh tokens live: Redis or `{prefix}slbp_sessions`, as the plugin's session handler says. */
 export interface SessionBackend {
@@ -18,7 +18,8 @@ export interface SessionBackend {
   delete(key: string): Promise<boolean>;
 }
 
-const unavailable = () => new RestError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
+const unavailable = () =>
+  new SidecarError('slbp_session_store_unavailable', 'The session store is not available right now. Please try again shortly.', 503);
 
 /** One key, one step: GET, and when unused, SET it back with `used: true` and the same TTL. */
 const MARK_USED = `local v = redis.call('GET', KEYS[1])
@@ -57,7 +58,10 @@ export class RedisSessions implements SessionBackend {
 
 export class DatabaseSessions implements SessionBackend {
   readonly name = 'database' as const;
-  constructor(private readonly repo: SessionsRepository, private readonly write: Queryable) {}
+  constructor(
+    private readonly repo: SessionsRepository,
+    private readonly write: Queryable,
+  ) {}
 
   put(key: string, data: string, ttlSec: number): Promise<void> {
     return this.repo.put(this.write, key, data, ttlSec);
@@ -94,7 +98,11 @@ export class DatabaseSessions implements SessionBackend {
  * one handler is not found after a switch; its holder signs in again.
  */
 export class SessionStore {
-  constructor(private readonly backends: { redis: SessionBackend; database: SessionBackend }, private readonly configured: string, private readonly option: () => 'redis' | 'database') {}
+  constructor(
+    private readonly backends: { redis: SessionBackend; database: SessionBackend },
+    private readonly configured: string,
+    private readonly option: () => 'redis' | 'database',
+  ) {}
 
   get current(): SessionBackend {
     const name = this.configured === 'redis' || this.configured === 'database' ? this.configured : this.option();

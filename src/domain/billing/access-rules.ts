@@ -8,7 +8,8 @@ export const billingAccess = {
   readSubscriptions: {
     name: 'owner_or_read_subscriptions',
     description: 'signed-in users for their own rows, administrators for all; API keys need `read_subscriptions` or `read_billing`',
-    allows: (c) => (c.kind === 'api_key' ? keyAllows(c.permissions, 'read_subscriptions') || keyAllows(c.permissions, 'read_billing') : isSignedIn(c)),
+    allows: (c) =>
+      c.kind === 'api_key' ? keyAllows(c.permissions, 'read_subscriptions') || keyAllows(c.permissions, 'read_billing') : isSignedIn(c),
   } as AccessRule,
   writeSubscriptions: access.ownerOr('write_subscriptions'),
   analytics: access.adminOr('read_analytics'),

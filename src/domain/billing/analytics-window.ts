@@ -1,11 +1,20 @@
 import type { BucketSize } from '../../data/read-models/local-buckets.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { SiteCalendar } from './site-calendar.ts';
 
 export const PERIODS = ['7d', '30d', '90d', '12m', 'custom'] as const;
 export type Period = (typeof PERIODS)[number];
-export interface WindowQuery { period: Period; dateFrom?: string; dateTo?: string; groupBy?: BucketSize }
-export interface AnalyticsWindow { from: Date; to: Date; size: BucketSize }
+export interface WindowQuery {
+  period: Period;
+  dateFrom?: string;
+  dateTo?: string;
+  groupBy?: BucketSize;
+}
+export interface AnalyticsWindow {
+  from: Date;
+  to: Date;
+  size: BucketSize;
+}
 
 const DAYS: Record<string, number> = { '7d': 7, '30d': 30, '90d': 90 };
 const MAX_CUSTOM_DAYS = 3 * 366;
@@ -22,13 +31,19 @@ export function analyticsWindow(cal: SiteCalendar, q: WindowQuery, now = new Dat
   if (q.period === 'custom') {
     if (!q.dateFrom || !q.dateTo) {
       const missing = [!q.dateFrom && 'date_from', !q.dateTo && 'date_to'].filter(Boolean) as string[];
-      throw new RestError('rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, 400, { params: missing });
+      throw new SidecarError('rest_missing_callback_param', `Missing parameter(s): ${missing.join(', ')}`, 400, { params: missing });
     }
     const [fy, fm, fd] = q.dateFrom.split('-').map(Number) as [number, number, number];
     const [ty, tm, td] = q.dateTo.split('-').map(Number) as [number, number, number];
     const days = (Date.UTC(ty, tm - 1, td) - Date.UTC(fy, fm - 1, fd)) / 86_400_000 + 1;
-    if (days < 1) throw new RestError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, { params: { date_to: 'must not be before date_from' } });
-    if (days > MAX_CUSTOM_DAYS) throw new RestError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, { params: { date_to: `the range may span at most ${MAX_CUSTOM_DAYS} days` } });
+    if (days < 1)
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
+        params: { date_to: 'must not be before date_from' },
+      });
+    if (days > MAX_CUSTOM_DAYS)
+      throw new SidecarError('rest_invalid_param', 'Invalid parameter(s): date_to', 400, {
+        params: { date_to: `the range may span at most ${MAX_CUSTOM_DAYS} days` },
+      });
     from = cal.startOfDay(fy, fm, fd);
     to = cal.startOfDay(ty, tm, td + 1);
     size = days <= 62 ? 'day' : days <= 366 ? 'week' : 'month';
@@ -46,7 +61,10 @@ export function analyticsWindow(cal: SiteCalendar, q: WindowQuery, now = new Dat
 }
 
 /** A report's window and the cache key derived from it. */
-export interface ReportPlan { w: AnalyticsWindow; key: string }
+export interface ReportPlan {
+  w: AnalyticsWindow;
+  key: string;
+}
 
 /**
  * Report windows and their cache keys, remembered per query until the site's next local
@@ -60,7 +78,13 @@ export class ReportPlans {
   constructor(private readonly max = 256) {}
 
   /** `keyOf` turns the window into the cache key; it runs only when the plan is made. */
-  plan(cal: SiteCalendar, kind: string, q: WindowQuery & { currency?: string }, keyOf: (w: AnalyticsWindow) => string, now = Date.now()): ReportPlan {
+  plan(
+    cal: SiteCalendar,
+    kind: string,
+    q: WindowQuery & { currency?: string },
+    keyOf: (w: AnalyticsWindow) => string,
+    now = Date.now(),
+  ): ReportPlan {
     const id = `${kind} ${q.period} ${q.dateFrom ?? ''} ${q.dateTo ?? ''} ${q.groupBy ?? ''} ${q.currency ?? ''}`;
     const known = this.plans.get(id);
     if (known && known.zone === cal.zone && now < known.until) return known;

@@ -1,16 +1,52 @@
-import type { SubscriptionFilter, SubscriptionRow, SubscriptionWindow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type {
+  SubscriptionFilter,
+  SubscriptionRow,
+  SubscriptionWindow,
+  SubscriptionsRepository,
+} from '../../data/subscriptions-repository.ts';
 import type { Queryable } from '../../data/database.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { SortOrder } from '../../data/read-models/where.ts';
 import type { TransactionFilter, TransactionRow, TransactionsRepository, ListWindow } from '../../data/transactions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { BillingReads, MaybeAsync } from './billing-reads.ts';
-import { centsOf, dbFromDate, isoFromDb, moneyFromCents, STORED_SUBSCRIPTION_STATUS, STORED_TRANSACTION_STATUS, storedStatuses } from './values.ts';
+import {
+  centsOf,
+  dbFromDate,
+  isoFromDb,
+  moneyFromCents,
+  STORED_SUBSCRIPTION_STATUS,
+  STORED_TRANSACTION_STATUS,
+  storedStatuses,
+} from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
-export interface TransactionQuery { userId?: number; statuses?: string[]; gateway?: string; courseId?: number; currency?: string; search?: string; after?: Date; before?: Date; window: ListWindow }
-export interface SubscriptionQuery { userId?: number; statuses?: string[]; gateway?: string; planId?: string; currency?: string; search?: string; after?: Date; before?: Date; window: SubscriptionWindow }
-export interface Page<T> { rows: T[]; total: number }
+export interface TransactionQuery {
+  userId?: number;
+  statuses?: string[];
+  gateway?: string;
+  courseId?: number;
+  currency?: string;
+  search?: string;
+  after?: Date;
+  before?: Date;
+  window: ListWindow;
+}
+export interface SubscriptionQuery {
+  userId?: number;
+  statuses?: string[];
+  gateway?: string;
+  planId?: string;
+  currency?: string;
+  search?: string;
+  after?: Date;
+  before?: Date;
+  window: SubscriptionWindow;
+}
+export interface Page<T> {
+  rows: T[];
+  total: number;
+}
 
 const PAID = ['completed', 'paid'];
 /** Statuses that bill and give access: they count as active in the summary. */
@@ -19,8 +55,8 @@ const LIVE_SUBSCRIPTION = ['active', 'on_trial', 'trialing', 'past_due'];
 /** How the merge across shards compares a list's order column (ShardRouter.listWindow). */
 const sortKind = (column: string) => (column === 'amount' ? 'decimal' : column === 'id' ? 'id' : 'text');
 
-export const transactionNotFound = () => new RestError('slbp_transaction_not_found', 'Transaction not found.', 404);
-export const subscriptionNotFound = () => new RestError('slbp_subscription_not_found', 'Subscription not found.', 404);
+export const transactionNotFound = () => new SidecarError('slbp_transaction_not_found', 'Transaction not found.', 404);
+export const subscriptionNotFound = () => new SidecarError('slbp_subscription_not_found', 'Subscription not found.', 404);
 
 /** Transaction and subscription reads for owners and admins; someone else's id is a 404. */
 export class BillingService {
@@ -29,29 +65,27 @@ export class BillingService {
     private readonly transactions: TransactionsRepository,
     private readonly subscriptions: SubscriptionsRepository,
     /** Where the billing tables live (the shards when SLBP_SHARDS is set). */
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
   ) {}
-
-  /**
-   * One user's billing rows (transactions, subscriptions, enrolment logs): their shard, else the
-   * pool the read routing chose. Shards are read on their own writers (no replicas), so
-   * read-your-writes holds there by construction.
-   */
-  billingFor(userId: number, q: Queryable): Queryable {
-    return this.dbs.forUser(userId, q);
-  }
 
   /**
    * A page of a billing list: on one database when unsharded or for one user, else every shard's
    * first offset + limit rows in the list's order, merged, with the totals summed.
    */
-  private async page<F extends { userId?: number }, W extends { orderby: string; order: SortOrder; limit: number; offset: number }, R extends { id: number | string }>(
-    q: Queryable, filter: F, w: W,
-    list: (on: Queryable, f: F, w: W) => Promise<R[]>, count: (on: Queryable, f: F) => Promise<number>,
+  private async page<
+    F extends { userId?: number },
+    W extends { orderby: string; order: SortOrder; limit: number; offset: number },
+    R extends { id: number | string },
+  >(
+    caller: string | null,
+    filter: F,
+    w: W,
+    list: (on: Queryable, f: F, w: W) => Promise<R[]>,
+    count: (on: Queryable, f: F) => Promise<number>,
   ): Promise<Page<R>> {
-    const shards = this.dbs.router;
+    const shards = this.db.shards;
     if (!shards || filter.userId !== undefined) {
-      const on = filter.userId === undefined ? q : this.billingFor(filter.userId, q);
+      const on = this.db.forRead(caller, filter.userId);
       const [rows, total] = await Promise.all([list(on, filter, w), count(on, filter)]);
       return { rows, total };
     }
@@ -67,8 +101,8 @@ export class BillingService {
   }
 
   /** A row by id: the sidecar's ids are unique across shards (see src/data/database.ts), so every shard is asked. */
-  private async byId<R>(q: Queryable, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
-    return (await this.dbs.locate(find, q))?.value ?? null;
+  private async byId<R>(caller: string | null, find: (on: Queryable) => Promise<R | null>): Promise<R | null> {
+    return (await this.db.locate(find, caller))?.value ?? null;
   }
 
   listTransactions(v: Viewer, query: TransactionQuery): MaybeAsync<Page<TransactionRow>> {
@@ -83,12 +117,19 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
-      (on, f, w) => this.transactions.list(on, f, w), (on, f) => this.transactions.count(on, f)));
+    return this.reads.scoped(v, 'transactions', userId, { filter, w: query.window }, (caller) =>
+      this.page(
+        caller,
+        filter,
+        query.window,
+        (on, f, w) => this.transactions.list(on, f, w),
+        (on, f) => this.transactions.count(on, f),
+      ),
+    );
   }
 
   async getTransaction(v: Viewer, id: number): Promise<TransactionRow> {
-    const row = await this.reads.item(v, 'transaction', id, (q) => this.byId(q, (on) => this.transactions.findById(on, id)));
+    const row = await this.reads.item(v, 'transaction', id, (caller) => this.byId(caller, (on) => this.transactions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw transactionNotFound();
     return row;
   }
@@ -105,12 +146,19 @@ export class BillingService {
       after: query.after && dbFromDate(query.after),
       before: query.before && dbFromDate(query.before),
     };
-    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (q) => this.page(q, filter, query.window,
-      (on, f, w) => this.subscriptions.list(on, f, w), (on, f) => this.subscriptions.count(on, f)));
+    return this.reads.scoped(v, 'subscriptions', userId, { filter, w: query.window }, (caller) =>
+      this.page(
+        caller,
+        filter,
+        query.window,
+        (on, f, w) => this.subscriptions.list(on, f, w),
+        (on, f) => this.subscriptions.count(on, f),
+      ),
+    );
   }
 
   async getSubscription(v: Viewer, id: number): Promise<SubscriptionRow> {
-    const row = await this.reads.item(v, 'subscription', id, (q) => this.byId(q, (on) => this.subscriptions.findById(on, id)));
+    const row = await this.reads.item(v, 'subscription', id, (caller) => this.byId(caller, (on) => this.subscriptions.findById(on, id)));
     if (!row || !canSee(v, row.user_id)) throw subscriptionNotFound();
     return row;
   }
@@ -118,9 +166,10 @@ export class BillingService {
   /** `{user_id, active_subscriptions, next_billing_date, lifetime_value{currency: amount}, last_payment}` as rows. */
   async summary(v: Viewer, requestedUser: number | undefined) {
     const userId = this.reads.userScope(v, requestedUser ?? v.userId ?? undefined);
-    if (userId === undefined) throw new RestError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
-    return this.reads.scoped(v, 'summary', userId, {}, async (q) => {
-      const on = this.billingFor(userId, q);
+    if (userId === undefined)
+      throw new SidecarError('rest_missing_callback_param', 'Missing parameter(s): user_id', 400, { params: ['user_id'] });
+    return this.reads.scoped(v, 'summary', userId, {}, async (caller) => {
+      const on = this.db.forRead(caller, userId);
       const [live, lifetime, last] = await Promise.all([
         this.subscriptions.activeSummary(on, userId, LIVE_SUBSCRIPTION),
         this.transactions.sumByCurrency(on, userId, PAID),

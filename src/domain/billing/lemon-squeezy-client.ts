@@ -2,13 +2,19 @@ import axios, { type AxiosInstance } from 'axios';
 
 /** The gateway refused or could not be reached; the row must stay unchanged. */
 export class GatewayError extends Error {
-  constructor(message: string, readonly status: number | null) {
+  constructor(
+    message: string,
+    readonly status: number | null,
+  ) {
     super(message);
     this.name = 'GatewayError';
   }
 }
 
-export interface GatewayCredentials { apiKey: string; storeId?: string }
+export interface GatewayCredentials {
+  apiKey: string;
+  storeId?: string;
+}
 
 /**
  * Lemon Squeezy's subscription API (JSON:API). Cancel and resume are one PATCH of
@@ -27,7 +33,11 @@ export class LemonSqueezyClient {
   }
 
   /** Sets `cancelled` on the gateway's subscription; resolves to its new status when it says one. */
-  async setCancelled(creds: GatewayCredentials, subscriptionId: string, cancelled: boolean): Promise<{ status: string | null; endsAt: string | null }> {
+  async setCancelled(
+    creds: GatewayCredentials,
+    subscriptionId: string,
+    cancelled: boolean,
+  ): Promise<{ status: string | null; endsAt: string | null }> {
     let res;
     try {
       res = await this.http.patch(
@@ -40,7 +50,10 @@ export class LemonSqueezyClient {
     }
     if (res.status < 200 || res.status >= 300) {
       const errors = (res.data as { errors?: { detail?: string; title?: string }[] } | undefined)?.errors;
-      const detail = errors?.map((e) => e.detail ?? e.title).filter(Boolean).join('; ');
+      const detail = errors
+        ?.map((e) => e.detail ?? e.title)
+        .filter(Boolean)
+        .join('; ');
       throw new GatewayError(detail || `Lemon Squeezy answered HTTP ${res.status}`, res.status);
     }
     const attrs = (res.data as { data?: { attributes?: { status?: string; ends_at?: string | null } } })?.data?.attributes;

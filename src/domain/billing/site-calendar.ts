@@ -12,9 +12,19 @@ export class SiteCalendar {
   constructor(readonly zone: string) {
     const m = /^([+-])(\d{2}):(\d{2})$/.exec(zone);
     this.fixed = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : null;
-    this.fmt = this.fixed === null
-      ? new Intl.DateTimeFormat('en-US', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' })
-      : null;
+    this.fmt =
+      this.fixed === null
+        ? new Intl.DateTimeFormat('en-US', {
+            timeZone: zone,
+            hourCycle: 'h23',
+            year: 'numeric',
+            month: '2-digit',
+            day: '2-digit',
+            hour: '2-digit',
+            minute: '2-digit',
+            second: '2-digit',
+          })
+        : null;
   }
 
   /**
@@ -95,7 +105,8 @@ export class SiteCalendar {
     while (cur <= lastKey) {
       labels.push(new Date(cur).toISOString().slice(0, 10));
       const d = new Date(cur);
-      cur = size === 'day' ? cur + 86_400_000 : size === 'week' ? cur + 7 * 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
+      cur =
+        size === 'day' ? cur + 86_400_000 : size === 'week' ? cur + 7 * 86_400_000 : Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
     }
     return labels;
   }

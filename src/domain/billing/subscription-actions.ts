@@ -1,13 +1,11 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
-import type { Queryable } from '../../data/database.ts';
+import { userKey, type DatabaseRouter } from '../../data/database-router.ts';
 import type { ResumeStatesRepository } from '../../data/resume-states-repository.ts';
 import type { SubscriptionRow, SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
-import { RestError } from '../../http/rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { subscriptionNotFound } from './billing-service.ts';
 import { GatewayError, type GatewayCredentials, type LemonSqueezyClient } from './lemon-squeezy-client.ts';
-import type { ReadRouting } from './read-routing.ts';
 import { dbFromDate, normaliseSubscriptionStatus } from './values.ts';
 import { canSee, type Viewer } from './viewer.ts';
 
@@ -21,10 +19,18 @@ const CANCELLABLE = ['active', 'on_trial', 'trialing', 'past_due', 'unpaid', 'pa
 const RESUMABLE = ['cancelled'];
 
 export type GatewaySync = 'synced' | 'skipped';
-export interface ActionResult { row: SubscriptionRow; gatewaySync: GatewaySync }
+export interface ActionResult {
+  row: SubscriptionRow;
+  gatewaySync: GatewaySync;
+}
 
 const conflict = (row: SubscriptionRow, action: string, why = '') =>
-  new RestError('slbp_invalid_transition', `A subscription that is ${normaliseSubscriptionStatus(row.status)} cannot be ${action}.${why ? ` ${why}` : ''}`, 409, { current_status: normaliseSubscriptionStatus(row.status) });
+  new SidecarError(
+    'slbp_invalid_transition',
+    `A subscription that is ${normaliseSubscriptionStatus(row.status)} cannot be ${action}.${why ? ` ${why}` : ''}`,
+    409,
+    { current_status: normaliseSubscriptionStatus(row.status) },
+  );
 
 /** Whether the row's expiry has passed (an unexpired row has none, or one in the future). */
 const lapsed = (row: SubscriptionRow) => row.expires_at !== null && row.expires_at <= dbFromDate(new Date());
@@ -39,54 +45,86 @@ const lapsed = (row: SubscriptionRow) => row.expires_at !== null && row.expires_
  */
 export class SubscriptionActions {
   constructor(
-    private readonly dbs: BillingDatabases,
+    private readonly db: DatabaseRouter,
     private readonly subscriptions: SubscriptionsRepository,
     private readonly gateway: LemonSqueezyClient,
     private readonly credentials: () => GatewayCredentials | null,
-    private readonly routing: ReadRouting,
     private readonly cache: CacheService,
-    private readonly main: Queryable,
     private readonly resumeStates: ResumeStatesRepository,
   ) {}
 
   async cancel(v: Viewer, id: number): Promise<ActionResult> {
-    const result = await this.change(v, id, 'cancelled', CANCELLABLE, (row) => {
-      if (lapsed(row)) throw conflict({ ...row, status: 'expired' }, 'cancelled');
-    }, async (row, gw) => {
-      // Access continues until the end of the paid period (Lemon Squeezy's ends_at), never past an expiry the row already had.
-      const end = gw?.endsAt ? dbFromDate(new Date(gw.endsAt)) : row.next_billing_date ?? dbFromDate(new Date());
-      return { status: 'cancelled', expiresAt: row.expires_at !== null && row.expires_at < end ? row.expires_at : end };
-    }, async (before, after) => {
-      await this.resumeStates.save(this.main, before.payment_gateway, before.subscription_id, {
-        status: before.status, expires_at: before.expires_at, cancelled: { expires_at: after.expires_at, updated_at: after.updated_at },
-      });
-    });
+    const result = await this.change(
+      v,
+      id,
+      'cancelled',
+      CANCELLABLE,
+      (row) => {
+        if (lapsed(row)) throw conflict({ ...row, status: 'expired' }, 'cancelled');
+      },
+      async (row, gw) => {
+        // Access continues until the end of the paid period (Lemon Squeezy's ends_at), never past an expiry the row already had.
+        const end = gw?.endsAt ? dbFromDate(new Date(gw.endsAt)) : (row.next_billing_date ?? dbFromDate(new Date()));
+        return { status: 'cancelled', expiresAt: row.expires_at !== null && row.expires_at < end ? row.expires_at : end };
+      },
+      async (before, after) => {
+        await this.resumeStates.save(this.db.primary, before.payment_gateway, before.subscription_id, {
+          status: before.status,
+          expires_at: before.expires_at,
+          cancelled: { expires_at: after.expires_at, updated_at: after.updated_at },
+        });
+      },
+    );
     return result;
   }
 
   async resume(v: Viewer, id: number): Promise<ActionResult> {
-    return this.change(v, id, 'resumed', RESUMABLE, (row) => {
-      if (lapsed(row)) throw conflict({ ...row, status: 'expired' }, 'resumed');
-    }, async (row, gw) => {
-      // With the gateway, its answer is the truth; without it, what the row was before this sidecar cancelled it.
-      if (gw?.status) return { status: gw.status === 'trialing' ? 'on_trial' : gw.status, expiresAt: gw.status === 'cancelled' || gw.status === 'expired' ? (gw.endsAt ? dbFromDate(new Date(gw.endsAt)) : row.expires_at) : null };
-      const before = await this.resumeStates.load(this.main, row.payment_gateway, row.subscription_id);
-      if (!before || before.cancelled.expires_at !== row.expires_at || before.cancelled.updated_at !== row.updated_at || !CANCELLABLE.includes(before.status)) {
-        throw conflict(row, 'resumed', 'It was cancelled at the gateway or changed since: resume it in Lemon Squeezy.');
-      }
-      return { status: before.status, expiresAt: before.expires_at };
-    }, async (before) => {
-      await this.resumeStates.delete(this.main, before.payment_gateway, before.subscription_id);
-    });
+    return this.change(
+      v,
+      id,
+      'resumed',
+      RESUMABLE,
+      (row) => {
+        if (lapsed(row)) throw conflict({ ...row, status: 'expired' }, 'resumed');
+      },
+      async (row, gw) => {
+        // With the gateway, its answer is the truth; without it, what the row was before this sidecar cancelled it.
+        if (gw?.status)
+          return {
+            status: gw.status === 'trialing' ? 'on_trial' : gw.status,
+            expiresAt:
+              gw.status === 'cancelled' || gw.status === 'expired' ? (gw.endsAt ? dbFromDate(new Date(gw.endsAt)) : row.expires_at) : null,
+          };
+        const before = await this.resumeStates.load(this.db.primary, row.payment_gateway, row.subscription_id);
+        if (
+          !before ||
+          before.cancelled.expires_at !== row.expires_at ||
+          before.cancelled.updated_at !== row.updated_at ||
+          !CANCELLABLE.includes(before.status)
+        ) {
+          throw conflict(row, 'resumed', 'It was cancelled at the gateway or changed since: resume it in Lemon Squeezy.');
+        }
+        return { status: before.status, expiresAt: before.expires_at };
+      },
+      async (before) => {
+        await this.resumeStates.delete(this.db.primary, before.payment_gateway, before.subscription_id);
+      },
+    );
   }
 
   private async change(
-    v: Viewer, id: number, action: string, from: string[],
+    v: Viewer,
+    id: number,
+    action: string,
+    from: string[],
     check: (row: SubscriptionRow) => void,
-    next: (row: SubscriptionRow, gateway: { status: string | null; endsAt: string | null } | null) => Promise<{ status: string; expiresAt: string | null }>,
+    next: (
+      row: SubscriptionRow,
+      gateway: { status: string | null; endsAt: string | null } | null,
+    ) => Promise<{ status: string; expiresAt: string | null }>,
     done: (before: SubscriptionRow, after: SubscriptionRow) => Promise<void>,
   ): Promise<ActionResult> {
-    const found = await this.dbs.locate((q) => this.subscriptions.findById(q, id));
+    const found = await this.db.locate((q) => this.subscriptions.findById(q, id));
     const row = found?.value;
     if (!found || !row || !canSee(v, row.user_id)) throw subscriptionNotFound();
     const on = found.on;
@@ -101,7 +139,8 @@ export class SubscriptionActions {
         answer = await this.gateway.setCancelled(creds, row.subscription_id, action === 'cancelled');
         gatewaySync = 'synced';
       } catch (err) {
-        if (err instanceof GatewayError) throw new RestError('slbp_gateway_error', err.message, 502, { gateway: 'lemon_squeezy', gateway_status: err.status });
+        if (err instanceof GatewayError)
+          throw new SidecarError('slbp_gateway_error', err.message, 502, { gateway: 'lemon_squeezy', gateway_status: err.status });
         throw err;
       }
     }
@@ -112,8 +151,8 @@ export class SubscriptionActions {
     }
     const owner = Number(row.user_id);
     await Promise.all([
-      this.routing.markWrite(owner),
-      v.userId !== null && v.userId !== owner ? this.routing.markWrite(v.userId) : undefined,
+      this.db.noteWrite(userKey(owner)),
+      v.userId !== null && v.userId !== owner ? this.db.noteWrite(userKey(v.userId)) : undefined,
       this.cache.invalidate({ tags: cacheTags.billingChange(owner) }),
     ]);
     const updated = await this.subscriptions.findById(on, id);

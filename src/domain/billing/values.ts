@@ -10,7 +10,10 @@ export type SubscriptionStatus = (typeof SUBSCRIPTION_STATUSES)[number];
 
 /** Stored status values that read as the given normalised one (`paid` is `completed`, `trialing` is `on_trial`). */
 export const STORED_TRANSACTION_STATUS: Record<string, string[]> = { completed: ['completed', 'paid'], paid: ['completed', 'paid'] };
-export const STORED_SUBSCRIPTION_STATUS: Record<string, string[]> = { on_trial: ['on_trial', 'trialing'], trialing: ['on_trial', 'trialing'] };
+export const STORED_SUBSCRIPTION_STATUS: Record<string, string[]> = {
+  on_trial: ['on_trial', 'trialing'],
+  trialing: ['on_trial', 'trialing'],
+};
 
 export function storedStatuses(wanted: string[], aliases: Record<string, string[]>): string[] {
   return [...new Set(wanted.flatMap((s) => aliases[s] ?? [s]))];

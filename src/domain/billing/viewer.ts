@@ -4,7 +4,10 @@ import { cacheTags } from '../../cache/keys.ts';
 import { isAdmin, type Caller } from '../caller.ts';
 
 /** Whose billing rows a caller may see: admins everything, everyone else only their own. */
-export interface Viewer { userId: number | null; admin: boolean }
+export interface Viewer {
+  userId: number | null;
+  admin: boolean;
+}
 
 export function viewerOf(caller: Caller): Viewer {
   if (caller.kind === 'user' || caller.kind === 'api_key') return { userId: caller.userId, admin: isAdmin(caller) };

@@ -1,11 +1,13 @@
-import type { BillingTx } from '../../data/billing-databases.ts';
+import type { BillingTx } from '../../data/database-router.ts';
 import type { EnrolmentLogWrite } from '../../data/payments/enrolment-repository.ts';
 import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import type { EnrolmentRef, EnrolmentService, EnrolmentTx } from './enrolment-service.ts';
 
 /** What a committed main part recorded: the log rows its meta changes owe the billing database. */
-interface Recorded { logs: EnrolmentLogWrite[] }
+interface Recorded {
+  logs: EnrolmentLogWrite[];
+}
 
 /**
  * The enrolment changes of one event or job step, across the two databases they touch: LearnDash

@@ -1,10 +1,20 @@
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Queryable } from '../../data/database.ts';
-import type { GatewayRecordsRepository, StoredSubscription, SubscriptionWrite, TransactionWrite } from '../../data/payments/gateway-records-repository.ts';
+import type { SubscriptionRow, SubscriptionsRepository, SubscriptionWrite } from '../../data/subscriptions-repository.ts';
+import type { TransactionsRepository, TransactionWrite } from '../../data/transactions-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
 import { coursesFor, type EnrolmentRef, type EnrolmentService } from './enrolment-service.ts';
 import type { EnrolmentUnit } from './enrolment-unit.ts';
-import { customUserId, eventKind, invoiceSchema, orderSchema, orderStatus, subscriptionSchema, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import {
+  customUserId,
+  eventKind,
+  invoiceSchema,
+  orderSchema,
+  orderStatus,
+  subscriptionSchema,
+  type Envelope,
+  type HandledEvent,
+} from './lemon-squeezy-event.ts';
 import { centsToDecimal } from './money.ts';
 
 export const GATEWAY = 'lemon_squeezy';
@@ -30,8 +40,10 @@ function guessCycle(createdAt: string | null, renewsAt: string | null): string {
 }
 
 /** The transaction an event is applied in: its owner's billing database and enrolment changes. */
-export interface ApplyTx { billing: Queryable; enrolment: EnrolmentUnit }
-
+export interface ApplyTx {
+  billing: Queryable;
+  enrolment: EnrolmentUnit;
+}
 
 /**
  * Applies one verified Lemon Squeezy event to the billing tables, inside the caller's transaction.
@@ -42,7 +54,8 @@ export interface ApplyTx { billing: Queryable; enrolment: EnrolmentUnit }
  */
 export class EventApplier {
   constructor(
-    private readonly records: GatewayRecordsRepository,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
     private readonly enrolment: EnrolmentService,
     private readonly mappings: () => Record<string, unknown>,
     /** A user's billing database (their shard with SLBP_SHARDS), for plain reads. */
@@ -53,13 +66,16 @@ export class EventApplier {
    * The user owning the event's gateway object when some billing database stores it already
    * (plain reads): the order; the invoice's row, else its subscription; the subscription.
    */
-  async storedOwner(dbs: BillingDatabases, event: HandledEvent, env: Envelope): Promise<number | null> {
-    const order = (id: string) => dbs.locate((q) => this.records.findTransaction(q, GATEWAY, id));
-    const subscription = (id: string) => dbs.locate((q) => this.records.findSubscription(q, GATEWAY, id));
+  async storedOwner(dbs: DatabaseRouter, event: HandledEvent, env: Envelope): Promise<number | null> {
+    const order = (id: string) => dbs.locate((q) => this.transactions.findByOrderId(q, GATEWAY, id));
+    const subscription = (id: string) => dbs.locate((q) => this.subscriptions.findBySubscriptionId(q, GATEWAY, id));
     const kind = eventKind(event);
-    const found = kind === 'order' ? await order(env.data.id)
-      : kind === 'invoice' ? (await order(`invoice_${env.data.id}`)) ?? (await subscription(invoiceSchema.parse(env.data.attributes).subscription_id))
-        : await subscription(env.data.id);
+    const found =
+      kind === 'order'
+        ? await order(env.data.id)
+        : kind === 'invoice'
+          ? ((await order(`invoice_${env.data.id}`)) ?? (await subscription(invoiceSchema.parse(env.data.attributes).subscription_id)))
+          : await subscription(env.data.id);
     return found ? Number(found.value.user_id) : null;
   }
 
@@ -70,9 +86,15 @@ export class EventApplier {
    */
   async buyer(q: Queryable, event: HandledEvent, env: Envelope): Promise<number> {
     const kind = eventKind(event);
-    const a = kind === 'order' ? orderSchema.parse(env.data.attributes) : kind === 'invoice' ? invoiceSchema.parse(env.data.attributes) : subscriptionSchema.parse(env.data.attributes);
+    const a =
+      kind === 'order'
+        ? orderSchema.parse(env.data.attributes)
+        : kind === 'invoice'
+          ? invoiceSchema.parse(env.data.attributes)
+          : subscriptionSchema.parse(env.data.attributes);
     const customer = a.customer_id ?? null;
-    const sameCustomer = customer === null ? undefined : (userId: number) => this.records.hasCustomer(this.billingOf(userId), GATEWAY, userId, customer);
+    const sameCustomer =
+      customer === null ? undefined : (userId: number) => this.transactions.hasCustomer(this.billingOf(userId), GATEWAY, userId, customer);
     return (await this.enrolment.resolveBuyer(q, customUserId(env), a.user_email, a.user_name, sameCustomer)).userId;
   }
 
@@ -86,24 +108,56 @@ export class EventApplier {
 
   private async order({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = orderSchema.parse(env.data.attributes);
-    const existing = await this.records.lockTransaction(q, GATEWAY, env.data.id);
+    const existing = await this.transactions.lockByOrderId(q, GATEWAY, env.data.id);
     const userId = existing ? Number(existing.user_id) : await buyer();
     const courses = coursesFor(this.mappings(), a.first_order_item?.product_id);
     const status = orderStatus(a.status, a.refunded);
     const write: TransactionWrite = {
-      userId, orderId: env.data.id, transactionId: a.identifier, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
-      status, courseId: courses[0] ?? null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
+      userId,
+      orderId: env.data.id,
+      transactionId: a.identifier,
+      gateway: GATEWAY,
+      amount: centsToDecimal(a.total),
+      currency: a.currency.toUpperCase(),
+      status,
+      courseId: courses[0] ?? null,
+      createdAt: sqlUtc(a.created_at),
+      updatedAt: sqlUtc(a.updated_at),
       metadata: {
-        source: 'lemon_squeezy', order_number: a.order_number ?? null, customer_id: a.customer_id ?? null, product_id: a.first_order_item?.product_id ?? null, variant_id: a.first_order_item?.variant_id ?? null,
-        product_name: a.first_order_item?.product_name ?? null, refunded_amount: a.refunded_amount !== undefined ? centsToDecimal(a.refunded_amount) : null, test_mode: a.test_mode ?? false,
+        source: 'lemon_squeezy',
+        order_number: a.order_number ?? null,
+        customer_id: a.customer_id ?? null,
+        product_id: a.first_order_item?.product_id ?? null,
+        variant_id: a.first_order_item?.variant_id ?? null,
+        product_name: a.first_order_item?.product_name ?? null,
+        refunded_amount: a.refunded_amount !== undefined ? centsToDecimal(a.refunded_amount) : null,
+        test_mode: a.test_mode ?? false,
       },
     };
-    if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt) return { userId, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
-    const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
+    if (existing && write.updatedAt && existing.updated_at && existing.updated_at > write.updatedAt)
+      return { userId, enrolled: [], unenrolled: [], note: 'stale event: stored order is newer' };
+    const id = existing
+      ? (await this.transactions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.transactions.insert(q, write);
     const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
     const enrolled = status === 'completed' ? await enrolment.enrol(userId, courses, ref) : [];
-    const unenrolled = status === 'refunded' ? await this.refunded(q, enrolment, userId, courses, { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` }, write.orderId) : [];
-    return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled, unenrolled };
+    const unenrolled =
+      status === 'refunded'
+        ? await this.refunded(
+            q,
+            enrolment,
+            userId,
+            courses,
+            { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` },
+            write.orderId,
+          )
+        : [];
+    return {
+      userId,
+      transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency },
+      enrolled,
+      unenrolled,
+    };
   }
 
   /**
@@ -113,10 +167,17 @@ export class EventApplier {
    * subscription that still gives access stays too. Access granted otherwise (an earlier order, by
    * hand in LearnDash) is not this order's to take.
    */
-  private async refunded(q: Queryable, enrolment: EnrolmentUnit, userId: number, courses: number[], ref: EnrolmentRef, orderId: string): Promise<number[]> {
+  private async refunded(
+    q: Queryable,
+    enrolment: EnrolmentUnit,
+    userId: number,
+    courses: number[],
+    ref: EnrolmentRef,
+    orderId: string,
+  ): Promise<number[]> {
     if (!courses.length) return [];
     const records = await enrolment.records(userId);
-    const others = await this.records.otherPaidOrders(q, GATEWAY, userId, orderId);
+    const others = await this.transactions.otherPaidOrders(q, GATEWAY, userId, orderId);
     const mappings = this.mappings();
     const take: number[] = [];
     for (const courseId of courses) {
@@ -136,31 +197,44 @@ export class EventApplier {
 
   /** Whether the stored subscription still gives access: running, or cancelled with its grace period not over. */
   private async subscriptionGivesAccess(q: Queryable, subscriptionId: string): Promise<boolean> {
-    const sub = await this.records.findSubscription(q, GATEWAY, subscriptionId);
+    const sub = await this.subscriptions.findBySubscriptionId(q, GATEWAY, subscriptionId);
     if (!sub) return false;
     return ACCESS.has(sub.status) || (sub.status === 'cancelled' && sub.expires_at !== null && sub.expires_at > sqlUtc(new Date())!);
   }
 
   private async subscription({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = subscriptionSchema.parse(env.data.attributes);
-    const existing = await this.records.lockSubscription(q, GATEWAY, env.data.id);
+    const existing = await this.subscriptions.lockBySubscriptionId(q, GATEWAY, env.data.id);
     const updatedAt = sqlUtc(a.updated_at);
-    if (existing && updatedAt && existing.updated_at && existing.updated_at > updatedAt) return { userId: existing.user_id, enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
+    if (existing && updatedAt && existing.updated_at && existing.updated_at > updatedAt)
+      return { userId: Number(existing.user_id), enrolled: [], unenrolled: [], note: 'stale event: stored subscription is newer' };
     const userId = existing ? Number(existing.user_id) : await buyer();
-    const order = a.order_id ? await this.records.lockTransaction(q, GATEWAY, a.order_id) : null;
+    const order = a.order_id ? await this.transactions.lockByOrderId(q, GATEWAY, a.order_id) : null;
     const status = a.status === 'trialing' ? 'on_trial' : a.status;
     const endsAt = sqlUtc(a.ends_at);
     const write: SubscriptionWrite = {
-      userId, subscriptionId: env.data.id, gateway: GATEWAY, planId: a.variant_id, status,
-      amount: existing?.amount ?? order?.amount ?? '0.00', currency: existing?.currency ?? order?.currency ?? 'USD',
+      userId,
+      subscriptionId: env.data.id,
+      gateway: GATEWAY,
+      planId: a.variant_id,
+      status,
+      amount: existing?.amount ?? order?.amount ?? '0.00',
+      currency: existing?.currency ?? order?.currency ?? 'USD',
       billingCycle: existing?.billing_cycle ?? guessCycle(sqlUtc(a.trial_ends_at) ?? sqlUtc(a.created_at), sqlUtc(a.renews_at)),
       nextBillingDate: ACCESS.has(status) && status !== 'paused' ? sqlUtc(a.renews_at) : null,
       expiresAt: status === 'cancelled' || status === 'expired' ? endsAt : null,
-      createdAt: sqlUtc(a.created_at), updatedAt,
+      createdAt: sqlUtc(a.created_at),
+      updatedAt,
     };
-    const id = existing ? (await this.records.updateSubscription(q, existing.id, write), existing.id) : await this.records.insertSubscription(q, write);
+    const id = existing
+      ? (await this.subscriptions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.subscriptions.insert(q, write);
     const courses = coursesFor(this.mappings(), a.product_id);
-    const ref = { transactionId: order?.transaction_id ?? null, subscriptionId: write.subscriptionId, notes: `Lemon Squeezy subscription ${write.subscriptionId} ${status}` };
+    const ref = {
+      transactionId: order?.transaction_id ?? null,
+      subscriptionId: write.subscriptionId,
+      notes: `Lemon Squeezy subscription ${write.subscriptionId} ${status}`,
+    };
     const keepsAccess = ACCESS.has(status) || (status === 'cancelled' && endsAt !== null && endsAt > sqlUtc(new Date())!);
     const enrolled = keepsAccess && status !== 'cancelled' ? await enrolment.enrol(userId, courses, ref) : [];
     const unenrolled = keepsAccess ? [] : await enrolment.unenrol(userId, courses, ref);
@@ -169,21 +243,50 @@ export class EventApplier {
 
   private async invoice({ billing: q }: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = invoiceSchema.parse(env.data.attributes);
-    const sub: StoredSubscription | null = await this.records.lockSubscription(q, GATEWAY, a.subscription_id);
+    const sub: SubscriptionRow | null = await this.subscriptions.lockBySubscriptionId(q, GATEWAY, a.subscription_id);
     // The first invoice pays for the order that order_created already recorded; one payment, one row.
     if (event === 'subscription_payment_success' && a.billing_reason === 'initial') {
-      return { userId: sub ? Number(sub.user_id) : await buyer(), enrolled: [], unenrolled: [], note: 'initial invoice: recorded by order_created' };
+      return {
+        userId: sub ? Number(sub.user_id) : await buyer(),
+        enrolled: [],
+        unenrolled: [],
+        note: 'initial invoice: recorded by order_created',
+      };
     }
-    const existing = await this.records.lockTransaction(q, GATEWAY, `invoice_${env.data.id}`);
+    const existing = await this.transactions.lockByOrderId(q, GATEWAY, `invoice_${env.data.id}`);
     const userId = existing ? Number(existing.user_id) : sub ? Number(sub.user_id) : await buyer();
     const status = event === 'subscription_payment_success' ? 'completed' : event === 'subscription_payment_failed' ? 'failed' : 'refunded';
     const write: TransactionWrite = {
-      userId, orderId: `invoice_${env.data.id}`, transactionId: `invoice_${env.data.id}`, gateway: GATEWAY, amount: centsToDecimal(a.total), currency: a.currency.toUpperCase(),
-      status, courseId: null, createdAt: sqlUtc(a.created_at), updatedAt: sqlUtc(a.updated_at),
-      metadata: { source: 'lemon_squeezy', kind: 'subscription_invoice', invoice_id: env.data.id, subscription_id: a.subscription_id, customer_id: a.customer_id ?? null, billing_reason: a.billing_reason ?? null, invoice_status: a.status, test_mode: a.test_mode ?? false },
+      userId,
+      orderId: `invoice_${env.data.id}`,
+      transactionId: `invoice_${env.data.id}`,
+      gateway: GATEWAY,
+      amount: centsToDecimal(a.total),
+      currency: a.currency.toUpperCase(),
+      status,
+      courseId: null,
+      createdAt: sqlUtc(a.created_at),
+      updatedAt: sqlUtc(a.updated_at),
+      metadata: {
+        source: 'lemon_squeezy',
+        kind: 'subscription_invoice',
+        invoice_id: env.data.id,
+        subscription_id: a.subscription_id,
+        customer_id: a.customer_id ?? null,
+        billing_reason: a.billing_reason ?? null,
+        invoice_status: a.status,
+        test_mode: a.test_mode ?? false,
+      },
     };
-    const id = existing ? (await this.records.updateTransaction(q, existing.id, write), existing.id) : await this.records.insertTransaction(q, write);
-    return { userId, transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency }, enrolled: [], unenrolled: [] };
+    const id = existing
+      ? (await this.transactions.update(q, Number(existing.id), write), Number(existing.id))
+      : await this.transactions.insert(q, write);
+    return {
+      userId,
+      transaction: { id, order_id: write.orderId, status, amount: write.amount, currency: write.currency },
+      enrolled: [],
+      unenrolled: [],
+    };
   }
 
   private summary(id: number, w: SubscriptionWrite) {

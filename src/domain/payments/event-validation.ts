@@ -36,7 +36,8 @@ const describe = (error: z.ZodError, prefix: string): string => {
 export function checkDelivery(parsed: unknown): CheckedDelivery {
   const named = (parsed as { meta?: { event_name?: unknown } } | null)?.meta?.event_name;
   const event = typeof named === 'string' && named ? named.slice(0, 50) : 'unknown';
-  if (nestsDeeperThan(parsed, MAX_NESTING)) return { kind: 'invalid', event, reason: `the body nests more than ${MAX_NESTING} levels deep` };
+  if (nestsDeeperThan(parsed, MAX_NESTING))
+    return { kind: 'invalid', event, reason: `the body nests more than ${MAX_NESTING} levels deep` };
   const env = envelopeSchema.safeParse(parsed);
   if (!env.success) return { kind: 'invalid', event, reason: describe(env.error, '') };
   if (!isHandled(env.data.meta.event_name)) return { kind: 'ignored', event };

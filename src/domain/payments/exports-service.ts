@@ -3,11 +3,15 @@ import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import type { Database } from '../../data/database.ts';
 import type { TasksRepository } from '../../data/payments/tasks-repository.ts';
-import { exportPath, type ExportKind } from '../../jobs/data-export.ts';
+import { exportPath, type ExportKind } from './data-export.ts';
 
 /** Requests data exports and hands finished files to their owners only. */
 export class ExportsService {
-  constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly dir: string) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tasks: TasksRepository,
+    private readonly dir: string,
+  ) {}
 
   /** Queues a `data_export` task for the user; answers its id (the export's id). */
   request(userId: number, kind: ExportKind): Promise<number> {

@@ -1,17 +1,26 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
-import { isoDateTime } from '../../http/params.ts';
+import { isoDateTime } from '../iso-date-time.ts';
 
 /** Every Lemon Squeezy event the sidecar applies; anything else is acknowledged and ignored. */
 export const HANDLED_EVENTS = [
-  'order_created', 'order_refunded',
-  'subscription_created', 'subscription_updated', 'subscription_cancelled', 'subscription_resumed',
-  'subscription_expired', 'subscription_paused', 'subscription_unpaused',
-  'subscription_payment_success', 'subscription_payment_failed', 'subscription_payment_refunded',
+  'order_created',
+  'order_refunded',
+  'subscription_created',
+  'subscription_updated',
+  'subscription_cancelled',
+  'subscription_resumed',
+  'subscription_expired',
+  'subscription_paused',
+  'subscription_unpaused',
+  'subscription_payment_success',
+  'subscription_payment_failed',
+  'subscription_payment_refunded',
 ] as const;
 export type HandledEvent = (typeof HANDLED_EVENTS)[number];
 
-export const isHandled = (name: unknown): name is HandledEvent => typeof name === 'string' && (HANDLED_EVENTS as readonly string[]).includes(name);
+export const isHandled = (name: unknown): name is HandledEvent =>
+  typeof name === 'string' && (HANDLED_EVENTS as readonly string[]).includes(name);
 
 /** Hex HMAC-SHA256 of the exact body bytes, compared in constant time. */
 export function verifySignature(raw: Buffer, secret: string, signature: string): boolean {
@@ -22,22 +31,43 @@ export function verifySignature(raw: Buffer, secret: string, signature: string):
 }
 
 /** A gateway id: a positive whole number (digits), as Lemon Squeezy numbers its objects. */
-const id = z.union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/, 'must be a whole number')]).transform(String);
+const id = z
+  .union([z.number().int().positive().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^\d{1,20}$/, 'must be a whole number')])
+  .transform(String);
 /** The largest amount `DECIMAL(10,2)` holds, in cents. */
 export const MAX_CENTS = 9_999_999_999;
 /** An amount in cents: a whole, non-negative number that the amount columns hold ("49.00", 1e20, -1 and null are refused). */
-const cents = z.union([z.number().int().min(0).max(MAX_CENTS), z.string().regex(/^\d{1,10}$/, 'must be whole cents').transform(Number).pipe(z.number().max(MAX_CENTS))]);
+const cents = z.union([
+  z.number().int().min(0).max(MAX_CENTS),
+  z
+    .string()
+    .regex(/^\d{1,10}$/, 'must be whole cents')
+    .transform(Number)
+    .pipe(z.number().max(MAX_CENTS)),
+]);
 /** Free text bounded by the column it goes to; no control characters. */
-const text = (max: number) => z.string().max(max).regex(/^[^\u0000-\u001f\u007f]*$/, 'must not contain control characters');
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NO_CONTROL_CHARACTERS = /^[^\u0000-\u001f\u007f]*$/;
+const text = (max: number) => z.string().max(max).regex(NO_CONTROL_CHARACTERS, 'must not contain control characters');
 /** `wp_users.user_email` is 100 characters. */
-const email = z.string().max(100).regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 currency code (three letters)').transform((c) => c.toUpperCase());
+const email = z
+  .string()
+  .max(100)
+  .regex(/^[^\s@]+@[^\s@]+\.[^\s@]+$/, 'must be an email address');
+const currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be an ISO 4217 currency code (three letters)')
+  .transform((c) => c.toUpperCase());
 const status = z.string().regex(/^[a-z_]{1,20}$/, 'must be a status name');
 /** ISO 8601, every part in range, within what a DATETIME column holds. */
-const date = z.string().refine((v) => {
-  const d = isoDateTime(v);
-  return d !== null && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999;
-}, 'must be an ISO 8601 date-time').nullable().optional();
+const date = z
+  .string()
+  .refine((v) => {
+    const d = isoDateTime(v);
+    return d !== null && d.getUTCFullYear() >= 1970 && d.getUTCFullYear() <= 9999;
+  }, 'must be an ISO 8601 date-time')
+  .nullable()
+  .optional();
 
 /** The parts of the webhook envelope the sidecar reads (shapes per the official SDK's types). */
 export const envelopeSchema = z.object({
@@ -60,7 +90,10 @@ export const orderSchema = z.object({
   refunded_amount: cents.optional(),
   status,
   refunded: z.boolean().optional(),
-  first_order_item: z.object({ product_id: id, variant_id: id, product_name: text(255).optional(), variant_name: text(255).optional() }).nullable().optional(),
+  first_order_item: z
+    .object({ product_id: id, variant_id: id, product_name: text(255).optional(), variant_name: text(255).optional() })
+    .nullable()
+    .optional(),
   test_mode: z.boolean().optional(),
   created_at: date,
   updated_at: date,
@@ -104,10 +137,15 @@ export const invoiceSchema = z.object({
 export type EventKind = 'order' | 'invoice' | 'subscription';
 
 export const eventKind = (event: HandledEvent): EventKind =>
-  event === 'order_created' || event === 'order_refunded' ? 'order' : event.startsWith('subscription_payment_') ? 'invoice' : 'subscription';
+  event === 'order_created' || event === 'order_refunded'
+    ? 'order'
+    : event.startsWith('subscription_payment_')
+      ? 'invoice'
+      : 'subscription';
 
 /** The schema of the attributes an event of this kind carries. */
-export const attributesSchema = (kind: EventKind) => (kind === 'order' ? orderSchema : kind === 'invoice' ? invoiceSchema : subscriptionSchema);
+export const attributesSchema = (kind: EventKind) =>
+  kind === 'order' ? orderSchema : kind === 'invoice' ? invoiceSchema : subscriptionSchema;
 
 /**
  * The idempotency key of a delivery (docs/decisions/0013-webhook-idempotency.md): the event name, the gateway object's
@@ -115,16 +153,24 @@ export const attributesSchema = (kind: EventKind) => (kind === 'order' ? orderSc
  * attributes. Lemon Squeezy's retries and manual resends therefore map to one key.
  */
 export function idempotencyKey(env: Envelope): string {
-  const version = typeof env.data.attributes.updated_at === 'string' && env.data.attributes.updated_at
-    ? env.data.attributes.updated_at
-    : createHash('sha256').update(JSON.stringify(env.data.attributes)).digest('hex');
+  const version =
+    typeof env.data.attributes.updated_at === 'string' && env.data.attributes.updated_at
+      ? env.data.attributes.updated_at
+      : createHash('sha256').update(JSON.stringify(env.data.attributes)).digest('hex');
   return createHash('sha256').update([env.meta.event_name, env.data.type, env.data.id, version].join('\n')).digest('hex');
 }
 
 /** Lemon Squeezy order status → stored transaction status (`paid` is stored as `completed`). */
 export function orderStatus(status: string, refunded?: boolean): string {
   if (refunded || status === 'refunded') return 'refunded';
-  return ({ paid: 'completed', pending: 'pending', failed: 'failed', fraudulent: 'failed', partial_refund: 'completed' } as Record<string, string>)[status] ?? status.slice(0, 20);
+  return (
+    (
+      { paid: 'completed', pending: 'pending', failed: 'failed', fraudulent: 'failed', partial_refund: 'completed' } as Record<
+        string,
+        string
+      >
+    )[status] ?? status.slice(0, 20)
+  );
 }
 
 /** Buyer's WordPress user id from `meta.custom_data.user_id`, when it is a positive integer. */

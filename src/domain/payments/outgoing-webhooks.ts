@@ -58,10 +58,12 @@ export class WebhookDispatcher {
 
   /** Sends `event` to every active webhook subscribed to it; resolves once each first attempt is done. */
   dispatch(event: string, data: unknown): Promise<void> {
-    return this.track((async () => {
-      const hooks = (await this.hooks.active(this.q)).filter((h) => subscribesTo(h.events, event));
-      await Promise.all(hooks.map((h) => this.attempt(h, event, data, randomUUID(), 1)));
-    })());
+    return this.track(
+      (async () => {
+        const hooks = (await this.hooks.active(this.q)).filter((h) => subscribesTo(h.events, event));
+        await Promise.all(hooks.map((h) => this.attempt(h, event, data, randomUUID(), 1)));
+      })(),
+    );
   }
 
   private track<T>(p: Promise<T>): Promise<T> {
@@ -77,11 +79,21 @@ export class WebhookDispatcher {
   private async send(hook: OutgoingWebhookRow, event: string, data: unknown, deliveryId: string, n: number): Promise<void> {
     const body = JSON.stringify({ event, data, timestamp: new Date().toISOString(), webhook: { id: Number(hook.id), name: hook.name } });
     let code: number | null = null;
-    let text = '';
+    let text: string;
     try {
       const res = await axios.post(hook.url, body, {
-        headers: { 'Content-Type': 'application/json', 'User-Agent': 'SkyLearn-Billing-Sidecar', 'X-SLBP-Event': event, 'X-SLBP-Delivery': deliveryId, 'X-SLBP-Signature': outgoingSignature(hook.secret, body) },
-        timeout: this.timeoutMs, responseType: 'text', transformResponse: (x) => x, validateStatus: () => true, maxRedirects: 0,
+        headers: {
+          'Content-Type': 'application/json',
+          'User-Agent': 'SkyLearn-Billing-Sidecar',
+          'X-SLBP-Event': event,
+          'X-SLBP-Delivery': deliveryId,
+          'X-SLBP-Signature': outgoingSignature(hook.secret, body),
+        },
+        timeout: this.timeoutMs,
+        responseType: 'text',
+        transformResponse: (x) => x,
+        validateStatus: () => true,
+        maxRedirects: 0,
       });
       code = res.status;
       text = String(res.data ?? '').slice(0, 2000);
@@ -91,7 +103,15 @@ export class WebhookDispatcher {
     const ok = code !== null && code >= 200 && code < 300;
     const last = n > this.delays.length;
     const status = ok ? 'success' : last ? 'failed' : 'retrying';
-    await this.logs.insert(this.q, { webhookId: Number(hook.id), event, payload: body, responseCode: code, responseBody: text, status, attempts: n });
+    await this.logs.insert(this.q, {
+      webhookId: Number(hook.id),
+      event,
+      payload: body,
+      responseCode: code,
+      responseBody: text,
+      status,
+      attempts: n,
+    });
     if (ok) {
       await this.hooks.recordSuccess(this.q, hook.id);
       return;
@@ -102,10 +122,15 @@ export class WebhookDispatcher {
       return;
     }
     if (this.stopped) return;
-    const timer = setTimeout(() => {
-      this.timers.delete(timer);
-      this.attempt(hook, event, data, deliveryId, n + 1).catch((err) => this.logger.warn('outgoing webhook retry failed', { error: (err as Error).message }));
-    }, this.delays[n - 1]);
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.attempt(hook, event, data, deliveryId, n + 1).catch((err) =>
+          this.logger.warn('outgoing webhook retry failed', { error: (err as Error).message }),
+        );
+      },
+      this.delays[n - 1],
+    );
     timer.unref();
     this.timers.add(timer);
   }

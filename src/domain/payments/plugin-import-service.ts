@@ -16,7 +16,12 @@ export interface ImportTaskView {
   error: string | null;
 }
 
-const trim = (s: ImportSummary): ImportSummary => ({ ...s, unmatched: s.unmatched.slice(0, KEEP), malformed: s.malformed.slice(0, KEEP), warnings: s.warnings.slice(0, KEEP) });
+const trim = (s: ImportSummary): ImportSummary => ({
+  ...s,
+  unmatched: s.unmatched.slice(0, KEEP),
+  malformed: s.malformed.slice(0, KEEP),
+  warnings: s.warnings.slice(0, KEEP),
+});
 
 /**
  * The plugin-data import as a background task (`plugin_import`): queued by the admin route, run
@@ -24,7 +29,12 @@ const trim = (s: ImportSummary): ImportSummary => ({ ...s, unmatched: s.unmatche
  * `_slbp_plugin_import_{task id}` so any node can answer GET /import/plugin-data/:taskId.
  */
 export class PluginImportService {
-  constructor(private readonly db: Database, private readonly tasks: TasksRepository, private readonly plugin: PluginDataRepository, private readonly importer: PluginImporter) {}
+  constructor(
+    private readonly db: Database,
+    private readonly tasks: TasksRepository,
+    private readonly plugin: PluginDataRepository,
+    private readonly importer: PluginImporter,
+  ) {}
 
   async request(dryRun: boolean): Promise<number> {
     const id = await this.tasks.enqueue(this.db.write, PLUGIN_IMPORT_TASK, { dry_run: dryRun }, { priority: 20 });
@@ -57,8 +67,12 @@ export class PluginImportService {
     const raw = await this.plugin.loadProgress(this.db.write, taskId);
     const stored = raw ? (JSON.parse(raw) as { dry_run: boolean; progress: ImportProgress | null; summary: ImportSummary | null }) : null;
     return {
-      task_id: taskId, status: task.status, dry_run: stored?.dry_run ?? false, progress: stored?.summary ? null : stored?.progress ?? null,
-      summary: stored?.summary ?? null, error: task.error_message,
+      task_id: taskId,
+      status: task.status,
+      dry_run: stored?.dry_run ?? false,
+      progress: stored?.summary ? null : (stored?.progress ?? null),
+      summary: stored?.summary ?? null,
+      error: task.error_message,
     };
   }
 }

@@ -1,9 +1,10 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Database, Queryable } from '../../data/database.ts';
-import type { GatewayRecordsRepository } from '../../data/payments/gateway-records-repository.ts';
 import type { OptionRow, PluginDataRepository, PluginKind } from '../../data/payments/plugin-data-repository.ts';
+import type { SubscriptionsRepository } from '../../data/subscriptions-repository.ts';
+import type { TransactionsRepository } from '../../data/transactions-repository.ts';
 import { withLockRetry } from '../../data/payments/sql-errors.ts';
 import { PhpSerializeError, phpUnserialize } from '../../data/php-serialize.ts';
 import { GATEWAY } from './event-applier.ts';
@@ -11,17 +12,36 @@ import { coursesFor } from './enrolment-service.ts';
 import { inferCycle, MalformedRecord, parseEnrolment, parseOrder, parseSubscription, type PluginOrder } from './plugin-records.ts';
 
 export type Outcome = 'imported' | 'already_present' | 'unmatched' | 'malformed';
-export interface Counts { imported: number; already_present: number; unmatched: number; malformed: number }
-export interface Problem { source: string; reason: string }
+export interface Counts {
+  imported: number;
+  already_present: number;
+  unmatched: number;
+  malformed: number;
+}
+export interface Problem {
+  source: string;
+  reason: string;
+}
 export interface ImportSummary {
   dry_run: boolean;
-  orders: Counts; subscriptions: Counts; enrolments: Counts;
-  unmatched: Problem[]; malformed: Problem[];
+  orders: Counts;
+  subscriptions: Counts;
+  enrolments: Counts;
+  unmatched: Problem[];
+  malformed: Problem[];
   /** Imported with a documented fallback (e.g. a subscription whose order is unknown: amount 0.00). */
   warnings: Problem[];
 }
-export interface ImportProgress { phase: 'orders' | 'subscriptions' | 'enrolments'; done: number; total: number }
-export interface ImportOptions { dryRun?: boolean; onProgress?: (p: ImportProgress) => void; onRecord?: (line: string) => void }
+export interface ImportProgress {
+  phase: 'orders' | 'subscriptions' | 'enrolments';
+  done: number;
+  total: number;
+}
+export interface ImportOptions {
+  dryRun?: boolean;
+  onProgress?: (p: ImportProgress) => void;
+  onRecord?: (line: string) => void;
+}
 
 const PAGE = 200;
 const ACCESS = new Set(['on_trial', 'active', 'past_due', 'paused']);
@@ -39,83 +59,146 @@ type Links = Map<string, number>;
  */
 export class PluginImporter {
   constructor(
-    private readonly db: Database, private readonly dbs: BillingDatabases, private readonly records: GatewayRecordsRepository, private readonly plugin: PluginDataRepository,
-    private readonly mappings: () => Record<string, unknown>, private readonly cache: CacheService,
+    private readonly db: Database,
+    private readonly dbs: DatabaseRouter,
+    private readonly transactions: TransactionsRepository,
+    private readonly subscriptions: SubscriptionsRepository,
+    private readonly plugin: PluginDataRepository,
+    private readonly mappings: () => Record<string, unknown>,
+    private readonly cache: CacheService,
   ) {}
 
   async run(opts: ImportOptions = {}): Promise<ImportSummary> {
     const dry = opts.dryRun ?? false;
-    const s: ImportSummary = { dry_run: dry, orders: zero(), subscriptions: zero(), enrolments: zero(), unmatched: [], malformed: [], warnings: [] };
+    const s: ImportSummary = {
+      dry_run: dry,
+      orders: zero(),
+      subscriptions: zero(),
+      enrolments: zero(),
+      unmatched: [],
+      malformed: [],
+      warnings: [],
+    };
     const touched = new Set<number>();
     const q = this.db.write;
     const orderLinks = await this.links(q, 'order', 'slbp_orders', s);
     const subLinks = await this.links(q, 'subscription', 'slbp_subscriptions', s);
     const orderUsers = new Map<string, number>();
 
-    await this.each(q, 'order', opts, async (row) => {
-      const o = parseOrder(phpUnserialize(row.option_value, `option ${row.option_name}`));
-      this.checkName(row, 'order', o.id);
-      const present = await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, o.id));
-      if (present) {
-        orderUsers.set(o.id, Number(present.value.user_id));
-        return 'already_present';
-      }
-      const userId = orderLinks.get(o.id) ?? (o.customerEmail ? await this.plugin.userByEmail(q, o.customerEmail) : null);
-      if (userId === null) return this.unmatched(s, row, `no linked user and no user with email ${o.customerEmail ?? '(none)'}`);
-      return this.dbs.transaction(userId, async (t) => {
-        const existing = await this.records.lockTransaction(t, GATEWAY, o.id);
-        if (existing) {
-          orderUsers.set(o.id, Number(existing.user_id));
+    await this.each(
+      q,
+      'order',
+      opts,
+      async (row) => {
+        const o = parseOrder(phpUnserialize(row.option_value, `option ${row.option_name}`));
+        this.checkName(row, 'order', o.id);
+        const present = await this.dbs.locate((b) => this.transactions.findByOrderId(b, GATEWAY, o.id));
+        if (present) {
+          orderUsers.set(o.id, Number(present.value.user_id));
           return 'already_present';
         }
-        orderUsers.set(o.id, userId);
-        opts.onRecord?.(`${dry ? 'would import' : 'import'} order ${o.id} → user ${userId}: ${o.total} ${o.currency} ${o.status}`);
-        if (!dry) await this.records.insertTransaction(t, this.transaction(o, userId));
-        touched.add(userId);
-        return 'imported';
-      });
-    }, s.orders, s);
+        const userId = orderLinks.get(o.id) ?? (o.customerEmail ? await this.plugin.userByEmail(q, o.customerEmail) : null);
+        if (userId === null) return this.unmatched(s, row, `no linked user and no user with email ${o.customerEmail ?? '(none)'}`);
+        return this.dbs.transaction(userId, async (t) => {
+          const existing = await this.transactions.lockByOrderId(t, GATEWAY, o.id);
+          if (existing) {
+            orderUsers.set(o.id, Number(existing.user_id));
+            return 'already_present';
+          }
+          orderUsers.set(o.id, userId);
+          opts.onRecord?.(`${dry ? 'would import' : 'import'} order ${o.id} → user ${userId}: ${o.total} ${o.currency} ${o.status}`);
+          if (!dry) await this.transactions.insert(t, this.transaction(o, userId));
+          touched.add(userId);
+          return 'imported';
+        });
+      },
+      s.orders,
+      s,
+    );
 
-    await this.each(q, 'subscription', opts, async (row) => {
-      const sub = parseSubscription(phpUnserialize(row.option_value, `option ${row.option_name}`));
-      this.checkName(row, 'subscription', sub.id);
-      if (await this.dbs.locate((b) => this.records.findSubscription(b, GATEWAY, sub.id))) return 'already_present';
-      const order = sub.orderId ? await this.linkedOrder(q, sub.orderId, s, row) : null;
-      const stored = sub.orderId && !order ? (await this.dbs.locate((b) => this.records.findTransaction(b, GATEWAY, sub.orderId!)))?.value ?? null : null;
-      const userId = subLinks.get(sub.id) ?? (sub.orderId ? orderUsers.get(sub.orderId) ?? (stored ? Number(stored.user_id) : null) : null)
-        ?? (order?.customerEmail ? await this.plugin.userByEmail(q, order.customerEmail) : null);
-      if (userId === null) return this.unmatched(s, row, sub.orderId ? `no linked user, and order ${sub.orderId} has no matching user` : 'no linked user and no order');
-      return this.dbs.transaction(userId, async (t) => {
-        if (await this.records.lockSubscription(t, GATEWAY, sub.id)) return 'already_present';
-        const amount = order?.total ?? stored?.amount ?? null;
-        if (amount === null) s.warnings.push({ source: row.option_name, reason: `order ${sub.orderId ?? '(none)'} not found: amount 0.00 USD` });
-        const cycle = inferCycle(sub);
-        const nextBillingDate = ACCESS.has(sub.status) && sub.status !== 'paused' ? sub.renewsAt : null;
-        opts.onRecord?.(`${dry ? 'would import' : 'import'} subscription ${sub.id} → user ${userId}: ${sub.status} ${cycle}`);
-        if (!dry) {
-          await this.records.insertSubscription(t, {
-            userId, subscriptionId: sub.id, gateway: GATEWAY, planId: sub.variantId, status: sub.status,
-            amount: amount ?? '0.00', currency: order?.currency ?? stored?.currency ?? 'USD', billingCycle: cycle, nextBillingDate,
-            expiresAt: sub.status === 'cancelled' || sub.status === 'expired' ? sub.endsAt : null, createdAt: sub.createdAt, updatedAt: sub.updatedAt,
-          });
-        }
-        touched.add(userId);
-        return 'imported';
-      });
-    }, s.subscriptions, s);
+    await this.each(
+      q,
+      'subscription',
+      opts,
+      async (row) => {
+        const sub = parseSubscription(phpUnserialize(row.option_value, `option ${row.option_name}`));
+        this.checkName(row, 'subscription', sub.id);
+        if (await this.dbs.locate((b) => this.subscriptions.findBySubscriptionId(b, GATEWAY, sub.id))) return 'already_present';
+        const order = sub.orderId ? await this.linkedOrder(q, sub.orderId, s, row) : null;
+        const stored =
+          sub.orderId && !order
+            ? ((await this.dbs.locate((b) => this.transactions.findByOrderId(b, GATEWAY, sub.orderId!)))?.value ?? null)
+            : null;
+        const userId =
+          subLinks.get(sub.id) ??
+          (sub.orderId ? (orderUsers.get(sub.orderId) ?? (stored ? Number(stored.user_id) : null)) : null) ??
+          (order?.customerEmail ? await this.plugin.userByEmail(q, order.customerEmail) : null);
+        if (userId === null)
+          return this.unmatched(
+            s,
+            row,
+            sub.orderId ? `no linked user, and order ${sub.orderId} has no matching user` : 'no linked user and no order',
+          );
+        return this.dbs.transaction(userId, async (t) => {
+          if (await this.subscriptions.lockBySubscriptionId(t, GATEWAY, sub.id)) return 'already_present';
+          const amount = order?.total ?? stored?.amount ?? null;
+          if (amount === null)
+            s.warnings.push({ source: row.option_name, reason: `order ${sub.orderId ?? '(none)'} not found: amount 0.00 USD` });
+          const cycle = inferCycle(sub);
+          const nextBillingDate = ACCESS.has(sub.status) && sub.status !== 'paused' ? sub.renewsAt : null;
+          opts.onRecord?.(`${dry ? 'would import' : 'import'} subscription ${sub.id} → user ${userId}: ${sub.status} ${cycle}`);
+          if (!dry) {
+            await this.subscriptions.insert(t, {
+              userId,
+              subscriptionId: sub.id,
+              gateway: GATEWAY,
+              planId: sub.variantId,
+              status: sub.status,
+              amount: amount ?? '0.00',
+              currency: order?.currency ?? stored?.currency ?? 'USD',
+              billingCycle: cycle,
+              nextBillingDate,
+              expiresAt: sub.status === 'cancelled' || sub.status === 'expired' ? sub.endsAt : null,
+              createdAt: sub.createdAt,
+              updatedAt: sub.updatedAt,
+            });
+          }
+          touched.add(userId);
+          return 'imported';
+        });
+      },
+      s.subscriptions,
+      s,
+    );
 
     await this.enrolments(opts, s, touched);
-    if (!dry && touched.size) await this.cache.invalidate({ tags: [...new Set([...touched].flatMap(cacheTags.billingChange))] }).catch(() => undefined);
+    if (!dry && touched.size)
+      await this.cache.invalidate({ tags: [...new Set([...touched].flatMap(cacheTags.billingChange))] }).catch(() => undefined);
     return s;
   }
 
   private transaction(o: PluginOrder, userId: number) {
     return {
-      userId, orderId: o.id, transactionId: o.id, gateway: GATEWAY, amount: o.total, currency: o.currency, status: o.status,
-      courseId: coursesFor(this.mappings(), o.productId)[0] ?? null, createdAt: o.createdAt, updatedAt: o.updatedAt,
+      userId,
+      orderId: o.id,
+      transactionId: o.id,
+      gateway: GATEWAY,
+      amount: o.total,
+      currency: o.currency,
+      status: o.status,
+      courseId: coursesFor(this.mappings(), o.productId)[0] ?? null,
+      createdAt: o.createdAt,
+      updatedAt: o.updatedAt,
       metadata: {
-        source: 'plugin_import', order_number: o.orderNumber, product_id: o.productId, variant_id: o.variantId, subtotal: o.subtotal,
-        discount_total: o.discountTotal, tax: o.tax, refunded_amount: o.refundedAmount, test_mode: o.testMode,
+        source: 'plugin_import',
+        order_number: o.orderNumber,
+        product_id: o.productId,
+        variant_id: o.variantId,
+        subtotal: o.subtotal,
+        discount_total: o.discountTotal,
+        tax: o.tax,
+        refunded_amount: o.refundedAmount,
+        test_mode: o.testMode,
       },
     };
   }
@@ -135,8 +218,14 @@ export class PluginImporter {
           if (await this.plugin.lockEnrolmentLog(t, userId, courseId, e.transactionId)) return 'already_present';
           opts.onRecord?.(`${opts.dryRun ? 'would log' : 'log'} enrolment of user ${userId} in course ${courseId}`);
           if (!opts.dryRun) {
-            await this.plugin.insertEnrolmentLog(t, { userId, courseId, transactionId: e.transactionId, lms: e.lms, createdAt: e.enrolledDate,
-              notes: `Imported from the plugin's enrolment record (source: ${e.source}${e.subscriptionId ? `, subscription ${e.subscriptionId}` : ''})` });
+            await this.plugin.insertEnrolmentLog(t, {
+              userId,
+              courseId,
+              transactionId: e.transactionId,
+              lms: e.lms,
+              createdAt: e.enrolledDate,
+              notes: `Imported from the plugin's enrolment record (source: ${e.source}${e.subscriptionId ? `, subscription ${e.subscriptionId}` : ''})`,
+            });
           }
           touched.add(userId);
           return 'imported';
@@ -148,7 +237,14 @@ export class PluginImporter {
   }
 
   /** Works through every `slbp_{kind}_{id}` option page by page; one bad record never stops the run. */
-  private async each(q: Queryable, kind: PluginKind, opts: ImportOptions, fn: (row: OptionRow) => Promise<Outcome>, counts: Counts, s: ImportSummary): Promise<void> {
+  private async each(
+    q: Queryable,
+    kind: PluginKind,
+    opts: ImportOptions,
+    fn: (row: OptionRow) => Promise<Outcome>,
+    counts: Counts,
+    s: ImportSummary,
+  ): Promise<void> {
     const total = await this.plugin.countRecords(q, kind);
     const phase = kind === 'order' ? 'orders' : 'subscriptions';
     let done = 0;
@@ -209,7 +305,8 @@ export class PluginImporter {
         s.malformed.push({ source, reason: (err as Error).message.slice(source.length + 2) });
         continue;
       }
-      for (const id of Array.isArray(ids) ? ids : ids && typeof ids === 'object' ? Object.values(ids) : []) candidates.push([String(id), Number(r.user_id)]);
+      for (const id of Array.isArray(ids) ? ids : ids && typeof ids === 'object' ? Object.values(ids) : [])
+        candidates.push([String(id), Number(r.user_id)]);
     }
     // Options are the plugin's own per-record link: they win over the meta lists.
     for (const r of await this.plugin.userLinks(q, kind)) {

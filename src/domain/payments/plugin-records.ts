@@ -6,17 +6,45 @@ import { orderStatus } from './lemon-squeezy-event.ts';
 export class MalformedRecord extends Error {}
 
 export interface PluginOrder {
-  id: string; customerEmail: string | null; customerName: string | null; productId: string | null; variantId: string | null; orderNumber: unknown;
-  status: string; currency: string; total: string; subtotal: string | null; discountTotal: string | null; tax: string | null; refundedAmount: string | null;
-  createdAt: string | null; updatedAt: string | null; testMode: boolean;
+  id: string;
+  customerEmail: string | null;
+  customerName: string | null;
+  productId: string | null;
+  variantId: string | null;
+  orderNumber: unknown;
+  status: string;
+  currency: string;
+  total: string;
+  subtotal: string | null;
+  discountTotal: string | null;
+  tax: string | null;
+  refundedAmount: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
+  testMode: boolean;
 }
 
 export interface PluginSubscription {
-  id: string; orderId: string | null; productId: string | null; variantId: string; status: string; trialEndsAt: string | null; billingAnchor: number | null;
-  renewsAt: string | null; endsAt: string | null; createdAt: string | null; updatedAt: string | null;
+  id: string;
+  orderId: string | null;
+  productId: string | null;
+  variantId: string;
+  status: string;
+  trialEndsAt: string | null;
+  billingAnchor: number | null;
+  renewsAt: string | null;
+  endsAt: string | null;
+  createdAt: string | null;
+  updatedAt: string | null;
 }
 
-export interface PluginEnrolment { transactionId: string | null; subscriptionId: string | null; enrolledDate: string | null; source: string; lms: string }
+export interface PluginEnrolment {
+  transactionId: string | null;
+  subscriptionId: string | null;
+  enrolledDate: string | null;
+  source: string;
+  lms: string;
+}
 
 const SUB_STATUSES = new Set(['on_trial', 'active', 'paused', 'past_due', 'unpaid', 'cancelled', 'expired']);
 
@@ -70,12 +98,22 @@ export function parseOrder(raw: unknown): PluginOrder {
   if (!/^[A-Z]{3}$/.test(currency)) throw new MalformedRecord('currency is missing or not a 3-letter code');
   if (typeof a.status !== 'string' || !a.status) throw new MalformedRecord('status is missing');
   return {
-    id: gatewayId(a.id, 'id'), customerEmail: text(a.customer_email)?.toLowerCase() ?? null, customerName: text(a.customer_name),
-    productId: optionalId(a.product_id, 'product_id'), variantId: optionalId(a.variant_id, 'variant_id'), orderNumber: a.order_number ?? null,
-    status: orderStatus(a.status, truthy(a.refunded)), currency, total: majorToDecimal(a.total, 'total'),
-    subtotal: optionalAmount(a.subtotal, 'subtotal'), discountTotal: optionalAmount(a.discount_total, 'discount_total'), tax: optionalAmount(a.tax, 'tax'),
+    id: gatewayId(a.id, 'id'),
+    customerEmail: text(a.customer_email)?.toLowerCase() ?? null,
+    customerName: text(a.customer_name),
+    productId: optionalId(a.product_id, 'product_id'),
+    variantId: optionalId(a.variant_id, 'variant_id'),
+    orderNumber: a.order_number ?? null,
+    status: orderStatus(a.status, truthy(a.refunded)),
+    currency,
+    total: majorToDecimal(a.total, 'total'),
+    subtotal: optionalAmount(a.subtotal, 'subtotal'),
+    discountTotal: optionalAmount(a.discount_total, 'discount_total'),
+    tax: optionalAmount(a.tax, 'tax'),
     refundedAmount: optionalAmount(a.refunded_amount, 'refunded_amount'),
-    createdAt: date(a.created_at, 'created_at'), updatedAt: date(a.updated_at, 'updated_at'), testMode: truthy(a.test_mode),
+    createdAt: date(a.created_at, 'created_at'),
+    updatedAt: date(a.updated_at, 'updated_at'),
+    testMode: truthy(a.test_mode),
   };
 }
 
@@ -83,12 +121,21 @@ export function parseOrder(raw: unknown): PluginOrder {
 export function parseSubscription(raw: unknown): PluginSubscription {
   const a = asRecord(raw);
   const status = a.status === 'trialing' ? 'on_trial' : a.status;
-  if (typeof status !== 'string' || !SUB_STATUSES.has(status)) throw new MalformedRecord(`status ${JSON.stringify(a.status ?? null)} is not a Lemon Squeezy subscription status`);
+  if (typeof status !== 'string' || !SUB_STATUSES.has(status))
+    throw new MalformedRecord(`status ${JSON.stringify(a.status ?? null)} is not a Lemon Squeezy subscription status`);
   const anchor = Number(a.billing_anchor);
   return {
-    id: gatewayId(a.id, 'id'), orderId: optionalId(a.order_id, 'order_id'), productId: optionalId(a.product_id, 'product_id'), variantId: gatewayId(a.variant_id, 'variant_id'),
-    status, trialEndsAt: date(a.trial_ends_at, 'trial_ends_at'), billingAnchor: Number.isInteger(anchor) && anchor >= 1 && anchor <= 31 ? anchor : null,
-    renewsAt: date(a.renews_at, 'renews_at'), endsAt: date(a.ends_at, 'ends_at'), createdAt: date(a.created_at, 'created_at'), updatedAt: date(a.updated_at, 'updated_at'),
+    id: gatewayId(a.id, 'id'),
+    orderId: optionalId(a.order_id, 'order_id'),
+    productId: optionalId(a.product_id, 'product_id'),
+    variantId: gatewayId(a.variant_id, 'variant_id'),
+    status,
+    trialEndsAt: date(a.trial_ends_at, 'trial_ends_at'),
+    billingAnchor: Number.isInteger(anchor) && anchor >= 1 && anchor <= 31 ? anchor : null,
+    renewsAt: date(a.renews_at, 'renews_at'),
+    endsAt: date(a.ends_at, 'ends_at'),
+    createdAt: date(a.created_at, 'created_at'),
+    updatedAt: date(a.updated_at, 'updated_at'),
   };
 }
 
@@ -96,8 +143,11 @@ export function parseSubscription(raw: unknown): PluginSubscription {
 export function parseEnrolment(raw: unknown): PluginEnrolment {
   const a = asRecord(raw);
   return {
-    transactionId: text(a.transaction_id), subscriptionId: text(a.subscription_id), enrolledDate: date(a.enrolled_date, 'enrolled_date'),
-    source: text(a.source) ?? 'plugin', lms: (text(a.lms) ?? 'learndash').slice(0, 50),
+    transactionId: text(a.transaction_id),
+    subscriptionId: text(a.subscription_id),
+    enrolledDate: date(a.enrolled_date, 'enrolled_date'),
+    source: text(a.source) ?? 'plugin',
+    lms: (text(a.lms) ?? 'learndash').slice(0, 50),
   };
 }
 
@@ -112,7 +162,9 @@ const parse = (sql: string) => new Date(`${sql.replace(' ', 'T')}Z`);
  * → weekly; otherwise the nearest of the three. Still in the trial, no `renews_at`, or none after
  * the start → monthly (the plugin's default plan length).
  */
-export function inferCycle(s: Pick<PluginSubscription, 'createdAt' | 'trialEndsAt' | 'renewsAt' | 'billingAnchor'>): 'weekly' | 'monthly' | 'yearly' {
+export function inferCycle(
+  s: Pick<PluginSubscription, 'createdAt' | 'trialEndsAt' | 'renewsAt' | 'billingAnchor'>,
+): 'weekly' | 'monthly' | 'yearly' {
   // During a trial renews_at is the trial's end: no paid period to measure yet.
   if (s.trialEndsAt && s.renewsAt && s.renewsAt <= s.trialEndsAt) return 'monthly';
   const startSql = s.trialEndsAt ?? s.createdAt;

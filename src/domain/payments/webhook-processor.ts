@@ -1,6 +1,6 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
-import type { BillingDatabases } from '../../data/billing-databases.ts';
+import type { DatabaseRouter } from '../../data/database-router.ts';
 import type { Database } from '../../data/database.ts';
 import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
 import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
@@ -13,27 +13,55 @@ import type { AppliedEvent, EventApplier } from './event-applier.ts';
 import { checkDelivery } from './event-validation.ts';
 import { idempotencyKey, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
-export interface WebhookDelivery { raw: Buffer; contentType: string; signature: string | undefined }
-export interface WebhookAnswer { status: number; body: Record<string, unknown> }
+export interface WebhookDelivery {
+  raw: Buffer;
+  contentType: string;
+  signature: string | undefined;
+}
+/**
+ * What became of one delivery; the webhook route turns it into Lemon Squeezy's answer.
+ * - `refused`: not from the gateway or not readable (content type, JSON, signature); nothing is written.
+ * - `ignored`: an event the sidecar does not apply; acknowledged and logged.
+ * - `invalid`: signed, but its values fail the checks; acknowledged (so the gateway stops
+ *   retrying it) and logged with the reason, no billing row written.
+ * - `failed`: could not be applied and was rolled back; logged, and the gateway retries it.
+ * - `duplicate`: applied before; acknowledged, changes nothing.
+ * - `processed`: applied now.
+ */
+export type WebhookOutcome =
+  | { kind: 'refused'; problem: 'content_type' | 'json' | 'no_signature' | 'bad_signature' }
+  | { kind: 'ignored' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'failed' }
+  | { kind: 'duplicate' }
+  | { kind: 'processed' };
+
+/**
+ * The response code the webhook log records, as the plugin's log does: 200 for a delivery the
+ * gateway is told it was received, 500 for one it should send again.
+ */
+const ACKNOWLEDGED = 200;
+const RETRY = 500;
 
 /** Receives what an applied event changed (outgoing webhooks). */
 export type AppliedListener = (event: string, applied: AppliedEvent) => void;
 
 /**
- * The Lemon Squeezy webhook: the plugin's checks in the plugin's order and with its bodies, then
+ * The Lemon Squeezy webhook: the plugin's checks in the plugin's order, then
  * each event applied in one transaction together with its idempotency ledger row and its log row
  * (docs/decisions/0013-webhook-idempotency.md). With SLBP_SHARDS the ledger row and the billing
  * rows commit together on the owner's shard (docs/decisions/0019-shard-writes.md). Rejected
  * deliveries (bad content type, JSON or signature) write nothing. A signed delivery whose values
- * fail the checks (src/domain/payments/event-validation.ts) writes no billing row: it is answered
- * 200 `{processed: false, reason}` and logged once, in the log and the webhook log.
+ * fail the checks (src/domain/payments/event-validation.ts) writes no billing row: it is
+ * acknowledged and logged once, in the log and the webhook log. What each outcome is answered
+ * is the webhook route's (src/http/routes/webhooks.ts).
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];
 
   constructor(
     private readonly db: Database,
-    private readonly dbs: BillingDatabases,
+    private readonly dbs: DatabaseRouter,
     private readonly enrolment: EnrolmentService,
     private readonly effects: MainEffectsRepository,
     private readonly ledger: EventLedgerRepository,
@@ -48,33 +76,31 @@ export class WebhookProcessor {
     this.listeners.push(fn);
   }
 
-  async handle(d: WebhookDelivery): Promise<WebhookAnswer> {
-    if (!/^application\/([\w.+-]+\+)?json$/i.test(d.contentType)) return { status: 400, body: { error: 'Invalid content type' } };
+  async handle(d: WebhookDelivery): Promise<WebhookOutcome> {
+    if (!/^application\/([\w.+-]+\+)?json$/i.test(d.contentType)) return { kind: 'refused', problem: 'content_type' };
     let parsed: unknown;
     try {
       parsed = JSON.parse(d.raw.toString('utf8'));
     } catch {
-      return { status: 400, body: { error: 'Invalid JSON' } };
+      return { kind: 'refused', problem: 'json' };
     }
-    if (!d.signature) return { status: 400, body: { error: 'Missing signature' } };
+    if (!d.signature) return { kind: 'refused', problem: 'no_signature' };
     if (!verifySignature(d.raw, this.secret(), d.signature)) {
       this.logger.warn('lemon squeezy webhook with an invalid signature refused', { configured: Boolean(this.secret()) });
-      return { status: 401, body: { error: 'Invalid signature' } };
+      return { kind: 'refused', problem: 'bad_signature' };
     }
     const raw = d.raw.toString('utf8');
     const checked = checkDelivery(parsed);
     if (checked.kind === 'ignored') {
-      const body = { received: true, processed: false };
-      await this.log(checked.event, raw, 200, body, 'ignored');
-      return { status: 200, body };
+      await this.log(checked.event, raw, ACKNOWLEDGED, { received: true, processed: false }, 'ignored');
+      return { kind: 'ignored' };
     }
     if (checked.kind === 'invalid') {
-      // Signed, so it is the gateway's; but its values cannot be applied. A 2xx stops the gateway
-      // retrying it forever; the admin sees it in the webhook log (GET /webhooks/logs).
-      const body = { received: true, processed: false, reason: checked.reason };
+      // Signed, so it is the gateway's; but its values cannot be applied. Acknowledging it stops
+      // the gateway retrying it forever; the admin sees it in the webhook log (GET /webhooks/logs).
       this.logger.warn('lemon squeezy webhook not applied: its values are invalid', { event: checked.event, reason: checked.reason });
-      await this.log(checked.event, raw, 200, body, 'invalid');
-      return { status: 200, body };
+      await this.log(checked.event, raw, ACKNOWLEDGED, { received: true, processed: false, reason: checked.reason }, 'invalid');
+      return { kind: 'invalid', reason: checked.reason };
     }
     const { event: eventName, env } = checked;
     let outcome: AppliedEvent | 'duplicate';
@@ -82,19 +108,20 @@ export class WebhookProcessor {
       outcome = await this.applyOnce(eventName, env, raw);
     } catch (err) {
       this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.id, error: (err as Error).message });
-      const body = { error: 'Webhook processing failed' };
-      await this.log(eventName, raw, 500, { ...body, reason: (err as Error).message }, 'failed').catch(() => undefined);
-      return { status: 500, body };
+      await this.log(eventName, raw, RETRY, { error: 'Webhook processing failed', reason: (err as Error).message }, 'failed').catch(
+        () => undefined,
+      );
+      return { kind: 'failed' };
     }
     if (outcome === 'duplicate') {
-      const body = { received: true, processed: false, duplicate: true };
-      await this.log(eventName, raw, 200, body, 'duplicate');
-      return { status: 200, body };
+      await this.log(eventName, raw, ACKNOWLEDGED, { received: true, processed: false, duplicate: true }, 'duplicate');
+      return { kind: 'duplicate' };
     }
-    await this.cache.invalidate({ tags: cacheTags.billingChange(outcome.userId) }).catch((err) =>
-      this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
+    await this.cache
+      .invalidate({ tags: cacheTags.billingChange(outcome.userId) })
+      .catch((err) => this.logger.warn('cache invalidation after a webhook failed', { error: (err as Error).message }));
     for (const fn of this.listeners) fn(eventName, outcome);
-    return { status: 200, body: { received: true, processed: true } };
+    return { kind: 'processed' };
   }
 
   /**
@@ -102,14 +129,23 @@ export class WebhookProcessor {
    * buyer, the enrolment meta and the log row are in that one transaction too. Sharded, the owner
    * is found first (the stored object's, else the buyer, created in a transaction of its own),
    * the claim goes to the owner's shard, and the main database's part commits just before the
-   * shard's (see BillingDatabases.write and EnrolmentUnit); the log row follows the commit.
+   * shard's (see DatabaseRouter.write and EnrolmentUnit); the log row follows the commit.
    */
   private async applyOnce(event: HandledEvent, env: Envelope, raw: string): Promise<AppliedEvent | 'duplicate'> {
     const key = idempotencyKey(env);
     const note = `${event}:${env.data.type}:${env.data.id}`;
     const processed = (applied: AppliedEvent): WebhookLogEntry => ({
-      webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: 200, status: 'processed',
-      responseBody: JSON.stringify({ received: true, processed: true, idempotency_key: key, ...(applied.note ? { note: applied.note } : {}) }),
+      webhookId: INCOMING_WEBHOOK_ID,
+      event,
+      payload: raw,
+      responseCode: ACKNOWLEDGED,
+      status: 'processed',
+      responseBody: JSON.stringify({
+        received: true,
+        processed: true,
+        idempotency_key: key,
+        ...(applied.note ? { note: applied.note } : {}),
+      }),
     });
     // Claimed on the main database before SLBP_SHARDS was set: still applied once.
     if (this.dbs.sharded && (await this.ledger.has(this.db.write, key))) return 'duplicate';
@@ -119,25 +155,43 @@ export class WebhookProcessor {
       return this.dbs.write(owner ?? 0, async (tx) => {
         if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
         const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
-        const applied = await this.applier.apply({ billing: tx.billing, enrolment }, event, env, async () => owner ?? this.applier.buyer(tx.main, event, env));
+        const applied = await this.applier.apply(
+          { billing: tx.billing, enrolment },
+          event,
+          env,
+          async () => owner ?? this.applier.buyer(tx.main, event, env),
+        );
         await enrolment.finish();
         if (!tx.split) await this.logs.insert(tx.main, processed(applied));
         return applied;
       });
     });
     if (outcome !== 'duplicate' && this.dbs.sharded) {
-      await this.logs.insert(this.db.write, processed(outcome)).catch((err) =>
-        this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }));
+      await this.logs
+        .insert(this.db.write, processed(outcome))
+        .catch((err) =>
+          this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }),
+        );
     }
     return outcome;
   }
 
   /** The stored object's owner, else the buyer the event names (a new buyer commits before the shard write). */
   private async owner(event: HandledEvent, env: Envelope): Promise<number> {
-    return (await this.applier.storedOwner(this.dbs, event, env)) ?? withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)));
+    return (
+      (await this.applier.storedOwner(this.dbs, event, env)) ??
+      withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)))
+    );
   }
 
   private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
-    return this.logs.insert(this.db.write, { webhookId: INCOMING_WEBHOOK_ID, event, payload: raw, responseCode: code, responseBody: JSON.stringify(body), status });
+    return this.logs.insert(this.db.write, {
+      webhookId: INCOMING_WEBHOOK_ID,
+      event,
+      payload: raw,
+      responseCode: code,
+      responseBody: JSON.stringify(body),
+      status,
+    });
   }
 }

@@ -3,11 +3,11 @@ import type { Revocations } from '../../domain/auth/revocations.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../domain/user-directory.ts';
 import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 import { looksLikeAccessToken } from './api-key.ts';
 
-const invalid = () => new RestError('slbp_invalid_token', 'The access token is invalid or expired.', 401);
+const invalid = () => new SidecarError('slbp_invalid_token', 'The access token is invalid or expired.', 401);
 
 /**
  * `Authorization: Bearer <access token>` from /auth/login; roles come from the database, not the
@@ -15,7 +15,11 @@ const invalid = () => new RestError('slbp_invalid_token', 'The access token is i
  * user's) or its session family was revoked (logout, refresh-token reuse). A token verified before
  * whose user and family this process knows is answered without a promise.
  */
-export function accessTokenIdentity(tokens: AccessTokens, users: UserDirectory, revocations: Pick<Revocations, 'isRevoked'>): IdentityResolver {
+export function accessTokenIdentity(
+  tokens: AccessTokens,
+  users: UserDirectory,
+  revocations: Pick<Revocations, 'isRevoked'>,
+): IdentityResolver {
   const callerOf = (ctx: AppContext, user: UserIdentity | null, claims: AccessClaims): Caller | Promise<Caller> => {
     if (!user || (claims.pwd !== undefined && claims.pwd !== user.passwordStamp)) throw invalid();
     const revoked = revocations.isRevoked(claims.sid);

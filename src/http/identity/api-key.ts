@@ -5,19 +5,26 @@ import type { ApiKeysRepository } from '../../data/api-keys-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { Logger } from '../../observability/logger.ts';
 import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 
 /** A bearer value that is a signed access token (three base64url parts), not an API key. */
 export const looksLikeAccessToken = (v: string) => /^[\w-]+\.[\w-]+\.[\w-]+$/.test(v);
 
-const invalid = () => new RestError('slbp_invalid_api_key', 'The API key is invalid, revoked or expired.', 401);
+const invalid = () => new SidecarError('slbp_invalid_api_key', 'The API key is invalid, revoked or expired.', 401);
 
 /**
  * API keys from `X-API-Key` or `Authorization: Bearer` (never the query string). The key acts as
  * its owner, restricted to its permissions. Lookups are not cached, so a revocation is immediate.
  */
-export function apiKeyIdentity(keys: ApiKeysRepository, read: Queryable, write: Queryable, users: UserDirectory, skipBearer: (v: string) => boolean, logger: Logger): IdentityResolver {
+export function apiKeyIdentity(
+  keys: ApiKeysRepository,
+  read: Queryable,
+  write: Queryable,
+  users: UserDirectory,
+  skipBearer: (v: string) => boolean,
+  logger: Logger,
+): IdentityResolver {
   const lastTouch = new Map<number, number>();
   return {
     name: 'api_key',
@@ -41,8 +48,13 @@ export function apiKeyIdentity(keys: ApiKeysRepository, read: Queryable, write: 
         keys.touch(write, id).catch((err) => logger.warn('could not record API key use', { key_id: id, error: (err as Error).message }));
       }
       return {
-        kind: 'api_key', userId: user.userId, keyId: id, permissions: parsePermissions(row.permissions),
-        roles: user.roles, capabilities: user.capabilities, rateLimitPerHour: Number(row.rate_limit),
+        kind: 'api_key',
+        userId: user.userId,
+        keyId: id,
+        permissions: parsePermissions(row.permissions),
+        roles: user.roles,
+        capabilities: user.capabilities,
+        rateLimitPerHour: Number(row.rate_limit),
       };
     },
   };

@@ -1,37 +1,43 @@
-import type { Next } from 'koa';
 import type { Logger } from '../../observability/logger.ts';
+import { noRoute } from '../../errors.ts';
 import type { AddressList } from '../client-ip.ts';
 import type { AppContext } from '../route.ts';
+import type { RouteMatch } from '../router.ts';
 import { sendError } from './errors.ts';
 import { finishRequest, startRequest, type RequestObserver } from './request-context.ts';
 import { writeBody } from './respond.ts';
 
-/** The per-request steps the frame runs around the rest of the application, in this order. */
+/** The per-request steps the frame runs, in this order. */
 export interface FrameSteps {
   logger: Logger;
   trustedProxies: AddressList;
-  observers: RequestObserver[];
+  observers: readonly RequestObserver[];
   /** Security and CORS headers; true when a preflight was answered. */
   headers(ctx: AppContext): boolean;
   /** Client address and network-level grants. */
   origin(ctx: AppContext): void;
-  /** Reads the request body (methods that carry one). */
+  /** The request's route, found once by the route table (null: none); everything below follows from it. */
+  route(ctx: AppContext): RouteMatch | null;
+  /** Reads the request body (methods that carry one), raw for the routes that need the exact bytes. */
   body(ctx: AppContext): Promise<void> | undefined;
   /** Resolves the caller (requests that carry a credential). */
   identity(ctx: AppContext): Promise<void> | undefined;
+  /** The rate limits of the route's zone; may refuse the request (429). */
+  limit(ctx: AppContext): Promise<void> | undefined;
   /** True while the node drains: keep-alive clients are asked to reconnect elsewhere. */
   draining(): boolean;
 }
 
 /**
- * The first middleware, and the only one around every request: request id and timing, security
- * headers, client origin, body, identity, then the routes; afterwards the body is serialised
- * (or the error answered in WordPress's shape) and the request reported to the observers.
- * One async frame instead of a chain of small middlewares: each layer of the chain costs a
- * closure and a promise per request, which on cheap routes is most of the time spent.
+ * The only middleware, around every request that reaches the framework: request id and timing,
+ * security headers, client origin, the route (matched once), body, identity, rate limits, then
+ * the route runs (validation, access, handler) or rest_no_route is answered; afterwards the
+ * body is serialised (or the error answered in WordPress's shape) and the request reported to
+ * the observers. One async frame instead of a chain of small middlewares: each layer of the chain
+ * costs a closure and a promise per request, which on cheap routes is most of the time spent.
  */
 export function frame(steps: FrameSteps) {
-  return async (ctx: AppContext, next: Next): Promise<void> => {
+  return async (ctx: AppContext): Promise<void> => {
     startRequest(ctx, steps.logger, steps.trustedProxies);
     try {
       let failed = false;
@@ -39,11 +45,17 @@ export function frame(steps: FrameSteps) {
       try {
         if (!steps.headers(ctx)) {
           steps.origin(ctx);
+          const match = steps.route(ctx);
+          ctx.state.route = match ? match.route.spec : null;
           const reading = steps.body(ctx);
           if (reading) await reading;
           const resolving = steps.identity(ctx);
           if (resolving) await resolving;
-          await next();
+          const limiting = steps.limit(ctx);
+          if (limiting) await limiting;
+          if (!match) throw noRoute();
+          const running = match.route.run(ctx, match.params);
+          if (running) await running;
         }
       } catch (err) {
         failed = true;

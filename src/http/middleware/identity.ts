@@ -17,7 +17,7 @@ export interface IdentityResolver {
 
 /** The value of `Authorization: Bearer <value>`, or '' when the header is absent or another scheme. */
 export function bearerToken(authorization: string | undefined): string {
-  return authorization ? /^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim() ?? '' : '';
+  return authorization ? (/^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim() ?? '') : '';
 }
 
 /** Every request header that carries a credential some resolver checks (lower case). */
@@ -47,7 +47,10 @@ const refusedCredential = (err: unknown) => (err as { status?: number })?.status
  * a guard, a request that carries a credential is first admitted by it, and a refused credential
  * is reported to it before the refusal is answered.
  */
-export function identity(resolvers: IdentityResolver[], guard: CredentialGuard | null = null): (ctx: AppContext) => Promise<void> | undefined {
+export function identity(
+  resolvers: IdentityResolver[],
+  guard: CredentialGuard | null = null,
+): (ctx: AppContext) => Promise<void> | undefined {
   const rest = async (ctx: AppContext, from: number, pending: Promise<Caller | null>): Promise<void> => {
     const h = ctx.req.headers;
     let caller = await pending;
@@ -69,7 +72,10 @@ export function identity(resolvers: IdentityResolver[], guard: CredentialGuard |
     return undefined;
   };
   if (!guard) return resolve;
-  const failed = (ctx: AppContext, err: unknown): Promise<never> => (refusedCredential(err) ? guard.failed(ctx) : Promise.resolve()).then(() => { throw err; });
+  const failed = (ctx: AppContext, err: unknown): Promise<never> =>
+    (refusedCredential(err) ? guard.failed(ctx) : Promise.resolve()).then(() => {
+      throw err;
+    });
   return (ctx) => {
     const h = ctx.req.headers;
     if (!resolvers.some((r) => carries(h, r))) return undefined;

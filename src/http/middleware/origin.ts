@@ -58,14 +58,21 @@ class LazyOrigin implements RequestOrigin {
   #presented: Buffer | null | undefined;
   private readonly peer: string;
 
-  constructor(private readonly req: IncomingMessage, private readonly grants: Grants) {
+  constructor(
+    private readonly req: IncomingMessage,
+    private readonly grants: Grants,
+  ) {
     this.peer = req.socket.remoteAddress ?? '';
   }
 
   get ip(): string {
     if (this.#ip === undefined) {
       const forwarded = this.req.headers['x-forwarded-for'];
-      this.#ip = resolveClientIp(this.peer, (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined, this.grants.trustedProxies);
+      this.#ip = resolveClientIp(
+        this.peer,
+        (Array.isArray(forwarded) ? forwarded.join(',') : forwarded) || undefined,
+        this.grants.trustedProxies,
+      );
     }
     return this.#ip;
   }

@@ -1,11 +1,9 @@
 import ratelimit from 'koa-ratelimit';
-import type { Middleware, Next } from 'koa';
 import type { RedisHandle } from '../../cache/redis.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { RestError } from '../rest-error.ts';
-import { fullPath } from '../router.ts';
-import type { AppContext, AppState, RouteSpec } from '../route.ts';
+import { SidecarError } from '../../errors.ts';
+import type { AppContext } from '../route.ts';
 
 export type ZoneName = 'general' | 'api' | 'auth' | 'api_key' | 'failed_auth';
 
@@ -44,7 +42,6 @@ export class BoundedMap<K, V> extends Map<K, V> {
 
 export interface RateLimitOptions {
   redis: RedisHandle | null;
-  routes: () => RouteSpec[];
   /** `rate_limit_general` (requests per minute per client) from slbp_performance_config. */
   generalPerMinute: () => number;
   observers: RateLimitObserver[];
@@ -60,15 +57,14 @@ export function limitKey(caller: Caller, ip: string): string {
   return `ip:${ip}`;
 }
 
-function pathMatcher(template: string): RegExp {
-  const escaped = template.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\/:(\w+)/g, '/[^/]+');
-  // Case-insensitive like the router, so `/AUTH/LOGIN` cannot slip past the auth zone.
-  return new RegExp(`^${escaped}/?$`, 'i');
-}
-
-/** The rate limits: a middleware for every request that reaches the routes, and the failed-credential zone around identity. */
+/** The rate limits: the zones of every request's route, and the failed-credential zone around identity. */
 export interface RateLimiter {
-  middleware: Middleware<AppState>;
+  /**
+   * After identity: counts the request in the zones of the route it matched (`general`, `api`, an
+   * API key's hourly limit, `auth` for sign-in routes; none for routes marked `exempt`) and
+   * throws the 429 of the first one it is over. Nothing to wait for when nothing is counted.
+   */
+  limit(ctx: AppContext): Promise<void> | undefined;
   /**
    * Before any credential is checked: refuses (429) a request from an address this node saw go
    * over the failed-credential zone, so a flood of bad keys stops costing lookups. Synchronous.
@@ -98,7 +94,6 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   /** Addresses over the failed-credential zone, and until when (ms): this node's view, filled by its own refusals. */
   const blocked = new BoundedMap<string, number>(opts.fallbackEntries ?? 50_000);
   let lastWarn = 0;
-  let matchers: { re: RegExp; kind: 'auth' | 'exempt' }[] | null = null;
 
   const limiterFor = (zone: ZoneName, driver: 'redis' | 'memory', max: number, duration: number) => {
     const name = `${zone}:${driver}:${max}:${duration}`;
@@ -122,7 +117,9 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
   const check = async (ctx: AppContext, zone: ZoneName, id: string, max: number, duration: number): Promise<boolean> => {
     (ctx.state as { rateLimitId?: string }).rateLimitId = id;
     let passed = false;
-    const pass = async () => { passed = true; };
+    const pass = async () => {
+      passed = true;
+    };
     if (opts.redis?.isReady()) {
       try {
         await limiterFor(zone, 'redis', max, duration)(ctx as never, pass);
@@ -138,10 +135,15 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     return passed;
   };
 
-  const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): RestError => {
+  const refuse = (ctx: AppContext, zone: ZoneName, retryAfter: number): SidecarError => {
     ctx.set('Retry-After', String(retryAfter));
     for (const observe of opts.observers) observe(zone);
-    return new RestError('slbp_rate_limited', `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`, 429, { retry_after: retryAfter, zone });
+    return new SidecarError(
+      'slbp_rate_limited',
+      `Too many requests. Please retry in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
+      429,
+      { retry_after: retryAfter, zone },
+    );
   };
 
   /** Counts the request in each zone in turn; throws the 429 of the first one it is over. */
@@ -161,30 +163,23 @@ export function rateLimit(opts: RateLimitOptions): RateLimiter {
     return [...(general > 0 ? [['general', who, general, 60_000] as Zone] : []), ['api', who, ZONES.api.max, ZONES.api.durationMs]];
   };
 
-  const middleware = async (ctx: AppContext, next: Next): Promise<void> => {
-    matchers ??= opts.routes().filter((r) => r.rateLimit).map((r) => ({ re: pathMatcher(fullPath(r)), kind: r.rateLimit! }));
-    let path = ctx.path;
-    try {
-      path = decodeURIComponent(path);
-    } catch {
-      // malformed escapes: match the raw path; the router answers 404 for it anyway
-    }
-    const kind = matchers.find((m) => m.re.test(path))?.kind;
+  const limit = (ctx: AppContext): Promise<void> | undefined => {
+    // The matched route's zone; a request that matched no route counts in the defaults.
+    const kind = ctx.state.route?.rateLimit;
     const caller = ctx.state.caller;
     // WordPress itself (signed shim request, user 0: cache invalidation hooks) is never limited.
-    if (kind === 'exempt' || ctx.method === 'OPTIONS' || caller.kind === 'system') return next();
+    if (kind === 'exempt' || ctx.method === 'OPTIONS' || caller.kind === 'system') return undefined;
     const who = limitKey(caller, ctx.state.origin.ip);
     const zones: Zone[] = [];
     if (caller.kind === 'api_key' && caller.rateLimitPerHour > 0) zones.push(['api_key', who, caller.rateLimitPerHour, 3_600_000]);
     zones.push(...common(who));
     // Sign-in attempts are anonymous by nature: count them per address.
     if (kind === 'auth') zones.push(['auth', `ip:${ctx.state.origin.ip}`, ZONES.auth.max, ZONES.auth.durationMs]);
-    await enforce(ctx, zones);
-    await next();
+    return enforce(ctx, zones);
   };
 
   return {
-    middleware,
+    limit,
     admit(ctx) {
       const ip = ctx.state.origin.ip;
       const until = blocked.get(ip);

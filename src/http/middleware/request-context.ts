@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import v8 from 'node:v8';
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from '../../observability/logger.ts';
-import type { RequestInfo } from '../../observability/metrics.ts';
+import type { RequestInfo } from '../../monitoring/metrics.ts';
 import type { AddressList } from '../client-ip.ts';
-import type { AppContext, AppState } from '../route.ts';
+import type { AppContext, AppState, RouteSpec } from '../route.ts';
 import { ANONYMOUS, type Caller, type RequestOrigin } from '../../domain/caller.ts';
 
 /** Told of every finished request (request metrics, the latency window). */
@@ -31,6 +31,7 @@ const REQUEST_ID = /^[\w.:-]{1,128}$/;
 class RequestState implements AppState {
   origin: RequestOrigin = NO_ORIGIN;
   caller: Caller = ANONYMOUS;
+  route: RouteSpec | null = null;
   rawBody?: Buffer = undefined;
   body?: unknown = undefined;
   routeName?: string = undefined;
@@ -41,7 +42,11 @@ class RequestState implements AppState {
   heapBefore = -1;
   private child: Logger | undefined = undefined;
 
-  constructor(readonly requestId: string, readonly startedAt: number, private readonly parent: Logger) {}
+  constructor(
+    readonly requestId: string,
+    readonly startedAt: number,
+    private readonly parent: Logger,
+  ) {}
 
   get logger(): Logger {
     return (this.child ??= this.parent.child({ request_id: this.requestId }));
@@ -64,16 +69,21 @@ export function startRequest(ctx: AppContext, logger: Logger, trustedProxies: Ad
 /** A trusted proxy's well-formed X-Request-Id, else a fresh UUID. */
 export function requestIdOf(req: IncomingMessage, trustedProxies: AddressList): string {
   const given = req.headers['x-request-id'];
-  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.has(req.socket.remoteAddress)
-    ? given
-    : randomUUID();
+  return typeof given === 'string' && REQUEST_ID.test(given) && trustedProxies.has(req.socket.remoteAddress) ? given : randomUUID();
 }
 
 /** Reports the finished request to the observers (metrics, slow-request log). */
-export function finishRequest(ctx: AppContext, observers: RequestObserver[]): void {
+export function finishRequest(ctx: AppContext, observers: readonly RequestObserver[]): void {
   const ms = performance.now() - ctx.state.startedAt;
   const s = ctx.state;
   const heapDelta = s.heapBefore >= 0 ? v8.getHeapStatistics().used_heap_size - s.heapBefore : undefined;
-  const info = { method: ctx.req.method!, route: s.routeName ?? 'unmatched', status: ctx.res.statusCode, ms, requestId: s.requestId, heapDelta };
+  const info = {
+    method: ctx.req.method!,
+    route: s.routeName ?? 'unmatched',
+    status: ctx.res.statusCode,
+    ms,
+    requestId: s.requestId,
+    heapDelta,
+  };
   for (const observe of observers) observe(info);
 }

@@ -50,7 +50,10 @@ export function sendJson(ctx: AppContext, status: number, body: unknown): void {
 export class Rendered {
   private encoded: Buffer | undefined;
   private uses = 0;
-  constructor(private readonly source: object, private readonly render: (s: never) => unknown) {}
+  constructor(
+    private readonly source: object,
+    private readonly render: (s: never) => unknown,
+  ) {}
 
   /** The response value (made again when asked for; only `_fields` needs it after the first answer). */
   get value(): unknown {
@@ -106,7 +109,14 @@ export function writeBody(ctx: AppContext): void {
   let status = ctx.res.statusCode;
   if (body === undefined) {
     body = ctx.body;
-    if (body === undefined || body === null || typeof body === 'string' || Buffer.isBuffer(body) || typeof (body as { pipe?: unknown }).pipe === 'function') return;
+    if (
+      body === undefined ||
+      body === null ||
+      typeof body === 'string' ||
+      Buffer.isBuffer(body) ||
+      typeof (body as { pipe?: unknown }).pipe === 'function'
+    )
+      return;
   } else if (!(ctx.response as { _explicitStatus?: boolean })._explicitStatus) {
     status = 200;
   }

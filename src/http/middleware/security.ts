@@ -28,7 +28,10 @@ export function securityHeaders(corsOrigins: string[]): (ctx: AppContext) => boo
     if (!origin || !allowed.has(origin)) return false;
     ctx.set('Access-Control-Allow-Origin', origin);
     ctx.set('Vary', 'Origin');
-    ctx.set('Access-Control-Expose-Headers', 'X-WP-Total, X-WP-TotalPages, Link, X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset');
+    ctx.set(
+      'Access-Control-Expose-Headers',
+      'X-WP-Total, X-WP-TotalPages, Link, X-Request-Id, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset',
+    );
     if (ctx.method !== 'OPTIONS') return false;
     ctx.set('Access-Control-Allow-Methods', 'GET, POST, PUT, PATCH, DELETE');
     ctx.set('Access-Control-Allow-Headers', 'Authorization, Content-Type, X-API-Key, X-Request-Id');

@@ -1,45 +1,65 @@
 import { z } from 'zod';
-import { BackupError } from '../../backup/backup-error.ts';
-import { publicBackupConfig, type BackupModule } from '../../backup/backup-module.ts';
-import { BACKUP_ID } from '../../backup/backup-store.ts';
+import type { BackupMaintenance } from '../../backup/backup-maintenance.ts';
+import type { BackupService } from '../../backup/backup-service.ts';
+import { publicBackupConfig, type BackupSettings } from '../../backup/backup-settings.ts';
+import type { BackupVerifications } from '../../backup/backup-verification.ts';
+import type { RestoreService } from '../../backup/restore-service.ts';
+import { BACKUP_ID, type BackupStore } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
-import { isoDateTime } from '../params.ts';
+import { isoDateTime } from '../../domain/iso-date-time.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 
 export const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
-const components = z.array(z.enum(COMPONENTS)).min(1).transform((a) => [...new Set(a)]);
+const components = z
+  .array(z.enum(COMPONENTS))
+  .min(1)
+  .transform((a) => [...new Set(a)]);
 const flag = z.union([z.literal('1'), z.literal('true'), z.literal('0'), z.literal('false')]).transform((v) => v === '1' || v === 'true');
 /** `2026-11-26` or a full ISO 8601 time; a bare date as `to_date` means the end of that day. */
 const dateParam = z.string().refine((s) => isoDateTime(s) !== null, 'a date (YYYY-MM-DD) or ISO 8601 time');
 /** A well-formed id that names no backup: the documented examples of the id routes answer 404. */
 export const UNKNOWN_ID = 'backup_2020-01-01_00-00-00_EXAMPLE0';
 
-/** Turns the backup services' errors into WordPress errors. */
-export async function guard<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof BackupError) throw new RestError(err.code, err.message, err.status, err.data);
-    throw err;
-  }
+/** What the backup routes use. */
+export interface BackupRouteDeps {
+  backups: BackupService;
+  store: BackupStore;
+  restore: RestoreService;
+  verifications: BackupVerifications;
+  maintenance: BackupMaintenance;
+  settings: BackupSettings;
 }
 
 /** The plugin's backup routes, administrators only. */
-export function backupRoutes(m: BackupModule): RouteSpec[] {
+export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
   const tags = ['backups'];
   return [
     defineRoute({
-      method: 'POST', path: '/backup/create', summary: 'Create a backup (201 when done; ?async=1 answers 202 at once)', tags,
+      method: 'POST',
+      path: '/backup/create',
+      summary: 'Create a backup (201 when done; ?async=1 answers 202 at once)',
+      tags,
       access: access.admin,
       query: z.object({ async: flag.optional() }),
-      body: z.object({ type: z.string().regex(/^[a-z_]{1,32}$/).optional(), components: components.optional() }),
+      body: z.object({
+        type: z
+          .string()
+          .regex(/^[a-z_]{1,32}$/)
+          .optional(),
+        components: components.optional(),
+      }),
       errors: ['slbp_backup_in_progress'],
-      responses: { 201: { description: 'backup completed' }, 202: { description: 'backup started (?async=1)' }, 409: { description: 'another backup is running' }, 500: { description: 'backup failed' } },
+      responses: {
+        201: { description: 'backup completed' },
+        202: { description: 'backup started (?async=1)' },
+        409: { description: 'another backup is running' },
+        500: { description: 'backup failed' },
+      },
       example: { as: 'admin', body: { components: ['config'] }, status: 201 },
       async handler(ctx, { query, body }) {
-        const { id, finished } = await guard(() => m.backups.start({ type: body.type ?? 'full', components: body.components }));
+        const { id, finished } = await m.backups.start({ type: body.type ?? 'full', components: body.components });
         if (query.async) {
           finished.catch(() => undefined);
           ctx.status = 202;
@@ -48,11 +68,19 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
         const info = await finished;
         const ok = info.status === 'completed';
         ctx.status = ok ? 201 : 500;
-        return { success: ok, backup_id: id, message: ok ? 'Backup created successfully' : `Backup failed: ${info.error}`, backup_info: ok ? await m.store.info(id) : info };
+        return {
+          success: ok,
+          backup_id: id,
+          message: ok ? 'Backup created successfully' : `Backup failed: ${info.error}`,
+          backup_info: ok ? await m.store.info(id) : info,
+        };
       },
     }),
     defineRoute({
-      method: 'GET', path: '/backup/list', summary: 'Backups, newest first', tags,
+      method: 'GET',
+      path: '/backup/list',
+      summary: 'Backups, newest first',
+      tags,
       access: access.admin,
       query: z.object({
         type: z.string().optional(),
@@ -61,65 +89,113 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
         to_date: dateParam.optional(),
       }),
       async handler(_ctx, { query }) {
-        const to = query.to_date ? isoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date)! : undefined;
-        const backups = await m.verifications.annotate(await m.backups.list({ type: query.type, status: query.status, from: query.from_date ? isoDateTime(query.from_date)! : undefined, to }));
+        const to = query.to_date
+          ? isoDateTime(/^\d{4}-\d{2}-\d{2}$/.test(query.to_date) ? `${query.to_date}T23:59:59.999Z` : query.to_date)!
+          : undefined;
+        const backups = await m.verifications.annotate(
+          await m.backups.list({
+            type: query.type,
+            status: query.status,
+            from: query.from_date ? isoDateTime(query.from_date)! : undefined,
+            to,
+          }),
+        );
         return { backups, total: backups.length };
       },
     }),
     defineRoute({
-      method: 'GET', path: '/backup/config', summary: 'Backup settings (slbp_backup_config)', tags,
+      method: 'GET',
+      path: '/backup/config',
+      summary: 'Backup settings (slbp_backup_config)',
+      tags,
       access: access.admin,
-      handler: () => ({ config: publicBackupConfig(m.getConfig()) }),
+      handler: () => ({ config: publicBackupConfig(m.settings.get()) }),
     }),
     defineRoute({
-      method: 'POST', path: '/backup/config', summary: 'Change backup settings (keys not sent keep their value)', tags,
+      method: 'POST',
+      path: '/backup/config',
+      summary: 'Change backup settings (keys not sent keep their value)',
+      tags,
       access: access.admin,
       body: z.record(z.string(), z.unknown()),
       async handler(_ctx, { body }) {
         const patch = (body.config && typeof body.config === 'object' ? body.config : body) as Record<string, unknown>;
-        const saved = await guard(() => m.saveConfig(patch));
+        const saved = await m.settings.save(patch);
         return { success: true, message: 'Backup configuration saved', config: publicBackupConfig(saved) };
       },
     }),
     defineRoute({
-      method: 'POST', path: '/backup/dr-test', summary: 'Disaster recovery drill: back up, restore into a scratch database, compare, clean up', tags,
+      method: 'POST',
+      path: '/backup/dr-test',
+      summary: 'Disaster recovery drill: back up, restore into a scratch database, compare, clean up',
+      tags,
       access: access.admin,
       body: z.object({}),
       errors: ['slbp_backup_in_progress'],
-      responses: { 200: { description: '{test_results, overall_success, duration_ms}' }, 409: { description: 'another backup is running' } },
-      handler: () => guard(() => m.restore.drTest()),
+      responses: {
+        200: { description: '{test_results, overall_success, duration_ms}' },
+        409: { description: 'another backup is running' },
+      },
+      handler: () => m.restore.drTest(),
     }),
     defineRoute({
-      method: 'POST', path: '/backup/restore/:id', summary: 'Restore a backup (checksums first, then a safety backup)', tags,
+      method: 'POST',
+      path: '/backup/restore/:id',
+      summary: 'Restore a backup (checksums first, then a safety backup)',
+      tags,
       access: access.admin,
       params: idParams,
       body: z.object({ components: components.optional() }),
-      errors: ['slbp_backup_not_found', 'slbp_backup_not_completed', 'slbp_backup_other_site', 'slbp_backup_checksum_mismatch', 'slbp_backup_in_progress'],
-      responses: { 200: { description: 'restored' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is not completed, was made from another site (database or table prefix), or another one is running' }, 422: { description: 'checksum mismatch: nothing was restored' } },
+      errors: [
+        'slbp_backup_not_found',
+        'slbp_backup_not_completed',
+        'slbp_backup_other_site',
+        'slbp_backup_checksum_mismatch',
+        'slbp_backup_in_progress',
+      ],
+      responses: {
+        200: { description: 'restored' },
+        404: { description: 'unknown backup id' },
+        409: {
+          description: 'the backup is not completed, was made from another site (database or table prefix), or another one is running',
+        },
+        422: { description: 'checksum mismatch: nothing was restored' },
+      },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
       async handler(_ctx, { params, body }) {
-        const restore_results = await guard(() => m.restore.restore(params.id, body.components));
+        const restore_results = await m.restore.restore(params.id, body.components);
         return { success: true, message: 'Backup restored successfully', backup_id: params.id, restore_results };
       },
     }),
     defineRoute({
-      method: 'DELETE', path: '/backup/delete/:id', summary: 'Delete a backup here and its remote copy', tags,
+      method: 'DELETE',
+      path: '/backup/delete/:id',
+      summary: 'Delete a backup here and its remote copy',
+      tags,
       access: access.admin,
       // The id comes from the path only: the plugin let `?backup_id=` override it (path traversal).
       params: idParams,
       errors: ['slbp_backup_not_found', 'slbp_backup_in_progress'],
-      responses: { 200: { description: 'deleted here and remotely' }, 404: { description: 'unknown backup id' }, 409: { description: 'the backup is still running' } },
+      responses: {
+        200: { description: 'deleted here and remotely' },
+        404: { description: 'unknown backup id' },
+        409: { description: 'the backup is still running' },
+      },
       example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
-        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
-        if (info.status === 'in_progress' && m.backups.isRunning(params.id)) throw new RestError('slbp_backup_in_progress', 'The backup is still running.', 409);
+        if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
+        if (info.status === 'in_progress' && m.backups.isRunning(params.id))
+          throw new SidecarError('slbp_backup_in_progress', 'The backup is still running.', 409);
         const { remote } = await m.maintenance.removeEverywhere(params.id);
         return { success: true, backup_id: params.id, message: 'Backup deleted', remote_deleted: remote };
       },
     }),
     defineRoute({
-      method: 'GET', path: '/backup/:id', summary: 'One backup with its manifest (files, bytes, sha256)', tags,
+      method: 'GET',
+      path: '/backup/:id',
+      summary: 'One backup with its manifest (files, bytes, sha256)',
+      tags,
       access: access.admin,
       params: idParams,
       errors: ['slbp_backup_not_found'],
@@ -127,7 +203,7 @@ export function backupRoutes(m: BackupModule): RouteSpec[] {
       example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
-        if (!info) throw new RestError('slbp_backup_not_found', 'Backup not found', 404);
+        if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
         return { success: true, backup_info: info };
       },
     }),

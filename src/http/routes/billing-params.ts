@@ -7,7 +7,10 @@ import { intParam } from '../params.ts';
 export { idParams } from '../params.ts';
 const positiveId = intParam();
 const order = z.enum(['asc', 'desc']).optional();
-const currency = z.string().regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code').transform((v) => v.toUpperCase());
+const currency = z
+  .string()
+  .regex(/^[A-Za-z]{3}$/, 'must be a 3-letter currency code')
+  .transform((v) => v.toUpperCase());
 /** An order, transaction or subscription id of the gateway, matched exactly. */
 const search = z.string().trim().min(1).max(100).describe('the gateway id of an order, transaction or subscription (exact match)');
 
@@ -43,14 +46,20 @@ export const userQuery = z.object({ user_id: positiveId.optional() });
 
 export const notificationQuery = z.object({
   ...collectionParams,
-  is_read: z.enum(['0', '1', 'true', 'false']).transform((v) => v === '1' || v === 'true').optional(),
+  is_read: z
+    .enum(['0', '1', 'true', 'false'])
+    .transform((v) => v === '1' || v === 'true')
+    .optional(),
   type: z.string().min(1).max(50).optional(),
 });
 
-const localDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)').refine((v) => {
-  const d = new Date(`${v}T00:00:00Z`);
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
-}, 'must be a valid date');
+const localDate = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'must be a date (YYYY-MM-DD)')
+  .refine((v) => {
+    const d = new Date(`${v}T00:00:00Z`);
+    return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === v;
+  }, 'must be a valid date');
 
 export const analyticsQuery = z.object({
   period: z.enum(['7d', '30d', '90d', '12m', 'custom']).default('30d'),
@@ -61,6 +70,9 @@ export const analyticsQuery = z.object({
 });
 
 /** The LIMIT/OFFSET window of a billing list: newest first unless the caller orders otherwise. */
-export function listWindow<O extends string>(query: { orderby?: O; order?: 'asc' | 'desc' }, p: Paging): { orderby: O | 'created_at'; order: 'asc' | 'desc'; limit: number; offset: number } {
+export function listWindow<O extends string>(
+  query: { orderby?: O; order?: 'asc' | 'desc' },
+  p: Paging,
+): { orderby: O | 'created_at'; order: 'asc' | 'desc'; limit: number; offset: number } {
   return { orderby: query.orderby ?? 'created_at', order: query.order ?? 'desc', limit: p.perPage, offset: p.offset };
 }

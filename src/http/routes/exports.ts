@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import type { ExportsService } from '../../domain/payments/exports-service.ts';
 import { idParams } from '../params.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
-const notFound = () => new RestError('slbp_export_not_found', 'Export not found.', 404);
+const notFound = () => new SidecarError('slbp_export_not_found', 'Export not found.', 404);
 
 function ownerId(ctx: AppContext): number {
   const c = ctx.state.caller;
@@ -19,7 +19,7 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/exports',
-      summary: 'Queue a CSV export of the caller\'s transactions or subscriptions',
+      summary: "Queue a CSV export of the caller's transactions or subscriptions",
       access: access.ownerOr('read_billing'),
       body: z.object({ type: z.enum(['transactions', 'subscriptions']).default('transactions') }),
       responses: { 202: { description: 'Queued: `{id, type, status: "pending"}`; fetch GET /exports/{id} once the notification arrives' } },
@@ -36,12 +36,17 @@ export function exportRoutes(exports: ExportsService): RouteSpec[] {
       access: access.ownerOr('read_billing'),
       params: idParams,
       errors: ['slbp_export_not_found', 'slbp_export_not_ready'],
-      responses: { 200: { description: 'The CSV file (text/csv)' }, 404: { description: 'No such export, or not the caller\'s' }, 409: { description: 'Not finished yet' } },
+      responses: {
+        200: { description: 'The CSV file (text/csv)' },
+        404: { description: "No such export, or not the caller's" },
+        409: { description: 'Not finished yet' },
+      },
       example: { as: 'subscriber', params: { id: 999999 }, status: 404 },
       async handler(ctx, { params }) {
         const found = await exports.find(params.id, ownerId(ctx));
         if (!found) throw notFound();
-        if (!found.file) throw new RestError('slbp_export_not_ready', `The export is ${found.status}.`, 409, { export_status: found.status });
+        if (!found.file)
+          throw new SidecarError('slbp_export_not_ready', `The export is ${found.status}.`, 409, { export_status: found.status });
         ctx.set('Content-Type', 'text/csv; charset=UTF-8');
         ctx.set('Content-Disposition', `attachment; filename="${found.kind}-export-${params.id}.csv"`);
         ctx.set('Cache-Control', 'private, no-store');

@@ -27,30 +27,49 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     const now = Date.now();
     const second = Math.floor(now / 1000);
     const uptime = health.uptimeSec(now);
-    if (live?.second !== second || live.uptime !== uptime) live = { second, uptime, answer: { status: 200, body: renderOnce(health.live(now)) } };
+    if (live?.second !== second || live.uptime !== uptime)
+      live = { second, uptime, answer: { status: 200, body: renderOnce(health.live(now)) } };
     return live.answer;
   };
   return [
     defineRoute({
-      method: 'GET', path: '/health', rateLimit: 'exempt', light: healthAnswer, summary: 'Liveness of the database, cache and filesystem (degraded without Redis)', tags: ['operations'],
+      method: 'GET',
+      path: '/health',
+      rateLimit: 'exempt',
+      light: healthAnswer,
+      summary: 'Liveness of the database, cache and filesystem (degraded without Redis)',
+      tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
       handler: viaLight(healthAnswer),
     }),
     defineRoute({
-      method: 'GET', path: '/ready', rateLimit: 'exempt', light: readyAnswer, summary: 'Readiness: database, required tables, not draining', tags: ['operations'],
+      method: 'GET',
+      path: '/ready',
+      rateLimit: 'exempt',
+      light: readyAnswer,
+      summary: 'Readiness: database, required tables, not draining',
+      tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'ready' }, 503: { description: 'not ready or draining' } },
       handler: viaLight(readyAnswer),
     }),
     defineRoute({
-      method: 'GET', path: '/live', rateLimit: 'exempt', light: liveAnswer, summary: 'Process liveness', tags: ['operations'],
+      method: 'GET',
+      path: '/live',
+      rateLimit: 'exempt',
+      light: liveAnswer,
+      summary: 'Process liveness',
+      tags: ['operations'],
       access: access.public,
       responses: { 200: { description: 'alive' } },
       handler: viaLight(liveAnswer),
     }),
     defineRoute({
-      method: 'GET', path: '/health/detailed', summary: 'Detailed health for administrators and load balancers', tags: ['operations'],
+      method: 'GET',
+      path: '/health/detailed',
+      summary: 'Detailed health for administrators and load balancers',
+      tags: ['operations'],
       access: access.healthDetailed,
       responses: { 200: { description: 'healthy or degraded' }, 503: { description: 'unhealthy' } },
       errors: ['rest_forbidden'],

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { access } from '../../domain/access.ts';
-import { TIMEFRAMES, type MonitoringService } from '../../domain/monitoring-service.ts';
-import type { Metrics } from '../../observability/metrics.ts';
+import { TIMEFRAMES, type MonitoringService } from '../../monitoring/monitoring-service.ts';
+import type { Metrics } from '../../monitoring/metrics.ts';
 import { pageLinks } from '../collection.ts';
 import { intParam } from '../params.ts';
-import { invalidParams, RestError } from '../rest-error.ts';
+import { invalidParams, SidecarError } from '../../errors.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 
 export interface MonitoringRouteDeps {
@@ -20,7 +20,10 @@ const positive = (max?: number) => intParam({ min: 1, max });
 export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteDeps): RouteSpec[] {
   return [
     defineRoute({
-      method: 'GET', path: '/metrics', summary: 'Prometheus metrics (text exposition format 0.0.4)', tags: ['monitoring'],
+      method: 'GET',
+      path: '/metrics',
+      summary: 'Prometheus metrics (text exposition format 0.0.4)',
+      tags: ['monitoring'],
       access: access.monitoring,
       responses: { 200: { description: 'text/plain; version=0.0.4' } },
       errors: ['rest_forbidden'],
@@ -33,7 +36,10 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
       },
     }),
     defineRoute({
-      method: 'GET', path: '/metrics/dashboard', summary: 'Stored metric snapshots, their summary and the active alerts', tags: ['monitoring'],
+      method: 'GET',
+      path: '/metrics/dashboard',
+      summary: 'Stored metric snapshots, their summary and the active alerts',
+      tags: ['monitoring'],
       access: access.monitoring,
       responses: { 200: { description: '`{timeframe, metrics[], summary{}, alerts[]}` from wp_slbp_metrics' } },
       query: z.object({ timeframe: z.enum(Object.keys(TIMEFRAMES) as [keyof typeof TIMEFRAMES]).default('1h') }),
@@ -41,7 +47,10 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
       handler: (_ctx, { query }) => monitoring.dashboard(query.timeframe),
     }),
     defineRoute({
-      method: 'GET', path: '/alerts', summary: 'Alerts by status, newest first', tags: ['monitoring'],
+      method: 'GET',
+      path: '/alerts',
+      summary: 'Alerts by status, newest first',
+      tags: ['monitoring'],
       access: access.monitoring,
       responses: { 200: { description: '`{alerts, total, status}`; X-WP-Total and X-WP-TotalPages headers' } },
       query: z.object({
@@ -55,7 +64,12 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
         const perPage = query.per_page ?? query.limit ?? 10;
         const out = await monitoring.alerts(query.status, perPage, query.page);
         const pages = Math.max(1, Math.ceil(out.total / perPage));
-        if (query.page > pages && out.total > 0) throw new RestError('rest_post_invalid_page_number', 'The page number requested is larger than the number of pages available.', 400);
+        if (query.page > pages && out.total > 0)
+          throw new SidecarError(
+            'rest_post_invalid_page_number',
+            'The page number requested is larger than the number of pages available.',
+            400,
+          );
         ctx.set('X-WP-Total', String(out.total));
         ctx.set('X-WP-TotalPages', String(pages));
         const links = pageLinks(ctx, home(), query.page, pages);
@@ -64,25 +78,47 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
       },
     }),
     defineRoute({
-      method: 'GET', path: '/alerts/config', summary: 'The alert rules (slbp_alert_config)', tags: ['monitoring'],
+      method: 'GET',
+      path: '/alerts/config',
+      summary: 'The alert rules (slbp_alert_config)',
+      tags: ['monitoring'],
       access: access.admin,
-      responses: { 200: { description: '`{config: {<rule>: {enabled, metric, condition, threshold, severity, message, cooldown, email_recipients, webhook_url, slack_webhook}}}`' } },
+      responses: {
+        200: {
+          description:
+            '`{config: {<rule>: {enabled, metric, condition, threshold, severity, message, cooldown, email_recipients, webhook_url, slack_webhook}}}`',
+        },
+      },
       errors: ['rest_forbidden'],
       handler: () => ({ config: monitoring.config() }),
     }),
     defineRoute({
-      method: 'POST', path: '/alerts/config', summary: 'Replace the whole alert configuration', tags: ['monitoring'],
+      method: 'POST',
+      path: '/alerts/config',
+      summary: 'Replace the whole alert configuration',
+      tags: ['monitoring'],
       access: access.admin,
       body: z.object({ config: z.record(z.string(), z.unknown()) }),
-      responses: { 200: { description: '`{success: true, message, config}`' }, 400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`)' } },
+      responses: {
+        200: { description: '`{success: true, message, config}`' },
+        400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`)' },
+      },
       example: {
         as: 'admin',
         status: 200,
         body: {
           config: {
             high_memory_usage: {
-              enabled: true, metric: 'system.memory_usage', condition: 'greater_than', threshold: 536870912, severity: 'warning',
-              message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)', cooldown: 300, email_recipients: [], webhook_url: '', slack_webhook: '',
+              enabled: true,
+              metric: 'system.memory_usage',
+              condition: 'greater_than',
+              threshold: 536870912,
+              severity: 'warning',
+              message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
+              cooldown: 300,
+              email_recipients: [],
+              webhook_url: '',
+              slack_webhook: '',
             },
           },
         },

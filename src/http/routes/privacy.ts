@@ -11,18 +11,30 @@ export function privacyRoutes(privacy: PrivacyService): RouteSpec[] {
   const tags = ['privacy'];
   return [
     defineRoute({
-      method: 'POST', path: '/privacy/export', summary: "One page of a person's billing data: transactions, subscriptions, enrolment logs, notifications, API keys", tags,
+      method: 'POST',
+      path: '/privacy/export',
+      summary: "One page of a person's billing data: transactions, subscriptions, enrolment logs, notifications, API keys",
+      tags,
       access: access.admin,
       body: z.object({ email, page: z.number().int().min(1).max(100_000).default(1) }),
-      responses: { 200: { description: '`{user_id, items[{group, id, fields}], done}`; `user_id` is null when no WordPress user has the email' } },
+      responses: {
+        200: { description: '`{user_id, items[{group, id, fields}], done}`; `user_id` is null when no WordPress user has the email' },
+      },
       example: { as: 'admin', body: { email: 'nobody@example.invalid', page: 1 }, status: 200 },
       handler: (_ctx, { body }) => privacy.exportPage(body.email, body.page),
     }),
     defineRoute({
-      method: 'POST', path: '/privacy/erase', summary: "Erase a person's billing data; what accounting needs is kept, detached from them", tags,
+      method: 'POST',
+      path: '/privacy/erase',
+      summary: "Erase a person's billing data; what accounting needs is kept, detached from them",
+      tags,
       access: access.admin,
       body: z.object({ email }),
-      responses: { 200: { description: '`{user_id, counts{}, running_subscriptions, items_removed, items_retained, retained[{group, count, reason}]}`' } },
+      responses: {
+        200: {
+          description: '`{user_id, counts{}, running_subscriptions, items_removed, items_retained, retained[{group, count, reason}]}`',
+        },
+      },
       example: { as: 'admin', body: { email: 'nobody@example.invalid' }, status: 200 },
       handler: (_ctx, { body }) => privacy.erase(body.email),
     }),

@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import { decodeJson } from '../../domain/billing/values.ts';
 import type { WebhookLogReader } from '../../domain/payments/webhook-log-reader.ts';
-import type { WebhookProcessor } from '../../domain/payments/webhook-processor.ts';
+import type { WebhookOutcome, WebhookProcessor } from '../../domain/payments/webhook-processor.ts';
 import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { idParams, intParam, stringParam } from '../params.ts';
-import { RestError } from '../rest-error.ts';
+import { SidecarError } from '../../errors.ts';
 import { logItem } from '../serializers/webhooks.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
@@ -23,6 +23,35 @@ const logQuery = z.object({
   status: stringParam({ max: 20, pattern: /^[a-z_]+$/ }).optional(),
 });
 
+const REFUSED = {
+  content_type: { status: 400, body: { error: 'Invalid content type' } },
+  json: { status: 400, body: { error: 'Invalid JSON' } },
+  no_signature: { status: 400, body: { error: 'Missing signature' } },
+  bad_signature: { status: 401, body: { error: 'Invalid signature' } },
+} as const;
+
+/**
+ * What Lemon Squeezy is answered for each outcome, with the plugin's statuses and bodies: 200
+ * for every delivery it should not send again (the body says whether it was applied), 500 for
+ * one that failed (it retries), 400/401 with `{"error": ...}` for one that is not its or not readable.
+ */
+export function webhookAnswer(outcome: WebhookOutcome): { status: number; body: Record<string, unknown> } {
+  switch (outcome.kind) {
+    case 'refused':
+      return REFUSED[outcome.problem];
+    case 'ignored':
+      return { status: 200, body: { received: true, processed: false } };
+    case 'invalid':
+      return { status: 200, body: { received: true, processed: false, reason: outcome.reason } };
+    case 'failed':
+      return { status: 500, body: { error: 'Webhook processing failed' } };
+    case 'duplicate':
+      return { status: 200, body: { received: true, processed: false, duplicate: true } };
+    case 'processed':
+      return { status: 200, body: { received: true, processed: true } };
+  }
+}
+
 /**
  * The Lemon Squeezy webhook, at the sidecar's path and at the plugin's URL that stores already
  * configured in Lemon Squeezy. Raw-body routes: the signature covers the exact bytes, and the
@@ -30,11 +59,12 @@ const logQuery = z.object({
  */
 export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): RouteSpec[] {
   const handler = async (ctx: AppContext) => {
-    const answer = await webhooks.handle({
+    const outcome = await webhooks.handle({
       raw: ctx.state.rawBody ?? Buffer.alloc(0),
       contentType: ctx.request.type,
       signature: ctx.get('X-Signature') || undefined,
     });
+    const answer = webhookAnswer(outcome);
     ctx.status = answer.status;
     return answer.body;
   };
@@ -53,13 +83,31 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
     handler,
   };
   return [
-    defineRoute({ ...common, path: '/webhooks/lemon-squeezy', summary: 'Lemon Squeezy webhook (signed with slbp_payment_settings.webhook_secret)' }),
-    defineRoute({ ...common, path: '/wp-json/slbp/v1/webhook/lemon_squeezy', absolute: true, summary: 'Lemon Squeezy webhook at the plugin\'s URL' }),
     defineRoute({
-      method: 'GET', path: '/webhooks/logs', tags: ['webhooks'],
-      summary: 'The webhook log, newest first: incoming deliveries (webhook_id 0) and outgoing attempts; `status=invalid` lists signed deliveries not applied, with their reason',
-      access: access.admin, query: logQuery,
-      responses: { 200: { description: '`[{id, webhook_id, direction, event, status, response_code, response, attempts, created_at}]`; X-WP-Total, X-WP-TotalPages, Link' } },
+      ...common,
+      path: '/webhooks/lemon-squeezy',
+      summary: 'Lemon Squeezy webhook (signed with slbp_payment_settings.webhook_secret)',
+    }),
+    defineRoute({
+      ...common,
+      path: '/wp-json/slbp/v1/webhook/lemon_squeezy',
+      absolute: true,
+      summary: "Lemon Squeezy webhook at the plugin's URL",
+    }),
+    defineRoute({
+      method: 'GET',
+      path: '/webhooks/logs',
+      tags: ['webhooks'],
+      summary:
+        'The webhook log, newest first: incoming deliveries (webhook_id 0) and outgoing attempts; `status=invalid` lists signed deliveries not applied, with their reason',
+      access: access.admin,
+      query: logQuery,
+      responses: {
+        200: {
+          description:
+            '`[{id, webhook_id, direction, event, status, response_code, response, attempts, created_at}]`; X-WP-Total, X-WP-TotalPages, Link',
+        },
+      },
       async handler(ctx, { query }) {
         const p = paging(query);
         const page = await logs.list({ webhookId: query.webhook_id, event: query.event, status: query.status }, p.perPage, p.offset);
@@ -67,14 +115,18 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
       },
     }),
     defineRoute({
-      method: 'GET', path: '/webhooks/logs/:id', tags: ['webhooks'], summary: 'One webhook log entry with the payload as received or sent',
-      access: access.admin, params: idParams,
+      method: 'GET',
+      path: '/webhooks/logs/:id',
+      tags: ['webhooks'],
+      summary: 'One webhook log entry with the payload as received or sent',
+      access: access.admin,
+      params: idParams,
       errors: ['slbp_webhook_log_not_found'],
       responses: { 200: { description: 'the entry and its `payload`' }, 404: { description: 'no such entry' } },
       example: { as: 'admin', params: { id: 999999 }, status: 404 },
       async handler(_ctx, { params }) {
         const row = await logs.get(params.id);
-        if (!row) throw new RestError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
+        if (!row) throw new SidecarError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
         return { ...logItem(row), payload: decodeJson(row.payload) };
       },
     }),

@@ -2,7 +2,14 @@ import type { NotificationRow } from '../../data/notifications-repository.ts';
 import type { EnrolledCourseRow } from '../../data/read-models/enrolled-courses-read-model.ts';
 import type { SubscriptionRow } from '../../data/subscriptions-repository.ts';
 import type { TransactionRow } from '../../data/transactions-repository.ts';
-import { decodeJson, idOf, isoFromDb, money, normaliseSubscriptionStatus, normaliseTransactionStatus } from '../../domain/billing/values.ts';
+import {
+  decodeJson,
+  idOf,
+  isoFromDb,
+  money,
+  normaliseSubscriptionStatus,
+  normaliseTransactionStatus,
+} from '../../domain/billing/values.ts';
 
 /** Row → the transaction item of ROUTES.md. */
 export function transactionItem(r: TransactionRow) {
@@ -59,7 +66,8 @@ export function courseItem(r: EnrolledCourseRow) {
     course_id: r.course_id,
     title: r.title,
     url: r.url,
-    enrolled_at: isoFromDb(r.enrolled_at) ?? (r.access_from ? new Date(r.access_from * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null),
+    enrolled_at:
+      isoFromDb(r.enrolled_at) ?? (r.access_from ? new Date(r.access_from * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null),
     access_from: r.access_from ? new Date(r.access_from * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') : null,
     source: r.source,
   };
