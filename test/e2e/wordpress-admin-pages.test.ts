@@ -55,7 +55,9 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     await page.goto(`${wp.url}/wp-login.php?redirect_to=${encodeURIComponent(`${wp.url}/wp-admin/profile.php`)}`);
     await page.fill('#user_login', user);
     await page.fill('#user_pass', password);
-    await Promise.all([page.waitForURL(/profile\.php/), page.click('#wp-submit')]);
+    // The login page's own address names profile.php (in redirect_to): wait for the path, and for the
+    // page to finish loading; a page closed mid-navigation can leave Chromium's close waiting forever.
+    await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/wp-admin/profile.php')), page.click('#wp-submit')]);
     await page.close();
     return context;
   }
@@ -158,7 +160,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     ).to.equal(200);
     await rm(ARTIFACTS, { recursive: true, force: true });
     await mkdir(ARTIFACTS, { recursive: true });
-    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
     admin = await login('admin', wp.adminPassword);
     student = await login('student', studentPassword);
   });

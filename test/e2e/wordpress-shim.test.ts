@@ -255,7 +255,7 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
   });
 
   it("shows the sidecar's health on the admin page, without PHP notices; cookie + nonce calls forward too (headless Chromium)", async () => {
-    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS, timeout: 60_000 });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
       const adminPage = `${wp.url}/wp-admin/options-general.php?page=slbp-sidecar`;

@@ -7,12 +7,23 @@ export interface JsonResponse<T = any> {
   text: string;
 }
 
+/** A request that has not answered in this long fails, naming itself, instead of waiting out the test's timeout. */
+const CALL_TIMEOUT_MS = 60_000;
+
 /** fetch + JSON decoding; never throws on HTTP status. */
 export async function call<T = any>(url: string, init: RequestInit & { json?: unknown } = {}): Promise<JsonResponse<T>> {
   const { json, ...rest } = init;
   const headers = new Headers(rest.headers);
   if (json !== undefined) headers.set('Content-Type', 'application/json');
-  const res = await fetch(url, { ...rest, headers, body: json !== undefined ? JSON.stringify(json) : rest.body });
+  const signal = rest.signal ?? AbortSignal.timeout(CALL_TIMEOUT_MS);
+  let res: Response;
+  try {
+    res = await fetch(url, { ...rest, headers, signal, body: json !== undefined ? JSON.stringify(json) : rest.body });
+  } catch (err) {
+    if (!rest.signal && signal.aborted)
+      throw new Error(`${rest.method ?? 'GET'} ${url}: no answer within ${CALL_TIMEOUT_MS / 1000} s`, { cause: err });
+    throw err;
+  }
   const text = await res.text();
   let body: any = text;
   try {

@@ -122,7 +122,7 @@ async function waitForHttp(url: string, proc: ChildProcess, out: () => string): 
   for (let i = 0; i < 100; i++) {
     if (proc.exitCode !== null) throw new Error(`php -S exited:\n${out()}`);
     try {
-      await fetch(url, { redirect: 'manual' });
+      await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(5_000) });
       return;
     } catch {
       await new Promise((r) => setTimeout(r, 100));
@@ -189,6 +189,7 @@ export async function installWordPress(opts: {
     // The plugin goes in from the zip `npm run shim:zip` builds, unpacked by WordPress itself.
     const zip = await buildShimZip(tmp);
     const { stdout } = await run('php', [path.join(FIXTURES, 'install.php'), dir, url, zip], {
+      timeout: 120_000,
       env: { ...process.env, WP_ADMIN_PASSWORD: adminPassword, WP_STUDENT_PASSWORD: `student-${randomBytes(6).toString('hex')}` },
     });
     const installed = JSON.parse(stdout.slice(stdout.indexOf('{')));
