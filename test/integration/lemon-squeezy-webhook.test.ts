@@ -236,6 +236,43 @@ describe('Lemon Squeezy webhook', () => {
     expect(await subRow()).to.have.length(1);
   });
 
+  it('a lost subscription keeps the courses a paid order or another running subscription of the buyer still covers', async () => {
+    const email = 'kept.courses@example.test';
+    const order = (id: number, productId: number, variantId: number) =>
+      send(webhookBody('order_created', orderData({ id, email, productId, variantId, total: 2900 })));
+    const subscription = (id: number, orderId: number, productId: number, variantId: number, status: 'active' | 'expired', at: string) =>
+      send(
+        webhookBody(
+          status === 'active' ? 'subscription_created' : 'subscription_expired',
+          subscriptionData({ id, orderId, email, productId, variantId, status, updatedAt: at, endsAt: status === 'expired' ? at : null }),
+        ),
+      );
+    // Course 101: bought once (a one-time variant) and by subscription 8101.
+    await order(8001, PRODUCT, 555_001);
+    await order(8002, PRODUCT, 655_001);
+    await subscription(8101, 8002, PRODUCT, 655_001, 'active', '2026-11-20T10:00:00.000000Z');
+    // Course 102: two subscriptions (a monthly and a yearly variant).
+    await order(8003, PRODUCT + 1, 655_002);
+    await subscription(8102, 8003, PRODUCT + 1, 655_002, 'active', '2026-11-20T10:00:00.000000Z');
+    await order(8004, PRODUCT + 1, 655_003);
+    await subscription(8103, 8004, PRODUCT + 1, 655_003, 'active', '2026-11-20T10:00:00.000000Z');
+    // Course 103: only subscription 8104.
+    await order(8005, PRODUCT + 2, 655_004);
+    await subscription(8104, 8005, PRODUCT + 2, 655_004, 'active', '2026-11-20T10:00:00.000000Z');
+    const [user] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = ?`, [email]);
+    for (const c of [COURSE, COURSE + 1, COURSE + 2]) expect(await access(user.ID, c), `course ${c}`).to.have.length(2);
+
+    await subscription(8101, 8002, PRODUCT, 655_001, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE), 'the one-time order still pays for course 101').to.have.length(2);
+    await subscription(8102, 8003, PRODUCT + 1, 655_002, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 1), 'subscription 8103 still pays for course 102').to.have.length(2);
+    await subscription(8104, 8005, PRODUCT + 2, 655_004, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 2), 'nothing else pays for course 103').to.have.length(0);
+    await subscription(8103, 8004, PRODUCT + 1, 655_003, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 1), 'the last subscription of course 102 ended').to.have.length(0);
+    expect(await access(user.ID, COURSE), 'the one-time order is not a subscription').to.have.length(2);
+  });
+
   it('subscription payments: success, failure and refund add transactions keyed by the invoice id; the initial invoice is not counted twice', async () => {
     const email = 'payer@example.test';
     await send(

@@ -237,8 +237,56 @@ export class EventApplier {
     };
     const keepsAccess = ACCESS.has(status) || (status === 'cancelled' && endsAt !== null && endsAt > sqlUtc(new Date())!);
     const enrolled = keepsAccess && status !== 'cancelled' ? await enrolment.enrol(userId, courses, ref) : [];
-    const unenrolled = keepsAccess ? [] : await enrolment.unenrol(userId, courses, ref);
+    const unenrolled = keepsAccess ? [] : await this.lost(q, enrolment, userId, courses, ref);
     return { userId, subscription: this.summary(id, write), enrolled, unenrolled };
+  }
+
+  /**
+   * What a lost subscription (expired, unpaid, cancelled and ended) takes away: its courses that
+   * nothing else of the buyer's still pays for. A course a one-time paid order covers stays, its
+   * record now naming that order; one another subscription of theirs still gives access to stays,
+   * its record now naming that subscription. Orders for a variant one of the buyer's subscriptions
+   * is on are that subscription's payments, not purchases of their own: they count only through
+   * their subscription.
+   */
+  private async lost(q: Queryable, enrolment: EnrolmentUnit, userId: number, courses: number[], ref: EnrolmentRef): Promise<number[]> {
+    if (!courses.length) return [];
+    const mappings = this.mappings();
+    const subscriptions = await this.subscriptions.ofUser(q, GATEWAY, userId);
+    const subscriptionVariants = new Set(subscriptions.map((s) => String(s.plan_id)));
+    const orders = await this.transactions.paidOrders(q, GATEWAY, userId);
+    const coursesOf = (o: (typeof orders)[number]) => [
+      ...(o.course_id ? [Number(o.course_id)] : []),
+      ...coursesFor(mappings, o.product_id),
+    ];
+    const purchases = orders.filter((o) => !o.variant_id || !subscriptionVariants.has(String(o.variant_id)));
+    const now = sqlUtc(new Date())!;
+    const running = subscriptions.filter(
+      (s) =>
+        s.subscription_id !== ref.subscriptionId &&
+        (ACCESS.has(s.status) || (s.status === 'cancelled' && s.expires_at !== null && s.expires_at > now)),
+    );
+    const records = await enrolment.records(userId);
+    const take: number[] = [];
+    for (const courseId of courses) {
+      const record = records.get(courseId);
+      const purchase = purchases.find((o) => coursesOf(o).includes(courseId));
+      const other =
+        running.find((s) => orders.some((o) => String(o.variant_id) === String(s.plan_id) && coursesOf(o).includes(courseId))) ??
+        running.find((s) => record?.subscription_id === s.subscription_id);
+      if (!purchase && !other) {
+        take.push(courseId);
+        continue;
+      }
+      if (record && record.subscription_id === ref.subscriptionId)
+        await enrolment.regrant(
+          userId,
+          courseId,
+          { ...record, subscription_id: other ? other.subscription_id : '' },
+          purchase?.transaction_id ?? String(record.transaction_id ?? ''),
+        );
+    }
+    return enrolment.unenrol(userId, take, ref);
   }
 
   private async invoice({ billing: q }: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
