@@ -161,9 +161,9 @@ export class TransactionsRepository {
     gateway: string,
     userId: number,
     exceptOrderId: string,
-  ): Promise<{ transaction_id: string; course_id: number | null; product_id: string | null }[]> {
+  ): Promise<{ order_id: string; transaction_id: string; course_id: number | null; product_id: string | null }[]> {
     return q.query(
-      `SELECT transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM ${this.t}
+      `SELECT order_id, transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM ${this.t}
        WHERE user_id = ? AND payment_gateway = ? AND status IN ('completed', 'paid') AND order_id <> ? AND order_id NOT LIKE 'invoice\\_%' ORDER BY id`,
       [userId, gateway, exceptOrderId],
     );

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
+import { phpUnserialize } from '../../src/data/php-serialize.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
@@ -94,7 +95,29 @@ describe('Lemon Squeezy webhook', () => {
     const logs = await rows(`SELECT action, status, transaction_id, lms FROM ${db.prefix}slbp_enrollment_logs WHERE user_id = ?`, [
       user.ID,
     ]);
-    expect(logs).to.deep.equal([{ action: 'enrolled', status: 'success', transaction_id: tx[0].transaction_id, lms: 'learndash' }]);
+    // The plugin's form: enrolment records and logs name the Lemon Squeezy order id, not its identifier.
+    expect(logs).to.deep.equal([{ action: 'enrolled', status: 'success', transaction_id: '5001', lms: 'learndash' }]);
+    const record = phpUnserialize(meta.find((m) => m.meta_key === `slbp_enrollment_${COURSE}`).meta_value, 'test') as Record<
+      string,
+      unknown
+    >;
+    expect(record).to.include({ transaction_id: '5001', subscription_id: '', source: 'skylearn_billing_pro', lms: 'learndash' });
+    expect(record.metadata).to.deep.equal({ access_mode: 'full', status: 'active' });
+    // What the plugin's PHP helpers read: the buyer's list of order ids and the order's record.
+    const [list] = await rows(`SELECT meta_value FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = 'slbp_orders'`, [user.ID]);
+    expect(phpUnserialize(list.meta_value, 'test')).to.deep.equal(['5001']);
+    const [option] = await rows(`SELECT option_value, autoload FROM ${db.prefix}options WHERE option_name = 'slbp_order_5001'`);
+    expect(option.autoload).to.equal('yes');
+    expect(phpUnserialize(option.option_value, 'test')).to.include({
+      id: '5001',
+      product_id: String(PRODUCT),
+      status: 'paid',
+      refunded: false,
+      total: 49.99,
+      currency: 'EUR',
+      // As Lemon Squeezy sent it, as the plugin stored it.
+      customer_email: 'New.Buyer@Example.test',
+    });
     const after = await counts();
     expect(after.tx - before.tx).to.equal(1);
     expect(after.users - before.users).to.equal(1);
