@@ -83,6 +83,40 @@ export class BuyerRecordsRepository {
     return new Map(rows.map((r) => [r.option_name, r.option_value]));
   }
 
+  /**
+   * `slbp_order_{id}` options whose text contains `email` (the plugin's webhook stored the buyer's
+   * email in them without listing them under any user); the caller checks the decoded field.
+   */
+  async ordersMentioning(q: Queryable, email: string): Promise<{ option_name: string; option_value: string }[]> {
+    return q.query(
+      `SELECT option_name, option_value FROM ${this.options} WHERE option_name LIKE 'slbp\\_order\\_%' AND option_name REGEXP '^slbp_order_[0-9]+$' AND option_value LIKE ? ORDER BY option_id`,
+      [`%${email.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    );
+  }
+
+  /**
+   * `slbp_subscription_{id}` options whose `order_id` is one of these orders (a text match on the
+   * serialized value narrows the scan; the caller's decoding is what counts).
+   */
+  async subscriptionsOfOrders(q: Queryable, orderIds: string[]): Promise<Map<string, string>> {
+    if (!orderIds.length) return new Map();
+    const rows = await q.query<{ option_name: string; option_value: string }[]>(
+      `SELECT option_name, option_value FROM ${this.options} WHERE option_name LIKE 'slbp\\_subscription\\_%' AND option_name REGEXP '^slbp_subscription_[0-9]+$'
+       AND (${orderIds.map(() => 'option_value LIKE ?').join(' OR ')})`,
+      orderIds.map((id) => `%"order_id";%${id}%`),
+    );
+    return new Map(rows.map((r) => [r.option_name, r.option_value]));
+  }
+
+  /** Names of the plugin's `slbp_subscription_user_{id}` options that point at this user. */
+  async subscriptionUserLinks(q: Queryable, userId: number): Promise<string[]> {
+    const rows = await q.query<{ option_name: string }[]>(
+      `SELECT option_name FROM ${this.options} WHERE option_name LIKE 'slbp\\_subscription\\_user\\_%' AND option_value IN (?, ?)`,
+      [String(userId), `i:${userId};`],
+    );
+    return rows.map((r) => r.option_name);
+  }
+
   async deleteOptions(q: Queryable, names: string[]): Promise<number> {
     if (!names.length) return 0;
     const res = await q.query<{ affectedRows: number }>(

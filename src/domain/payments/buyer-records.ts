@@ -183,3 +183,118 @@ export class BuyerRecords {
     await this.repo.putOption(q, PRODUCT_SETTINGS, phpSerialize({ ...base, product_mappings: next }));
   }
 }
+
+/** One person's records in the plugin's form, found for WordPress's personal data exporter and eraser. */
+export interface PersonRecords {
+  /** `slbp_order_{id}`: listed under the user, or naming their email (the plugin's webhook listed none). */
+  orders: [string, Record<string, unknown>][];
+  /** `slbp_subscription_{id}`: listed under the user, paid by one of their orders, or linked by `slbp_subscription_user_{id}`. */
+  subscriptions: [string, Record<string, unknown>][];
+  /** `slbp_enrollment_{course}` user meta. */
+  enrolments: [number, Record<string, unknown>][];
+  /** The plugin's `slbp_subscription_user_{id}` options pointing at the user. */
+  links: string[];
+}
+
+const decoded = (raw: string | undefined, source: string): Record<string, unknown> | null => {
+  try {
+    const v = maybeUnserialize(raw ?? null, source);
+    return v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Fields that name or reach the buyer in an order or subscription record; blanked by the eraser, the accounting values stay. */
+const PERSONAL_RECORD_FIELDS = ['customer_email', 'customer_name', 'customer_id', 'card_brand', 'card_last_four'];
+
+/**
+ * The person's records in the plugin's form (the sidecar's and the old plugin's), for export and
+ * erasure (src/domain/privacy-service.ts). On the main database.
+ */
+export class PersonalBuyerRecords {
+  constructor(private readonly repo: BuyerRecordsRepository) {}
+
+  async find(q: Queryable, userId: number | null, email: string): Promise<PersonRecords> {
+    const out: PersonRecords = { orders: [], subscriptions: [], enrolments: [], links: [] };
+    const orderIds = new Set<string>();
+    const subscriptionIds = new Set<string>();
+    if (userId !== null) {
+      for (const m of await this.repo.meta(q, userId, [ORDERS_META, SUBSCRIPTIONS_META])) {
+        const ids = idList(m.meta_value, `user meta ${m.meta_key} of user ${userId}`);
+        for (const id of ids) (m.meta_key === ORDERS_META ? orderIds : subscriptionIds).add(id);
+      }
+      for (const m of await this.repo.enrolmentMeta(q, userId)) {
+        const record = decoded(m.meta_value, `user meta ${m.meta_key}`);
+        if (record) out.enrolments.push([Number(m.meta_key.slice('slbp_enrollment_'.length)), record]);
+      }
+      out.links = await this.repo.subscriptionUserLinks(q, userId);
+      for (const name of out.links) subscriptionIds.add(name.slice('slbp_subscription_user_'.length));
+    }
+    const wanted = email.trim().toLowerCase();
+    if (wanted.includes('@'))
+      for (const row of await this.repo.ordersMentioning(q, wanted)) {
+        const record = decoded(row.option_value, `option ${row.option_name}`);
+        if (
+          record &&
+          String(record.customer_email ?? '')
+            .trim()
+            .toLowerCase() === wanted
+        )
+          orderIds.add(row.option_name.slice('slbp_order_'.length));
+      }
+    const orders = await this.repo.optionValues(q, [...orderIds].map(orderOption));
+    for (const id of orderIds) {
+      const record = decoded(orders.get(orderOption(id)), `option ${orderOption(id)}`);
+      if (record) out.orders.push([id, record]);
+    }
+    const subscriptions = await this.repo.optionValues(q, [...subscriptionIds].map(subscriptionOption));
+    // Subscriptions the person's orders paid for, found by the order id they carry.
+    if (orderIds.size) {
+      const all = await this.repo.subscriptionsOfOrders(q, [...orderIds]);
+      for (const [name, value] of all) {
+        const record = decoded(value, `option ${name}`);
+        if (!record || !orderIds.has(String(record.order_id ?? ''))) continue;
+        subscriptions.set(name, value);
+        subscriptionIds.add(name.slice('slbp_subscription_'.length));
+      }
+    }
+    for (const id of subscriptionIds) {
+      const record = decoded(subscriptions.get(subscriptionOption(id)), `option ${subscriptionOption(id)}`);
+      if (record) out.subscriptions.push([id, record]);
+    }
+    return out;
+  }
+
+  /**
+   * Erases what names the person: order and subscription records keep their accounting values
+   * with the buyer's email, name, customer id and card blanked; the user's lists, enrolment
+   * records and subscription links are deleted. Counts per kind.
+   */
+  async erase(q: Queryable, userId: number | null, found: PersonRecords): Promise<Record<string, number>> {
+    const blank = (r: Record<string, unknown>) => {
+      const next = { ...r };
+      for (const k of PERSONAL_RECORD_FIELDS) if (k in next) next[k] = '';
+      return next;
+    };
+    for (const [id, record] of found.orders) await this.repo.putOption(q, orderOption(id), phpSerialize(blank(record)));
+    for (const [id, record] of found.subscriptions) await this.repo.putOption(q, subscriptionOption(id), phpSerialize(blank(record)));
+    let lists = 0;
+    let enrolments = 0;
+    if (userId !== null) {
+      lists = await this.repo.deleteMeta(q, userId, [ORDERS_META, SUBSCRIPTIONS_META]);
+      enrolments = await this.repo.deleteMeta(
+        q,
+        userId,
+        found.enrolments.map(([course]) => `slbp_enrollment_${course}`),
+      );
+    }
+    return {
+      plugin_orders_anonymised: found.orders.length,
+      plugin_subscriptions_anonymised: found.subscriptions.length,
+      plugin_lists_deleted: lists,
+      plugin_enrolments_deleted: enrolments,
+      plugin_links_deleted: await this.repo.deleteOptions(q, found.links),
+    };
+  }
+}
