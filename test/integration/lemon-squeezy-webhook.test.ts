@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
-import { phpUnserialize } from '../../src/data/php-serialize.ts';
+import { phpSerialize, phpUnserialize } from '../../src/data/php-serialize.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
@@ -294,6 +294,31 @@ describe('Lemon Squeezy webhook', () => {
     await subscription(8103, 8004, PRODUCT + 1, 655_003, 'expired', '2026-11-25T00:00:00.000000Z');
     expect(await access(user.ID, COURSE + 1), 'the last subscription of course 102 ended').to.have.length(0);
     expect(await access(user.ID, COURSE), 'the one-time order is not a subscription').to.have.length(2);
+  });
+
+  it("adds the product mappings the plugin's helpers need to slbp_product_settings, never changing the owner's", async () => {
+    const owners = {
+      product_mappings: [
+        { product_id: String(PRODUCT), product_name: 'Named by the owner', course_id: COURSE },
+        { product_id: '123', product_name: 'Another product', course_id: 555 },
+      ],
+      other_setting: 'kept',
+    };
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES ('slbp_product_settings', ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`,
+      [phpSerialize(owners)],
+    );
+    const email = 'mapping.buyer@example.test';
+    await send(webhookBody('order_created', orderData({ id: 8601, email, productId: PRODUCT, total: 1000 })));
+    await send(webhookBody('order_created', orderData({ id: 8602, email, productId: PRODUCT + 1, total: 1000 })));
+    await send(webhookBody('order_created', orderData({ id: 8603, email, productId: PRODUCT + 1, total: 1000 })));
+    const [row] = await rows(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'slbp_product_settings'`);
+    const settings = phpUnserialize(row.option_value, 'test') as { product_mappings: unknown[]; other_setting: string };
+    expect(settings.other_setting).to.equal('kept');
+    expect(settings.product_mappings).to.deep.equal([
+      ...owners.product_mappings,
+      { product_id: String(PRODUCT + 1), product_name: 'Course', course_id: COURSE + 1 },
+    ]);
   });
 
   it('subscription payments: success, failure and refund add transactions keyed by the invoice id; the initial invoice is not counted twice', async () => {
