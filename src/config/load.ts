@@ -120,6 +120,11 @@ const SALT_NAMES = [
   'LOGGED_IN_SALT',
   'NONCE_SALT',
 ];
+/**
+ * Read from wp-config.php only (wp_salt() prefers them when set; rare): as environment variables
+ * these names are too common to be taken for WordPress's.
+ */
+const WP_CONFIG_ONLY_SALTS = ['SECRET_KEY', 'SECRET_SALT'];
 
 /** The command-line options the loader honours (the CLI's global and `serve` options). */
 export interface CliSettings {
@@ -322,7 +327,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         sources.SLBP_TABLE_PREFIX = `${from} $table_prefix`;
       }
       const salts: Record<string, string> = {};
-      for (const n of SALT_NAMES) {
+      for (const n of [...SALT_NAMES, ...WP_CONFIG_ONLY_SALTS]) {
         const v = parsed.constants[n];
         if (typeof v === 'string') salts[n] = v;
       }

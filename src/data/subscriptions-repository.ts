@@ -130,6 +130,14 @@ export class SubscriptionsRepository {
     return this.bySubscriptionId(q, gateway, subscriptionId, ' FOR UPDATE');
   }
 
+  /** A user's subscriptions with `gateway`, oldest first. */
+  ofUser(q: Queryable, gateway: string, userId: number): Promise<SubscriptionRow[]> {
+    return q.query<SubscriptionRow[]>(`SELECT ${COLUMNS} FROM ${this.t} WHERE user_id = ? AND payment_gateway = ? ORDER BY id`, [
+      userId,
+      gateway,
+    ]);
+  }
+
   /** The stored subscription without a lock (finding which billing database holds it). */
   findBySubscriptionId(q: Queryable, gateway: string, subscriptionId: string): Promise<SubscriptionRow | null> {
     return this.bySubscriptionId(q, gateway, subscriptionId, '');

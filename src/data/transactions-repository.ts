@@ -161,11 +161,26 @@ export class TransactionsRepository {
     gateway: string,
     userId: number,
     exceptOrderId: string,
-  ): Promise<{ transaction_id: string; course_id: number | null; product_id: string | null }[]> {
+  ): Promise<{ order_id: string; transaction_id: string; course_id: number | null; product_id: string | null }[]> {
     return q.query(
-      `SELECT transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM ${this.t}
+      `SELECT order_id, transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id FROM ${this.t}
        WHERE user_id = ? AND payment_gateway = ? AND status IN ('completed', 'paid') AND order_id <> ? AND order_id NOT LIKE 'invoice\\_%' ORDER BY id`,
       [userId, gateway, exceptOrderId],
+    );
+  }
+
+  /** The user's paid orders with `gateway` (not subscription invoices), with the product and variant each was for, oldest first. */
+  async paidOrders(
+    q: Queryable,
+    gateway: string,
+    userId: number,
+  ): Promise<
+    { order_id: string; transaction_id: string; course_id: number | null; product_id: string | null; variant_id: string | null }[]
+  > {
+    return q.query(
+      `SELECT order_id, transaction_id, course_id, JSON_VALUE(metadata, '$.product_id') AS product_id, JSON_VALUE(metadata, '$.variant_id') AS variant_id
+       FROM ${this.t} WHERE user_id = ? AND payment_gateway = ? AND status IN ('completed', 'paid') AND order_id NOT LIKE 'invoice\\_%' ORDER BY id`,
+      [userId, gateway],
     );
   }
 

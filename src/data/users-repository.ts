@@ -33,6 +33,15 @@ export class UsersRepository {
     return rows[0] ?? null;
   }
 
+  /** By login only (get_user_by('login')), as WordPress reads the name in its auth cookie. */
+  async findByLogin(q: Queryable, login: string): Promise<UserRow | null> {
+    const rows = await q.query<UserRow[]>(
+      `SELECT ID, user_login, user_email, user_pass, display_name, user_registered FROM \`${this.tables.core.users}\` WHERE user_login = ? ORDER BY ID LIMIT 1`,
+      [login],
+    );
+    return rows[0] ?? null;
+  }
+
   /** By login, or by email when the given name contains `@` (as wp_authenticate does). */
   async findByLoginOrEmail(q: Queryable, name: string): Promise<UserRow | null> {
     const column = name.includes('@') ? 'user_email' : 'user_login';

@@ -23,7 +23,7 @@ export type Caller =
   | { kind: 'system'; via: 'shim' }
   | {
       kind: 'user';
-      via: 'shim' | 'token' | 'application_password';
+      via: 'shim' | 'token' | 'application_password' | 'cookie';
       userId: number;
       roles: string[];
       capabilities: Record<string, boolean>;

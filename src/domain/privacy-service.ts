@@ -11,6 +11,7 @@ import { apiKeyItem } from './api-key-admin.ts';
 import type { ApiKeyRow } from '../data/api-keys-repository.ts';
 import { decodeJson, isoFromDb, money, normaliseSubscriptionStatus, normaliseTransactionStatus } from './billing/values.ts';
 import { anonymisedMetadata, redactPersonal } from './personal-data.ts';
+import type { PersonalBuyerRecords, PersonRecords } from './payments/buyer-records.ts';
 
 /** Rows per exporter page, across groups (WordPress calls the exporter again until `done`). */
 export const EXPORT_PAGE_SIZE = 100;
@@ -18,8 +19,11 @@ export const EXPORT_PAGE_SIZE = 100;
 /** Subscriptions the gateway still bills or that still give access. */
 const RUNNING = new Set(['active', 'on_trial', 'trialing', 'past_due', 'paused', 'unpaid']);
 
+/** The person's records in the plugin's form (options and user meta the plugin's PHP helpers read), exported after the tables. */
+export type PluginRecordGroup = 'plugin_orders' | 'plugin_subscriptions' | 'plugin_enrolments';
+
 export interface ExportItem {
-  group: ExportGroup;
+  group: ExportGroup | PluginRecordGroup;
   id: number;
   fields: Record<string, unknown>;
 }
@@ -84,6 +88,55 @@ function exported(group: ExportGroup, r: Record<string, unknown>): Record<string
   }
 }
 
+const text = (v: unknown) => (v === null || v === undefined ? null : String(v));
+
+/** The plugin-form records of one person as export items (order and subscription records, enrolment records). */
+function pluginItems(found: PersonRecords): ExportItem[] {
+  return [
+    ...found.orders.map(([id, r]) => ({
+      group: 'plugin_orders' as const,
+      id: Number(id),
+      fields: {
+        order_id: id,
+        status: text(r.status),
+        amount: text(r.total),
+        currency: text(r.currency),
+        product_id: text(r.product_id),
+        customer_email: text(r.customer_email),
+        customer_name: text(r.customer_name),
+        created_at: text(r.created_at),
+      },
+    })),
+    ...found.subscriptions.map(([id, r]) => ({
+      group: 'plugin_subscriptions' as const,
+      id: Number(id),
+      fields: {
+        subscription_id: id,
+        status: text(r.status),
+        product_id: text(r.product_id),
+        plan_id: text(r.variant_id),
+        card_brand: text(r.card_brand),
+        card_last_four: text(r.card_last_four),
+        next_billing_date: text(r.renews_at),
+        expires_at: text(r.ends_at),
+        created_at: text(r.created_at),
+      },
+    })),
+    ...found.enrolments.map(([course, r]) => ({
+      group: 'plugin_enrolments' as const,
+      id: course,
+      fields: {
+        course_id: course,
+        transaction_id: text(r.transaction_id),
+        subscription_id: text(r.subscription_id),
+        source: text(r.source),
+        lms: text(r.lms),
+        created_at: text(r.enrolled_date),
+      },
+    })),
+  ];
+}
+
 /**
  * WordPress's personal data exporter and eraser for the plugin's tables (Tools → Export / Erase
  * Personal Data, through the shim). Erasure keeps what accounting needs and nothing that names
@@ -101,6 +154,8 @@ export class PrivacyService {
     private readonly cache: CacheService,
     private readonly exportsDir: string,
     private readonly logger: Logger,
+    /** The records in the plugin's form (slbp_order_*, slbp_subscription_* options, the user's lists and slbp_enrollment_* meta). */
+    private readonly pluginRecords: PersonalBuyerRecords,
   ) {}
 
   /** The WordPress user with this email (as get_user_by('email') finds them), or null. */
@@ -130,7 +185,10 @@ export class PrivacyService {
       skip = 0;
       if (room === 0) break;
     }
-    const total = counts.reduce((a, b) => a + b, 0);
+    // After the tables: the records in the plugin's form, on the main database.
+    const plugin = pluginItems(await this.pluginRecords.find(this.db.write, userId, email));
+    if (room > 0) items.push(...plugin.slice(skip, skip + room));
+    const total = counts.reduce((a, b) => a + b, 0) + plugin.length;
     return { user_id: userId, items, done: page * EXPORT_PAGE_SIZE >= total };
   }
 
@@ -174,6 +232,7 @@ export class PrivacyService {
           }
         }
       }
+      Object.assign(counts, await this.pluginRecords.erase(main, userId, await this.pluginRecords.find(main, userId, email)));
       const logs = await this.repo.webhookLogsNaming(main, email.includes('@') ? email : null, userId);
       for (const log of logs) await this.repo.rewriteWebhookLog(main, log.id, redactPersonal(log.payload, names, userId));
       counts.webhook_logs_redacted = logs.length;

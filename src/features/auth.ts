@@ -5,6 +5,7 @@ import type { RedisHandle } from '../cache/redis.ts';
 import type { Config } from '../config/schema.ts';
 import type { SiteIdentity } from '../config/site-identity.ts';
 import { ApiKeysRepository } from '../data/api-keys-repository.ts';
+import { OptionsRepository } from '../data/options-repository.ts';
 import type { Database } from '../data/database.ts';
 import { SessionsRepository } from '../data/sessions-repository.ts';
 import type { Tables } from '../data/tables.ts';
@@ -16,11 +17,14 @@ import { LoginLockout } from '../domain/auth/login-lockout.ts';
 import { PasswordWork } from '../domain/auth/password-work.ts';
 import { Revocations } from '../domain/auth/revocations.ts';
 import { DatabaseSessions, RedisSessions, SessionStore } from '../domain/auth/session-store.ts';
+import { WordPressSessions } from '../domain/auth/wordpress-sessions.ts';
 import type { SiteSettings } from '../domain/site-settings.ts';
 import { UserDirectory } from '../domain/user-directory.ts';
 import { accessTokenIdentity } from '../http/identity/access-token.ts';
 import { apiKeyIdentity } from '../http/identity/api-key.ts';
+import { applicationPasswordIdentity } from '../http/identity/application-password.ts';
 import { shimIdentity } from '../http/identity/shim-signature.ts';
+import { wordpressCookieIdentity } from '../http/identity/wordpress-cookie.ts';
 import type { IdentityResolver } from '../http/middleware/identity.ts';
 import { apiKeyRoutes } from '../http/routes/api-keys.ts';
 import { authRoutes } from '../http/routes/auth.ts';
@@ -40,7 +44,11 @@ export interface AuthDeps {
   users: UsersRepository;
 }
 
-/** Who the caller is: the shim's signature, access tokens, API keys; sign-in, sessions and the API key administration. */
+/**
+ * Who the caller is: the shim's signature, WordPress's own logins (Application Passwords over
+ * HTTP Basic, the logged-in cookie with its REST nonce), access tokens, API keys; sign-in,
+ * sessions and the API key administration.
+ */
 export interface Auth extends FeatureParts {
   auth: AuthService;
   sessions: SessionStore;
@@ -89,6 +97,13 @@ export function createAuth(d: AuthDeps): Auth {
     logger: log,
   });
   const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db);
+  const wordpressSessions = new WordPressSessions({
+    users,
+    options: new OptionsRepository(d.tables),
+    write: db.write,
+    constants: config.wpSalts,
+    logger: log,
+  });
   return {
     auth,
     sessions,
@@ -97,8 +112,11 @@ export function createAuth(d: AuthDeps): Auth {
     apiKeyAdmin,
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
+      applicationPasswordIdentity(auth),
       accessTokenIdentity(tokens, userDirectory, revocations),
       apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
+      // Last: browsers send cookies with everything; a request with another credential is judged by that one.
+      wordpressCookieIdentity(wordpressSessions, userDirectory),
     ],
     routes: [...authRoutes({ auth, directory: userDirectory }), ...apiKeyRoutes(apiKeyAdmin, () => d.settings.homeUrl)],
     services: [revocations],

@@ -3,6 +3,7 @@ import type { CacheService } from '../cache/cache-service.ts';
 import type { Database } from '../data/database.ts';
 import type { DatabaseRouter } from '../data/database-router.ts';
 import { NotificationsRepository } from '../data/notifications-repository.ts';
+import { BuyerRecordsRepository } from '../data/payments/buyer-records-repository.ts';
 import { EnrolmentRepository } from '../data/payments/enrolment-repository.ts';
 import { EventLedgerRepository } from '../data/payments/event-ledger-repository.ts';
 import { MainEffectsRepository } from '../data/payments/main-effects-repository.ts';
@@ -16,6 +17,7 @@ import type { Tables } from '../data/tables.ts';
 import { TransactionsRepository } from '../data/transactions-repository.ts';
 import type { UsersRepository } from '../data/users-repository.ts';
 import { DataExport } from '../domain/payments/data-export.ts';
+import { BuyerRecords } from '../domain/payments/buyer-records.ts';
 import { EnrolmentService } from '../domain/payments/enrolment-service.ts';
 import { EventApplier } from '../domain/payments/event-applier.ts';
 import { ExportsService } from '../domain/payments/exports-service.ts';
@@ -78,7 +80,14 @@ export function createPayments(d: PaymentsDeps): Payments {
   const tasks = new TasksRepository(tables);
   const enrolment = new EnrolmentService(d.users, new EnrolmentRepository(tables));
   const mappings = () => d.settings.courseMappings;
-  const applier = new EventApplier(transactions, subscriptions, enrolment, mappings, (userId) => dbs.forWrite(userId));
+  const applier = new EventApplier(
+    transactions,
+    subscriptions,
+    enrolment,
+    mappings,
+    (userId) => dbs.forWrite(userId),
+    new BuyerRecords(new BuyerRecordsRepository(tables)),
+  );
   const secret = () => String(d.settings.paymentSettings.webhook_secret ?? '');
   const webhooks = new WebhookProcessor(db, dbs, enrolment, effects, ledger, logs, applier, d.cache, secret, logger);
   const dispatcher = new WebhookDispatcher(db.write, new OutgoingWebhooksRepository(tables), logs, logger);

@@ -49,7 +49,7 @@ export function renderApiMarkdown(doc: Json): string {
     '',
     doc.info.description,
     '',
-    'Authentication: the WordPress shim signs requests (`X-SLBP-*` headers); integrations use an API key (`X-API-Key` or `Authorization: Bearer`) or an access token from `POST /auth/login`. Errors are WordPress-shaped: `{"code", "message", "data": {"status"}}`. Rate-limited answers are 429 `slbp_rate_limited` with `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`.',
+    'Authentication: the WordPress shim signs requests (`X-SLBP-*` headers); integrations use an API key (`X-API-Key` or `Authorization: Bearer`) or an access token from `POST /auth/login`; WordPress’s own logins work as in WordPress: an Application Password over HTTP Basic, and a logged-in browser’s `wordpress_logged_in_*` cookie with its `X-WP-Nonce`. An unknown `Bearer` value is ignored on public routes and refused (401) on the others. Errors are WordPress-shaped: `{"code", "message", "data": {"status"}}`. Rate-limited answers are 429 `slbp_rate_limited` with `Retry-After` and `X-RateLimit-Limit/Remaining/Reset`.',
     '',
     '| method | path | summary | who |',
     '|---|---|---|---|',

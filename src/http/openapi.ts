@@ -114,7 +114,10 @@ function operation(r: RouteSpec): Json {
     'x-slbp-access': { rule: r.access.name, description: r.access.description },
     parameters: parameters(r, example),
     responses,
-    security: r.access.name === 'public' ? [] : [{ shimSignature: [] }, { apiKey: [] }, { bearerToken: [] }],
+    security:
+      r.access.name === 'public'
+        ? []
+        : [{ shimSignature: [] }, { apiKey: [] }, { bearerToken: [] }, { applicationPassword: [] }, { wordpressCookie: [] }],
   };
   if (r.errors?.length) op['x-slbp-error-codes'] = r.errors;
   if (example) op['x-slbp-example'] = example;
@@ -181,7 +184,21 @@ export function buildOpenApi(routes: readonly RouteSpec[], version: string): Jso
         bearerToken: {
           type: 'http',
           scheme: 'bearer',
-          description: 'Access token from POST /auth/login, or the configured metrics/health token.',
+          description:
+            'Access token from POST /auth/login, or the configured metrics/health token. An unknown value is ignored on public routes (as WordPress core does) and refused on the others.',
+        },
+        applicationPassword: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            "A WordPress Application Password of the user (`user:xxxx xxxx xxxx xxxx xxxx xxxx`), checked against the site's `_application_passwords` user meta.",
+        },
+        wordpressCookie: {
+          type: 'apiKey',
+          in: 'header',
+          name: 'X-WP-Nonce',
+          description:
+            "A logged-in WordPress browser session: the `wordpress_logged_in_*` cookie together with the `wp_rest` nonce in `X-WP-Nonce` (or `_wpnonce`), verified with the site's keys and salts; the cookie without a nonce is anonymous.",
         },
       },
     },

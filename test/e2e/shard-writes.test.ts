@@ -64,7 +64,9 @@ function deliveries(k: number): unknown[] {
       ),
     );
   if (k % 3 === 2) out.push(sub('cancelled', '2026-11-22T10:00:00.000000Z', '2030-01-01T00:00:00.000000Z'));
-  if (k === 3) out.push(sub('expired', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:00.000000Z'));
+  // A new buyer's subscription expires: nothing else of theirs pays for its course (a demo user's
+  // history has other paid orders for it, which keep the course).
+  if (k === 6) out.push(sub('expired', '2026-11-23T10:00:00.000000Z', '2026-11-23T10:00:00.000000Z'));
   if (k === 5)
     out.push(
       webhookBody(
@@ -187,7 +189,7 @@ describe('billing writes on shards (SLBP_SHARDS=3, rows written by the sidecar)'
       const [sub] = await q(`SELECT user_id, status FROM ${table(home, 'slbp_subscriptions')} WHERE subscription_id = ?`, [
         String(72_000 + k),
       ]);
-      expect(sub).to.deep.equal({ user_id: user, status: k === 3 ? 'expired' : k % 3 === 2 ? 'cancelled' : 'active' });
+      expect(sub).to.deep.equal({ user_id: user, status: k === 6 ? 'expired' : k % 3 === 2 ? 'cancelled' : 'active' });
       for (const shard of layout.shards.filter((s) => s !== home)) {
         for (const t of BILLING_TABLES)
           expect(
@@ -197,10 +199,10 @@ describe('billing writes on shards (SLBP_SHARDS=3, rows written by the sidecar)'
       }
     }
     const logs = await q(
-      `SELECT action, course_id FROM ${table(layout.shards[users.get(3)! % SHARDS]!, 'slbp_enrollment_logs')} WHERE user_id = ? AND notes = 'Lemon Squeezy subscription 72003 expired'`,
-      [users.get(3)],
+      `SELECT action, course_id FROM ${table(layout.shards[users.get(6)! % SHARDS]!, 'slbp_enrollment_logs')} WHERE user_id = ? AND notes = 'Lemon Squeezy subscription 72006 expired'`,
+      [users.get(6)],
     );
-    expect(logs, 'the expiry unenrolled, logged on the shard').to.deep.equal([{ action: 'unenrolled', course_id: 104 }]);
+    expect(logs, 'the expiry unenrolled, logged on the shard').to.deep.equal([{ action: 'unenrolled', course_id: 103 }]);
   });
 
   it('writes exactly the rows and WordPress meta an unsharded sidecar writes for the same webhooks; ledger rows live on the shards', async () => {

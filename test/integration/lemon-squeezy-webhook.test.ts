@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
+import { phpSerialize, phpUnserialize } from '../../src/data/php-serialize.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
@@ -94,7 +95,29 @@ describe('Lemon Squeezy webhook', () => {
     const logs = await rows(`SELECT action, status, transaction_id, lms FROM ${db.prefix}slbp_enrollment_logs WHERE user_id = ?`, [
       user.ID,
     ]);
-    expect(logs).to.deep.equal([{ action: 'enrolled', status: 'success', transaction_id: tx[0].transaction_id, lms: 'learndash' }]);
+    // The plugin's form: enrolment records and logs name the Lemon Squeezy order id, not its identifier.
+    expect(logs).to.deep.equal([{ action: 'enrolled', status: 'success', transaction_id: '5001', lms: 'learndash' }]);
+    const record = phpUnserialize(meta.find((m) => m.meta_key === `slbp_enrollment_${COURSE}`).meta_value, 'test') as Record<
+      string,
+      unknown
+    >;
+    expect(record).to.include({ transaction_id: '5001', subscription_id: '', source: 'skylearn_billing_pro', lms: 'learndash' });
+    expect(record.metadata).to.deep.equal({ access_mode: 'full', status: 'active' });
+    // What the plugin's PHP helpers read: the buyer's list of order ids and the order's record.
+    const [list] = await rows(`SELECT meta_value FROM ${db.prefix}usermeta WHERE user_id = ? AND meta_key = 'slbp_orders'`, [user.ID]);
+    expect(phpUnserialize(list.meta_value, 'test')).to.deep.equal(['5001']);
+    const [option] = await rows(`SELECT option_value, autoload FROM ${db.prefix}options WHERE option_name = 'slbp_order_5001'`);
+    expect(option.autoload).to.equal('yes');
+    expect(phpUnserialize(option.option_value, 'test')).to.include({
+      id: '5001',
+      product_id: String(PRODUCT),
+      status: 'paid',
+      refunded: false,
+      total: 49.99,
+      currency: 'EUR',
+      // As Lemon Squeezy sent it, as the plugin stored it.
+      customer_email: 'New.Buyer@Example.test',
+    });
     const after = await counts();
     expect(after.tx - before.tx).to.equal(1);
     expect(after.users - before.users).to.equal(1);
@@ -234,6 +257,68 @@ describe('Lemon Squeezy webhook', () => {
     expect((await subRow())[0]).to.include({ status: 'expired', expires_at: '2026-11-25 00:00:00' });
     expect(await access(user.ID, COURSE + 3)).to.have.length(0);
     expect(await subRow()).to.have.length(1);
+  });
+
+  it('a lost subscription keeps the courses a paid order or another running subscription of the buyer still covers', async () => {
+    const email = 'kept.courses@example.test';
+    const order = (id: number, productId: number, variantId: number) =>
+      send(webhookBody('order_created', orderData({ id, email, productId, variantId, total: 2900 })));
+    const subscription = (id: number, orderId: number, productId: number, variantId: number, status: 'active' | 'expired', at: string) =>
+      send(
+        webhookBody(
+          status === 'active' ? 'subscription_created' : 'subscription_expired',
+          subscriptionData({ id, orderId, email, productId, variantId, status, updatedAt: at, endsAt: status === 'expired' ? at : null }),
+        ),
+      );
+    // Course 101: bought once (a one-time variant) and by subscription 8101.
+    await order(8001, PRODUCT, 555_001);
+    await order(8002, PRODUCT, 655_001);
+    await subscription(8101, 8002, PRODUCT, 655_001, 'active', '2026-11-20T10:00:00.000000Z');
+    // Course 102: two subscriptions (a monthly and a yearly variant).
+    await order(8003, PRODUCT + 1, 655_002);
+    await subscription(8102, 8003, PRODUCT + 1, 655_002, 'active', '2026-11-20T10:00:00.000000Z');
+    await order(8004, PRODUCT + 1, 655_003);
+    await subscription(8103, 8004, PRODUCT + 1, 655_003, 'active', '2026-11-20T10:00:00.000000Z');
+    // Course 103: only subscription 8104.
+    await order(8005, PRODUCT + 2, 655_004);
+    await subscription(8104, 8005, PRODUCT + 2, 655_004, 'active', '2026-11-20T10:00:00.000000Z');
+    const [user] = await rows(`SELECT ID FROM ${db.prefix}users WHERE user_email = ?`, [email]);
+    for (const c of [COURSE, COURSE + 1, COURSE + 2]) expect(await access(user.ID, c), `course ${c}`).to.have.length(2);
+
+    await subscription(8101, 8002, PRODUCT, 655_001, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE), 'the one-time order still pays for course 101').to.have.length(2);
+    await subscription(8102, 8003, PRODUCT + 1, 655_002, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 1), 'subscription 8103 still pays for course 102').to.have.length(2);
+    await subscription(8104, 8005, PRODUCT + 2, 655_004, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 2), 'nothing else pays for course 103').to.have.length(0);
+    await subscription(8103, 8004, PRODUCT + 1, 655_003, 'expired', '2026-11-25T00:00:00.000000Z');
+    expect(await access(user.ID, COURSE + 1), 'the last subscription of course 102 ended').to.have.length(0);
+    expect(await access(user.ID, COURSE), 'the one-time order is not a subscription').to.have.length(2);
+  });
+
+  it("adds the product mappings the plugin's helpers need to slbp_product_settings, never changing the owner's", async () => {
+    const owners = {
+      product_mappings: [
+        { product_id: String(PRODUCT), product_name: 'Named by the owner', course_id: COURSE },
+        { product_id: '123', product_name: 'Another product', course_id: 555 },
+      ],
+      other_setting: 'kept',
+    };
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES ('slbp_product_settings', ?, 'yes') ON DUPLICATE KEY UPDATE option_value = VALUES(option_value)`,
+      [phpSerialize(owners)],
+    );
+    const email = 'mapping.buyer@example.test';
+    await send(webhookBody('order_created', orderData({ id: 8601, email, productId: PRODUCT, total: 1000 })));
+    await send(webhookBody('order_created', orderData({ id: 8602, email, productId: PRODUCT + 1, total: 1000 })));
+    await send(webhookBody('order_created', orderData({ id: 8603, email, productId: PRODUCT + 1, total: 1000 })));
+    const [row] = await rows(`SELECT option_value FROM ${db.prefix}options WHERE option_name = 'slbp_product_settings'`);
+    const settings = phpUnserialize(row.option_value, 'test') as { product_mappings: unknown[]; other_setting: string };
+    expect(settings.other_setting).to.equal('kept');
+    expect(settings.product_mappings).to.deep.equal([
+      ...owners.product_mappings,
+      { product_id: String(PRODUCT + 1), product_name: 'Course', course_id: COURSE + 1 },
+    ]);
   });
 
   it('subscription payments: success, failure and refund add transactions keyed by the invoice id; the initial invoice is not counted twice', async () => {

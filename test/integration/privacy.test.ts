@@ -7,6 +7,7 @@ import { adminCall } from '../helpers/backup.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { NS, startSidecar, type InProcessSidecar } from '../helpers/sidecar.ts';
 import { call } from '../helpers/http.ts';
+import { phpSerialize, phpUnserialize } from '../../src/data/php-serialize.ts';
 
 const PERSON = 5;
 const EMAIL = 'student3@example.test';
@@ -75,6 +76,62 @@ describe('personal data export and erasure', () => {
       `INSERT INTO ${t('webhook_logs')} (webhook_id, event, payload, response_code, status) VALUES (0, 'order_created', ?, 200, 'processed'), (0, 'order_created', '{"data":{"attributes":{"user_email":"someone@else.test"}}}', 200, 'processed')`,
       [payload],
     );
+    // Records in the plugin's form: listed under the person (as the sidecar writes them), and the
+    // old plugin's, listed under nobody (an order naming their email, the subscription it paid for,
+    // one linked by slbp_subscription_user_{id}); someone else's order stays as it is.
+    const option = (name: string, value: unknown) =>
+      db.pool.query(`INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES (?, ?, 'yes')`, [
+        name,
+        phpSerialize(value),
+      ]);
+    const order = (id: string, email: string) => ({
+      id,
+      customer_id: 31,
+      product_id: '900001',
+      status: 'paid',
+      currency: 'USD',
+      total: 49,
+      refunded: false,
+      customer_email: email,
+      customer_name: 'Student Three',
+    });
+    const sub = (id: string, orderId: number) => ({
+      id,
+      customer_id: 31,
+      order_id: orderId,
+      product_id: '900001',
+      status: 'active',
+      cancelled: false,
+      card_brand: 'visa',
+      card_last_four: '4242',
+    });
+    await option('slbp_order_7701', order('7701', EMAIL));
+    await option('slbp_order_7702', order('7702', EMAIL.toUpperCase()));
+    await option('slbp_order_7709', { ...order('7709', 'someone@else.test'), customer_name: 'Someone Else' });
+    await option('slbp_subscription_7801', sub('7801', 7701));
+    await option('slbp_subscription_7802', sub('7802', 7702));
+    await option('slbp_subscription_7803', sub('7803', 7000));
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}options (option_name, option_value, autoload) VALUES ('slbp_subscription_user_7803', ?, 'no')`,
+      [String(PERSON)],
+    );
+    await db.pool.query(
+      `INSERT INTO ${db.prefix}usermeta (user_id, meta_key, meta_value) VALUES (?, 'slbp_orders', ?), (?, 'slbp_subscriptions', ?), (?, 'slbp_enrollment_190', ?)`,
+      [
+        PERSON,
+        phpSerialize(['7701']),
+        PERSON,
+        phpSerialize(['7801']),
+        PERSON,
+        phpSerialize({
+          transaction_id: '7701',
+          subscription_id: '',
+          enrolled_date: '2026-11-01 10:00:00',
+          source: 'skylearn_billing_pro',
+          lms: 'learndash',
+        }),
+      ],
+    );
     sc = await startSidecar(db, { env: { SLBP_SIDECAR_SECRET: TEST_SHIM_SECRET } });
     // The finished export of that data_export task, where the task queue writes it.
     const [[task]] = await db.pool.query<any[]>(`SELECT id FROM ${t('background_tasks')} WHERE task_type = 'data_export'`);
@@ -121,6 +178,11 @@ describe('personal data export and erasure', () => {
       'metadata',
     );
     expect(new Set(items.map((i) => `${i.group}:${i.id}`)).size).to.equal(items.length);
+    // The records in the plugin's form: the person's and the old plugin's, nobody else's.
+    expect(by('plugin_orders').map((i) => i.id)).to.have.members([7701, 7702]);
+    expect(by('plugin_orders')[0].fields).to.include({ customer_email: EMAIL, customer_name: 'Student Three', amount: '49' });
+    expect(by('plugin_subscriptions').map((i) => i.id)).to.have.members([7801, 7802, 7803]);
+    expect(by('plugin_enrolments').map((i) => i.id)).to.include(190);
 
     const nobody = await adminCall(sc.url, 'POST', '/privacy/export', { email: 'nobody@example.invalid', page: 1 });
     expect(nobody.body).to.deep.equal({ user_id: null, items: [], done: true });
@@ -157,6 +219,44 @@ describe('personal data export and erasure', () => {
       export_files_deleted: 1,
     });
     expect(r.counts.notifications_deleted).to.be.at.least(1);
+    expect(r.counts).to.include({
+      plugin_orders_anonymised: 2,
+      plugin_subscriptions_anonymised: 3,
+      plugin_lists_deleted: 2,
+      plugin_links_deleted: 1,
+    });
+    expect(r.counts.plugin_enrolments_deleted).to.be.at.least(1);
+    // The plugin's records keep their accounting values and no longer name or reach the person.
+    const [options] = await db.pool.query<any[]>(
+      `SELECT option_name, option_value FROM ${db.prefix}options WHERE option_name REGEXP '^slbp_(order|subscription)_[0-9]+$' ORDER BY option_name`,
+    );
+    const stored = Object.fromEntries(
+      options.map((o) => [o.option_name, phpUnserialize(o.option_value, 'test') as Record<string, unknown>]),
+    );
+    for (const name of ['slbp_order_7701', 'slbp_order_7702'])
+      expect(stored[name], name).to.include({
+        customer_email: '',
+        customer_name: '',
+        customer_id: '',
+        total: 49,
+        status: 'paid',
+        currency: 'USD',
+      });
+    for (const name of ['slbp_subscription_7801', 'slbp_subscription_7802', 'slbp_subscription_7803'])
+      expect(stored[name], name).to.include({
+        card_brand: '',
+        card_last_four: '',
+        customer_id: '',
+        status: 'active',
+        product_id: '900001',
+      });
+    expect(stored.slbp_order_7709).to.include({ customer_email: 'someone@else.test', customer_name: 'Someone Else' });
+    const [[left]] = await db.pool.query<any[]>(
+      `SELECT (SELECT COUNT(*) FROM ${db.prefix}usermeta WHERE user_id = ? AND (meta_key IN ('slbp_orders', 'slbp_subscriptions') OR meta_key LIKE 'slbp\\_enrollment\\_%')) AS meta,
+      (SELECT COUNT(*) FROM ${db.prefix}options WHERE option_name LIKE 'slbp\\_subscription\\_user\\_%') AS links`,
+      [PERSON],
+    );
+    expect(left).to.deep.equal({ meta: 0, links: 0 });
     expect(existsSync(exportFile)).to.equal(false);
     expect(r.retained.map((x: any) => x.group)).to.deep.equal(['transactions', 'subscriptions']);
 

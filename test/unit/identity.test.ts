@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { AccessTokens, deriveTokenKey } from '../../src/domain/auth/access-tokens.ts';
+import { access, type AccessRule } from '../../src/domain/access.ts';
 import type { Caller } from '../../src/domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../src/domain/user-directory.ts';
 import { accessTokenIdentity } from '../../src/http/identity/access-token.ts';
@@ -174,10 +175,13 @@ describe('identity resolution', () => {
       expect(asked).to.deep.equal(['sid-1']);
     });
 
-    it('refuses a forged token and leaves other bearer values to the API-key resolver', () => {
+    it('refuses a forged token on a protected route, ignores it on a public one, and leaves other bearer values to the API-key resolver', () => {
       const users = directory(new Map([[7, user]]), new Map());
       const resolver = accessTokenIdentity(tokens, users as unknown as UserDirectory, none);
-      expect(() => resolver.resolve(ctxWith({ authorization: `Bearer ${token.slice(0, -2)}xx` }))).to.throw(SidecarError);
+      const forged = { authorization: `Bearer ${token.slice(0, -2)}xx` };
+      const on = (access: AccessRule) => ({ ...ctxWith(forged), state: { route: { access } } }) as unknown as AppContext;
+      expect(() => resolver.resolve(on(access.signedIn))).to.throw(SidecarError);
+      expect(resolver.resolve(on(access.public))).to.equal(null);
       expect(resolver.resolve(ctxWith({ authorization: 'Bearer sk_live_plainapikey' }))).to.equal(null);
     });
   });

@@ -46,6 +46,9 @@ interface RefreshSession {
 
 /** One answer for an unknown user and a wrong password, so names cannot be probed. */
 const badCredentials = () => new SidecarError('slbp_invalid_credentials', 'The username or password is incorrect.', 401);
+/** WordPress's answer to a wrong Application Password, given for unknown names too. */
+const badApplicationPassword = () =>
+  new SidecarError('incorrect_password', 'The provided password is an invalid application password.', 401);
 const badRefresh = () => new SidecarError('slbp_invalid_refresh_token', 'The refresh token is invalid, expired or already used.', 401);
 const locked = (wait: number) =>
   new SidecarError('slbp_login_locked', 'Too many failed login attempts. Please try again later.', 429, { retry_after: wait });
@@ -114,6 +117,30 @@ export class AuthService {
       ip,
       pwd: this.deps.tokens.stamp(row.user_pass),
     });
+  }
+
+  /**
+   * HTTP Basic with an Application Password on any request (WordPress's
+   * wp_authenticate_application_password): the same lockouts as /auth/login, by account and by
+   * address, and the same reads for unknown names (the meta of user 0). The user, or a 401
+   * (one answer for an unknown name and a wrong password) or a 429 while locked out.
+   */
+  async applicationPasswordUser(username: string, password: string, ip: string): Promise<UserIdentity> {
+    const { users, read, lockout } = this.deps;
+    const addressWait = await lockout.addressWait(ip);
+    if (addressWait > 0) throw locked(addressWait);
+    const row = await users.findByLoginOrEmail(read, username);
+    const subject = loginSubject(username, row ? Number(row.ID) : null);
+    const wait = await lockout.subjectWait(subject, ip, () => this.knownAddress(subject, ip));
+    if (wait > 0) throw locked(wait);
+    const via = normaliseApplicationPassword(password) ? await this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : null;
+    const user = row && via ? await this.deps.directory.get(Number(row.ID)) : null;
+    if (!row || !via || !user) {
+      await lockout.recordFailure(subject, ip);
+      throw badApplicationPassword();
+    }
+    await lockout.recordSuccess(subject, ip);
+    return user;
   }
 
   /** 'application_password' when `password` is one of the user's Application Passwords (its use is recorded), else null. */

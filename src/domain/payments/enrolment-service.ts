@@ -33,8 +33,10 @@ const sqlNow = () => new Date().toISOString().slice(0, 19).replace('T', ' ');
 
 /**
  * Buyers and LearnDash enrolment, always inside the caller's transaction: access meta
- * `course_{id}_access_from`, the plugin's `slbp_enrollment_{id}` meta and an enrolment log row
- * per change. Enrolling an enrolled user or unenrolling one without access changes nothing.
+ * `course_{id}_access_from`, the plugin's `slbp_enrollment_{id}` meta in the plugin's form
+ * (`source: skylearn_billing_pro`, `metadata: {access_mode: full, status: active}`, the granting
+ * Lemon Squeezy order id as `transaction_id`) and an enrolment log row per change, keyed by that
+ * order id too. Enrolling an enrolled user or unenrolling one without access changes nothing.
  */
 export class EnrolmentService {
   constructor(
@@ -109,9 +111,9 @@ export class EnrolmentService {
           transaction_id: ref.transactionId ?? '',
           subscription_id: ref.subscriptionId ?? '',
           enrolled_date: sqlNow(),
-          source: 'lemon_squeezy',
+          source: 'skylearn_billing_pro',
           lms: 'learndash',
-          metadata: {},
+          metadata: { access_mode: 'full', status: 'active' },
         }),
       );
       tx.logs.push({ userId, courseId, action: 'enrolled', transactionId: ref.transactionId, notes: ref.notes });

@@ -3,6 +3,7 @@ import type { Queryable } from '../../data/database.ts';
 import type { SubscriptionRow, SubscriptionsRepository, SubscriptionWrite } from '../../data/subscriptions-repository.ts';
 import type { TransactionsRepository, TransactionWrite } from '../../data/transactions-repository.ts';
 import { sqlUtc } from '../../data/payments/sql-errors.ts';
+import { asSubscriptionPayment, pluginOrderRecord, pluginSubscriptionRecord, type BuyerRecords } from './buyer-records.ts';
 import { coursesFor, type EnrolmentRef, type EnrolmentService } from './enrolment-service.ts';
 import type { EnrolmentUnit } from './enrolment-unit.ts';
 import {
@@ -39,9 +40,10 @@ function guessCycle(createdAt: string | null, renewsAt: string | null): string {
   return days > 300 ? 'yearly' : days < 10 ? 'weekly' : 'monthly';
 }
 
-/** The transaction an event is applied in: its owner's billing database and enrolment changes. */
+/** The transaction an event is applied in: its owner's billing database, the main one (the buyer's records) and enrolment changes. */
 export interface ApplyTx {
   billing: Queryable;
+  main: Queryable;
   enrolment: EnrolmentUnit;
 }
 
@@ -60,6 +62,8 @@ export class EventApplier {
     private readonly mappings: () => Record<string, unknown>,
     /** A user's billing database (their shard with SLBP_SHARDS), for plain reads. */
     private readonly billingOf: (userId: number) => Queryable,
+    /** What the plugin's PHP helpers read about the buyer, written for every order and subscription. */
+    private readonly records: BuyerRecords,
   ) {}
 
   /**
@@ -106,7 +110,7 @@ export class EventApplier {
     return this.subscription(tx, env, buyer);
   }
 
-  private async order({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
+  private async order({ billing: q, main, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = orderSchema.parse(env.data.attributes);
     const existing = await this.transactions.lockByOrderId(q, GATEWAY, env.data.id);
     const userId = existing ? Number(existing.user_id) : await buyer();
@@ -139,7 +143,15 @@ export class EventApplier {
     const id = existing
       ? (await this.transactions.update(q, Number(existing.id), write), Number(existing.id))
       : await this.transactions.insert(q, write);
-    const ref = { transactionId: write.transactionId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
+    // An order for the variant one of the buyer's subscriptions is on pays for that subscription.
+    const variant = a.first_order_item?.variant_id;
+    const paysFor = variant ? (await this.subscriptions.ofUser(q, GATEWAY, userId)).find((s) => String(s.plan_id) === variant) : undefined;
+    const record = pluginOrderRecord(env.data.id, a, env.data.attributes);
+    await this.records.order(main, userId, paysFor ? asSubscriptionPayment(record, paysFor.subscription_id) : record);
+    if (a.first_order_item)
+      await this.records.mapProduct(main, a.first_order_item.product_id, a.first_order_item.product_name ?? '', courses);
+    // Enrolment records and logs name the order by its Lemon Squeezy id, as the plugin does.
+    const ref = { transactionId: write.orderId, subscriptionId: null, notes: `Lemon Squeezy order ${write.orderId}` };
     const enrolled = status === 'completed' ? await enrolment.enrol(userId, courses, ref) : [];
     const unenrolled =
       status === 'refunded'
@@ -149,7 +161,7 @@ export class EventApplier {
             userId,
             courses,
             { ...ref, notes: `Refund of Lemon Squeezy order ${write.orderId}` },
-            write.orderId,
+            write.transactionId,
           )
         : [];
     return {
@@ -173,19 +185,21 @@ export class EventApplier {
     userId: number,
     courses: number[],
     ref: EnrolmentRef,
-    orderId: string,
+    identifier: string,
   ): Promise<number[]> {
     if (!courses.length) return [];
+    const orderId = ref.transactionId!;
     const records = await enrolment.records(userId);
     const others = await this.transactions.otherPaidOrders(q, GATEWAY, userId, orderId);
     const mappings = this.mappings();
     const take: number[] = [];
     for (const courseId of courses) {
       const record = records.get(courseId);
-      if (!record || record.transaction_id !== ref.transactionId) continue;
+      // Records written before they named the order id name its identifier.
+      if (!record || (record.transaction_id !== orderId && record.transaction_id !== identifier)) continue;
       const other = others.find((o) => Number(o.course_id) === courseId || coursesFor(mappings, o.product_id).includes(courseId));
       if (other) {
-        await enrolment.regrant(userId, courseId, record, other.transaction_id);
+        await enrolment.regrant(userId, courseId, record, other.order_id);
         continue;
       }
       const subscriptionId = typeof record.subscription_id === 'string' ? record.subscription_id : '';
@@ -202,7 +216,7 @@ export class EventApplier {
     return ACCESS.has(sub.status) || (sub.status === 'cancelled' && sub.expires_at !== null && sub.expires_at > sqlUtc(new Date())!);
   }
 
-  private async subscription({ billing: q, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
+  private async subscription({ billing: q, main, enrolment }: ApplyTx, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {
     const a = subscriptionSchema.parse(env.data.attributes);
     const existing = await this.subscriptions.lockBySubscriptionId(q, GATEWAY, env.data.id);
     const updatedAt = sqlUtc(a.updated_at);
@@ -230,15 +244,66 @@ export class EventApplier {
       ? (await this.subscriptions.update(q, Number(existing.id), write), Number(existing.id))
       : await this.subscriptions.insert(q, write);
     const courses = coursesFor(this.mappings(), a.product_id);
+    await this.records.subscription(main, userId, pluginSubscriptionRecord(env.data.id, a, env.data.attributes));
+    if (a.order_id) await this.records.markSubscriptionPayment(main, a.order_id, env.data.id);
+    await this.records.mapProduct(main, a.product_id, a.product_name ?? '', courses);
     const ref = {
-      transactionId: order?.transaction_id ?? null,
+      transactionId: order?.order_id ?? null,
       subscriptionId: write.subscriptionId,
       notes: `Lemon Squeezy subscription ${write.subscriptionId} ${status}`,
     };
     const keepsAccess = ACCESS.has(status) || (status === 'cancelled' && endsAt !== null && endsAt > sqlUtc(new Date())!);
     const enrolled = keepsAccess && status !== 'cancelled' ? await enrolment.enrol(userId, courses, ref) : [];
-    const unenrolled = keepsAccess ? [] : await enrolment.unenrol(userId, courses, ref);
+    const unenrolled = keepsAccess ? [] : await this.lost(q, enrolment, userId, courses, ref);
     return { userId, subscription: this.summary(id, write), enrolled, unenrolled };
+  }
+
+  /**
+   * What a lost subscription (expired, unpaid, cancelled and ended) takes away: its courses that
+   * nothing else of the buyer's still pays for. A course a one-time paid order covers stays, its
+   * record now naming that order; one another subscription of theirs still gives access to stays,
+   * its record now naming that subscription. Orders for a variant one of the buyer's subscriptions
+   * is on are that subscription's payments, not purchases of their own: they count only through
+   * their subscription.
+   */
+  private async lost(q: Queryable, enrolment: EnrolmentUnit, userId: number, courses: number[], ref: EnrolmentRef): Promise<number[]> {
+    if (!courses.length) return [];
+    const mappings = this.mappings();
+    const subscriptions = await this.subscriptions.ofUser(q, GATEWAY, userId);
+    const subscriptionVariants = new Set(subscriptions.map((s) => String(s.plan_id)));
+    const orders = await this.transactions.paidOrders(q, GATEWAY, userId);
+    const coursesOf = (o: (typeof orders)[number]) => [
+      ...(o.course_id ? [Number(o.course_id)] : []),
+      ...coursesFor(mappings, o.product_id),
+    ];
+    const purchases = orders.filter((o) => !o.variant_id || !subscriptionVariants.has(String(o.variant_id)));
+    const now = sqlUtc(new Date())!;
+    const running = subscriptions.filter(
+      (s) =>
+        s.subscription_id !== ref.subscriptionId &&
+        (ACCESS.has(s.status) || (s.status === 'cancelled' && s.expires_at !== null && s.expires_at > now)),
+    );
+    const records = await enrolment.records(userId);
+    const take: number[] = [];
+    for (const courseId of courses) {
+      const record = records.get(courseId);
+      const purchase = purchases.find((o) => coursesOf(o).includes(courseId));
+      const other =
+        running.find((s) => orders.some((o) => String(o.variant_id) === String(s.plan_id) && coursesOf(o).includes(courseId))) ??
+        running.find((s) => record?.subscription_id === s.subscription_id);
+      if (!purchase && !other) {
+        take.push(courseId);
+        continue;
+      }
+      if (record && record.subscription_id === ref.subscriptionId)
+        await enrolment.regrant(
+          userId,
+          courseId,
+          { ...record, subscription_id: other ? other.subscription_id : '' },
+          purchase?.order_id ?? String(record.transaction_id ?? ''),
+        );
+    }
+    return enrolment.unenrol(userId, take, ref);
   }
 
   private async invoice({ billing: q }: ApplyTx, event: HandledEvent, env: Envelope, buyer: () => Promise<number>): Promise<AppliedEvent> {

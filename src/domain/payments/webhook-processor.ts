@@ -156,7 +156,7 @@ export class WebhookProcessor {
         if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
         const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
         const applied = await this.applier.apply(
-          { billing: tx.billing, enrolment },
+          { billing: tx.billing, main: tx.main, enrolment },
           event,
           env,
           async () => owner ?? this.applier.buyer(tx.main, event, env),

@@ -2,7 +2,7 @@ import type { AccessClaims, AccessTokens } from '../../domain/auth/access-tokens
 import type { Revocations } from '../../domain/auth/revocations.ts';
 import type { Caller } from '../../domain/caller.ts';
 import type { UserDirectory, UserIdentity } from '../../domain/user-directory.ts';
-import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
+import { bearerToken, publicRoute, type IdentityResolver } from '../middleware/identity.ts';
 import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 import { looksLikeAccessToken } from './api-key.ts';
@@ -38,7 +38,11 @@ export function accessTokenIdentity(
       const bearer = bearerToken(ctx.req.headers.authorization);
       if (!bearer || !looksLikeAccessToken(bearer)) return null;
       const claims = tokens.verify(bearer);
-      if (!claims) throw invalid();
+      if (!claims) {
+        // A token this site did not sign (or that expired) on a public route is ignored, as WordPress core does.
+        if (publicRoute(ctx)) return null;
+        throw invalid();
+      }
       const known = users.cached(claims.sub);
       if (known !== undefined) return callerOf(ctx, known, claims);
       return users.get(claims.sub).then((user) => callerOf(ctx, user, claims));

@@ -4,7 +4,7 @@ import type { UserDirectory } from '../../domain/user-directory.ts';
 import type { ApiKeysRepository } from '../../data/api-keys-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { Logger } from '../../observability/logger.ts';
-import { bearerToken, type IdentityResolver } from '../middleware/identity.ts';
+import { bearerToken, publicRoute, type IdentityResolver } from '../middleware/identity.ts';
 import { SidecarError } from '../../errors.ts';
 import type { AppContext } from '../route.ts';
 
@@ -31,17 +31,24 @@ export function apiKeyIdentity(
     headers: ['x-api-key', 'authorization'],
     async resolve(ctx: AppContext): Promise<Caller | null> {
       let key = ctx.get('X-API-Key').trim();
+      let fromBearer = false;
       if (!key) {
         const bearer = bearerToken(ctx.req.headers.authorization);
         if (!bearer || looksLikeAccessToken(bearer) || skipBearer(bearer)) return null;
         key = bearer;
+        fromBearer = true;
       }
-      if (key.length > 256) throw invalid();
+      // An unknown Bearer value on a public route leaves the request anonymous (as in WordPress core).
+      const refuse = () => {
+        if (fromBearer && publicRoute(ctx)) return null;
+        throw invalid();
+      };
+      if (key.length > 256) return refuse();
       const row = await keys.findByHash(read, hashApiKey(key));
-      if (!row || Number(row.is_active) !== 1) throw invalid();
-      if (row.expires_at && Date.parse(`${row.expires_at.replace(' ', 'T')}Z`) <= Date.now()) throw invalid();
+      if (!row || Number(row.is_active) !== 1) return refuse();
+      if (row.expires_at && Date.parse(`${row.expires_at.replace(' ', 'T')}Z`) <= Date.now()) return refuse();
       const user = await users.get(Number(row.user_id));
-      if (!user) throw invalid();
+      if (!user) return refuse();
       const id = Number(row.id);
       if (Date.now() - (lastTouch.get(id) ?? 0) > 60_000) {
         lastTouch.set(id, Date.now());

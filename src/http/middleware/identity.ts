@@ -20,6 +20,13 @@ export function bearerToken(authorization: string | undefined): string {
   return authorization ? (/^Bearer\s+(.+)$/i.exec(authorization)?.[1]?.trim() ?? '') : '';
 }
 
+/**
+ * Whether the request's route is open to anyone (or no route matched): there an unknown
+ * `Bearer` value is ignored, as WordPress core ignores a scheme it does not know, and the
+ * request stays anonymous; on a protected route it is refused (401).
+ */
+export const publicRoute = (ctx: AppContext) => !ctx.state.route || ctx.state.route.access.name === 'public';
+
 /** Every request header that carries a credential some resolver checks (lower case). */
 export function credentialHeaders(resolvers: IdentityResolver[]): string[] {
   return [...new Set(resolvers.flatMap((r) => r.headers))];

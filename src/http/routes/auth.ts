@@ -15,7 +15,7 @@ export interface AuthRouteDeps {
 /** Signed-in callers that are a WordPress user (shim user, token or API key), not WordPress itself. */
 const userCaller: AccessRule = {
   name: 'signed_in_user',
-  description: 'any signed-in user (shim, access token or API key)',
+  description: 'any signed-in user (shim, access token, API key, Application Password or WordPress login cookie)',
   allows: (c) => c.kind === 'user' || c.kind === 'api_key',
 };
 
@@ -93,7 +93,7 @@ export function authRoutes({ auth, directory }: AuthRouteDeps): RouteSpec[] {
     defineRoute({
       method: 'GET',
       path: '/auth/verify',
-      summary: 'Whether the presented API key or access token is valid, and what it may do',
+      summary: 'Whether the presented credential (API key, access token, Application Password, login cookie) is valid, and what it may do',
       tags: ['auth'],
       access: userCaller,
       handler(ctx) {

@@ -13,7 +13,8 @@ export function privacyRoutes(privacy: PrivacyService): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/privacy/export',
-      summary: "One page of a person's billing data: transactions, subscriptions, enrolment logs, notifications, API keys",
+      summary:
+        "One page of a person's billing data: transactions, subscriptions, enrolment logs, notifications, API keys, and their records in the plugin's form",
       tags,
       access: access.admin,
       body: z.object({ email, page: z.number().int().min(1).max(100_000).default(1) }),

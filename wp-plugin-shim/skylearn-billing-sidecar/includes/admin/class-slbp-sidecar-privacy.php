@@ -87,11 +87,14 @@ final class SLBP_Sidecar_Privacy {
 	 */
 	private static function groups(): array {
 		return array(
-			'transactions'  => __( 'Payments', 'skylearn-billing-sidecar' ),
-			'subscriptions' => __( 'Subscriptions', 'skylearn-billing-sidecar' ),
-			'enrolments'    => __( 'Course enrolment history', 'skylearn-billing-sidecar' ),
-			'notifications' => __( 'Billing notifications', 'skylearn-billing-sidecar' ),
-			'api_keys'      => __( 'API keys', 'skylearn-billing-sidecar' ),
+			'transactions'         => __( 'Payments', 'skylearn-billing-sidecar' ),
+			'subscriptions'        => __( 'Subscriptions', 'skylearn-billing-sidecar' ),
+			'enrolments'           => __( 'Course enrolment history', 'skylearn-billing-sidecar' ),
+			'notifications'        => __( 'Billing notifications', 'skylearn-billing-sidecar' ),
+			'api_keys'             => __( 'API keys', 'skylearn-billing-sidecar' ),
+			'plugin_orders'        => __( 'Orders (SkyLearn Billing Pro records)', 'skylearn-billing-sidecar' ),
+			'plugin_subscriptions' => __( 'Subscriptions (SkyLearn Billing Pro records)', 'skylearn-billing-sidecar' ),
+			'plugin_enrolments'    => __( 'Course enrolments (SkyLearn Billing Pro records)', 'skylearn-billing-sidecar' ),
 		);
 	}
 
@@ -128,6 +131,12 @@ final class SLBP_Sidecar_Privacy {
 			'last_used_at'      => __( 'Last used', 'skylearn-billing-sidecar' ),
 			'metadata'          => __( 'Details', 'skylearn-billing-sidecar' ),
 			'created_at'        => __( 'Date', 'skylearn-billing-sidecar' ),
+			'product_id'        => __( 'Product', 'skylearn-billing-sidecar' ),
+			'customer_email'    => __( 'Email', 'skylearn-billing-sidecar' ),
+			'customer_name'     => __( 'Name on the order', 'skylearn-billing-sidecar' ),
+			'card_brand'        => __( 'Card', 'skylearn-billing-sidecar' ),
+			'card_last_four'    => __( 'Card ending', 'skylearn-billing-sidecar' ),
+			'source'            => __( 'Source', 'skylearn-billing-sidecar' ),
 		);
 	}
 
@@ -201,6 +210,16 @@ final class SLBP_Sidecar_Privacy {
 		if ( $deleted ) {
 			/* translators: 1: enrolment log entries, 2: notifications, 3: API keys, 4: stay-signed-in tokens, 5: request log entries, 6: queued tasks and exports */
 			$messages[] = sprintf( __( 'Deleted: %1$d enrolment log entries, %2$d notifications, %3$d API keys, %4$d stay-signed-in tokens, %5$d request log entries, %6$d queued tasks and exports.', 'skylearn-billing-sidecar' ), $n( 'enrolments_deleted' ), $n( 'notifications_deleted' ), $n( 'api_keys_deleted' ), $n( 'refresh_tokens_deleted' ), $n( 'api_logs_deleted' ), $n( 'tasks_deleted' ) + $n( 'export_files_deleted' ) );
+		}
+		$records = $n( 'plugin_orders_anonymised' ) + $n( 'plugin_subscriptions_anonymised' );
+		if ( $records ) {
+			/* translators: %d: number of order and subscription records */
+			$messages[] = sprintf( _n( '%d order or subscription record of SkyLearn Billing Pro was kept for accounting but no longer holds this person’s email, name, customer number or card.', '%d order and subscription records of SkyLearn Billing Pro were kept for accounting but no longer hold this person’s email, name, customer number or card.', $records, 'skylearn-billing-sidecar' ), $records );
+		}
+		$unlinked = $n( 'plugin_lists_deleted' ) + $n( 'plugin_enrolments_deleted' ) + $n( 'plugin_links_deleted' );
+		if ( $unlinked ) {
+			/* translators: %d: number of user meta entries and options */
+			$messages[] = sprintf( _n( 'Deleted %d SkyLearn Billing Pro entry tying orders, subscriptions or course enrolments to this person.', 'Deleted %d SkyLearn Billing Pro entries tying orders, subscriptions or course enrolments to this person.', $unlinked, 'skylearn-billing-sidecar' ), $unlinked );
 		}
 		if ( $n( 'webhook_logs_redacted' ) ) {
 			/* translators: %d: number of webhook log entries */
