@@ -31,6 +31,8 @@ export const configSchema = z.object({
     tablePrefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'only letters, digits and underscores'),
     connectionLimit: positiveInt,
     readConnectionLimit: positiveInt,
+    /** Writer connections of each kind of work's own (bulkheads, src/data/database.ts), besides connectionLimit. */
+    lanes: z.object({ webhooks: positiveInt, billing: positiveInt, identity: positiveInt, probes: positiveInt }),
     queueLimit: positiveInt,
     acquireTimeoutMs: positiveInt,
     queryTimeoutMs: positiveInt,
