@@ -79,6 +79,7 @@ export const SETTINGS: Setting[] = [
   { name: 'SLBP_CACHE_L1_MAX_ENTRIES', path: 'cache.l1MaxEntries', kind: 'int' },
   { name: 'SLBP_CACHE_L1_MAX_BYTES', path: 'cache.l1MaxBytes', kind: 'int' },
   { name: 'SLBP_CACHE_L1_TTL', path: 'cache.l1TtlSec', kind: 'int' },
+  { name: 'SLBP_CACHE_STALE_IF_ERROR', path: 'cache.staleIfErrorSec', kind: 'int' },
   { name: 'SLBP_SIDECAR_SECRET', path: 'security.sidecarSecret', kind: 'secret' },
   { name: 'SLBP_METRICS_TOKEN', path: 'security.metricsToken', kind: 'secret' },
   { name: 'SLBP_HEALTH_TOKEN', path: 'security.healthToken', kind: 'secret' },

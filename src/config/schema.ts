@@ -61,6 +61,8 @@ export const configSchema = z.object({
     l1MaxEntries: positiveInt,
     l1MaxBytes: positiveInt,
     l1TtlSec: positiveInt,
+    /** How long past its lifetime an in-process entry is still answered while the database is unavailable (0: never). */
+    staleIfErrorSec: z.number().int().min(0),
     jitter: z.number().min(0).max(1),
   }),
   security: z.object({

@@ -11,6 +11,7 @@ import type { Tables } from '../data/tables.ts';
 import type { UsersRepository } from '../data/users-repository.ts';
 import { ApiKeyAdmin } from '../domain/api-key-admin.ts';
 import { AccessTokens, deriveTokenKey } from '../domain/auth/access-tokens.ts';
+import { ApiKeyDirectory } from '../domain/auth/api-key-directory.ts';
 import { AuthService } from '../domain/auth/auth-service.ts';
 import { LoginLockout } from '../domain/auth/login-lockout.ts';
 import { PasswordWork } from '../domain/auth/password-work.ts';
@@ -65,7 +66,11 @@ export function createAuth(d: AuthDeps): Auth {
     createHmac('sha256', tokenKey.key).update(`site:${d.site.key}`).digest(),
     config.security.accessTokenTtlSec,
   );
-  const userDirectory = new UserDirectory(users, db.read, d.settings, d.cache, d.tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
+  // Identity reads have connections of their own (bulkheads, docs/decisions/0030-webhook-contention-and-bulkheads.md).
+  const identityRead = db.laneRead('identity');
+  const userDirectory = new UserDirectory(users, identityRead, d.settings, d.cache, d.tables.capabilitiesMeta, (hash) =>
+    tokens.stamp(hash),
+  );
   const nonces = new NonceStore(d.redis, 2 * 60 + 60);
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const sessionsRepo = new SessionsRepository(d.tables);
@@ -88,7 +93,9 @@ export function createAuth(d: AuthDeps): Auth {
     refreshTtlSec: config.security.refreshTokenTtlSec,
     logger: log,
   });
-  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db);
+  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db, () => revocations.bump());
+  const apiKeyDirectory = new ApiKeyDirectory(apiKeys, identityRead, log);
+  revocations.onChange(() => apiKeyDirectory.clear());
   return {
     auth,
     sessions,
@@ -98,7 +105,7 @@ export function createAuth(d: AuthDeps): Auth {
     identityResolvers: [
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
       accessTokenIdentity(tokens, userDirectory, revocations),
-      apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
+      apiKeyIdentity(apiKeys, apiKeyDirectory, db.write, userDirectory, (v) => configuredTokens.has(v), log),
     ],
     routes: [...authRoutes({ auth, directory: userDirectory }), ...apiKeyRoutes(apiKeyAdmin, () => d.settings.homeUrl)],
     services: [revocations],

@@ -26,6 +26,8 @@ export class Revocations {
   private epoch = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastWarn = 0;
+  /** Called when the version changed: other identity caches (API keys) forget what they hold. */
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly store: () => SessionBackend,
@@ -61,7 +63,20 @@ export class Revocations {
     const store = this.store();
     await store.put(revokedKey(sid), '1', this.ttlSec);
     this.known.set(sid, true);
-    await store.put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, this.ttlSec);
+    await this.bump();
+  }
+
+  /** `fn` runs on this node whenever a revocation anywhere changed the version key. */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /**
+   * Tells every node that something it may hold about identities changed (an API key revoked):
+   * a new value of the version key, so each node's poll forgets its answers within `pollMs`.
+   */
+  async bump(): Promise<void> {
+    await this.store().put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, this.ttlSec);
   }
 
   start(): void {
@@ -89,6 +104,7 @@ export class Revocations {
     this.version = version;
     this.epoch++;
     this.known.forget((revoked) => !revoked);
+    for (const fn of this.listeners) fn();
   }
 
   private warn(message: string, err: unknown): void {
