@@ -96,7 +96,7 @@ describe('bulkheads (#24): one locked table or a database outage does not take t
             }).catch(() => undefined);
         }
       });
-      let answers: { path: string; status: number }[] = [];
+      let answers: { path: string; status: number }[];
       try {
         await sleep(500); // the pressure fills what it can first
         answers = await during(14_000, 200, async () => {
@@ -147,7 +147,7 @@ describe('bulkheads (#24): one locked table or a database outage does not take t
       const paths = ['/live', '/transactions?per_page=10&page=1', '/subscriptions?per_page=5'];
       for (const n of nodes) for (const p of paths) expect((await within1s(`${n.base}${p}`, auth)).status).to.equal(200);
       await maria.stop();
-      let answers: { status: number; what: string }[] = [];
+      let answers: { status: number; what: string }[];
       try {
         answers = await during(10_000, 250, () => Promise.all(nodes.flatMap((n) => paths.map((p) => within1s(`${n.base}${p}`, auth)))));
       } finally {
