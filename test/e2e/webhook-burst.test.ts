@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
+import { ADMIN_ID, createApiKey } from '../helpers/auth.ts';
 import { call } from '../helpers/http.ts';
 import { startMariaDb, type MariaDbInstance } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
@@ -126,5 +127,39 @@ describe('webhook bursts of new buyers (#24): never a 500, one set of rows per e
     expect(await rowsPerEvent(300, 599)).to.deep.include({ tx: 300, orders: 300 });
     expect(await rowsPerEvent(0, 599)).to.deep.equal({ tx: 600, orders: 600, users: 600, emails: 600, ledger: 600, enrolments: 600 });
     expect(sc!.proc.exitCode).to.equal(null);
+  });
+
+  it('an administrator replays a failed delivery from the log: applied once, then a duplicate; outgoing entries are not replayable', async () => {
+    const admin = { 'X-API-Key': (await createApiKey(db, { userId: ADMIN_ID, permissions: ['admin'] })).key };
+    const payload = String(newBuyerOrder(900).body);
+    const [res] = await db.pool.query<any>(
+      `INSERT INTO ${db.prefix}slbp_webhook_logs (webhook_id, event, payload, response_code, response_body, status, attempts, created_at)
+       VALUES (0, 'order_created', ?, 500, '{"error":"Webhook processing failed"}', 'failed', 1, UTC_TIMESTAMP())`,
+      [payload],
+    );
+    const failed = await call(`${sc!.base}/webhooks/logs?status=failed`, { headers: admin });
+    expect(failed.body.map((e: { id: number }) => e.id)).to.include(res.insertId);
+
+    const replay = () => call(`${sc!.base}/webhooks/logs/${res.insertId}/replay`, { method: 'POST', headers: admin });
+    const first = await replay();
+    expect(first.status).to.equal(200);
+    expect(first.body).to.deep.equal({
+      id: res.insertId,
+      replayed: true,
+      outcome: 'processed',
+      answer: { received: true, processed: true },
+    });
+    expect((await replay()).body.outcome).to.equal('duplicate');
+    const [[row]] = await db.pool.query<any>(`SELECT COUNT(*) AS n FROM ${db.prefix}slbp_transactions WHERE order_id = '60900'`);
+    expect(Number(row.n)).to.equal(1);
+
+    const [out] = await db.pool.query<any>(
+      `INSERT INTO ${db.prefix}slbp_webhook_logs (webhook_id, event, payload, response_code, status, attempts, created_at)
+       VALUES (7, 'order_created', '{}', 500, 'failed', 1, UTC_TIMESTAMP())`,
+    );
+    const refused = await call(`${sc!.base}/webhooks/logs/${out.insertId}/replay`, { method: 'POST', headers: admin });
+    expect(refused.status).to.equal(409);
+    expect(refused.body.code).to.equal('slbp_webhook_not_replayable');
+    expect((await call(`${sc!.base}/webhooks/logs/${res.insertId}/replay`, { method: 'POST' })).status).to.equal(401);
   });
 });
