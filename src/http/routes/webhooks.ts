@@ -146,6 +146,7 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
         'Applies an incoming delivery of the log again (a `failed` one, typically): once, as any delivery is; the outcome is logged as a new entry',
       access: access.admin,
       params: idParams,
+      body: z.object({}),
       errors: ['slbp_webhook_log_not_found', 'slbp_webhook_not_replayable'],
       responses: {
         200: { description: '`{id, replayed: true, outcome, answer}`: `outcome` is processed, duplicate, ignored, invalid or failed' },
