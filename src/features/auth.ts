@@ -93,8 +93,12 @@ export function createAuth(d: AuthDeps): Auth {
     refreshTtlSec: config.security.refreshTokenTtlSec,
     logger: log,
   });
-  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db, () => revocations.bump());
   const apiKeyDirectory = new ApiKeyDirectory(apiKeys, identityRead, log);
+  // This node forgets at once; the others within their next poll of the version key.
+  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db, async () => {
+    apiKeyDirectory.clear();
+    await revocations.bump();
+  });
   revocations.onChange(() => apiKeyDirectory.clear());
   return {
     auth,

@@ -8,6 +8,11 @@ const revokedKey = (sid: string) => `revoked:${sid}`;
 /** Session-store key that changes with every revocation: nodes poll it to know when to look again. */
 const VERSION_KEY = 'revoked:version';
 
+/** Writes a new value of the revocation version key in `store`: every node polling it forgets what it holds about identities. */
+export async function bumpRevocationVersion(store: SessionBackend, ttlSec: number): Promise<void> {
+  await store.put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, ttlSec);
+}
+
 /**
  * Revoked session families (a sign-in and every token rotated from it), on every node within a
  * second (docs/decisions/0015-sign-in-tokens.md). A revocation is a record in the session store
@@ -76,7 +81,7 @@ export class Revocations {
    * a new value of the version key, so each node's poll forgets its answers within `pollMs`.
    */
   async bump(): Promise<void> {
-    await this.store().put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, this.ttlSec);
+    await bumpRevocationVersion(this.store(), this.ttlSec);
   }
 
   start(): void {
