@@ -34,6 +34,7 @@ export function createApp(c: Container): Koa<AppState> {
       identity: identity(c.identityResolvers, c.rateLimiter),
       limit: c.rateLimiter?.limit ?? (() => undefined),
       draining: () => c.health.draining,
+      staleAge: (value) => c.cache.staleAge(value),
     }),
   );
   return app;

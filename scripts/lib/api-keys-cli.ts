@@ -7,6 +7,12 @@ import { UsersRepository } from '../../src/data/users-repository.ts';
 import { ApiKeyAdmin, ApiKeyInputError } from '../../src/domain/api-key-admin.ts';
 import { maskApiKey, parsePermissions } from '../../src/domain/api-keys.ts';
 import { API_PERMISSIONS } from '../../src/domain/caller.ts';
+import { RedisHandle } from '../../src/cache/redis.ts';
+import { siteKeyOf } from '../../src/config/site-identity.ts';
+import { SessionsRepository } from '../../src/data/sessions-repository.ts';
+import { bumpRevocationVersion } from '../../src/domain/auth/revocations.ts';
+import { DatabaseSessions, RedisSessions } from '../../src/domain/auth/session-store.ts';
+import { createLogger } from '../../src/observability/logger.ts';
 
 export interface CreateKeyOptions {
   user: string;
@@ -21,9 +27,31 @@ async function withAdmin<T>(config: Config, fn: (admin: ApiKeyAdmin) => Promise<
   const tables = createTables(config.db.tablePrefix);
   const db = new Database(config.db);
   try {
-    return await fn(new ApiKeyAdmin(new ApiKeysRepository(tables), new UsersRepository(tables), db));
+    return await fn(new ApiKeyAdmin(new ApiKeysRepository(tables), new UsersRepository(tables), db, () => tellNodes(config, db, tables)));
   } finally {
     await db.close();
+  }
+}
+
+/**
+ * A revocation from the command line reaches the running nodes the way theirs does: a new value
+ * of the revocation version key, written in both session stores (the nodes poll whichever the
+ * site uses; docs/decisions/0030-webhook-contention-and-bulkheads.md).
+ */
+async function tellNodes(config: Config, db: Database, tables: ReturnType<typeof createTables>): Promise<void> {
+  const ttl = config.security.refreshTokenTtlSec;
+  await bumpRevocationVersion(new DatabaseSessions(new SessionsRepository(tables), db.write), ttl);
+  if (!config.redis.enabled) return;
+  const redis = new RedisHandle(
+    config.redis,
+    siteKeyOf(config.db.name, config.db.tablePrefix),
+    createLogger({ level: 'error', format: 'json' }),
+  );
+  try {
+    for (let i = 0; i < 40 && !redis.isReady(); i++) await new Promise((r) => setTimeout(r, 50));
+    if (redis.isReady()) await bumpRevocationVersion(new RedisSessions(redis), ttl);
+  } finally {
+    await redis.close();
   }
 }
 

@@ -26,6 +26,8 @@ export interface CacheStats {
   l2: { hits: number; misses: number; errors: number; skipped?: number; available?: boolean; hit_ratio?: number };
   loads: number;
   load_errors?: number;
+  /** Answers given from an entry past its lifetime because the database was unavailable (stale-if-error). */
+  stale_answers?: number;
   /** Invalidations applied on this node, its own and those received from other nodes. */
   invalidations: number;
   /** (L1 hits + L2 hits) / lookups, 0..1. */
@@ -40,6 +42,8 @@ export interface CacheService {
   wrap<T>(key: string, load: () => Promise<T>, opts?: CacheOptions): Promise<T>;
   /** What this process's cache (L1) holds for `key`, without asking Redis or loading; a hit counts as an L1 hit. */
   peek<T>(key: string): T | undefined;
+  /** Seconds since `value` was loaded when the cache answered it stale (database unavailable), else undefined. */
+  staleAge(value: unknown): number | undefined;
   invalidate(req: InvalidateRequest): Promise<InvalidateResult>;
   stats(): CacheStats;
 }

@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import { DatabaseUnavailableError } from '../data/database.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { CacheOptions, CacheService, CacheStats, InvalidateRequest, InvalidateResult } from './cache-service.ts';
 import type { RedisStore } from './redis-store.ts';
@@ -13,11 +14,19 @@ export interface LayeredCacheOptions {
   l2TtlSec: () => number;
   /** Fraction of random extra lifetime, so keys written together do not expire together. */
   jitter: number;
+  /**
+   * How long (s) an entry is kept past its lifetime to be answered, marked stale, when its load
+   * fails because the database is unavailable (stale-if-error; 0: never). Not answered otherwise.
+   */
+  staleIfErrorSec?: number;
 }
 
 interface L1Entry {
   value: unknown;
   tags: string[];
+  /** When it was stored (ms), and until when it is answered as fresh. */
+  at: number;
+  freshUntil: number;
 }
 
 /** Tells the other nodes what to drop from their L1; null when there is no Redis. */
@@ -34,6 +43,8 @@ export class LayeredCache implements CacheService {
   private readonly l1: LRUCache<string, L1Entry>;
   private readonly byTag = new Map<string, Set<string>>();
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Values answered stale (and the objects directly inside them, such as a page's rows): their age in seconds. */
+  private readonly staleValues = new WeakMap<object, number>();
   /** Bumped by every invalidation; a load that started before one must not be stored. */
   private epoch = 0;
   broadcaster: Broadcaster | null = null;
@@ -52,6 +63,7 @@ export class LayeredCache implements CacheService {
     l2Skipped: 0,
     loads: 0,
     loadErrors: 0,
+    staleAnswers: 0,
     invalidations: 0,
     l1Resets: 0,
   };
@@ -75,7 +87,7 @@ export class LayeredCache implements CacheService {
 
   peek<T>(key: string): T | undefined {
     const hit = this.l1.get(key);
-    if (!hit) return undefined;
+    if (!hit || hit.freshUntil <= Date.now()) return undefined;
     this.counters.l1Hits++;
     return hit.value as T;
   }
@@ -119,7 +131,11 @@ export class LayeredCache implements CacheService {
       value = await load();
     } catch (err) {
       this.counters.loadErrors++;
-      throw err;
+      const kept = err instanceof DatabaseUnavailableError ? this.l1.get(key) : undefined;
+      if (!kept) throw err;
+      this.counters.staleAnswers++;
+      this.markStale(kept.value, Math.round((Date.now() - kept.at) / 1000));
+      return kept.value as T;
     }
     // An invalidation arrived while loading: the value may predate it, so hand it out but keep it nowhere.
     if (epoch !== this.epoch || value === undefined) return value;
@@ -143,9 +159,24 @@ export class LayeredCache implements CacheService {
     }
   }
 
+  private markStale(value: unknown, ageSec: number): void {
+    if (!value || typeof value !== 'object') return;
+    this.staleValues.set(value, ageSec);
+    for (const inner of Object.values(value)) if (inner && typeof inner === 'object') this.staleValues.set(inner, ageSec);
+  }
+
+  /** Seconds since `value` was loaded when this cache answered it stale (the database was unavailable), else undefined. */
+  staleAge(value: unknown): number | undefined {
+    return value && typeof value === 'object' ? this.staleValues.get(value) : undefined;
+  }
+
   /** `chars` is the JSON length, so the byte bound costs no second serialization. */
   private storeL1(key: string, value: unknown, tags: string[], ttlSec: number, chars: number): void {
-    this.l1.set(key, { value, tags }, { ttl: this.jittered(ttlSec) * 1000, size: Math.max(1, chars * 2) });
+    const now = Date.now();
+    const ttlMs = this.jittered(ttlSec) * 1000;
+    // Kept past its lifetime for stale-if-error only; peek() never answers it then.
+    const keepMs = ttlMs + (this.opts.staleIfErrorSec ?? 0) * 1000;
+    this.l1.set(key, { value, tags, at: now, freshUntil: now + ttlMs }, { ttl: keepMs, size: Math.max(1, chars * 2) });
     for (const tag of tags) {
       let set = this.byTag.get(tag);
       if (!set) this.byTag.set(tag, (set = new Set()));
@@ -299,6 +330,7 @@ export class LayeredCache implements CacheService {
       },
       loads: c.loads,
       load_errors: c.loadErrors,
+      stale_answers: c.staleAnswers,
       invalidations: c.invalidations,
       hit_ratio: ratio(c.l1Hits + c.l2Hits, lookups),
     };

@@ -31,6 +31,8 @@ export const configSchema = z.object({
     tablePrefix: z.string().regex(/^[A-Za-z0-9_]+$/, 'only letters, digits and underscores'),
     connectionLimit: positiveInt,
     readConnectionLimit: positiveInt,
+    /** Writer connections of each kind of work's own (bulkheads, src/data/database.ts), besides connectionLimit. */
+    lanes: z.object({ webhooks: positiveInt, billing: positiveInt, identity: positiveInt, probes: positiveInt }),
     queueLimit: positiveInt,
     acquireTimeoutMs: positiveInt,
     queryTimeoutMs: positiveInt,
@@ -59,6 +61,8 @@ export const configSchema = z.object({
     l1MaxEntries: positiveInt,
     l1MaxBytes: positiveInt,
     l1TtlSec: positiveInt,
+    /** How long past its lifetime an in-process entry is still answered while the database is unavailable (0: never). */
+    staleIfErrorSec: z.number().int().min(0),
     jitter: z.number().min(0).max(1),
   }),
   security: z.object({

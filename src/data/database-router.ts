@@ -1,7 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { RedisHandle } from '../cache/redis.ts';
 import type { Logger } from '../observability/logger.ts';
-import { DatabaseUnavailableError, type Database, type Queryable } from './database.ts';
+import { DatabaseUnavailableError, type Database, type Queryable, type TransactionOptions } from './database.ts';
 import { ShardRouter } from './shard-router.ts';
 
 /** One write's transactions: the user's billing database and the main (WordPress) one. */
@@ -53,7 +53,11 @@ export class DatabaseRouter {
   ) {
     this.shards = ShardRouter.fromDatabase(db);
     this.local = new LRUCache({ max: 50_000, ttl: Math.max(windowMs, 1) });
+    this.reads = db.lane('billing');
   }
+
+  /** The writer through the billing-reads lane (its own connections, each table at most half of them). */
+  private readonly reads: Queryable;
 
   /** Whether the billing tables are spread over shards (SLBP_SHARDS). */
   get sharded(): boolean {
@@ -78,7 +82,7 @@ export class DatabaseRouter {
   forRead(caller: string | null, userId?: number): Queryable {
     if (userId !== undefined && this.shards) return this.shards.forUser(userId);
     // Without replicas the writer is the only truth: no marker lookup on the hot path.
-    if (!this.hasReplicas) return this.db.write;
+    if (!this.hasReplicas) return this.reads;
     return caller === null ? this.replica : this.readerFor(caller);
   }
 
@@ -123,15 +127,21 @@ export class DatabaseRouter {
   /**
    * A write touching the user's billing rows and the main database. Unsharded: one transaction
    * (`billing` and `main` are the same connection). Sharded: the shard's transaction around the
-   * main one; main commits first, then the shard.
+   * main one; main commits first, then the shard. `opts` (lane, isolation, named locks): the
+   * named locks are held by the outer transaction, until both have ended.
    */
-  write<T>(userId: number, fn: (tx: BillingTx) => Promise<T>): Promise<T> {
-    if (!this.shards) return this.db.transaction((q) => fn({ billing: q, main: q, split: false }));
-    return this.db.shardTransaction(this.shards.indexFor(userId), async (billing) => {
-      const out = await this.db.transaction((main) => fn({ billing, main, split: true }));
-      await this.mainCommitted();
-      return out;
-    });
+  write<T>(userId: number, fn: (tx: BillingTx) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    if (!this.shards) return this.db.transaction((q) => fn({ billing: q, main: q, split: false }), opts);
+    const { lane, isolation, locks } = opts;
+    return this.db.shardTransaction(
+      this.shards.indexFor(userId),
+      async (billing) => {
+        const out = await this.db.transaction((main) => fn({ billing, main, split: true }), { lane, isolation });
+        await this.mainCommitted();
+        return out;
+      },
+      { isolation, locks },
+    );
   }
 
   /** Runs between the main commit and the shard commit of a split write; a failure here rolls the shard part back. */
@@ -174,19 +184,19 @@ export class DatabaseRouter {
   private readerFor(caller: string): Queryable {
     return {
       query: async <T>(sql: string, params?: unknown[]): Promise<T> =>
-        (await this.wroteRecently(caller)) ? this.db.write.query<T>(sql, params) : this.onReplica<T>(sql, params),
+        (await this.wroteRecently(caller)) ? this.reads.query<T>(sql, params) : this.onReplica<T>(sql, params),
     };
   }
 
   private async onReplica<T>(sql: string, params?: unknown[]): Promise<T> {
     const pool = this.db.pickReader();
-    if (pool === this.db.writer) return this.db.write.query<T>(sql, params);
+    if (pool === this.db.writer) return this.reads.query<T>(sql, params);
     try {
       return await this.db.queryOn<T>(pool, sql, params);
     } catch (err) {
       // A replica that died between two monitor polls: answered from the writer. A slow query is
       // not retried there: it would only double the wait.
-      if (err instanceof DatabaseUnavailableError && !/^query timed out/.test(err.message)) return this.db.write.query<T>(sql, params);
+      if (err instanceof DatabaseUnavailableError && !/^query timed out/.test(err.message)) return this.reads.query<T>(sql, params);
       throw err;
     }
   }

@@ -1,4 +1,5 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
+import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Config } from '../config/schema.ts';
 import { parseDbHost } from '../config/load.ts';
@@ -40,6 +41,30 @@ export interface PoolStats {
   limit: number;
 }
 
+/**
+ * The kinds of work that have connections of their own on the writer (bulkheads): a slow table
+ * or a burst of one kind fills only its own pool (docs/decisions/0030-webhook-contention-and-bulkheads.md).
+ * Everything else (administration, jobs, backups) uses the writer pool itself.
+ */
+export const LANES = ['webhooks', 'billing', 'identity', 'probes'] as const;
+export type Lane = (typeof LANES)[number];
+
+/** How one transaction runs (docs/decisions/0030-webhook-contention-and-bulkheads.md). */
+export interface TransactionOptions {
+  /** The lane whose connection runs it (default: the writer pool). */
+  lane?: Lane;
+  /** READ COMMITTED: locking reads of rows that do not exist take no gap locks, so inserts of unrelated keys never deadlock. */
+  isolation?: 'READ COMMITTED';
+  /**
+   * Named locks (MariaDB GET_LOCK) taken, in sorted order, before the transaction starts and
+   * released after it ends: one writer at a time per name, on every node sharing the server.
+   */
+  locks?: string[];
+}
+
+/** How long a transaction waits for one of its named locks before it is retried like a lock-wait timeout. */
+const NAMED_LOCK_WAIT_SEC = 5;
+
 const UNAVAILABLE = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -51,6 +76,10 @@ const UNAVAILABLE = new Set([
   'ER_CON_COUNT_ERROR',
   'EPIPE',
   'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  // The server is going down or killed the connection (a restart, an operator's KILL).
+  'ER_SERVER_SHUTDOWN',
+  'ER_CONNECTION_KILLED',
+  'ER_NORMAL_SHUTDOWN',
 ]);
 
 function classify(err: unknown): Error {
@@ -87,11 +116,16 @@ export class Database extends EventEmitter {
   readonly readers: NamedPool[];
   /** Billing shard pools, in SLBP_SHARDS order (shard i holds users with user_id % N = i). */
   readonly shards: NamedPool[];
+  /** The writer's lanes: a pool of its own per kind of work, each `SLBP_DB_POOL_<KIND>` connections. */
+  readonly lanes: Record<Lane, NamedPool>;
   private closed = false;
 
   constructor(private readonly cfg: Config['db']) {
     super();
     this.writer = this.makePool('writer', cfg.writeHost ?? null, cfg.connectionLimit);
+    this.lanes = Object.fromEntries(
+      LANES.map((lane) => [lane, this.makePool(`writer/${lane}`, cfg.writeHost ?? null, cfg.lanes[lane])]),
+    ) as Record<Lane, NamedPool>;
     this.readers = cfg.readHosts.map((h, i) => this.makePool(`reader${i + 1}`, h, cfg.readConnectionLimit));
     this.shards = cfg.shards.map((s, i) => {
       const { host, database } = splitShardSpec(s);
@@ -200,6 +234,36 @@ export class Database extends EventEmitter {
     query: (sql, params) => this.queryOn(this.pickReader(), sql, params),
   };
 
+  private readonly laneQueryables = new Map<Lane, Queryable>();
+
+  /**
+   * The writer through `lane`'s own connections. The billing lane also bounds each table to half
+   * of its connections, so queries waiting on one locked table leave the rest for the others.
+   */
+  lane(lane: Lane): Queryable {
+    let q = this.laneQueryables.get(lane);
+    if (!q) {
+      const p = this.lanes[lane];
+      const perTable = lane === 'billing' ? new TableShare(Math.max(1, Math.ceil(p.limit / 2))) : null;
+      q = perTable
+        ? { query: (sql, params) => perTable.run(sql, this.cfg.acquireTimeoutMs, () => this.queryOn(p, sql, params)) }
+        : { query: (sql, params) => this.queryOn(p, sql, params) };
+      this.laneQueryables.set(lane, q);
+    }
+    return q;
+  }
+
+  /** Reads of one kind of work: a healthy replica when there is one, else the writer through `lane`. */
+  laneRead(lane: Lane): Queryable {
+    const onLane = this.lane(lane);
+    return {
+      query: (sql, params) => {
+        const pool = this.pickReader();
+        return pool === this.writer ? onLane.query(sql, params) : this.queryOn(pool, sql, params);
+      },
+    };
+  }
+
   private rr = 0;
   private readerFilter: (p: NamedPool) => boolean = () => true;
 
@@ -216,31 +280,47 @@ export class Database extends EventEmitter {
   }
 
   /** Runs fn inside one transaction on the writer; commits on success, rolls back on any error. */
-  transaction<T>(fn: (q: Queryable) => Promise<T>): Promise<T> {
-    return this.transactionOn(this.writer, fn);
+  transaction<T>(fn: (q: Queryable) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+    return this.transactionOn(opts.lane ? this.lanes[opts.lane] : this.writer, fn, opts);
   }
 
   /** Runs fn inside one transaction on billing shard `index` (see `shards`); same contract as `transaction`. */
-  shardTransaction<T>(index: number, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  shardTransaction<T>(index: number, fn: (q: Queryable) => Promise<T>, opts: Omit<TransactionOptions, 'lane'> = {}): Promise<T> {
     const p = this.shards[index];
     if (!p) throw new RangeError(`no billing shard ${index} (SLBP_SHARDS lists ${this.shards.length})`);
-    return this.transactionOn(p, fn);
+    return this.transactionOn(p, fn, opts);
   }
 
-  private async transactionOn<T>(p: NamedPool, fn: (q: Queryable) => Promise<T>): Promise<T> {
+  private async transactionOn<T>(p: NamedPool, fn: (q: Queryable) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
     const conn = await this.acquire(p, this.cfg.acquireTimeoutMs);
     const q: Queryable = { query: (sql, params) => this.run(conn, p.name, sql, params, this.cfg.queryTimeoutMs) };
+    const locks = [...new Set(opts.locks ?? [])].sort().map((name) => this.lockName(name));
+    let broken = false;
     try {
+      for (const name of locks) {
+        const [row] = await q.query<{ got: number | null }[]>('SELECT GET_LOCK(?, ?) AS got', [name, NAMED_LOCK_WAIT_SEC]);
+        if (row?.got !== 1)
+          throw Object.assign(new Error(`named lock ${name} not granted in ${NAMED_LOCK_WAIT_SEC} s`), { code: 'ER_LOCK_WAIT_TIMEOUT' });
+      }
+      if (opts.isolation) await q.query(`SET TRANSACTION ISOLATION LEVEL ${opts.isolation}`);
       await q.query('START TRANSACTION');
       const out = await fn(q);
       await q.query('COMMIT');
       return out;
     } catch (err) {
-      await q.query('ROLLBACK').catch(() => conn.destroy());
+      await q.query('ROLLBACK').catch(() => (broken = true));
       throw err;
     } finally {
-      conn.release();
+      // Named locks outlive transactions: released here, or with the connection when it is closed.
+      if (locks.length && !broken) await q.query('DO RELEASE_ALL_LOCKS()').catch(() => (broken = true));
+      if (broken) conn.destroy();
+      else conn.release();
     }
+  }
+
+  /** A GET_LOCK name (at most 64 characters) for `name` on this database: sites sharing a server do not wait on each other. */
+  private lockName(name: string): string {
+    return `slbp:${createHash('sha1').update(`${this.cfg.name}\0${name}`).digest('hex')}`;
   }
 
   /**
@@ -271,12 +351,12 @@ export class Database extends EventEmitter {
   /** `SELECT 1` on the writer with a short deadline; resolves to the round trip in ms. */
   async ping(timeoutMs: number): Promise<number> {
     const t = performance.now();
-    await this.queryOn(this.writer, 'SELECT 1', [], timeoutMs);
+    await this.queryOn(this.lanes.probes, 'SELECT 1', [], timeoutMs);
     return performance.now() - t;
   }
 
   stats(): PoolStats[] {
-    return [this.writer, ...this.readers, ...this.shards].map(({ name, pool, limit }) => {
+    return [this.writer, ...Object.values(this.lanes), ...this.readers, ...this.shards].map(({ name, pool, limit }) => {
       const inner = pool as unknown as {
         _allConnections: { length: number };
         _freeConnections: { length: number };
@@ -295,6 +375,57 @@ export class Database extends EventEmitter {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    await Promise.all([this.writer, ...this.readers, ...this.shards].map((p) => new Promise<void>((r) => p.pool.end(() => r()))));
+    await Promise.all(
+      [this.writer, ...Object.values(this.lanes), ...this.readers, ...this.shards].map(
+        (p) => new Promise<void>((r) => p.pool.end(() => r())),
+      ),
+    );
+  }
+}
+
+/** The first table a statement reads (`FROM \`table\``), the unit TableShare bounds. */
+const FROM_TABLE = /\bFROM\s+`([^`]+)`/i;
+
+/**
+ * At most `max` queries in flight per table; the others wait (holding no connection) for up to
+ * the acquire timeout, then fail as the database being unavailable would. A table locked for a
+ * while then holds at most `max` of a lane's connections.
+ */
+export class TableShare {
+  private readonly running = new Map<string, number>();
+  private readonly waiting = new Map<string, (() => void)[]>();
+
+  constructor(private readonly max: number) {}
+
+  async run<T>(sql: string, timeoutMs: number, fn: () => Promise<T>): Promise<T> {
+    const table = FROM_TABLE.exec(sql)?.[1] ?? '';
+    if ((this.running.get(table) ?? 0) >= this.max) await this.wait(table, timeoutMs);
+    this.running.set(table, (this.running.get(table) ?? 0) + 1);
+    try {
+      return await fn();
+    } finally {
+      const next = this.waiting.get(table)?.shift();
+      this.running.set(table, (this.running.get(table) ?? 1) - 1);
+      if (next) next();
+      else if (!this.running.get(table)) this.running.delete(table);
+    }
+  }
+
+  private wait(table: string, timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const queue = this.waiting.get(table) ?? [];
+      this.waiting.set(table, queue);
+      const go = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        const i = queue.indexOf(go);
+        if (i >= 0) queue.splice(i, 1);
+        if (!queue.length) this.waiting.delete(table);
+        reject(new DatabaseUnavailableError(`timed out after ${timeoutMs} ms waiting for a connection to read ${table || 'the database'}`));
+      }, timeoutMs);
+      queue.push(go);
+    });
   }
 }

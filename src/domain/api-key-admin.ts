@@ -67,14 +67,16 @@ function expiryOf(value: string): string {
 
 /**
  * Creating, listing and revoking API keys for administrators (the Billing → API keys page and the
- * `api-keys` CLI). A new key is answered once: only its sha256 is stored. Revoking takes effect on
- * the next request (key lookups are not cached).
+ * `api-keys` CLI). A new key is answered once: only its sha256 is stored. Revoking tells every
+ * node (`changed`: the revocation version key), so it takes effect within a second.
  */
 export class ApiKeyAdmin {
   constructor(
     private readonly keys: ApiKeysRepository,
     private readonly users: UsersRepository,
     private readonly db: { read: Queryable; write: Queryable },
+    /** Tells every node that keys changed (they drop the keys they hold). */
+    private readonly changed: () => Promise<void> = async () => undefined,
   ) {}
 
   async create(input: NewApiKeyInput): Promise<{ key: string; item: ApiKeyItem; user: UserRow }> {
@@ -117,6 +119,7 @@ export class ApiKeyAdmin {
   /** Deactivates a key; null when there is no such key. */
   async revoke(id: number): Promise<ApiKeyItem | null> {
     if (!(await this.keys.revoke(this.db.write, id))) return null;
+    await this.changed();
     const row = await this.keys.findById(this.db.write, id);
     return row && apiKeyItem(row);
   }

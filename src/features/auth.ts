@@ -12,6 +12,7 @@ import type { Tables } from '../data/tables.ts';
 import type { UsersRepository } from '../data/users-repository.ts';
 import { ApiKeyAdmin } from '../domain/api-key-admin.ts';
 import { AccessTokens, deriveTokenKey } from '../domain/auth/access-tokens.ts';
+import { ApiKeyDirectory } from '../domain/auth/api-key-directory.ts';
 import { AuthService } from '../domain/auth/auth-service.ts';
 import { LoginLockout } from '../domain/auth/login-lockout.ts';
 import { PasswordWork } from '../domain/auth/password-work.ts';
@@ -73,7 +74,11 @@ export function createAuth(d: AuthDeps): Auth {
     createHmac('sha256', tokenKey.key).update(`site:${d.site.key}`).digest(),
     config.security.accessTokenTtlSec,
   );
-  const userDirectory = new UserDirectory(users, db.read, d.settings, d.cache, d.tables.capabilitiesMeta, (hash) => tokens.stamp(hash));
+  // Identity reads have connections of their own (bulkheads, docs/decisions/0030-webhook-contention-and-bulkheads.md).
+  const identityRead = db.laneRead('identity');
+  const userDirectory = new UserDirectory(users, identityRead, d.settings, d.cache, d.tables.capabilitiesMeta, (hash) =>
+    tokens.stamp(hash),
+  );
   const nonces = new NonceStore(d.redis, 2 * 60 + 60);
   const configuredTokens = new Set([config.security.metricsToken, config.security.healthToken].filter(Boolean));
   const sessionsRepo = new SessionsRepository(d.tables);
@@ -96,11 +101,18 @@ export function createAuth(d: AuthDeps): Auth {
     refreshTtlSec: config.security.refreshTokenTtlSec,
     logger: log,
   });
-  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db);
+  const apiKeyDirectory = new ApiKeyDirectory(apiKeys, identityRead, log);
+  // This node forgets at once; the others within their next poll of the version key.
+  const apiKeyAdmin = new ApiKeyAdmin(apiKeys, users, db, async () => {
+    apiKeyDirectory.clear();
+    await revocations.bump();
+  });
+  revocations.onChange(() => apiKeyDirectory.clear());
   const wordpressSessions = new WordPressSessions({
     users,
     options: new OptionsRepository(d.tables),
-    write: db.write,
+    // The primary (a logout in WordPress counts on the next request), on the identity lane's connections.
+    write: db.lane('identity'),
     constants: config.wpSalts,
     logger: log,
   });
@@ -114,7 +126,7 @@ export function createAuth(d: AuthDeps): Auth {
       shimIdentity(config.security.sidecarSecret, nonces, userDirectory),
       applicationPasswordIdentity(auth),
       accessTokenIdentity(tokens, userDirectory, revocations),
-      apiKeyIdentity(apiKeys, db.read, db.write, userDirectory, (v) => configuredTokens.has(v), log),
+      apiKeyIdentity(apiKeys, apiKeyDirectory, db.write, userDirectory, (v) => configuredTokens.has(v), log),
       // Last: browsers send cookies with everything; a request with another credential is judged by that one.
       wordpressCookieIdentity(wordpressSessions, userDirectory),
     ],

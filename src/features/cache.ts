@@ -36,6 +36,7 @@ export function createCache(d: CacheDeps): Cache {
       maxEntries: d.config.l1MaxEntries,
       maxBytes: d.config.l1MaxBytes,
       l1TtlSec: d.config.l1TtlSec,
+      staleIfErrorSec: d.config.staleIfErrorSec,
       l2TtlSec: () => Math.max(1, Math.floor(d.l2TtlSec())),
       jitter: d.config.jitter,
     },

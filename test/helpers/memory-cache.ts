@@ -14,6 +14,10 @@ export class MemoryTagCache implements CacheService {
     return value;
   }
 
+  staleAge(): number | undefined {
+    return undefined;
+  }
+
   peek<T>(key: string): T | undefined {
     const hit = this.entries.get(key);
     return hit ? (structuredClone(hit.value) as T) : undefined;

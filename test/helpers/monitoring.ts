@@ -81,6 +81,10 @@ export class CountingCache implements CacheService {
     return v;
   }
 
+  staleAge(): number | undefined {
+    return undefined;
+  }
+
   peek<T>(key: string): T | undefined {
     if (!this.store.has(key)) return undefined;
     this.s.l1.hits++;

@@ -16,6 +16,8 @@ function fakeDatabase(opts: { readers?: number; shards?: number }) {
     writer,
     readers,
     write: { query: async () => 'writer' },
+    // The billing-reads lane: the writer through connections of its own.
+    lane: () => ({ query: async () => 'writer' }),
     shardQueryables: () => shards,
     pickReader: () => (readers.length ? readers[next++ % readers.length]! : writer),
     queryOn: async (p: Pool) => p.name,

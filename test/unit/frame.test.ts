@@ -42,6 +42,7 @@ describe('the frame around every request', () => {
         identity: () => undefined,
         limit: () => undefined,
         draining: () => draining,
+        staleAge: () => undefined,
       }) as never,
     );
     server = http.createServer(app.callback());

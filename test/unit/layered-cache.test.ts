@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import winston from 'winston';
 import { LayeredCache } from '../../src/cache/layered-cache.ts';
+import { DatabaseUnavailableError } from '../../src/data/database.ts';
 import { cacheKeys, hashTagOf, isValidTag } from '../../src/cache/keys.ts';
 
 const silent = winston.createLogger({ silent: true });
@@ -120,6 +121,49 @@ describe('layered cache, in-process layer (no Redis)', () => {
     const s = cache.stats();
     expect(s.hit_ratio).to.equal(0.75);
     expect(s.l1.hit_ratio).to.equal(0.75);
+  });
+});
+
+describe('layered cache: stale-if-error (#24)', () => {
+  const page = { rows: [{ id: 1 }], total: 1 };
+  const down = () => Promise.reject(new DatabaseUnavailableError('database unavailable: ECONNREFUSED'));
+
+  it('past its lifetime an entry is not answered, but a load that finds the database unavailable answers it, marked stale', async () => {
+    const cache = l1Only({ l1TtlSec: 1, jitter: 0, staleIfErrorSec: 60 });
+    expect(await cache.wrap('k', async () => page)).to.equal(page);
+    expect(cache.staleAge(page)).to.equal(undefined);
+    await sleep(1100);
+    expect(cache.peek('k')).to.equal(undefined);
+    const answered = await cache.wrap('k', down);
+    expect(answered).to.equal(page);
+    expect(cache.staleAge(answered)).to.be.a('number').and.at.least(1);
+    // The rows inside are marked too: a route renders them, not the page object.
+    expect(cache.staleAge(page.rows)).to.equal(cache.staleAge(page));
+    expect(cache.stats().stale_answers).to.equal(1);
+    // Once the database answers, the fresh value replaces it and is not marked.
+    const fresh = { rows: [{ id: 2 }], total: 1 };
+    expect(await cache.wrap('k', async () => fresh)).to.equal(fresh);
+    expect(cache.staleAge(fresh)).to.equal(undefined);
+  });
+
+  it('other load errors are not hidden, and nothing is kept past the window or without one', async () => {
+    const cache = l1Only({ l1TtlSec: 1, jitter: 0, staleIfErrorSec: 1 });
+    await cache.wrap('k', async () => page);
+    await sleep(1100);
+    let err: unknown;
+    await cache.wrap('k', () => Promise.reject(new Error('a bug'))).catch((e) => (err = e));
+    expect((err as Error).message).to.equal('a bug');
+    await sleep(1100);
+    err = undefined;
+    await cache.wrap('k', down).catch((e) => (err = e));
+    expect(err).to.be.instanceOf(DatabaseUnavailableError);
+
+    const none = l1Only({ l1TtlSec: 1, jitter: 0 });
+    await none.wrap('k', async () => page);
+    await sleep(1100);
+    err = undefined;
+    await none.wrap('k', down).catch((e) => (err = e));
+    expect(err).to.be.instanceOf(DatabaseUnavailableError);
   });
 });
 

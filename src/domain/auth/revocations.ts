@@ -8,6 +8,11 @@ const revokedKey = (sid: string) => `revoked:${sid}`;
 /** Session-store key that changes with every revocation: nodes poll it to know when to look again. */
 const VERSION_KEY = 'revoked:version';
 
+/** Writes a new value of the revocation version key in `store`: every node polling it forgets what it holds about identities. */
+export async function bumpRevocationVersion(store: SessionBackend, ttlSec: number): Promise<void> {
+  await store.put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, ttlSec);
+}
+
 /**
  * Revoked session families (a sign-in and every token rotated from it), on every node within a
  * second (docs/decisions/0015-sign-in-tokens.md). A revocation is a record in the session store
@@ -26,6 +31,8 @@ export class Revocations {
   private epoch = 0;
   private timer: NodeJS.Timeout | null = null;
   private lastWarn = 0;
+  /** Called when the version changed: other identity caches (API keys) forget what they hold. */
+  private readonly listeners: (() => void)[] = [];
 
   constructor(
     private readonly store: () => SessionBackend,
@@ -61,7 +68,20 @@ export class Revocations {
     const store = this.store();
     await store.put(revokedKey(sid), '1', this.ttlSec);
     this.known.set(sid, true);
-    await store.put(VERSION_KEY, `${Date.now()}-${randomBytes(6).toString('hex')}`, this.ttlSec);
+    await this.bump();
+  }
+
+  /** `fn` runs on this node whenever a revocation anywhere changed the version key. */
+  onChange(fn: () => void): void {
+    this.listeners.push(fn);
+  }
+
+  /**
+   * Tells every node that something it may hold about identities changed (an API key revoked):
+   * a new value of the version key, so each node's poll forgets its answers within `pollMs`.
+   */
+  async bump(): Promise<void> {
+    await bumpRevocationVersion(this.store(), this.ttlSec);
   }
 
   start(): void {
@@ -89,6 +109,7 @@ export class Revocations {
     this.version = version;
     this.epoch++;
     this.known.forget((revoked) => !revoked);
+    for (const fn of this.listeners) fn();
   }
 
   private warn(message: string, err: unknown): void {

@@ -179,3 +179,22 @@ export function customUserId(env: Envelope): number | null {
   const n = typeof v === 'number' ? v : typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : NaN;
   return Number.isSafeInteger(n) && n > 0 ? n : null;
 }
+
+/**
+ * The named locks an event is applied under: its buyer's email (one writer creates a new buyer)
+ * and the gateway objects whose rows it may insert (one writer per order, subscription and
+ * invoice), so that READ COMMITTED, which takes no gap locks, never lets two events insert one
+ * row twice (docs/decisions/0030-webhook-contention-and-bulkheads.md). `buyerOnly`: just the email.
+ */
+export function eventLocks(event: HandledEvent, env: Envelope, buyerOnly = false): string[] {
+  const kind = eventKind(event);
+  const a = attributesSchema(kind).parse(env.data.attributes) as { user_email: string; order_id?: unknown; subscription_id?: unknown };
+  const locks = [`buyer:${a.user_email.trim().toLowerCase()}`];
+  if (buyerOnly) return locks;
+  if (kind === 'order') locks.push(`order:${env.data.id}`);
+  else if (kind === 'subscription') {
+    locks.push(`subscription:${env.data.id}`);
+    if (a.order_id !== null && a.order_id !== undefined) locks.push(`order:${String(a.order_id)}`);
+  } else locks.push(`subscription:${String(a.subscription_id)}`, `order:invoice_${env.data.id}`);
+  return locks;
+}

@@ -1,17 +1,17 @@
 import type { CacheService } from '../../cache/cache-service.ts';
 import { cacheTags } from '../../cache/keys.ts';
 import type { DatabaseRouter } from '../../data/database-router.ts';
-import type { Database } from '../../data/database.ts';
+import { DatabaseUnavailableError, type Database, type Queryable, type TransactionOptions } from '../../data/database.ts';
 import type { EventLedgerRepository } from '../../data/payments/event-ledger-repository.ts';
 import type { MainEffectsRepository } from '../../data/payments/main-effects-repository.ts';
-import { withLockRetry } from '../../data/payments/sql-errors.ts';
+import { isRetryableLock, withLockRetry } from '../../data/payments/sql-errors.ts';
 import { INCOMING_WEBHOOK_ID, type WebhookLogEntry, type WebhookLogsRepository } from '../../data/payments/webhook-logs-repository.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { EnrolmentService } from './enrolment-service.ts';
 import { EnrolmentUnit } from './enrolment-unit.ts';
 import type { AppliedEvent, EventApplier } from './event-applier.ts';
 import { checkDelivery } from './event-validation.ts';
-import { idempotencyKey, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
+import { eventLocks, idempotencyKey, verifySignature, type Envelope, type HandledEvent } from './lemon-squeezy-event.ts';
 
 export interface WebhookDelivery {
   raw: Buffer;
@@ -25,6 +25,8 @@ export interface WebhookDelivery {
  * - `invalid`: signed, but its values fail the checks; acknowledged (so the gateway stops
  *   retrying it) and logged with the reason, no billing row written.
  * - `failed`: could not be applied and was rolled back; logged, and the gateway retries it.
+ * - `unavailable`: the database could not be reached, or lock conflicts outlasted the retries;
+ *   nothing was applied, and the gateway is asked to retry after `retryAfterSec`.
  * - `duplicate`: applied before; acknowledged, changes nothing.
  * - `processed`: applied now.
  */
@@ -33,6 +35,7 @@ export type WebhookOutcome =
   | { kind: 'ignored' }
   | { kind: 'invalid'; reason: string }
   | { kind: 'failed' }
+  | { kind: 'unavailable'; retryAfterSec: number }
   | { kind: 'duplicate' }
   | { kind: 'processed' };
 
@@ -42,6 +45,16 @@ export type WebhookOutcome =
  */
 const ACKNOWLEDGED = 200;
 const RETRY = 500;
+
+/** What Lemon Squeezy is asked to wait before retrying a delivery met during an outage. */
+export const RETRY_AFTER_SEC = 30;
+
+/**
+ * How an event's transactions run (docs/decisions/0030-webhook-contention-and-bulkheads.md): on
+ * the webhook lane's connections, READ COMMITTED (no gap locks, so new buyers' inserts never
+ * deadlock), under the named locks of its buyer and gateway objects.
+ */
+const applyOptions = (locks: string[]): TransactionOptions => ({ lane: 'webhooks', isolation: 'READ COMMITTED', locks });
 
 /** Receives what an applied event changed (outgoing webhooks). */
 export type AppliedListener = (event: string, applied: AppliedEvent) => void;
@@ -58,6 +71,8 @@ export type AppliedListener = (event: string, applied: AppliedEvent) => void;
  */
 export class WebhookProcessor {
   private listeners: AppliedListener[] = [];
+  /** The writer through the webhook lane (bulkheads: a burst of deliveries uses only these connections). */
+  private readonly write: Queryable;
 
   constructor(
     private readonly db: Database,
@@ -70,7 +85,9 @@ export class WebhookProcessor {
     private readonly cache: CacheService,
     private readonly secret: () => string,
     private readonly logger: Logger,
-  ) {}
+  ) {
+    this.write = db.lane('webhooks');
+  }
 
   onApplied(fn: AppliedListener): void {
     this.listeners.push(fn);
@@ -89,7 +106,31 @@ export class WebhookProcessor {
       this.logger.warn('lemon squeezy webhook with an invalid signature refused', { configured: Boolean(this.secret()) });
       return { kind: 'refused', problem: 'bad_signature' };
     }
-    const raw = d.raw.toString('utf8');
+    try {
+      return await this.apply(parsed, d.raw.toString('utf8'));
+    } catch (err) {
+      if (!(err instanceof DatabaseUnavailableError)) throw err;
+      this.logger.warn('lemon squeezy webhook met the database unavailable; asked to retry', { error: err.message });
+      return { kind: 'unavailable', retryAfterSec: RETRY_AFTER_SEC };
+    }
+  }
+
+  /**
+   * Applies a stored incoming delivery again (an administrator's replay of a `failed` entry of
+   * the webhook log): its signature was verified when it arrived. Idempotent as any delivery is:
+   * an event applied meanwhile is a duplicate.
+   */
+  async replay(raw: string): Promise<WebhookOutcome> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      return { kind: 'refused', problem: 'json' };
+    }
+    return this.apply(parsed, raw);
+  }
+
+  private async apply(parsed: unknown, raw: string): Promise<WebhookOutcome> {
     const checked = checkDelivery(parsed);
     if (checked.kind === 'ignored') {
       await this.log(checked.event, raw, ACKNOWLEDGED, { received: true, processed: false }, 'ignored');
@@ -107,6 +148,17 @@ export class WebhookProcessor {
     try {
       outcome = await this.applyOnce(eventName, env, raw);
     } catch (err) {
+      if (err instanceof DatabaseUnavailableError) throw err;
+      if (isRetryableLock(err)) {
+        // Contention that outlasted the retries is not a fault of the delivery: the gateway retries it.
+        this.logger.warn('lemon squeezy webhook met lock conflicts past its retries; asked to retry', {
+          event: eventName,
+          id: env.data.id,
+          error: (err as Error).message,
+        });
+        await this.log(eventName, raw, 503, { error: 'Webhook deferred', reason: (err as Error).message }, 'failed').catch(() => undefined);
+        return { kind: 'unavailable', retryAfterSec: 5 };
+      }
       this.logger.error('lemon squeezy webhook could not be applied', { event: eventName, id: env.data.id, error: (err as Error).message });
       await this.log(eventName, raw, RETRY, { error: 'Webhook processing failed', reason: (err as Error).message }, 'failed').catch(
         () => undefined,
@@ -148,27 +200,32 @@ export class WebhookProcessor {
       }),
     });
     // Claimed on the main database before SLBP_SHARDS was set: still applied once.
-    if (this.dbs.sharded && (await this.ledger.has(this.db.write, key))) return 'duplicate';
+    if (this.dbs.sharded && (await this.ledger.has(this.write, key))) return 'duplicate';
+    const locks = eventLocks(event, env);
     const outcome = await withLockRetry(async () => {
       const owner = this.dbs.sharded ? await this.owner(event, env) : null;
       // Unsharded there is one database and `owner` is not needed to choose it.
-      return this.dbs.write(owner ?? 0, async (tx) => {
-        if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
-        const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
-        const applied = await this.applier.apply(
-          { billing: tx.billing, main: tx.main, enrolment },
-          event,
-          env,
-          async () => owner ?? this.applier.buyer(tx.main, event, env),
-        );
-        await enrolment.finish();
-        if (!tx.split) await this.logs.insert(tx.main, processed(applied));
-        return applied;
-      });
+      return this.dbs.write(
+        owner ?? 0,
+        async (tx) => {
+          if (!(await this.ledger.claim(tx.billing, key, note))) return 'duplicate' as const;
+          const enrolment = await EnrolmentUnit.open(this.enrolment, this.effects, tx, `ls_event:${key}`);
+          const applied = await this.applier.apply(
+            { billing: tx.billing, main: tx.main, enrolment },
+            event,
+            env,
+            async () => owner ?? this.applier.buyer(tx.main, event, env),
+          );
+          await enrolment.finish();
+          if (!tx.split) await this.logs.insert(tx.main, processed(applied));
+          return applied;
+        },
+        applyOptions(locks),
+      );
     });
     if (outcome !== 'duplicate' && this.dbs.sharded) {
       await this.logs
-        .insert(this.db.write, processed(outcome))
+        .insert(this.write, processed(outcome))
         .catch((err) =>
           this.logger.warn('the processed row of a committed webhook could not be logged', { event, error: (err as Error).message }),
         );
@@ -180,12 +237,12 @@ export class WebhookProcessor {
   private async owner(event: HandledEvent, env: Envelope): Promise<number> {
     return (
       (await this.applier.storedOwner(this.dbs, event, env)) ??
-      withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env)))
+      withLockRetry(() => this.db.transaction((q) => this.applier.buyer(q, event, env), applyOptions(eventLocks(event, env, true))))
     );
   }
 
   private log(event: string, raw: string, code: number, body: Record<string, unknown>, status: string): Promise<void> {
-    return this.logs.insert(this.db.write, {
+    return this.logs.insert(this.write, {
       webhookId: INCOMING_WEBHOOK_ID,
       event,
       payload: raw,

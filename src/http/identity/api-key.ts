@@ -1,6 +1,7 @@
 import type { Caller } from '../../domain/caller.ts';
 import { hashApiKey, parsePermissions } from '../../domain/api-keys.ts';
 import type { UserDirectory } from '../../domain/user-directory.ts';
+import type { ApiKeyDirectory } from '../../domain/auth/api-key-directory.ts';
 import type { ApiKeysRepository } from '../../data/api-keys-repository.ts';
 import type { Queryable } from '../../data/database.ts';
 import type { Logger } from '../../observability/logger.ts';
@@ -15,11 +16,12 @@ const invalid = () => new SidecarError('slbp_invalid_api_key', 'The API key is i
 
 /**
  * API keys from `X-API-Key` or `Authorization: Bearer` (never the query string). The key acts as
- * its owner, restricted to its permissions. Lookups are not cached, so a revocation is immediate.
+ * its owner, restricted to its permissions. Keys are held by `directory` (a revocation reaches
+ * every node within a second; docs/decisions/0030-webhook-contention-and-bulkheads.md).
  */
 export function apiKeyIdentity(
   keys: ApiKeysRepository,
-  read: Queryable,
+  directory: ApiKeyDirectory,
   write: Queryable,
   users: UserDirectory,
   skipBearer: (v: string) => boolean,
@@ -44,7 +46,7 @@ export function apiKeyIdentity(
         throw invalid();
       };
       if (key.length > 256) return refuse();
-      const row = await keys.findByHash(read, hashApiKey(key));
+      const row = await directory.find(hashApiKey(key));
       if (!row || Number(row.is_active) !== 1) return refuse();
       if (row.expires_at && Date.parse(`${row.expires_at.replace(' ', 'T')}Z`) <= Date.now()) return refuse();
       const user = await users.get(Number(row.user_id));

@@ -5,7 +5,10 @@ import type { AppContext } from '../route.ts';
 import type { RouteMatch } from '../router.ts';
 import { sendError } from './errors.ts';
 import { finishRequest, startRequest, type RequestObserver } from './request-context.ts';
-import { writeBody } from './respond.ts';
+import { Rendered, writeBody } from './respond.ts';
+
+/** Set on an answer the cache gave past its lifetime because the database was unavailable: the value's age in seconds. */
+export const STALE_HEADER = 'X-SLBP-Stale';
 
 /** The per-request steps the frame runs, in this order. */
 export interface FrameSteps {
@@ -26,6 +29,8 @@ export interface FrameSteps {
   limit(ctx: AppContext): Promise<void> | undefined;
   /** True while the node drains: keep-alive clients are asked to reconnect elsewhere. */
   draining(): boolean;
+  /** Seconds since a value the cache answered stale (stale-if-error) was loaded; undefined for a fresh one. */
+  staleAge(value: unknown): number | undefined;
 }
 
 /**
@@ -56,6 +61,11 @@ export function frame(steps: FrameSteps) {
           if (!match) throw noRoute();
           const running = match.route.run(ctx, match.params);
           if (running) await running;
+          const result = ctx.state.result;
+          if (result !== undefined) {
+            const age = steps.staleAge(result instanceof Rendered ? result.source : result);
+            if (age !== undefined) ctx.res.setHeader(STALE_HEADER, String(age));
+          }
         }
       } catch (err) {
         failed = true;

@@ -51,7 +51,8 @@ export class Rendered {
   private encoded: Buffer | undefined;
   private uses = 0;
   constructor(
-    private readonly source: object,
+    /** The value the cache handed out, that this renders. */
+    readonly source: object,
     private readonly render: (s: never) => unknown,
   ) {}
 

@@ -80,7 +80,7 @@ export function apiKeyRoutes(admin: ApiKeyAdmin, home: () => string): RouteSpec[
     defineRoute({
       method: 'DELETE',
       path: '/api-keys/:id',
-      summary: 'Revoke an API key (refused from the next request on)',
+      summary: 'Revoke an API key (refused on this node from the next request on, on every node within a second)',
       tags,
       access: access.admin,
       params: idParams,

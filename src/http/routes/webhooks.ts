@@ -7,6 +7,7 @@ import { collectionParams, paging, sendCollection } from '../collection.ts';
 import { idParams, intParam, stringParam } from '../params.ts';
 import { SidecarError } from '../../errors.ts';
 import { logItem } from '../serializers/webhooks.ts';
+import { INCOMING_WEBHOOK_ID } from '../../data/payments/webhook-logs-repository.ts';
 import { defineRoute, type AppContext, type RouteSpec } from '../route.ts';
 
 export interface WebhookRouteDeps {
@@ -45,6 +46,8 @@ export function webhookAnswer(outcome: WebhookOutcome): { status: number; body: 
       return { status: 200, body: { received: true, processed: false, reason: outcome.reason } };
     case 'failed':
       return { status: 500, body: { error: 'Webhook processing failed' } };
+    case 'unavailable':
+      return { status: 503, body: { error: 'Service temporarily unavailable', retry_after: outcome.retryAfterSec } };
     case 'duplicate':
       return { status: 200, body: { received: true, processed: false, duplicate: true } };
     case 'processed':
@@ -66,6 +69,7 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
     });
     const answer = webhookAnswer(outcome);
     ctx.status = answer.status;
+    if (outcome.kind === 'unavailable') ctx.set('Retry-After', String(outcome.retryAfterSec));
     return answer.body;
   };
   const common = {
@@ -77,6 +81,10 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
       200: { description: '`{received: true, processed}`; `duplicate: true` for a delivery already applied' },
       400: { description: '`{"error": "Invalid content type" | "Invalid JSON" | "Missing signature"}`' },
       401: { description: '`{"error": "Invalid signature"}`' },
+      503: {
+        description:
+          'the database is unavailable (or lock conflicts outlasted the retries): nothing applied; `Retry-After` says when to send it again',
+      },
     },
     // Unsigned, so the documented example shows the plugin's answer to a delivery without X-Signature.
     example: { as: 'anonymous' as const, body: { meta: { event_name: 'order_created' }, data: { type: 'orders', id: '1' } }, status: 400 },
@@ -128,6 +136,36 @@ export function webhookRoutes({ webhooks, logs, home }: WebhookRouteDeps): Route
         const row = await logs.get(params.id);
         if (!row) throw new SidecarError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
         return { ...logItem(row), payload: decodeJson(row.payload) };
+      },
+    }),
+    defineRoute({
+      method: 'POST',
+      path: '/webhooks/logs/:id/replay',
+      tags: ['webhooks'],
+      summary:
+        'Applies an incoming delivery of the log again (a `failed` one, typically): once, as any delivery is; the outcome is logged as a new entry',
+      access: access.admin,
+      params: idParams,
+      body: z.object({}),
+      errors: ['slbp_webhook_log_not_found', 'slbp_webhook_not_replayable'],
+      responses: {
+        200: { description: '`{id, replayed: true, outcome, answer}`: `outcome` is processed, duplicate, ignored, invalid or failed' },
+        404: { description: 'no such entry' },
+        409: { description: 'an outgoing attempt, not an incoming delivery' },
+        503: { description: 'the database is unavailable: try again' },
+      },
+      example: { as: 'admin', params: { id: 999999 }, status: 404 },
+      async handler(ctx, { params }) {
+        const row = await logs.get(params.id);
+        if (!row) throw new SidecarError('slbp_webhook_log_not_found', 'No webhook log entry with this id.', 404);
+        if (Number(row.webhook_id) !== INCOMING_WEBHOOK_ID)
+          throw new SidecarError('slbp_webhook_not_replayable', 'Only incoming deliveries can be replayed.', 409);
+        const outcome = await webhooks.replay(row.payload);
+        if (outcome.kind === 'unavailable') {
+          ctx.set('Retry-After', String(outcome.retryAfterSec));
+          throw new SidecarError('slbp_database_unavailable', 'The database is not available right now. Please try again shortly.', 503);
+        }
+        return { id: params.id, replayed: true, outcome: outcome.kind, answer: webhookAnswer(outcome).body };
       },
     }),
   ];
