@@ -34,19 +34,20 @@ export function wordpressRoot(configPath: string): string | null {
 }
 
 /**
- * The uploads directory as WordPress's wp_upload_dir() finds it, each place tried in order until
- * one exists: the configured one (SLBP_UPLOADS_DIR), the `upload_path` option (absolute, or
- * relative to ABSPATH), WP_CONTENT_DIR/uploads, ABSPATH/wp-content/uploads. Answers the directory
- * or, when none exists, every place tried (for the error message).
+ * The uploads directory: the configured one (SLBP_UPLOADS_DIR) when set, else as WordPress's
+ * wp_upload_dir() finds it, each place tried in order until one exists: the `upload_path` option
+ * (absolute, or relative to ABSPATH), WP_CONTENT_DIR/uploads, ABSPATH/wp-content/uploads. Answers
+ * the directory or, when none exists, every place tried (for the error message).
  */
 export async function findUploadsDir(
   configured: string,
   site: WordPressLocation,
   uploadPathOption: string,
 ): Promise<{ dir: string } | { tried: string[] }> {
+  // A directory the operator configured is the one: never another one in its place.
+  if (configured) return (await isDir(configured)) ? { dir: configured } : { tried: [configured] };
   const root = wordpressRoot(site.configPath);
   const candidates: string[] = [];
-  if (configured) candidates.push(configured);
   const option = uploadPathOption.trim();
   if (option && option !== 'wp-content/uploads') {
     if (path.isAbsolute(option)) candidates.push(option);
