@@ -123,9 +123,9 @@ describe("the plugin's routes answer like the plugin: every captured answer, fie
   });
 
   for (const answer of captures) {
-    it(`${answer}: the same status, and every field of the plugin's with the same JSON type and format`, async function () {
+    it(`${answer}: the same status, and every field of the plugin's with the same JSON type and format`, async () => {
       const r = REQUESTS[answer];
-      if (!r) this.skip();
+      if (!r) throw new Error(`no request for ${answer} in REQUESTS`);
       const status = Number(/\.(\d{3})$/.exec(answer)![1]);
       const theirs = JSON.parse(readFileSync(path.join(CAPTURES, `${answer}.json`), 'utf8'));
       await r.before?.(sc, db);
@@ -141,8 +141,11 @@ describe("the plugin's routes answer like the plugin: every captured answer, fie
     });
   }
 
-  it('lists no difference in docs/compatibility.md that does not occur (the table stays true)', function () {
-    if (found.length !== captures.length) this.skip();
+  it('lists no difference in docs/compatibility.md that does not occur (the table stays true)', () => {
+    expect(
+      found.map((f) => f.answer),
+      'every captured answer was compared',
+    ).to.have.members(captures);
     const stale = listed.filter((l) => !found.some((f) => f.answer === l.answer && f.differences.some((d) => d.path === l.path)));
     expect(stale).to.deep.equal([]);
   });
