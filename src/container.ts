@@ -109,6 +109,7 @@ export function buildContainer(config: Config, opts: { logger?: Logger; observer
     ...cache.health,
     ...payments.health,
     ...backup.health,
+    ...monitoring.health,
     // `slbp doctor`'s checks, on this node's own pools and settings (run at most once a minute).
     doctor: doctorDetail(() => doctorContext(c)),
   });

@@ -55,6 +55,8 @@ export interface BackupDeps {
   observers: BackupObserver[];
   /** The effective `slbp_backup_config`. */
   backupConfig(): BackupConfig;
+  /** The site's uploads directory, or every place looked for it (src/config/wordpress-paths.ts). */
+  uploadsDir(): Promise<{ dir: string } | { tried: string[] }>;
   /** Called after a backup finished or failed (webhook, remote copy, retention). */
   afterBackup?(info: BackupInfo, manifest: Manifest | null): Promise<void>;
 }
@@ -81,6 +83,11 @@ export class BackupService {
   }
   get instanceId(): string {
     return this.d.instanceId;
+  }
+
+  /** The site's uploads directory (the `files` component), or every place looked for it. */
+  uploadsDir(): Promise<{ dir: string } | { tried: string[] }> {
+    return this.d.uploadsDir();
   }
 
   /** Ids of backups this process is writing right now. */
@@ -217,6 +224,17 @@ export class BackupService {
       const skipped: Partial<Record<Component, string>> = {};
       const { backup, db } = this.d.config;
       let database: Manifest['database'] = null;
+      // A `files` component that cannot run fails the backup before anything is written, as the
+      // plugin's did (it never reported success without the files it was asked for).
+      let uploads: string | null = null;
+      if (components.includes('files')) {
+        const found = await this.d.uploadsDir();
+        if ('tried' in found)
+          throw new Error(
+            `Failed to create files archive: no uploads directory found (${found.tried.length ? `tried ${found.tried.join(', ')}` : 'neither SLBP_UPLOADS_DIR nor a wp-config.php is configured'})`,
+          );
+        uploads = found.dir;
+      }
       for (const component of components) {
         const t = Date.now();
         if (component === 'database') {
@@ -251,8 +269,7 @@ export class BackupService {
             snapshot.close();
           }
         } else if (component === 'files') {
-          if (!backup.uploadsDir) skipped.files = 'SLBP_UPLOADS_DIR is not configured';
-          else files.files = await writeFiles(ctx, backup.uploadsDir, this.d.store.root);
+          files.files = await writeFiles(ctx, uploads!, this.d.store.root);
         } else {
           files.config = await writeConfig(ctx, await this.configSnapshot());
         }

@@ -150,8 +150,13 @@ export class RestoreService {
       throw new SidecarError('rest_invalid_param', `Backup ${id} has no ${missing.join(', ')} component.`, 400, {
         params: { components: `not in this backup: ${missing.join(', ')}` },
       });
-    if (components.includes('files') && !this.d.config.backup.uploadsDir)
-      throw new SidecarError('slbp_backup_no_uploads_dir', 'SLBP_UPLOADS_DIR is not configured; files cannot be restored.', 409);
+    const uploads = components.includes('files') ? await this.d.backups.uploadsDir() : null;
+    if (uploads && 'tried' in uploads)
+      throw new SidecarError(
+        'slbp_backup_no_uploads_dir',
+        `No uploads directory found (${uploads.tried.join(', ') || 'set SLBP_UPLOADS_DIR or --wp-config'}); files cannot be restored.`,
+        409,
+      );
     await this.verifyOrRefuse(id, components, opts);
     const lease = await this.d.backups.lease(`restore:${id}`);
     const started = Date.now();
@@ -202,8 +207,11 @@ export class RestoreService {
     const file = this.d.backups.fileOf(id, f);
     const key = this.d.backups.key;
     if (c === 'database') await restoreDatabase(file, f, key, dbTargetFrom(this.d.config.db), database, onBytes);
-    else if (c === 'files') await restoreFiles(file, f, key, this.d.config.backup.uploadsDir, onBytes);
-    else {
+    else if (c === 'files') {
+      const uploads = await this.d.backups.uploadsDir();
+      if ('tried' in uploads) throw new Error('no uploads directory found; files cannot be restored');
+      await restoreFiles(file, f, key, uploads.dir, onBytes);
+    } else {
       const snap = (await readConfig(file, f, key)) as { options?: Record<string, unknown> };
       for (const [name, value] of Object.entries(snap.options ?? {})) {
         if (!/^slbp_/.test(name)) continue;

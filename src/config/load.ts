@@ -298,6 +298,7 @@ export function loadConfig(opts: LoadOptions = {}): Config {
   merged.env = safeEnv;
   merged.version = typeof pkg.version === 'string' ? pkg.version : '0.0.0';
   merged.wpSalts = {};
+  merged.wordpress = { configPath: '', contentDir: '' };
 
   // Where each setting's value comes from, for `slbp doctor` (later layers overwrite earlier ones).
   const sources: Record<string, string> = {};
@@ -337,6 +338,10 @@ export function loadConfig(opts: LoadOptions = {}): Config {
         if (typeof v === 'string') salts[n] = v;
       }
       layer.wpSalts = salts;
+      // WP_CONTENT_DIR is usually an expression (ABSPATH . 'wp-content'): only a literal is taken,
+      // and an expression is not a problem (the default place is tried instead).
+      const contentDir = parsed.constants.WP_CONTENT_DIR;
+      layer.wordpress = { configPath: path.resolve(wpConfigPath), contentDir: typeof contentDir === 'string' ? contentDir : '' };
       for (const name of parsed.skipped) {
         const setting = name === '$table_prefix' ? 'SLBP_TABLE_PREFIX' : name;
         if (!SETTINGS.some((s) => s.name === setting) && !SALT_NAMES.includes(name)) continue;

@@ -78,6 +78,12 @@ export const configSchema = z.object({
     rateLimitEnabled: z.boolean(),
   }),
   wpSalts: z.record(z.string(), z.string()),
+  /**
+   * Where the WordPress site is on this host, when known: the wp-config.php read (its directory is
+   * ABSPATH or its parent) and its literal WP_CONTENT_DIR. Used to find the uploads directory and
+   * the WordPress version (src/config/wordpress-paths.ts).
+   */
+  wordpress: z.object({ configPath: z.string(), contentDir: z.string() }),
   log: z.object({
     level: z.enum(['error', 'warn', 'info', 'http', 'verbose', 'debug', 'silly']),
     format: z.enum(['json', 'pretty']),

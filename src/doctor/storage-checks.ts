@@ -3,6 +3,7 @@ import { constants } from 'node:fs';
 import { access, stat, statfs } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { findUploadsDir } from '../config/wordpress-paths.ts';
 import { settingFrom } from '../data/login-check.ts';
 import { probeFilesystem } from '../data/probes.ts';
 import type { DoctorCheck } from './check.ts';
@@ -105,8 +106,14 @@ const uploads: DoctorCheck = {
   id: 'uploads',
   title: 'uploads directory',
   async run(ctx) {
-    const dir = ctx.config.backup.uploadsDir;
-    if (!dir) return { status: 'skip', message: 'SLBP_UPLOADS_DIR is not set: backups leave out the files component' };
+    // Found as backups find it (src/config/wordpress-paths.ts); the upload_path option needs the database and is not read here.
+    const found = await findUploadsDir(ctx.config.backup.uploadsDir, ctx.config.wordpress, '');
+    if ('tried' in found && !found.tried.length)
+      return {
+        status: 'skip',
+        message: 'neither SLBP_UPLOADS_DIR nor --wp-config is set: a backup with the files component fails (unless upload_path names one)',
+      };
+    const dir = 'dir' in found ? found.dir : (found.tried[0] ?? '');
     try {
       if (!(await stat(dir)).isDirectory()) throw Object.assign(new Error('not a directory'), { code: 'ENOTDIR' });
       await access(dir, constants.R_OK | constants.X_OK);
@@ -115,7 +122,7 @@ const uploads: DoctorCheck = {
       return {
         status: 'fail',
         message: `${dir} cannot be read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
-        fix: `set ${settingFrom(ctx.config, 'SLBP_UPLOADS_DIR')} to WordPress's wp-content/uploads, readable by the sidecar's user`,
+        fix: `set ${settingFrom(ctx.config, 'SLBP_UPLOADS_DIR')} to WordPress's wp-content/uploads, readable by the sidecar's user${'tried' in found ? ` (looked in ${found.tried.join(', ')})` : ''}`,
       };
     }
   },

@@ -1,4 +1,5 @@
 import type { CheckResult, DetailProvider } from '../observability/checks.ts';
+import { phpIso } from './plugin-dates.ts';
 
 export type { CheckResult, DetailProvider };
 
@@ -136,7 +137,7 @@ export class HealthService {
         !database.healthy || !filesystem.healthy || !tables.healthy ? 'unhealthy' : !cache.healthy ? 'degraded' : 'healthy';
       return {
         status,
-        timestamp: isoNow(),
+        timestamp: phpIso(),
         instance_id: this.instanceId,
         site_id: this.siteId(),
         version: this.version,
@@ -156,7 +157,16 @@ export class HealthService {
             ? 'All dependencies satisfied'
             : 'Redis unreachable; running on the in-process cache'
           : 'MariaDB unavailable',
-        dependencies: { mariadb: database.healthy, redis: cache.healthy, node: process.version },
+        // The plugin's keys first: `wordpress` is its database being readable, JSON and the HTTP
+        // client are part of Node (json_ext, curl_ext); the sidecar needs no PHP (docs/compatibility.md).
+        dependencies: {
+          wordpress: database.healthy,
+          json_ext: true,
+          curl_ext: true,
+          mariadb: database.healthy,
+          redis: cache.healthy,
+          node: process.version,
+        },
       };
       const pluginCron = !this.probes.pluginCron
         ? null
@@ -170,7 +180,7 @@ export class HealthService {
     const ready = !this.draining && checks.database.healthy && checks.tables.healthy;
     const body: Record<string, unknown> = {
       ready,
-      timestamp: isoNow(),
+      timestamp: phpIso(),
       instance_id: this.instanceId,
       checks: {
         ...checks,
@@ -190,7 +200,7 @@ export class HealthService {
   }
 
   live(now = Date.now()): Record<string, unknown> {
-    return { alive: true, timestamp: isoNow(new Date(now)), instance_id: this.instanceId, uptime: this.uptimeSec(now) };
+    return { alive: true, timestamp: phpIso(new Date(now)), instance_id: this.instanceId, uptime: this.uptimeSec(now) };
   }
 
   /** The extra sections registered by modules, each isolated so one failure cannot hide the rest. */

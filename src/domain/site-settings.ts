@@ -24,6 +24,12 @@ const SITE_OPTIONS = [
   'slbp_payment_settings',
   'slbp_course_mappings',
   'slbp_instance_id',
+  // The WordPress schema's version (the WordPress version when version.php cannot be read), where
+  // uploads live when moved, and the plugin's integrations and webhook key (docs/compatibility.md).
+  'db_version',
+  'upload_path',
+  'slbp_integrations_settings',
+  'slbp_webhook_api_key',
 ] as const;
 
 /** Where the settings come from; the container wires it to the options table. */

@@ -12,6 +12,7 @@ import type { Logger } from '../observability/logger.ts';
 import { BackupLock } from '../backup/backup-lock.ts';
 import { BackupMaintenance } from '../backup/backup-maintenance.ts';
 import { BackupSettings } from '../backup/backup-settings.ts';
+import { findUploadsDir } from '../config/wordpress-paths.ts';
 import { ScheduledBackups } from '../backup/scheduled-backups.ts';
 import { BackupService, type BackupObserver } from '../backup/backup-service.ts';
 import { BackupStore } from '../backup/backup-store.ts';
@@ -87,6 +88,7 @@ export function createBackup(d: BackupDeps): Backup {
     legacyRoot: d.config.backup.dir ? null : legacyRoot,
     observers: d.observers,
     backupConfig: getConfig,
+    uploadsDir: () => findUploadsDir(d.config.backup.uploadsDir, d.config.wordpress, String(d.settings.get('upload_path') ?? '')),
     afterBackup: (info, manifest) => maintenance.afterBackup(info, manifest),
   });
   const restore = new RestoreService({
@@ -111,7 +113,10 @@ export function createBackup(d: BackupDeps): Backup {
     slots,
     scheduler,
     verifications,
-    routes: [...backupRoutes({ backups, store, restore, verifications, maintenance, settings }), ...backupFileRoutes(verifications)],
+    routes: [
+      ...backupRoutes({ backups, store, restore, verifications, maintenance, settings, timeZone: () => d.settings.timeZone }),
+      ...backupFileRoutes(verifications),
+    ],
     services: [
       // Recovery runs on every node at start (jobs or not): a crash leaves no partial backup behind.
       {

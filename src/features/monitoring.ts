@@ -22,6 +22,7 @@ import { AlertService } from '../monitoring/alert-service.ts';
 import { Metrics } from '../monitoring/metrics.ts';
 import { MonitoringService } from '../monitoring/monitoring-service.ts';
 import { dottedName, SITE_METRICS, SiteMetricsCollector } from '../monitoring/site-metrics.ts';
+import { memoryLimit, phpVersion, reachability, wordpressVersion } from '../monitoring/system-info.ts';
 import { ALERTS_EVERY_MS, MonitoringWork, SNAPSHOT_EVERY_MS } from '../monitoring/snapshots.ts';
 import { LatencyWindow } from '../observability/latency.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -99,7 +100,7 @@ export function createMonitoring(d: MonitoringDeps): Monitoring {
     alerts: alertsRepo,
     notifier: new AlertNotifier(d.logger, d.config.monitoring.notifyTimeoutMs),
     logger: d.logger,
-    rawConfig: () => d.settings.alertConfig,
+    rawConfig: () => d.settings.get('slbp_alert_config'),
     knownMetrics,
     site: () => ({ id: d.settings.siteId, url: d.settings.siteUrl }),
   });
@@ -128,6 +129,7 @@ export function createMonitoring(d: MonitoringDeps): Monitoring {
     d.logger,
   );
   const latency = new LatencyWindow();
+  const lemonSqueezy = reachability(() => d.config.billing.lemonSqueezyApiUrl, Math.min(2000, d.config.billing.gatewayTimeoutMs));
   let mariadbVersion: string | null = null;
 
   return {
@@ -140,25 +142,43 @@ export function createMonitoring(d: MonitoringDeps): Monitoring {
     latency,
     async diagnostics() {
       if (!mariadbVersion) mariadbVersion = await serverVersion(d.db.read).catch(() => null);
+      const [wp, php] = await Promise.all([wordpressVersion(d.config.wordpress, d.settings.get('db_version')), phpVersion()]);
       const mem = process.memoryUsage();
       const res = process.resourceUsage();
+      const load = os.loadavg().map((n) => Math.round(n * 1000) / 1000);
+      const percentiles = latency.percentiles();
+      const queries = metrics.queries.totals();
+      // The plugin's keys first, with the values they name for this site and this node (where each
+      // comes from: docs/compatibility.md), then the sidecar's own.
       return {
         system_info: {
+          php_version: php.value,
+          wordpress_version: wp.value,
+          plugin_version: d.config.version,
+          memory_limit: memoryLimit(),
+          memory_usage: mem.rss,
+          peak_memory: res.maxRSS * 1024,
+          server_software: `Node.js/${process.versions.node} (skylearn-billing-sidecar/${d.config.version})`,
+          php_sapi: 'none (served by the sidecar)',
+          sources: { php_version: php.source, wordpress_version: wp.source },
           node_version: process.version,
           mariadb_version: mariadbVersion,
           sidecar_version: d.config.version,
           platform: `${os.type()} ${os.release()} ${os.arch()}`,
           hostname: os.hostname(),
           pid: process.pid,
-          memory_usage: mem.rss,
           heap_used: mem.heapUsed,
-          peak_memory: res.maxRSS * 1024,
           uptime: Math.floor(process.uptime()),
         },
         performance_metrics: {
-          response_time: latency.percentiles(),
+          response_time: percentiles.p50,
+          database_queries: queries.count,
+          cache_hit_ratio: d.cache.stats().hit_ratio ?? 0,
+          cpu_usage: load[0] ?? 0,
+          load_average: load,
+          response_time_percentiles: percentiles,
+          database_query_ms: queries.count ? Math.round((queries.sum / queries.count) * 100) / 100 : 0,
           event_loop_lag_ms: latency.eventLoopLag(),
-          load_average: os.loadavg().map((n) => Math.round(n * 1000) / 1000),
           cpu_count: os.cpus().length,
         },
       };
@@ -175,7 +195,16 @@ export function createMonitoring(d: MonitoringDeps): Monitoring {
     // The event loop histogram runs until the process stops serving.
     services: [{ name: 'request-latency', stop: () => latency.stop() }],
     jobs: [snapshotJob, alertJob],
-    health: {},
+    health: {
+      external_apis: async () => {
+        const lemon = await lemonSqueezy();
+        return {
+          healthy: lemon.healthy,
+          message: lemon.healthy ? 'All external APIs accessible' : `Lemon Squeezy API unreachable: ${lemon.error}`,
+          apis: { lemon_squeezy: lemon },
+        };
+      },
+    },
   };
 }
 

@@ -32,6 +32,10 @@ import type { SiteSettings } from '../domain/site-settings.ts';
 import { exportRoutes } from '../http/routes/exports.ts';
 import { importRoutes } from '../http/routes/imports.ts';
 import { webhookRoutes } from '../http/routes/webhooks.ts';
+import { integrationWebhookRoutes } from '../http/routes/integration-webhooks.ts';
+import { IntegrationWebhooks } from '../domain/integration-webhooks.ts';
+import { IntegrationsRepository } from '../data/integrations-repository.ts';
+import { cacheTags } from '../cache/keys.ts';
 import { DailyTask } from '../jobs/daily-task.ts';
 import { TaskQueue } from '../jobs/task-queue.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -115,6 +119,17 @@ export function createPayments(d: PaymentsDeps): Payments {
   const expiryScheduler = new DailyTask('subscription_expiry', db, tasks, logger, { priority: 5, what: 'subscription expiry' });
   const exports = new ExportsService(db, tasks, exportsDir);
   const webhookLogs = new WebhookLogReader(db.read, logs);
+  const integrations = new IntegrationWebhooks({
+    option: (name) => d.settings.get(name),
+    main: db.write,
+    billing: () => dbs.all(),
+    repo: new IntegrationsRepository(tables),
+    users: d.users,
+    billingChanged: async (userIds) => {
+      if (userIds.length) await d.cache.invalidate({ tags: [...new Set(userIds.flatMap(cacheTags.billingChange))] });
+    },
+    logger,
+  });
   return {
     webhooks,
     dispatcher,
@@ -128,6 +143,7 @@ export function createPayments(d: PaymentsDeps): Payments {
     webhookLogs,
     routes: [
       ...webhookRoutes({ webhooks, logs: webhookLogs, home: () => d.settings.homeUrl }),
+      ...integrationWebhookRoutes(integrations),
       ...exportRoutes(exports),
       ...importRoutes(imports),
     ],

@@ -71,6 +71,11 @@ export interface RouteSpec<P extends z.ZodType = z.ZodType, Q extends z.ZodType 
   /** Path under the namespace, koa-router style (`/transactions/:id`), or absolute when `absolute`. */
   path: string;
   absolute?: boolean;
+  /**
+   * A route the PHP plugin registers: its errors (besides WordPress core's rest_forbidden) also
+   * carry the plugin's `success: false`, as its own error answers did (docs/compatibility.md).
+   */
+  plugin?: boolean;
   summary: string;
   tags?: string[];
   access: AccessRule;

@@ -13,8 +13,10 @@ export const alertRuleSchema = z
     condition: z.enum(CONDITIONS),
     threshold: z.number().finite(),
     severity: z.enum(SEVERITIES),
-    message: z.string().min(1).max(500),
-    cooldown: z.number().int().min(0).max(604_800),
+    // The plugin requires only enabled, metric, condition, threshold and severity; without a
+    // message it notified an empty one, without a cooldown it had none.
+    message: z.string().min(1).max(500).default('%s (threshold: %s)'),
+    cooldown: z.number().int().min(0).max(604_800).default(0),
     email_recipients: z.array(z.email()).default([]),
     webhook_url: url.default(''),
     slack_webhook: url.default(''),
@@ -23,6 +25,63 @@ export const alertRuleSchema = z
 
 export type AlertRule = z.infer<typeof alertRuleSchema>;
 export type AlertConfig = Record<string, AlertRule>;
+
+/**
+ * The plugin's three built-in rules (SLBP_Monitoring_Manager::get_alert_config()), in force
+ * while `slbp_alert_config` was never saved: shown by GET /alerts/config and evaluated.
+ */
+export const DEFAULT_ALERT_CONFIG: Readonly<AlertConfig> = Object.freeze({
+  high_memory_usage: {
+    enabled: true,
+    metric: 'system.memory_usage',
+    condition: 'greater_than',
+    threshold: 536870912,
+    severity: 'warning',
+    message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
+    cooldown: 300,
+    email_recipients: [],
+    webhook_url: '',
+    slack_webhook: '',
+  },
+  database_connection_failure: {
+    enabled: true,
+    metric: 'database.connections',
+    condition: 'equals',
+    threshold: 0,
+    severity: 'critical',
+    message: 'Database connection failure detected',
+    cooldown: 60,
+    email_recipients: [],
+    webhook_url: '',
+    slack_webhook: '',
+  },
+  high_failed_transactions: {
+    enabled: true,
+    metric: 'business.failed_transactions_1h',
+    condition: 'greater_than',
+    threshold: 10,
+    severity: 'error',
+    message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)',
+    cooldown: 600,
+    email_recipients: [],
+    webhook_url: '',
+    slack_webhook: '',
+  },
+} satisfies AlertConfig);
+
+/**
+ * The rule map of a POST /alerts/config body: the plugin's body is the map itself; the wrapped
+ * `{config: {...}}` form is accepted too (a body whose only key is `config` holding no rule fields).
+ */
+export function alertConfigBody(body: unknown): unknown {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
+  const o = body as Record<string, unknown>;
+  const keys = Object.keys(o);
+  const inner = o.config;
+  if (keys.length === 1 && keys[0] === 'config' && inner && typeof inner === 'object' && !Array.isArray(inner) && !('metric' in inner))
+    return inner;
+  return body;
+}
 
 export interface ConfigProblem {
   entry: string;

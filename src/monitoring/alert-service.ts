@@ -2,7 +2,7 @@ import type { Queryable } from '../data/database.ts';
 import type { AlertsRepository } from '../data/alerts-repository.ts';
 import type { AlertNotice, AlertNotifier } from './alert-notifier.ts';
 import type { Logger } from '../observability/logger.ts';
-import { conditionHolds, formatAlertMessage, storedAlertConfig, type AlertConfig } from './alert-config.ts';
+import { conditionHolds, DEFAULT_ALERT_CONFIG, formatAlertMessage, storedAlertConfig, type AlertConfig } from './alert-config.ts';
 import { isoNow } from '../domain/health-service.ts';
 
 export interface EvaluationResult {
@@ -17,8 +17,8 @@ export interface AlertServiceDeps {
   alerts: AlertsRepository;
   notifier: AlertNotifier;
   logger: Logger;
-  /** The stored slbp_alert_config, decoded. */
-  rawConfig: () => Record<string, unknown>;
+  /** The stored slbp_alert_config, decoded; undefined when it was never saved (the built-in rules apply). */
+  rawConfig: () => unknown;
   knownMetrics: ReadonlySet<string>;
   site: () => { id: string | null; url: string };
 }
@@ -38,7 +38,10 @@ export class AlertService {
   constructor(private readonly d: AlertServiceDeps) {}
 
   config(): AlertConfig {
-    const { config, skipped } = storedAlertConfig(this.d.rawConfig(), this.d.knownMetrics);
+    const raw = this.d.rawConfig();
+    if (raw === undefined) return structuredClone(DEFAULT_ALERT_CONFIG) as AlertConfig;
+    const stored = raw && typeof raw === 'object' && !Array.isArray(raw) ? (raw as Record<string, unknown>) : {};
+    const { config, skipped } = storedAlertConfig(stored, this.d.knownMetrics);
     for (const p of skipped) {
       const key = `${p.entry}:${p.field}:${p.message}`;
       if (!this.warnedSkipped.has(key))

@@ -63,7 +63,7 @@ describe('backups: a node killed mid-backup', () => {
     const again = await waitFor(
       async () => {
         const r = await adminCall(sc!.url, 'POST', '/backup/create', { components: ['config'] });
-        return r.status === 201 ? r : null;
+        return r.status === 200 ? r : null;
       },
       40_000,
       'lock lease to lapse',

@@ -107,6 +107,23 @@ describe('the WordPress shim plugin, through a real WordPress', function () {
     expectRestError(await viaWp(`/?rest_route=${route}`), 'rest_forbidden', 401);
   });
 
+  it("forwards the plugin's integration webhooks with their X-SLBP-API-Key, so they answer without the plugin", async () => {
+    const generic = await viaWp('/wp-json/slbp/v1/webhook', undefined, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', 'X-SLBP-API-Key': 'zap-key' },
+      body: JSON.stringify({ event: 'ping' }),
+    });
+    expect([generic.status, generic.body], generic.text).to.deep.equal([200, { success: true, data: null }]);
+    expect(lastTo('/wp-json/slbp/v1/webhook').headers['x-slbp-api-key']).to.equal('zap-key');
+    const zapier = await viaWp('/wp-json/slbp/v1/webhook/zapier', undefined, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ action: 'create_user' }),
+    });
+    expect([zapier.status, zapier.body], zapier.text).to.deep.equal([404, { error: 'Integration not found or not active' }]);
+    expect(lastTo('/wp-json/slbp/v1/webhook/zapier').method).to.equal('POST');
+  });
+
   it("supersedes the original plugin's same-named routes, the webhook included", async () => {
     // test/fixtures/wordpress/original-plugin-routes.php registers these like the PHP plugin does.
     const health = await viaWp(`${NS}/health`);

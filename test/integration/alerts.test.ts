@@ -110,10 +110,14 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
     const listed = await call(`${sc.base}/alerts`, auth);
     expect(listed.status).to.equal(200);
     expect(listed.body).to.include({ total: 1, status: 'active' });
+    // The plugin's row shape: strings, dates in the site's time (America/New_York), the UTC instant beside.
     expect(listed.body.alerts[0]).to.include({
       alert_name: 'many_failed_payments',
       status: 'active',
-      triggered_at: '2030-01-01T10:01:00Z',
+      threshold_value: '2',
+      current_value: '4',
+      triggered_at: '2030-01-01 05:01:00',
+      triggered_at_gmt: '2030-01-01T10:01:00Z',
       resolved_at: null,
     });
 
@@ -127,7 +131,7 @@ describe('alerts: evaluation, cooldown, notifications and the routes (real Maria
     expect((await call(`${sc.base}/alerts`, auth)).body).to.include({ total: 0 });
     const resolved = await call(`${sc.base}/alerts?status=resolved`, auth);
     expect(resolved.body).to.include({ total: 1, status: 'resolved' });
-    expect(resolved.body.alerts[0].resolved_at).to.equal('2030-01-01T10:03:00Z');
+    expect(resolved.body.alerts[0]).to.include({ resolved_at: '2030-01-01 05:03:00', resolved_at_gmt: '2030-01-01T10:03:00Z' });
   });
 
   it('respects the cooldown before firing again, then fires a new alert', async () => {

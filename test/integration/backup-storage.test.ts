@@ -103,7 +103,7 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
 
   it('encrypts archives, copies them to S3 byte for byte, and restores files and database', async () => {
     const res = await adminCall(sc.url, 'POST', '/backup/create', { components: ['database', 'files', 'config'] });
-    expect(res.status, res.text).to.equal(201);
+    expect(res.status, res.text).to.equal(200);
     const id = res.body.backup_id;
     const m = (await adminCall(sc.url, 'GET', `/backup/${id}`)).body.backup_info.manifest;
     expect(m.files.database).to.include({ name: 'database.sql.gz.enc', encrypted: true });
@@ -136,7 +136,7 @@ describe('backups: remote copies, retention, encryption, files, notifications', 
     const ids: string[] = [];
     for (let i = 0; i < 3; i++) {
       const r = await adminCall(sc.url, 'POST', '/backup/create', { components: ['config'] });
-      expect(r.status, r.text).to.equal(201);
+      expect(r.status, r.text).to.equal(200);
       ids.push(r.body.backup_id);
     }
     const local = (await adminCall(sc.url, 'GET', '/backup/list?status=completed')).body.backups.map((b: any) => b.id);

@@ -157,7 +157,7 @@ async function restore(
   const source = m.source ? `${describeSite(m.source)}${tables}` : m.database ? `database ${m.database.name}${tables}` : 'no database';
   cli.err(`backup:  ${id}, taken ${m.completed_at} by ${m.node} from ${source}; ${components.join(', ')}, ${formatBytes(size)}`);
   cli.err(
-    `target:  database ${target} on ${writerAddress(c.config.db).label} (table prefix ${c.config.db.tablePrefix})${components.includes('files') ? `, uploads ${c.config.backup.uploadsDir || '(SLBP_UPLOADS_DIR not set)'}` : ''}`,
+    `target:  database ${target} on ${writerAddress(c.config.db).label} (table prefix ${c.config.db.tablePrefix})${components.includes('files') ? `, uploads ${c.config.backup.uploadsDir || '(found from the site when the backup runs)'}` : ''}`,
   );
   if (m.source && m.source.site_key !== c.site.key)
     cli.err(`note:    the backup was made from another site (${describeSite(m.source)}); --allow-other-site was given`);

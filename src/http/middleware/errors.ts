@@ -9,6 +9,16 @@ export function errorBody(e: SidecarError): { code: string; message: string; dat
 }
 
 /**
+ * The error body on a route the plugin registers: WordPress's shape plus the plugin's
+ * `success: false` (its own errors were `{success: false, message}`). WordPress core's refusal
+ * (rest_forbidden) is left as core sends it, byte for byte.
+ */
+export function pluginErrorBody(e: SidecarError): Record<string, unknown> {
+  const body = errorBody(e);
+  return e.code === 'rest_forbidden' ? body : { success: false, ...body };
+}
+
+/**
  * The one place errors become answers: a SidecarError as WordPress's `{code, message, data}`,
  * the database being down as a 503, body-reading failures as 413/400, anything else as a 500
  * with a generic message, logged once with its stack and the request id.
@@ -39,5 +49,5 @@ export function sendError(ctx: AppContext, err: unknown): void {
       request_id: ctx.state.requestId,
     });
   }
-  sendJson(ctx, rest.status, errorBody(rest));
+  sendJson(ctx, rest.status, ctx.state.route?.plugin ? pluginErrorBody(rest) : errorBody(rest));
 }

@@ -8,10 +8,19 @@ import { BACKUP_ID, type BackupStore } from '../../backup/backup-store.ts';
 import { access } from '../../domain/access.ts';
 import { COMPONENTS } from '../../domain/backup-config.ts';
 import { isoDateTime } from '../../domain/iso-date-time.ts';
+import { phpIso } from '../../domain/plugin-dates.ts';
+import { backupOut } from '../serializers/backups.ts';
 import { defineRoute, type RouteSpec } from '../route.ts';
 import { SidecarError } from '../../errors.ts';
 
 export const idParams = z.object({ id: z.string().regex(BACKUP_ID, 'not a backup id (backup_YYYY-MM-DD_HH-MM-SS_XXXXXXXX)') });
+/**
+ * The plugin's `backup_id` path parameter (`[a-zA-Z0-9_-]+`): an id in another form names no
+ * backup and is answered as not found, as the plugin did; nothing else can reach a path.
+ */
+const backupIdParams = z.object({ backup_id: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'letters, digits, _ and - only') });
+/** The plugin's answer for an id that names no backup: 200 with `success: false`. */
+const NOT_FOUND = { success: false, message: 'Backup not found', code: 'slbp_backup_not_found' } as const;
 const components = z
   .array(z.enum(COMPONENTS))
   .min(1)
@@ -30,6 +39,8 @@ export interface BackupRouteDeps {
   verifications: BackupVerifications;
   maintenance: BackupMaintenance;
   settings: BackupSettings;
+  /** The site's time zone, for the plugin's `Y-m-d H:i:s` dates. */
+  timeZone(): string;
 }
 
 /** The plugin's backup routes, administrators only. */
@@ -39,7 +50,8 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/backup/create',
-      summary: 'Create a backup (201 when done; ?async=1 answers 202 at once)',
+      plugin: true,
+      summary: 'Create a backup (200 when done, with success false when it failed; ?async=1 answers 202 at once)',
       tags,
       access: access.admin,
       query: z.object({ async: flag.optional() }),
@@ -52,33 +64,37 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
       }),
       errors: ['slbp_backup_in_progress'],
       responses: {
-        201: { description: 'backup completed' },
+        200: {
+          description: '`{success, backup_id, message, backup_info}`: `success` false and `backup_info.status` failed when it failed',
+        },
         202: { description: 'backup started (?async=1)' },
         409: { description: 'another backup is running' },
-        500: { description: 'backup failed' },
       },
-      example: { as: 'admin', body: { components: ['config'] }, status: 201 },
+      example: { as: 'admin', body: { components: ['config'] }, status: 200 },
       async handler(ctx, { query, body }) {
         const { id, finished } = await m.backups.start({ type: body.type ?? 'full', components: body.components });
         if (query.async) {
           finished.catch(() => undefined);
           ctx.status = 202;
-          return { success: true, backup_id: id, message: 'Backup started', backup_info: await m.store.info(id) };
+          const started = await m.store.info(id);
+          return { success: true, backup_id: id, message: 'Backup started', backup_info: started && backupOut(started, m.timeZone()) };
         }
         const info = await finished;
         const ok = info.status === 'completed';
-        ctx.status = ok ? 201 : 500;
+        // The plugin answered 200 either way; `success` tells a failed backup.
+        ctx.status = 200;
         return {
           success: ok,
           backup_id: id,
           message: ok ? 'Backup created successfully' : `Backup failed: ${info.error}`,
-          backup_info: ok ? await m.store.info(id) : info,
+          backup_info: backupOut((ok ? await m.store.info(id) : info) ?? info, m.timeZone()),
         };
       },
     }),
     defineRoute({
       method: 'GET',
       path: '/backup/list',
+      plugin: true,
       summary: 'Backups, newest first',
       tags,
       access: access.admin,
@@ -100,12 +116,14 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
             to,
           }),
         );
-        return { backups, total: backups.length };
+        const zone = m.timeZone();
+        return { backups: backups.map((b) => backupOut(b, zone)), total: backups.length };
       },
     }),
     defineRoute({
       method: 'GET',
       path: '/backup/config',
+      plugin: true,
       summary: 'Backup settings (slbp_backup_config)',
       tags,
       access: access.admin,
@@ -114,6 +132,7 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/backup/config',
+      plugin: true,
       summary: 'Change backup settings (keys not sent keep their value)',
       tags,
       access: access.admin,
@@ -127,24 +146,30 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
     defineRoute({
       method: 'POST',
       path: '/backup/dr-test',
+      plugin: true,
       summary: 'Disaster recovery drill: back up, restore into a scratch database, compare, clean up',
       tags,
       access: access.admin,
       body: z.object({}),
       errors: ['slbp_backup_in_progress'],
       responses: {
-        200: { description: '{test_results, overall_success, duration_ms}' },
+        200: { description: '{test_results, overall_success, duration_ms, timestamp}' },
         409: { description: 'another backup is running' },
       },
-      handler: () => m.restore.drTest(),
+      async handler() {
+        const result = await m.restore.drTest();
+        // The plugin's timestamp is PHP's `c` format.
+        return { ...result, timestamp: phpIso() };
+      },
     }),
     defineRoute({
       method: 'POST',
-      path: '/backup/restore/:id',
+      path: '/backup/restore/:backup_id',
+      plugin: true,
       summary: 'Restore a backup (checksums first, then a safety backup)',
       tags,
       access: access.admin,
-      params: idParams,
+      params: backupIdParams,
       body: z.object({ components: components.optional() }),
       errors: [
         'slbp_backup_not_found',
@@ -154,41 +179,46 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
         'slbp_backup_in_progress',
       ],
       responses: {
-        200: { description: 'restored' },
-        404: { description: 'unknown backup id' },
+        200: {
+          description: 'restored; `{success: false, message: "Backup not found"}` for an id that names no backup (the plugin\'s answer)',
+        },
         409: {
           description: 'the backup is not completed, was made from another site (database or table prefix), or another one is running',
         },
         422: { description: 'checksum mismatch: nothing was restored' },
       },
-      example: { as: 'admin', params: { id: UNKNOWN_ID }, body: {}, status: 404 },
+      example: { as: 'admin', params: { backup_id: UNKNOWN_ID }, body: {}, status: 200 },
       async handler(_ctx, { params, body }) {
-        const restore_results = await m.restore.restore(params.id, body.components);
-        return { success: true, message: 'Backup restored successfully', backup_id: params.id, restore_results };
+        const id = params.backup_id;
+        // Read whoever made it: another site's backup is refused by the restore, naming both sites.
+        if (!BACKUP_ID.test(id) || !(await m.store.read(id))) return NOT_FOUND;
+        const restore_results = await m.restore.restore(id, body.components);
+        return { success: true, message: 'Backup restored successfully', backup_id: id, restore_results };
       },
     }),
     defineRoute({
       method: 'DELETE',
-      path: '/backup/delete/:id',
+      path: '/backup/delete/:backup_id',
+      plugin: true,
       summary: 'Delete a backup here and its remote copy',
       tags,
       access: access.admin,
       // The id comes from the path only: the plugin let `?backup_id=` override it (path traversal).
-      params: idParams,
-      errors: ['slbp_backup_not_found', 'slbp_backup_in_progress'],
+      params: backupIdParams,
+      errors: ['slbp_backup_in_progress'],
       responses: {
-        200: { description: 'deleted here and remotely' },
-        404: { description: 'unknown backup id' },
+        200: { description: 'deleted here and remotely; `{success: false, message: "Backup not found"}` for an id that names no backup' },
         409: { description: 'the backup is still running' },
       },
-      example: { as: 'admin', params: { id: UNKNOWN_ID }, status: 404 },
+      example: { as: 'admin', params: { backup_id: UNKNOWN_ID }, status: 200 },
       async handler(_ctx, { params }) {
-        const info = await m.store.info(params.id);
-        if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
-        if (info.status === 'in_progress' && m.backups.isRunning(params.id))
+        const id = params.backup_id;
+        const info = BACKUP_ID.test(id) ? await m.store.info(id) : null;
+        if (!info) return NOT_FOUND;
+        if (info.status === 'in_progress' && m.backups.isRunning(id))
           throw new SidecarError('slbp_backup_in_progress', 'The backup is still running.', 409);
-        const { remote } = await m.maintenance.removeEverywhere(params.id);
-        return { success: true, backup_id: params.id, message: 'Backup deleted', remote_deleted: remote };
+        const { remote } = await m.maintenance.removeEverywhere(id);
+        return { success: true, backup_id: id, message: 'Backup deleted', remote_deleted: remote };
       },
     }),
     defineRoute({
@@ -204,7 +234,7 @@ export function backupRoutes(m: BackupRouteDeps): RouteSpec[] {
       async handler(_ctx, { params }) {
         const info = await m.store.info(params.id);
         if (!info) throw new SidecarError('slbp_backup_not_found', 'Backup not found', 404);
-        return { success: true, backup_info: info };
+        return { success: true, backup_info: backupOut(info, m.timeZone()) };
       },
     }),
   ];

@@ -35,6 +35,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     defineRoute({
       method: 'GET',
       path: '/health',
+      plugin: true,
       rateLimit: 'exempt',
       light: healthAnswer,
       summary: 'Liveness of the database, cache and filesystem (degraded without Redis)',
@@ -46,6 +47,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     defineRoute({
       method: 'GET',
       path: '/ready',
+      plugin: true,
       rateLimit: 'exempt',
       light: readyAnswer,
       summary: 'Readiness: database, required tables, not draining',
@@ -57,6 +59,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     defineRoute({
       method: 'GET',
       path: '/live',
+      plugin: true,
       rateLimit: 'exempt',
       light: liveAnswer,
       summary: 'Process liveness',
@@ -68,6 +71,7 @@ export function healthRoutes({ health, diagnostics }: HealthRouteDeps): RouteSpe
     defineRoute({
       method: 'GET',
       path: '/health/detailed',
+      plugin: true,
       summary: 'Detailed health for administrators and load balancers',
       tags: ['operations'],
       access: access.healthDetailed,

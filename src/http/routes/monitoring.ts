@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import { TIMEFRAMES, type MonitoringService } from '../../monitoring/monitoring-service.ts';
 import type { Metrics } from '../../monitoring/metrics.ts';
+import { alertConfigBody } from '../../monitoring/alert-config.ts';
 import { pageLinks } from '../collection.ts';
 import { intParam } from '../params.ts';
 import { invalidParams, SidecarError } from '../../errors.ts';
@@ -22,6 +23,7 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
     defineRoute({
       method: 'GET',
       path: '/metrics',
+      plugin: true,
       summary: 'Prometheus metrics (text exposition format 0.0.4)',
       tags: ['monitoring'],
       access: access.monitoring,
@@ -38,17 +40,24 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
     defineRoute({
       method: 'GET',
       path: '/metrics/dashboard',
+      plugin: true,
       summary: 'Stored metric snapshots, their summary and the active alerts',
       tags: ['monitoring'],
       access: access.monitoring,
-      responses: { 200: { description: '`{timeframe, metrics[], summary{}, alerts[]}` from wp_slbp_metrics' } },
-      query: z.object({ timeframe: z.enum(Object.keys(TIMEFRAMES) as [keyof typeof TIMEFRAMES]).default('1h') }),
+      responses: {
+        200: {
+          description: `\`{timeframe, timeframe_applied, metrics[], summary{}, alerts[]}\` from wp_slbp_metrics; timeframes ${Object.keys(TIMEFRAMES).join(', ')} (any other: 1h)`,
+        },
+      },
+      // Like the plugin, a timeframe it does not know is answered for 1 hour and named as asked.
+      query: z.object({ timeframe: z.string().max(32).default('1h') }),
       errors: ['rest_forbidden', 'rest_invalid_param'],
       handler: (_ctx, { query }) => monitoring.dashboard(query.timeframe),
     }),
     defineRoute({
       method: 'GET',
       path: '/alerts',
+      plugin: true,
       summary: 'Alerts by status, newest first',
       tags: ['monitoring'],
       access: access.monitoring,
@@ -80,6 +89,7 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
     defineRoute({
       method: 'GET',
       path: '/alerts/config',
+      plugin: true,
       summary: 'The alert rules (slbp_alert_config)',
       tags: ['monitoring'],
       access: access.admin,
@@ -95,13 +105,15 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
     defineRoute({
       method: 'POST',
       path: '/alerts/config',
+      plugin: true,
       summary: 'Replace the whole alert configuration',
       tags: ['monitoring'],
       access: access.admin,
-      body: z.object({ config: z.record(z.string(), z.unknown()) }),
+      // The plugin's body is the rule map itself; `{config: {...}}` is accepted too.
+      body: z.record(z.string(), z.unknown()),
       responses: {
         200: { description: '`{success: true, message, config}`' },
-        400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`)' },
+        400: { description: 'rest_invalid_param naming each bad entry (`config.<rule>.<field>`), with `success: false`' },
       },
       example: {
         as: 'admin',
@@ -125,13 +137,13 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
       },
       errors: ['rest_forbidden', 'rest_invalid_param', 'rest_missing_callback_param'],
       async handler(_ctx, { body }) {
-        const result = await monitoring.replaceConfig(body.config);
+        const result = await monitoring.replaceConfig(alertConfigBody(body));
         if ('problems' in result) {
           const params: Record<string, string> = {};
           for (const p of result.problems) params[`config.${p.entry}${p.field ? `.${p.field}` : ''}`] ??= p.message;
           throw invalidParams(params, { config: result.problems });
         }
-        return { success: true, message: 'Alert configuration updated', config: result.config };
+        return { success: true, message: 'Alert configuration updated successfully', config: result.config };
       },
     }),
   ];

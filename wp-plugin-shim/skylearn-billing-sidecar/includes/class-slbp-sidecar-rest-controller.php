@@ -22,6 +22,9 @@ final class SLBP_Sidecar_Rest_Controller {
 	public const WEBHOOK_NAMESPACE = 'slbp/v1';
 	public const WEBHOOK_ROUTE     = '/webhook/lemon_squeezy';
 
+	/** The plugin's integration webhooks, which the sidecar also serves (the plugin may be deactivated). */
+	public const INTEGRATION_WEBHOOK_ROUTES = array( '/webhook', '/webhook/(?P<integration>[a-zA-Z0-9_-]+)' );
+
 	/** The route that forwards whatever no described route matches. */
 	private const CATCHALL = '/(?P<slbp_route>.+)';
 
@@ -30,9 +33,11 @@ final class SLBP_Sidecar_Rest_Controller {
 
 	/** Request headers the sidecar needs besides the identity (the webhook's own signature). */
 	private const FORWARDED_REQUEST_HEADERS = array(
-		'x_signature'  => 'X-Signature',
-		'x_event_name' => 'X-Event-Name',
-		'x_request_id' => 'X-Request-Id',
+		'x_signature'    => 'X-Signature',
+		'x_event_name'   => 'X-Event-Name',
+		'x_request_id'   => 'X-Request-Id',
+		// The integration webhooks' key (the plugin's verify_webhook_permission).
+		'x_slbp_api_key' => 'X-SLBP-API-Key',
 	);
 
 	/**
@@ -99,13 +104,16 @@ final class SLBP_Sidecar_Rest_Controller {
 	}
 
 	/**
-	 * Registers the catch-all route and the webhook.
+	 * Registers the catch-all route and the webhooks.
 	 *
 	 * @return void
 	 */
 	public function register_routes(): void {
 		register_rest_route( self::NAMESPACE, self::CATCHALL, array( $this->handler() ), true );
 		register_rest_route( self::WEBHOOK_NAMESPACE, self::WEBHOOK_ROUTE, array( $this->handler( 'POST' ) ), true );
+		foreach ( self::INTEGRATION_WEBHOOK_ROUTES as $route ) {
+			register_rest_route( self::WEBHOOK_NAMESPACE, $route, array( $this->handler( 'POST' ) ), true );
+		}
 	}
 
 	/**

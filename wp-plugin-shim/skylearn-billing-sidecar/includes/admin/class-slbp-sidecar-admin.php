@@ -187,7 +187,7 @@ final class SLBP_Sidecar_Admin {
 	}
 
 	/**
-	 * The data of a 2xx answer, or a WP_Error with the sidecar's (or the transport's) message.
+	 * The data of a 2xx answer (not `success: false`), or a WP_Error with the sidecar's (or the transport's) message.
 	 *
 	 * @param array<string, mixed>|WP_Error $result Result of call().
 	 * @return array<mixed>|WP_Error
@@ -196,7 +196,8 @@ final class SLBP_Sidecar_Admin {
 		if ( is_wp_error( $result ) ) {
 			return $result;
 		}
-		if ( $result['status'] >= 200 && $result['status'] < 300 && is_array( $result['data'] ) ) {
+		// The plugin's routes answer some failures with 200 and `success: false` (a failed backup, an unknown backup id).
+		if ( $result['status'] >= 200 && $result['status'] < 300 && is_array( $result['data'] ) && false !== ( $result['data']['success'] ?? null ) ) {
 			return $result['data'];
 		}
 		$data = is_array( $result['data'] ) ? $result['data'] : array();

@@ -137,7 +137,7 @@ final class SLBP_Sidecar_Backups_Page {
 			esc_html__( 'Backup', 'skylearn-billing-sidecar' ),
 			esc_html( $id ),
 			esc_html__( 'Created', 'skylearn-billing-sidecar' ),
-			esc_html( SLBP_Sidecar_Format::datetime( $info['created_at'] ?? null ) ),
+			esc_html( SLBP_Sidecar_Format::datetime( $info['created_at_gmt'] ?? $info['created_at'] ?? null ) ),
 			esc_html__( 'Size', 'skylearn-billing-sidecar' ),
 			esc_html( SLBP_Sidecar_Format::size( $info['size'] ?? 0 ) ),
 			esc_html__( 'Database overwritten', 'skylearn-billing-sidecar' ),

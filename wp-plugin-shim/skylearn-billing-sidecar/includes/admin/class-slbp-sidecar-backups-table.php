@@ -110,7 +110,7 @@ final class SLBP_Sidecar_Backups_Table extends SLBP_Sidecar_List_Table {
 	 * @return string
 	 */
 	protected function column_created_at( $item ) {
-		return esc_html( SLBP_Sidecar_Format::datetime( $item['created_at'] ?? null ) );
+		return esc_html( SLBP_Sidecar_Format::datetime( $item['created_at_gmt'] ?? $item['created_at'] ?? null ) );
 	}
 
 	/**

@@ -250,7 +250,7 @@ final class SLBP_Sidecar_Overview_Page {
 				esc_html( ucfirst( (string) ( $a['severity'] ?? '' ) ) ),
 				esc_html( (string) ( $a['message'] ?? $a['alert_name'] ?? '' ) ),
 				/* translators: %s: date and time */
-				esc_html( sprintf( __( 'since %s', 'skylearn-billing-sidecar' ), SLBP_Sidecar_Format::datetime( $a['triggered_at'] ?? null ) ) )
+				esc_html( sprintf( __( 'since %s', 'skylearn-billing-sidecar' ), SLBP_Sidecar_Format::datetime( $a['triggered_at_gmt'] ?? $a['triggered_at'] ?? null ) ) )
 			);
 		}
 		echo '</ul>';
