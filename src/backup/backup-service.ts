@@ -22,7 +22,7 @@ import {
   type ManifestFile,
 } from './backup-store.ts';
 import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
-import { dbTargetFrom, toolVersion } from './db-tools.ts';
+import { dbTargetFrom, removeLeftoverCredentialFiles, toolVersion } from './db-tools.ts';
 import { SidecarError } from '../errors.ts';
 import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
 import { DumpSnapshot } from './snapshot-checksums.ts';
@@ -118,6 +118,9 @@ export class BackupService {
     });
     for (const token of stale) await this.d.lock.breakStale(token).catch(() => false);
     if (cleaned.length) this.d.logger.warn('removed partial backups left by a crash', { backups: cleaned });
+    const credentials = await removeLeftoverCredentialFiles();
+    if (credentials.length)
+      this.d.logger.warn('removed database credential files an earlier version left in the temp directory', { removed: credentials });
     return cleaned;
   }
 

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Component } from '../domain/backup-config.ts';
 import { openArchive, writeArchive, type ArchiveOptions } from './archive-io.ts';
 import type { ManifestFile } from './backup-store.ts';
-import { exitOf, loadSql, startDump, withDefaultsFile, type DbTarget } from './db-tools.ts';
+import { exitOf, loadSql, startDump, type DbTarget } from './db-tools.ts';
 
 /** Where a component's backup stands: bytes written, and when known the work done of a total. */
 export interface ComponentProgress {
@@ -61,23 +61,15 @@ export async function writeDatabase(
           started = Math.min(started + 1, total);
         }
       : undefined;
-  return withDefaultsFile(target, async (defaults) => {
-    const dump = startDump(defaults, database, dumpTables, onTable);
-    // Wait for both: a dump that dies half-way still ends its stdout cleanly.
-    // The table being dumped counts as half done until the next one starts.
-    const stream = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
-    const [file] = await Promise.all([
-      write(
-        ctx,
-        'database',
-        'database.sql',
-        stream,
-        onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const })),
-      ),
-      dump.done,
-    ]);
-    return file;
-  });
+  const dump = startDump(target, database, dumpTables, onTable);
+  // Wait for both: a dump that dies half-way still ends its stdout cleanly.
+  // The table being dumped counts as half done until the next one starts.
+  const stream = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
+  const [file] = await Promise.all([
+    write(ctx, 'database', 'database.sql', stream, onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const }))),
+    dump.done,
+  ]);
+  return file;
 }
 
 /**
