@@ -13,6 +13,8 @@ export interface LayeredCacheOptions {
   l2TtlSec: () => number;
   /** Fraction of random extra lifetime, so keys written together do not expire together. */
   jitter: number;
+  /** The clock L1 lifetimes are measured on (tests pass a fake one); `performance` by default. */
+  clock?: { now(): number };
 }
 
 interface L1Entry {
@@ -64,9 +66,21 @@ export class LayeredCache implements CacheService {
     this.l1 = new LRUCache<string, L1Entry>({
       max: opts.maxEntries,
       maxSize: opts.maxBytes,
+      // Expired entries are removed by purgeStale() on a timer (src/cache/stale-purge.ts), not one timer each.
       ttlAutopurge: false,
       dispose: (entry, key) => this.unindex(key, entry.tags),
+      ...(opts.clock ? { perf: opts.clock } : {}),
     });
+  }
+
+  /** Removes expired L1 entries (and their tag index); true when any went. */
+  purgeStale(): boolean {
+    return this.l1.purgeStale();
+  }
+
+  /** Tags with an L1 entry indexed under them (for tests of the index staying bounded). */
+  get taggedCount(): number {
+    return this.byTag.size;
   }
 
   private jittered(sec: number): number {

@@ -55,6 +55,11 @@ export class DatabaseRouter {
     this.local = new LRUCache({ max: 50_000, ttl: Math.max(windowMs, 1) });
   }
 
+  /** Forgets callers whose read-your-writes window has passed (a purge service calls this). */
+  purgeStale(): boolean {
+    return this.local.purgeStale();
+  }
+
   /** Whether the billing tables are spread over shards (SLBP_SHARDS). */
   get sharded(): boolean {
     return this.shards !== null;
