@@ -93,8 +93,11 @@ export function exitOf(child: ChildProcess, what: string, onLine?: (line: string
   });
 }
 
-/** mysqldump arguments for a consistent, complete, streaming dump (no CREATE DATABASE/USE). */
-export function dumpArgs(connection: string[], database: string, tables: string[]): string[] {
+/**
+ * mysqldump arguments for a consistent, complete, streaming dump (no CREATE DATABASE/USE);
+ * `noData`: tables dumped without their rows (the sidecar writes those itself).
+ */
+export function dumpArgs(connection: string[], database: string, tables: string[], noData: string[] = []): string[] {
   return [
     ...connection,
     '--single-transaction',
@@ -105,6 +108,7 @@ export function dumpArgs(connection: string[], database: string, tables: string[
     '--hex-blob',
     '--no-tablespaces',
     '--skip-dump-date',
+    ...noData.map((t) => `--ignore-table-data=${database}.${t}`),
     database,
     ...tables,
   ];
@@ -119,9 +123,10 @@ export function startDump(
   database: string,
   tables: string[],
   onTable?: (table: string) => void,
+  noData: string[] = [],
 ): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
   const { args: connection, env } = clientInvocation(t);
-  const args = dumpArgs(connection, database, tables);
+  const args = dumpArgs(connection, database, tables, noData);
   // After --no-defaults, which must come first.
   if (onTable) args.splice(1, 0, '--verbose');
   const child = spawn('mysqldump', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
