@@ -4,7 +4,10 @@
  * once from this process for BENCH_MEMORY_MINUTES (10) minutes — cached and uncached reads,
  * probes, signed webhooks for new orders — samples the sidecar's RSS every second, and prints
  * its mean and peak per minute. It passes when the last five minutes' means lie within 5 % of
- * each other and the peak stays under 220 MB; the result goes into docs/performance.md.
+ * each other and the peak stays under 220 MB. Then it leaves the node idle for
+ * BENCH_MEMORY_IDLE_MINUTES (6: the in-process TTL of 5 minutes and a purge) and reports what
+ * stays: RSS, heap and in-process cache entries (from /health/detailed). The result goes into
+ * docs/performance.md.
  */
 import autocannon from 'autocannon';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -21,10 +24,13 @@ const DB = process.env.BENCH_DB ?? 'slbp_bench';
 const MINUTES = Number(process.env.BENCH_MEMORY_MINUTES ?? 10);
 /** Connections per scenario; all scenarios run at once. */
 const CONNECTIONS = Number(process.env.BENCH_MEMORY_CONNECTIONS ?? 4);
+const IDLE_MINUTES = Number(process.env.BENCH_MEMORY_IDLE_MINUTES ?? 6);
 const SETTLED_MINUTES = 5;
 const FLAT_WITHIN = 0.05;
 const PEAK_LIMIT = 220 * 1024 * 1024;
 const SECRET = 'bench-shim-secret-0123456789';
+/** Lets this process read /health/detailed for the whole run (an admin's access token expires after 15 minutes). */
+const HEALTH_TOKEN = 'bench-health-token-0123456789';
 const REDIS_PREFIX = 'slbp-bench-memory:';
 const SECTION = '## Memory under sustained mixed load';
 const tsx = ['--import', 'tsx'];
@@ -66,6 +72,24 @@ function startSidecar(env: Record<string, string>): Promise<{ proc: ChildProcess
     proc.on('exit', (code) => reject(new Error(`sidecar exited ${code}:\n${out}`)));
   });
 }
+
+/** The node's heap and in-process cache as /health/detailed reports them. */
+async function inside(url: string, token: string): Promise<{ heap: number; entries: number; cacheBytes: number } | null> {
+  try {
+    const res = await fetch(`${url}/wp-json/skylearn-billing-pro/v1/health/detailed`, { headers: { Authorization: `Bearer ${token}` } });
+    const body = (await res.json()) as {
+      system_info: { heap_used: number };
+      service_checks: { cache_layers?: { l1: { entries: number; bytes: number } } };
+    };
+    const l1 = body.service_checks.cache_layers?.l1;
+    return { heap: body.system_info.heap_used, entries: l1?.entries ?? -1, cacheBytes: l1?.bytes ?? -1 };
+  } catch {
+    return null;
+  }
+}
+
+const describe = (x: { heap: number; entries: number; cacheBytes: number } | null) =>
+  x ? `heap ${mb(x.heap)} MB, L1 ${x.entries} entries (${mb(x.cacheBytes)} MB counted)` : 'heap and L1 unavailable';
 
 /** One scenario's requests for the whole run; resolves with its status counts and errors. */
 async function stream(side: LoadSide, seconds: number): Promise<{ statuses: Record<string, number>; errors: number; requests: number }> {
@@ -119,6 +143,7 @@ async function main(): Promise<void> {
     DB_PASSWORD: '',
     SLBP_REDIS_PREFIX: REDIS_PREFIX,
     SLBP_SIDECAR_SECRET: SECRET,
+    SLBP_HEALTH_TOKEN: HEALTH_TOKEN,
     SLBP_JOBS_ENABLED: 'false',
     SLBP_DATA_DIR: dataDir,
     SLBP_LOG_LEVEL: 'info',
@@ -139,11 +164,17 @@ async function main(): Promise<void> {
       if (minute < MINUTES) samples[minute]!.push(rssOf(pid));
     }, 1000);
     let reported = 0;
+    const insides: string[] = [];
     const progress = setInterval(() => {
       const minute = Math.floor((Date.now() - t0) / 60_000);
       while (reported < Math.min(minute, MINUTES)) {
         const xs = samples[reported]!;
-        log(`  minute ${reported + 1}: RSS mean ${mb(xs.reduce((a, b) => a + b, 0) / xs.length)} MB, max ${mb(Math.max(...xs))} MB`);
+        const k = reported;
+        log(`  minute ${k + 1}: RSS mean ${mb(xs.reduce((a, b) => a + b, 0) / xs.length)} MB, max ${mb(Math.max(...xs))} MB`);
+        void inside(sidecar.url, HEALTH_TOKEN).then((x) => {
+          insides[k] = describe(x);
+          log(`  minute ${k + 1}: ${describe(x)}`);
+        });
         reported++;
       }
     }, 5000);
@@ -153,6 +184,14 @@ async function main(): Promise<void> {
       clearInterval(sampler);
       clearInterval(progress);
     });
+    // Idle: nothing reads the cache; its entries reach their TTL and the purge removes them.
+    const idle: string[] = [];
+    for (let m = 1; m <= IDLE_MINUTES; m++) {
+      await new Promise((r) => setTimeout(r, 60_000));
+      const line = `${m}: RSS ${mb(rssOf(pid))} MB, ${describe(await inside(sidecar.url, HEALTH_TOKEN))}`;
+      log(`  idle minute ${line}`);
+      idle.push(line);
+    }
     const means = samples.map((xs) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length));
     const peaks = samples.map((xs) => Math.max(0, ...xs));
     const last = means.slice(-SETTLED_MINUTES);
@@ -167,10 +206,12 @@ async function main(): Promise<void> {
       '',
       `- RSS after start-up and log-ins: ${mb(startRss)} MB`,
       `- RSS per minute (mean / peak, MB): ${means.map((m, i) => `${i + 1}: ${mb(m)} / ${mb(peaks[i]!)}`).join('; ')}`,
+      `- heap and in-process cache at the end of each minute: ${insides.map((x, i) => `${i + 1}: ${x ?? 'n/a'}`).join('; ')}`,
       `- last ${SETTLED_MINUTES} minutes: spread ${(spread * 100).toFixed(1)} % (${flat ? 'pass' : 'FAIL'}); peak ${mb(peak)} MB (${under ? 'pass' : 'FAIL'})`,
       `- requests: ${results.reduce((n, r) => n + r.requests, 0)}; transport errors ${results.reduce((n, r) => n + r.errors, 0)}; statuses per scenario: ${scenarios
         .map((s, k) => `${s.name} ${JSON.stringify(results[k]!.statuses)}`)
         .join('; ')}`,
+      ...(IDLE_MINUTES ? [`- then idle, after each minute: ${idle.join('; ')}`] : []),
       `- machine: ${os.cpus()[0]?.model ?? 'unknown'} × ${os.cpus().length}, Node ${process.version}`,
       '',
     ];
