@@ -226,6 +226,7 @@ async function main(): Promise<void> {
     process.exitCode = flat && under ? 0 : 1;
   } finally {
     sidecar.proc.kill('SIGTERM');
+    await cleanRedisPrefix(REDIS_PREFIX);
   }
 }
 
