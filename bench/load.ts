@@ -73,7 +73,7 @@ function cpuTimeUs(pid: number): number | null {
  * Each side's requests are cut into rounds + 1 shares, one per round and the last for the
  * warm-up, so no run repeats another's requests (a cache it filled, a delivery it sent).
  */
-function requestSource(side: LoadSide, rounds: number) {
+export function requestSource(side: LoadSide, rounds: number) {
   const listLength = Math.max(side.paths.length, side.webhook?.bodies.length ?? 0);
   const share = Math.floor(listLength / (rounds + 1));
   let i = 0;

@@ -323,7 +323,11 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
     ...rounds,
     '',
   ].join('\n');
-  writeFileSync(path.join(projectRoot, 'docs/performance.md'), md);
+  // The memory scenario (bench/memory.ts, `npm run bench:memory`) keeps its own section at the end.
+  const file = path.join(projectRoot, 'docs/performance.md');
+  const old = readFileSync(file, 'utf8');
+  const memory = old.indexOf('## Memory under sustained mixed load');
+  writeFileSync(file, memory >= 0 ? `${md}\n${old.slice(memory)}` : md);
   log('wrote docs/performance.md');
 }
 

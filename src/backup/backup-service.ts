@@ -1,7 +1,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import type { Config } from '../config/schema.ts';
-import type { Database } from '../data/database.ts';
+import type { Database, DedicatedConnection } from '../data/database.ts';
 import type { OptionsRepository } from '../data/options-repository.ts';
 import type { BackupRepository } from '../data/backup-repository.ts';
 import { maybeUnserialize } from '../data/php-serialize.ts';
@@ -22,10 +22,11 @@ import {
   type ManifestFile,
 } from './backup-store.ts';
 import { writeConfig, writeDatabase, writeFiles, type ComponentProgress } from './components.ts';
-import { dbTargetFrom, toolVersion } from './db-tools.ts';
+import { dbTargetFrom, removeLeftoverCredentialFiles, toolVersion } from './db-tools.ts';
 import { SidecarError } from '../errors.ts';
 import { adoptLegacyBackups, exists, otherSiteDirectories, sourceOf, type BackupSource } from './site-backups.ts';
-import { DumpSnapshot } from './snapshot-checksums.ts';
+import { exactRowTables, exactRows } from './exact-rows.ts';
+import { DumpSnapshot, openSnapshot } from './snapshot-checksums.ts';
 
 /** What observers (metrics) hear after every backup attempt. */
 export interface BackupResult {
@@ -125,6 +126,9 @@ export class BackupService {
     });
     for (const token of stale) await this.d.lock.breakStale(token).catch(() => false);
     if (cleaned.length) this.d.logger.warn('removed partial backups left by a crash', { backups: cleaned });
+    const credentials = await removeLeftoverCredentialFiles();
+    if (credentials.length)
+      this.d.logger.warn('removed database credential files an earlier version left in the temp directory', { removed: credentials });
     return cleaned;
   }
 
@@ -243,21 +247,36 @@ export class BackupService {
             db.name,
             backup.scope === 'plugin' ? `${this.d.tables.prefix}slbp_` : undefined,
           );
-          const snapshot = new DumpSnapshot({ db: this.d.db, repo: this.d.repo }, db.name, tables);
+          // Tables with FLOAT columns: mysqldump dumps them without rows, the sidecar writes those exactly.
+          const exact = await exactRowTables(this.d.db.write, db.name, tables);
+          const snapshot = new DumpSnapshot(
+            { db: this.d.db, repo: this.d.repo },
+            db.name,
+            tables,
+            exact.map((t) => t.name),
+          );
+          let rows: DedicatedConnection | null = null;
           try {
             await snapshot.prepare();
+            // Without the lock, a snapshot of their own: exact, if a moment apart from the rest of the dump.
+            rows = snapshot.takeRows() ?? (exact.length ? await openSnapshot(this.d.db, 600_000) : null);
             const dumping = writeDatabase(ctx, dbTargetFrom(db), db.name, backup.scope === 'plugin' ? tables : [], {
               tableCount: tables.length,
               tap: (out) => snapshot.watch(out),
+              ...(rows ? { exact: exact.map((t) => t.name), append: () => exactRows(rows!, db.name, exact) } : {}),
             });
             dumping.catch(() => undefined); // awaited below; a dump failing early must not count as unhandled
             const checksums = await snapshot.checksums(dumping);
             files.database = await dumping;
+            await rows?.query('COMMIT');
+            rows?.release();
+            rows = null;
             database = {
               name: db.name,
               scope: backup.scope,
               tables,
               checksums,
+              exact_rows: exact.map((t) => t.name),
               ...(snapshot.problem ? { checksums_unavailable: snapshot.problem } : {}),
             };
             if (snapshot.problem)
@@ -267,6 +286,7 @@ export class BackupService {
               });
           } finally {
             snapshot.close();
+            rows?.destroy();
           }
         } else if (component === 'files') {
           files.files = await writeFiles(ctx, uploads!, this.d.store.root);

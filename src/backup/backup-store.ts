@@ -38,6 +38,8 @@ export interface Manifest {
     tables: string[];
     checksums?: SnapshotChecksums | null;
     checksums_unavailable?: string;
+    /** Tables mysqldump dumped without rows and the backup wrote exactly, after it (FLOAT columns; absent before #24). */
+    exact_rows?: string[];
   } | null;
   /** The site the backup was made from (absent in manifests written before #19). */
   source?: BackupSource;

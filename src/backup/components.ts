@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import type { Component } from '../domain/backup-config.ts';
 import { openArchive, writeArchive, type ArchiveOptions } from './archive-io.ts';
 import type { ManifestFile } from './backup-store.ts';
-import { exitOf, loadSql, startDump, withDefaultsFile, type DbTarget } from './db-tools.ts';
+import { exitOf, loadSql, startDump, type DbTarget } from './db-tools.ts';
 
 /** Where a component's backup stands: bytes written, and when known the work done of a total. */
 export interface ComponentProgress {
@@ -44,14 +44,15 @@ async function write(
 /**
  * mysqldump → gzip → (encrypt) → sha256 → file; an empty `dumpTables` means the whole database.
  * `tableCount` (the tables it will dump) makes progress report tables done of that total; `tap`
- * sees the dump on its way (the snapshot checksums watch it).
+ * sees the dump on its way (the snapshot checksums watch it). `exact` names tables mysqldump dumps
+ * without rows; `append` gives their rows, written after mysqldump's output once it has succeeded.
  */
 export async function writeDatabase(
   ctx: WriteContext,
   target: DbTarget,
   database: string,
   dumpTables: string[],
-  opts: { tableCount?: number; tap?: (dump: Readable) => Readable } = {},
+  opts: { tableCount?: number; tap?: (dump: Readable) => Readable; exact?: string[]; append?: () => Readable } = {},
 ): Promise<ManifestFile> {
   let started = 0;
   const total = opts.tableCount ?? dumpTables.length;
@@ -61,23 +62,26 @@ export async function writeDatabase(
           started = Math.min(started + 1, total);
         }
       : undefined;
-  return withDefaultsFile(target, async (defaults) => {
-    const dump = startDump(defaults, database, dumpTables, onTable);
-    // Wait for both: a dump that dies half-way still ends its stdout cleanly.
-    // The table being dumped counts as half done until the next one starts.
-    const stream = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
-    const [file] = await Promise.all([
-      write(
-        ctx,
-        'database',
-        'database.sql',
-        stream,
-        onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const })),
-      ),
-      dump.done,
-    ]);
-    return file;
-  });
+  const dump = startDump(target, database, dumpTables, onTable, opts.exact);
+  // Wait for both: a dump that dies half-way still ends its stdout cleanly.
+  // The table being dumped counts as half done until the next one starts.
+  const tapped = opts.tap ? opts.tap(dump.stdout) : dump.stdout;
+  const append = opts.append;
+  const stream = append
+    ? Readable.from(
+        (async function* () {
+          yield* tapped;
+          await dump.done;
+          yield* append();
+        })(),
+        { objectMode: false },
+      )
+    : tapped;
+  const [file] = await Promise.all([
+    write(ctx, 'database', 'database.sql', stream, onTable && (() => ({ done: Math.max(0, started - 1), total, unit: 'tables' as const }))),
+    dump.done,
+  ]);
+  return file;
 }
 
 /**

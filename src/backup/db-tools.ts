@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { lstat, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -31,22 +31,40 @@ export function dbTargetFrom(db: Config['db']): DbTarget {
 }
 
 /**
- * Runs `fn` with a private defaults file holding the credentials, so the password never
- * appears on a command line (visible to every local user in `ps`). Removed afterwards.
+ * How a MariaDB client tool connects without its password on the command line (visible to every
+ * local user in `ps` and /proc/<pid>/cmdline) or in a file: `--no-defaults` first (no option file
+ * can override the connection; MariaDB reads option files over the environment), the non-secret
+ * connection options as arguments, and the password in `MYSQL_PWD` (MariaDB's client reads it
+ * when no option gives one). A process's environment is readable only by its own user and root,
+ * the same ones who can read the sidecar's own configuration; a crash leaves nothing behind
+ * (docs/decisions/0031-backup-credentials-and-exact-floats.md).
  */
-export async function withDefaultsFile<T>(t: DbTarget, fn: (file: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(path.join(os.tmpdir(), 'slbp-db-'));
-  const file = path.join(dir, 'client.cnf');
-  const esc = (v: string) => `"${v.replaceAll('\\', '\\\\').replaceAll('"', '\\"')}"`;
-  const lines = ['[client]', `user=${esc(t.user)}`, `password=${esc(t.password)}`, `host=${esc(t.host)}`, `port=${t.port}`];
-  if (t.socketPath) lines.push(`socket=${esc(t.socketPath)}`);
-  lines.push('default-character-set=utf8mb4', '');
-  await writeFile(file, lines.join('\n'), { mode: 0o600 });
-  try {
-    return await fn(file);
-  } finally {
+export function clientInvocation(t: DbTarget): { args: string[]; env: NodeJS.ProcessEnv } {
+  const args = ['--no-defaults', `--user=${t.user}`, `--host=${t.host}`, `--port=${t.port}`];
+  if (t.socketPath) args.push(`--socket=${t.socketPath}`);
+  args.push('--default-character-set=utf8mb4');
+  const env: NodeJS.ProcessEnv = { ...process.env, MYSQL_PWD: t.password };
+  // An empty MYSQL_PWD is ignored by the client (it would then connect without a password anyway).
+  if (!t.password) delete env.MYSQL_PWD;
+  return { args, env };
+}
+
+/**
+ * Removes `slbp-db-*` directories earlier versions left in the system temp directory when a
+ * backup was killed (each held a `client.cnf` with the database user and password). Only this
+ * user's, and only those older than a minute (an older node on this host may be starting a dump).
+ */
+export async function removeLeftoverCredentialFiles(tmp = os.tmpdir(), now = Date.now()): Promise<string[]> {
+  const removed: string[] = [];
+  for (const name of await readdir(tmp).catch(() => [] as string[])) {
+    if (!/^slbp-db-[A-Za-z0-9]{6}$/.test(name)) continue;
+    const dir = path.join(tmp, name);
+    const st = await lstat(dir).catch(() => null);
+    if (!st?.isDirectory() || st.uid !== process.getuid?.() || now - st.mtimeMs < 60_000) continue;
     await rm(dir, { recursive: true, force: true });
+    removed.push(dir);
   }
+  return removed;
 }
 
 /**
@@ -75,10 +93,13 @@ export function exitOf(child: ChildProcess, what: string, onLine?: (line: string
   });
 }
 
-/** mysqldump arguments for a consistent, complete, streaming dump (no CREATE DATABASE/USE). */
-export function dumpArgs(defaultsFile: string, database: string, tables: string[]): string[] {
+/**
+ * mysqldump arguments for a consistent, complete, streaming dump (no CREATE DATABASE/USE);
+ * `noData`: tables dumped without their rows (the sidecar writes those itself).
+ */
+export function dumpArgs(connection: string[], database: string, tables: string[], noData: string[] = []): string[] {
   return [
-    `--defaults-file=${defaultsFile}`,
+    ...connection,
     '--single-transaction',
     '--quick',
     '--routines',
@@ -86,8 +107,8 @@ export function dumpArgs(defaultsFile: string, database: string, tables: string[
     '--events',
     '--hex-blob',
     '--no-tablespaces',
-    '--default-character-set=utf8mb4',
     '--skip-dump-date',
+    ...noData.map((t) => `--ignore-table-data=${database}.${t}`),
     database,
     ...tables,
   ];
@@ -98,14 +119,17 @@ export function dumpArgs(defaultsFile: string, database: string, tables: string[
  * mysqldump runs with --verbose and each table it starts on is reported (for progress).
  */
 export function startDump(
-  defaultsFile: string,
+  t: DbTarget,
   database: string,
   tables: string[],
   onTable?: (table: string) => void,
+  noData: string[] = [],
 ): { stdout: Readable; done: Promise<void>; child: ChildProcess } {
-  const args = dumpArgs(defaultsFile, database, tables);
+  const { args: connection, env } = clientInvocation(t);
+  const args = dumpArgs(connection, database, tables, noData);
+  // After --no-defaults, which must come first.
   if (onTable) args.splice(1, 0, '--verbose');
-  const child = spawn('mysqldump', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('mysqldump', args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   const done = exitOf(
     child,
     'mysqldump',
@@ -122,11 +146,10 @@ export function startDump(
 
 /** Streams SQL into `database` with the mysql client; rejects on the first failing statement. */
 export async function loadSql(t: DbTarget, database: string, sql: Readable): Promise<void> {
-  await withDefaultsFile(t, async (file) => {
-    const child = spawn('mysql', [`--defaults-file=${file}`, '--binary-mode', database], { stdio: ['pipe', 'ignore', 'pipe'] });
-    const done = exitOf(child, 'mysql restore');
-    await Promise.all([pipeline(sql, child.stdin!), done]);
-  });
+  const { args, env } = clientInvocation(t);
+  const child = spawn('mysql', [...args, '--binary-mode', database], { stdio: ['pipe', 'ignore', 'pipe'], env });
+  const done = exitOf(child, 'mysql restore');
+  await Promise.all([pipeline(sql, child.stdin!), done]);
 }
 
 /** First line of `<tool> --version`, for the manifest. */

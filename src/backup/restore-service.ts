@@ -250,12 +250,14 @@ export class RestoreService {
         reason: m.database?.checksums_unavailable ?? 'the backup has no snapshot checksums (made before they were recorded)',
         tables: [],
       };
+    // Digested the way the backup digested them: FLOAT exactly where it wrote the rows itself.
+    const exact = new Set(sums.exact_rows ?? []);
     const conn = await this.d.db.dedicated(600_000);
     try {
       const tables: TableVerification[] = [];
       for (const table of m.database!.tables) {
         const expected = sums.tables[table];
-        const actual = await this.d.repo.digest(conn, database, table).catch(() => null);
+        const actual = await this.d.repo.digest(conn, database, table, { exactFloat: exact.has(table) }).catch(() => null);
         tables.push({
           table,
           rows: expected?.rows ?? null,

@@ -8,6 +8,21 @@ export interface SnapshotChecksums {
   method: 'lock-tables+consistent-snapshot';
   taken_at: string;
   tables: Record<string, TableDigest>;
+  /** Tables whose rows the backup wrote itself: their FLOAT columns are digested exactly (absent before #24). */
+  exact_rows?: string[];
+}
+
+/** A connection of its own inside `START TRANSACTION WITH CONSISTENT SNAPSHOT` (REPEATABLE READ). */
+export async function openSnapshot(db: Database, timeoutMs: number): Promise<DedicatedConnection> {
+  const c = await db.dedicated(timeoutMs);
+  try {
+    await c.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
+    await c.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+    return c;
+  } catch (err) {
+    c.destroy();
+    throw err;
+  }
 }
 
 export interface SnapshotOptions {
@@ -47,6 +62,8 @@ const isLockWait = (err: unknown) =>
 export class DumpSnapshot {
   private lock: DedicatedConnection | null = null;
   private snap: DedicatedConnection | null = null;
+  /** A second snapshot equal to the dump's, for the rows the backup writes itself (exact-rows.ts). */
+  private rows: DedicatedConnection | null = null;
   private takenAt = '';
   private markStarted: () => void = () => undefined;
   private readonly started = new Promise<void>((resolve) => {
@@ -58,6 +75,8 @@ export class DumpSnapshot {
     private readonly o: SnapshotOptions,
     private readonly database: string,
     private readonly tables: string[],
+    /** Tables whose rows the backup writes itself from takeRows()'s connection. */
+    private readonly exact: string[] = [],
   ) {}
 
   /** Holds writes to the tables and opens the checksum snapshot. */
@@ -65,9 +84,8 @@ export class DumpSnapshot {
     if (!this.tables.length) return;
     try {
       this.lock = await this.lockTables();
-      this.snap = await this.o.db.dedicated(this.o.digestTimeoutMs ?? 600_000);
-      await this.snap.query('SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ');
-      await this.snap.query('START TRANSACTION WITH CONSISTENT SNAPSHOT');
+      this.snap = await openSnapshot(this.o.db, this.o.digestTimeoutMs ?? 600_000);
+      if (this.exact.length) this.rows = await openSnapshot(this.o.db, this.o.digestTimeoutMs ?? 600_000);
       this.takenAt = new Date().toISOString();
     } catch (err) {
       this.giveUp(`could not hold the tables for a consistent snapshot: ${(err as Error).message}`);
@@ -89,6 +107,17 @@ export class DumpSnapshot {
         await sleep(500 * attempt);
       }
     }
+  }
+
+  /**
+   * A connection whose snapshot was taken under the same lock as the digests' (so it equals the
+   * dump's when checksums() sees the dump start in time), for the rows the backup writes itself;
+   * the caller owns it from here. Null when the tables could not be held.
+   */
+  takeRows(): DedicatedConnection | null {
+    const c = this.rows;
+    this.rows = null;
+    return c;
   }
 
   /** The dump's stdout, passed through unchanged, watched for the first object mysqldump dumps. */
@@ -140,11 +169,17 @@ export class DumpSnapshot {
     }
     try {
       const tables: Record<string, TableDigest> = {};
-      for (const t of this.tables) tables[t] = await this.o.repo.digest(this.snap, this.database, t);
+      const exact = new Set(this.exact);
+      for (const t of this.tables) tables[t] = await this.o.repo.digest(this.snap, this.database, t, { exactFloat: exact.has(t) });
       await this.snap.query('COMMIT');
       this.snap.release();
       this.snap = null;
-      return { method: 'lock-tables+consistent-snapshot', taken_at: this.takenAt, tables };
+      return {
+        method: 'lock-tables+consistent-snapshot',
+        taken_at: this.takenAt,
+        tables,
+        ...(this.exact.length ? { exact_rows: [...this.exact] } : {}),
+      };
     } catch (err) {
       this.giveUp(`could not read the checksums in the snapshot: ${(err as Error).message}`);
       return null;
@@ -161,7 +196,9 @@ export class DumpSnapshot {
   close(): void {
     this.lock?.destroy();
     this.snap?.destroy();
+    this.rows?.destroy();
     this.lock = null;
     this.snap = null;
+    this.rows = null;
   }
 }

@@ -19,6 +19,8 @@ export interface LayeredCacheOptions {
    * fails because the database is unavailable (stale-if-error; 0: never). Not answered otherwise.
    */
   staleIfErrorSec?: number;
+  /** The clock L1 lifetimes are measured on (tests pass a fake one); `performance` by default. */
+  clock?: { now(): number };
 }
 
 interface L1Entry {
@@ -76,9 +78,25 @@ export class LayeredCache implements CacheService {
     this.l1 = new LRUCache<string, L1Entry>({
       max: opts.maxEntries,
       maxSize: opts.maxBytes,
+      // Expired entries are removed by purgeStale() on a timer (src/cache/stale-purge.ts), not one timer each.
       ttlAutopurge: false,
       dispose: (entry, key) => this.unindex(key, entry.tags),
+      ...(opts.clock ? { perf: opts.clock } : {}),
     });
+    this.clock = opts.clock ?? performance;
+  }
+
+  /** L1 lifetimes and ages are measured on this clock, the one the LRU's own TTLs use. */
+  private readonly clock: { now(): number };
+
+  /** Removes expired L1 entries (and their tag index); true when any went. */
+  purgeStale(): boolean {
+    return this.l1.purgeStale();
+  }
+
+  /** Tags with an L1 entry indexed under them (for tests of the index staying bounded). */
+  get taggedCount(): number {
+    return this.byTag.size;
   }
 
   private jittered(sec: number): number {
@@ -87,7 +105,7 @@ export class LayeredCache implements CacheService {
 
   peek<T>(key: string): T | undefined {
     const hit = this.l1.get(key);
-    if (!hit || hit.freshUntil <= Date.now()) return undefined;
+    if (!hit || hit.freshUntil <= this.clock.now()) return undefined;
     this.counters.l1Hits++;
     return hit.value as T;
   }
@@ -134,7 +152,7 @@ export class LayeredCache implements CacheService {
       const kept = err instanceof DatabaseUnavailableError ? this.l1.get(key) : undefined;
       if (!kept) throw err;
       this.counters.staleAnswers++;
-      this.markStale(kept.value, Math.round((Date.now() - kept.at) / 1000));
+      this.markStale(kept.value, Math.round((this.clock.now() - kept.at) / 1000));
       return kept.value as T;
     }
     // An invalidation arrived while loading: the value may predate it, so hand it out but keep it nowhere.
@@ -150,7 +168,7 @@ export class LayeredCache implements CacheService {
 
   /** Keeps recentWrites in write order and no longer than RECENT_WRITE_MS. */
   private noteWrite(key: string, tags: string[]): void {
-    const now = Date.now();
+    const now = this.clock.now();
     this.recentWrites.delete(key);
     this.recentWrites.set(key, { tags, at: now });
     for (const [k, w] of this.recentWrites) {
@@ -172,7 +190,7 @@ export class LayeredCache implements CacheService {
 
   /** `chars` is the JSON length, so the byte bound costs no second serialization. */
   private storeL1(key: string, value: unknown, tags: string[], ttlSec: number, chars: number): void {
-    const now = Date.now();
+    const now = this.clock.now();
     const ttlMs = this.jittered(ttlSec) * 1000;
     // Kept past its lifetime for stale-if-error only; peek() never answers it then.
     const keepMs = ttlMs + (this.opts.staleIfErrorSec ?? 0) * 1000;

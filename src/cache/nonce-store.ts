@@ -30,4 +30,14 @@ export class NonceStore {
     this.local.set(key, true, { ttl: this.ttlSec * 1000 });
     return true;
   }
+
+  /** Nonces held in this process. */
+  get size(): number {
+    return this.local.size;
+  }
+
+  /** Forgets nonces past their TTL (a purge service calls this; otherwise they stay until the cap). */
+  purgeStale(): boolean {
+    return this.local.purgeStale();
+  }
 }

@@ -18,18 +18,19 @@ export interface TableDigest {
 const BYTE_TYPES =
   /^(char|varchar|tinytext|text|mediumtext|longtext|enum|set|json|binary|varbinary|tinyblob|blob|mediumblob|longblob|bit|geometry|point|linestring|polygon|multipoint|multilinestring|multipolygon|geometrycollection)$/;
 
-/**
- * How one column enters the row digest. Numbers, dates and times as the server writes them in
- * text, which is what mysqldump carries: FLOAT and DOUBLE therefore compare at the precision of
- * the dump (FLOAT: 6 significant digits), since that is all a restore can give back today. When
- * FLOAT columns restore exactly (#24), this is the one place to make them compare exactly.
- */
 /** Any catalogue name, quoted (these come from information_schema, not from callers). */
 const quoted = (name: string): string => `\`${name.replaceAll('`', '``')}\``;
 
-function columnDigest(name: string, dataType: string): string {
+/**
+ * How one column enters the row digest. Numbers, dates and times as the server writes them in
+ * text (DOUBLE's text round-trips). FLOAT's text has 6 significant digits: with `exactFloat`
+ * (tables whose rows the backup wrote itself, exactly: docs/decisions/0031-…) it enters as
+ * DOUBLE, the stored value; otherwise at the 6 digits mysqldump carries (backups made before
+ * #24, and tables with triggers that mysqldump still dumps).
+ */
+function columnDigest(name: string, dataType: string, exactFloat: boolean): string {
   const col = quoted(name);
-  const value = BYTE_TYPES.test(dataType) ? `HEX(${col})` : col;
+  const value = BYTE_TYPES.test(dataType) ? `HEX(${col})` : exactFloat && dataType === 'float' ? `CAST(${col} AS DOUBLE)` : col;
   return `IF(${col} IS NULL, 'N', CONCAT('v', ${value}))`;
 }
 
@@ -49,13 +50,13 @@ export class BackupRepository {
    * summed and XORed over the rows, so row order does not matter and duplicate rows still count.
    * A plain SELECT: inside a transaction it reads that transaction's snapshot.
    */
-  async digest(q: Queryable, database: string, table: string): Promise<TableDigest> {
+  async digest(q: Queryable, database: string, table: string, opts: { exactFloat?: boolean } = {}): Promise<TableDigest> {
     const cols = await q.query<{ name: string; type: string }[]>(
       'SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
       [database, table],
     );
     if (!cols.length) throw new Error(`table ${database}.${table} has no columns (missing?)`);
-    const row = `MD5(CONCAT_WS(0x1f, ${cols.map((c) => columnDigest(c.name, c.type)).join(', ')}))`;
+    const row = `MD5(CONCAT_WS(0x1f, ${cols.map((c) => columnDigest(c.name, c.type, opts.exactFloat ?? false)).join(', ')}))`;
     const [r] = await q.query<{ n: number; s: string | number | null; x: string | number | null }[]>(
       `SELECT COUNT(*) AS n, SUM(CAST(CONV(RIGHT(${row}, 12), 16, 10) AS UNSIGNED)) AS s, BIT_XOR(CAST(CONV(LEFT(${row}, 16), 16, 10) AS UNSIGNED)) AS x FROM ${quoted(database)}.${quoted(table)}`,
     );

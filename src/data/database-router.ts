@@ -59,6 +59,11 @@ export class DatabaseRouter {
   /** The writer through the billing-reads lane (its own connections, each table at most half of them). */
   private readonly reads: Queryable;
 
+  /** Forgets callers whose read-your-writes window has passed (a purge service calls this). */
+  purgeStale(): boolean {
+    return this.local.purgeStale();
+  }
+
   /** Whether the billing tables are spread over shards (SLBP_SHARDS). */
   get sharded(): boolean {
     return this.shards !== null;

@@ -1,6 +1,7 @@
 import mysql, { type Pool, type PoolConnection, type PoolOptions } from 'mysql2';
 import { createHash } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import type { Readable } from 'node:stream';
 import type { Config } from '../config/schema.ts';
 import { parseDbHost } from '../config/load.ts';
 
@@ -12,6 +13,11 @@ export interface Queryable {
 
 /** A connection held by one caller until it calls `release()` or `destroy()`. */
 export interface DedicatedConnection extends Queryable {
+  /**
+   * Streams a query's rows (no deadline), each an array of the columns' bytes as the server
+   * sent them in text (null for NULL): nothing converted, for writing them back exactly.
+   */
+  streamRaw(sql: string): Readable;
   release(): void;
   destroy(): void;
 }
@@ -333,6 +339,7 @@ export class Database extends EventEmitter {
     let done = false;
     return {
       query: (sql, params) => this.run(conn, this.writer.name, sql, params, queryTimeoutMs),
+      streamRaw: (sql) => conn.query({ sql, rowsAsArray: true, typeCast: (field) => field.buffer() }).stream({ highWaterMark: 256 }),
       release: () => {
         if (!done) {
           done = true;

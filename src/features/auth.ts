@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import type { CacheService } from '../cache/cache-service.ts';
 import { NonceStore } from '../cache/nonce-store.ts';
+import { stalePurge } from '../cache/stale-purge.ts';
 import type { RedisHandle } from '../cache/redis.ts';
 import type { Config } from '../config/schema.ts';
 import type { SiteIdentity } from '../config/site-identity.ts';
@@ -131,7 +132,7 @@ export function createAuth(d: AuthDeps): Auth {
       wordpressCookieIdentity(wordpressSessions, userDirectory),
     ],
     routes: [...authRoutes({ auth, directory: userDirectory }), ...apiKeyRoutes(apiKeyAdmin, () => d.settings.homeUrl)],
-    services: [revocations],
+    services: [revocations, stalePurge('nonce-expiry', [nonces])],
     // Expired rows in wp_slbp_sessions are never read back; prune them hourly (Redis expires its own).
     jobs: [new CronJob('session-purge', '17 * * * *', () => sessionsRepo.purgeExpired(db.write), log)],
     health: {},

@@ -4,6 +4,7 @@ import { InvalidationBus } from '../cache/invalidation-bus.ts';
 import { LayeredCache } from '../cache/layered-cache.ts';
 import type { RedisHandle } from '../cache/redis.ts';
 import { RedisStore } from '../cache/redis-store.ts';
+import { stalePurge } from '../cache/stale-purge.ts';
 import type { Config } from '../config/schema.ts';
 import { cacheRoutes } from '../http/routes/cache.ts';
 import type { Logger } from '../observability/logger.ts';
@@ -50,7 +51,7 @@ export function createCache(d: CacheDeps): Cache {
     cache,
     bus,
     routes: cacheRoutes({ cache }),
-    services: bus ? [bus] : [],
+    services: [stalePurge('cache-expiry', [cache]), ...(bus ? [bus] : [])],
     jobs: [],
     health: {
       cache_layers: () => {

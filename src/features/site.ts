@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { RedisHandle } from '../cache/redis.ts';
 import { NamespaceGuard } from '../cache/site-namespace.ts';
+import { stalePurge } from '../cache/stale-purge.ts';
 import { projectRoot } from '../config/load.ts';
 import type { Config } from '../config/schema.ts';
 import { siteIdentity, type SiteIdentity } from '../config/site-identity.ts';
@@ -142,7 +143,7 @@ export function createSite(config: Config, logger?: Logger): Site {
       prefixGuess: () => guessTablePrefixes(db.lane('probes'), tables),
       pluginCron: () => pluginCron(),
     },
-    services: [replicas],
+    services: [replicas, stalePurge('read-your-writes-expiry', [databases])],
     jobs: [],
     health,
     async open() {

@@ -3,6 +3,8 @@ import winston from 'winston';
 import { LayeredCache } from '../../src/cache/layered-cache.ts';
 import { DatabaseUnavailableError } from '../../src/data/database.ts';
 import { cacheKeys, hashTagOf, isValidTag } from '../../src/cache/keys.ts';
+import { NonceStore } from '../../src/cache/nonce-store.ts';
+import { stalePurge } from '../../src/cache/stale-purge.ts';
 
 const silent = winston.createLogger({ silent: true });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -164,6 +166,59 @@ describe('layered cache: stale-if-error (#24)', () => {
     err = undefined;
     await none.wrap('k', down).catch((e) => (err = e));
     expect(err).to.be.instanceOf(DatabaseUnavailableError);
+  });
+});
+
+describe('expired in-process entries leave without being read again', () => {
+  /** Polls (the purge runs on its own timer) until `done`, for at most two seconds. */
+  async function until(done: () => boolean): Promise<void> {
+    for (let i = 0; i < 200 && !done(); i++) await sleep(10);
+  }
+
+  it('the purge service removes expired L1 entries and their tag index, and keeps live ones', async () => {
+    let now = 1_000_000;
+    const cache = l1Only({ l1TtlSec: 60, jitter: 0, clock: { now: () => now } });
+    for (let i = 0; i < 50; i++) await cache.wrap(`short:${i}`, async () => ({ i }), { tags: [`user:${i}`] });
+    await cache.wrap('long', async () => ({ kept: true }), { tags: ['site'], l1TtlSec: 600 });
+    expect(cache.size).to.equal(51);
+    expect(cache.taggedCount).to.equal(51);
+    const purge = stalePurge('cache-expiry', [cache], 5);
+    purge.start!();
+    try {
+      now += 61_000; // past the short entries' lifetime; no read touches them
+      await until(() => cache.size === 1);
+      expect(cache.size).to.equal(1);
+      expect(cache.taggedCount).to.equal(1);
+      expect(cache.peek('long')).to.deep.equal({ kept: true });
+      expect(cache.stats().l1.bytes).to.be.below(100);
+    } finally {
+      purge.stop();
+    }
+  });
+
+  it('without the purge, expired entries stay until a read or the cap (what the service is for)', async () => {
+    let now = 1_000_000;
+    const cache = l1Only({ l1TtlSec: 60, jitter: 0, clock: { now: () => now } });
+    for (let i = 0; i < 10; i++) await cache.wrap(`k:${i}`, async () => ({ i }));
+    now += 61_000;
+    expect(cache.size).to.equal(10);
+    expect(cache.purgeStale()).to.equal(true);
+    expect(cache.size).to.equal(0);
+  });
+
+  it("the nonce store's in-process set forgets nonces past their TTL", async () => {
+    const nonces = new NonceStore(null, 1);
+    for (let i = 0; i < 20; i++) expect(await nonces.claim('shim', `n${i}`)).to.equal(true);
+    expect(await nonces.claim('shim', 'n0')).to.equal(false);
+    await sleep(1100);
+    const purge = stalePurge('nonce-expiry', [nonces], 5);
+    purge.start!();
+    try {
+      await until(() => nonces.size === 0);
+      expect(nonces.size).to.equal(0);
+    } finally {
+      purge.stop();
+    }
   });
 });
 
