@@ -168,7 +168,7 @@ export class LayeredCache implements CacheService {
 
   /** Keeps recentWrites in write order and no longer than RECENT_WRITE_MS. */
   private noteWrite(key: string, tags: string[]): void {
-    const now = this.clock.now();
+    const now = Date.now();
     this.recentWrites.delete(key);
     this.recentWrites.set(key, { tags, at: now });
     for (const [k, w] of this.recentWrites) {
