@@ -1,6 +1,7 @@
 import type { Connection } from 'mysql2/promise';
 import { phpSerialize } from '../../src/data/php-serialize.ts';
 import { hashPhpass, hashWpBcrypt } from '../../src/domain/passwords.ts';
+import { DEFAULT_ALERT_CONFIG } from '../../src/monitoring/alert-config.ts';
 import { WP_DEFAULT_ROLES } from './wp-roles.ts';
 
 export interface DemoSize {
@@ -109,47 +110,7 @@ export function demoOptions(prefix: string, size: DemoSize, siteUrl: string): [s
         remote_storage: { enabled: false, type: 's3', credentials: [] },
       }),
     ],
-    [
-      'slbp_alert_config',
-      phpSerialize({
-        high_memory_usage: {
-          enabled: true,
-          metric: 'system.memory_usage',
-          condition: 'greater_than',
-          threshold: 536870912,
-          severity: 'warning',
-          message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
-          cooldown: 300,
-          email_recipients: [],
-          webhook_url: '',
-          slack_webhook: '',
-        },
-        database_connection_failure: {
-          enabled: true,
-          metric: 'database.connections',
-          condition: 'equals',
-          threshold: 0,
-          severity: 'critical',
-          message: 'Database connection failure detected',
-          cooldown: 60,
-          email_recipients: [],
-          webhook_url: '',
-          slack_webhook: '',
-        },
-        high_failed_transactions: {
-          enabled: true,
-          metric: 'business.failed_transactions_1h',
-          condition: 'greater_than',
-          threshold: 10,
-          severity: 'error',
-          message: 'High number of failed transactions: %.0f in the last hour (threshold: %.0f)',
-          cooldown: 600,
-          email_recipients: [],
-          webhook_url: '',
-          slack_webhook: '',
-        },
-      }),
-    ],
+    ['slbp_alert_config', phpSerialize(DEFAULT_ALERT_CONFIG)],
     ['slbp_session_handler', 'database'],
     ['slbp_health_check_ips', phpSerialize(['127.0.0.1'])],
     ['slbp_monitoring_ips', phpSerialize([])],
