@@ -324,9 +324,12 @@ export class Database extends EventEmitter {
     }
   }
 
-  /** A GET_LOCK name (at most 64 characters) for `name` on this database: sites sharing a server do not wait on each other. */
+  /**
+   * A GET_LOCK name (at most 64 characters) for `name` on this site (database and table prefix):
+   * sites sharing a server, or a database under other prefixes, do not wait on each other.
+   */
   private lockName(name: string): string {
-    return `slbp:${createHash('sha1').update(`${this.cfg.name}\0${name}`).digest('hex')}`;
+    return `slbp:${createHash('sha1').update(`${this.cfg.name}\0${this.cfg.tablePrefix}\0${name}`).digest('hex')}`;
   }
 
   /**
