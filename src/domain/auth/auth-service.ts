@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Queryable } from '../../data/database.ts';
 import { maybeUnserialize } from '../../data/php-serialize.ts';
-import type { UsersRepository } from '../../data/users-repository.ts';
+import type { UserRow, UsersRepository } from '../../data/users-repository.ts';
 import { SidecarError } from '../../errors.ts';
 import type { Logger } from '../../observability/logger.ts';
 import type { UserDirectory, UserIdentity } from '../user-directory.ts';
@@ -92,23 +92,12 @@ export class AuthService {
   ) {}
 
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
-    const { users, read, lockout } = this.deps;
-    const addressWait = await lockout.addressWait(ip);
-    if (addressWait > 0) throw locked(addressWait);
-    const row = await users.findByLoginOrEmail(read, username);
-    const subject = loginSubject(username, row ? Number(row.ID) : null);
-    const wait = await lockout.subjectWait(subject, ip, () => this.knownAddress(subject, ip));
-    if (wait > 0) throw locked(wait);
-    let via: RefreshSession['via'] | null = (await this.deps.passwords.check(password, row?.user_pass ?? null)) ? 'password' : null;
-    // Only a password shaped like an Application Password is checked against them; the meta is
-    // read for unknown names too (user 0 has none), so both cost the same query.
-    if (!via && normaliseApplicationPassword(password)) via = await this.applicationPassword(row ? Number(row.ID) : 0, password, ip);
-    const user = row && via ? await this.deps.directory.get(Number(row.ID)) : null;
-    if (!row || !via || !user) {
-      await lockout.recordFailure(subject, ip);
-      throw badCredentials();
-    }
-    await lockout.recordSuccess(subject, ip);
+    const { row, user, via } = await this.attempt(username, ip, badCredentials, async (row) => {
+      if (await this.deps.passwords.check(password, row?.user_pass ?? null)) return 'password';
+      // Only a password shaped like an Application Password is checked against them; the meta is
+      // read for unknown names too (user 0 has none), so both cost the same query.
+      return normaliseApplicationPassword(password) ? this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : null;
+    });
     return this.issue(user, {
       user_id: user.userId,
       sid: randomBytes(12).toString('base64url'),
@@ -126,6 +115,23 @@ export class AuthService {
    * (one answer for an unknown name and a wrong password) or a 429 while locked out.
    */
   async applicationPasswordUser(username: string, password: string, ip: string): Promise<UserIdentity> {
+    const { user } = await this.attempt(username, ip, badApplicationPassword, (row) =>
+      normaliseApplicationPassword(password) ? this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : Promise.resolve(null),
+    );
+    return user;
+  }
+
+  /**
+   * One sign-in attempt under the lockouts (by address, then by account and address): `verify`
+   * checks the secret against the user's row (null for an unknown name, checked all the same);
+   * a failure is recorded and answered with `fail()`.
+   */
+  private async attempt(
+    username: string,
+    ip: string,
+    fail: () => Error,
+    verify: (row: UserRow | null) => Promise<RefreshSession['via'] | null>,
+  ): Promise<{ row: UserRow; user: UserIdentity; via: RefreshSession['via'] }> {
     const { users, read, lockout } = this.deps;
     const addressWait = await lockout.addressWait(ip);
     if (addressWait > 0) throw locked(addressWait);
@@ -133,14 +139,14 @@ export class AuthService {
     const subject = loginSubject(username, row ? Number(row.ID) : null);
     const wait = await lockout.subjectWait(subject, ip, () => this.knownAddress(subject, ip));
     if (wait > 0) throw locked(wait);
-    const via = normaliseApplicationPassword(password) ? await this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : null;
+    const via = await verify(row);
     const user = row && via ? await this.deps.directory.get(Number(row.ID)) : null;
     if (!row || !via || !user) {
       await lockout.recordFailure(subject, ip);
-      throw badApplicationPassword();
+      throw fail();
     }
     await lockout.recordSuccess(subject, ip);
-    return user;
+    return { row, user, via };
   }
 
   /** 'application_password' when `password` is one of the user's Application Passwords (its use is recorded), else null. */
