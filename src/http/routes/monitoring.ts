@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { access } from '../../domain/access.ts';
 import { TIMEFRAMES, type MonitoringService } from '../../monitoring/monitoring-service.ts';
 import type { Metrics } from '../../monitoring/metrics.ts';
-import { alertConfigBody } from '../../monitoring/alert-config.ts';
+import { alertConfigBody, DEFAULT_ALERT_CONFIG } from '../../monitoring/alert-config.ts';
 import { pageLinks } from '../collection.ts';
 import { intParam } from '../params.ts';
 import { invalidParams, SidecarError } from '../../errors.ts';
@@ -118,22 +118,7 @@ export function monitoringRoutes({ metrics, monitoring, home }: MonitoringRouteD
       example: {
         as: 'admin',
         status: 200,
-        body: {
-          config: {
-            high_memory_usage: {
-              enabled: true,
-              metric: 'system.memory_usage',
-              condition: 'greater_than',
-              threshold: 536870912,
-              severity: 'warning',
-              message: 'High memory usage detected: %.2f bytes (threshold: %.2f bytes)',
-              cooldown: 300,
-              email_recipients: [],
-              webhook_url: '',
-              slack_webhook: '',
-            },
-          },
-        },
+        body: { config: { high_memory_usage: DEFAULT_ALERT_CONFIG.high_memory_usage } },
       },
       errors: ['rest_forbidden', 'rest_invalid_param', 'rest_missing_callback_param'],
       async handler(_ctx, { body }) {
