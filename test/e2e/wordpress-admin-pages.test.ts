@@ -12,8 +12,8 @@ import { call } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { seedBilling } from '../helpers/shim-fixtures.ts';
-import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
-import { installWordPress, type WordPressSite } from '../helpers/wordpress.ts';
+import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
+import { installWordPress, spawnSiteSidecar, type WordPressSite } from '../helpers/wordpress.ts';
 import { CHROMIUM_ARGS, PHP_PROBLEM, seriousViolations, watchConsole } from '../helpers/admin-pages.ts';
 
 const run = promisify(execFile);
@@ -113,15 +113,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
     wp = await installWordPress({ sidecarUrl, secret, timeoutSec: 5 });
     await seedBilling(wp);
     await seedOverview();
-    sidecar = await spawnSidecar(
-      {
-        SLBP_ENV: 'test',
-        SLBP_PORT: String(port),
-        SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-      },
-      ['--wp-config', wp.wpConfig],
-    );
+    sidecar = await spawnSiteSidecar(wp, port, redisPrefix);
     // A buyer who pays through Lemon Squeezy: a WordPress user, then a signed webhook through WordPress.
     const created = await call(`${wp.url}/wp-json/wp/v2/users`, {
       method: 'POST',

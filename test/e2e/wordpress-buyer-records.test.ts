@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
 import { expect } from 'chai';
 import { DEMO_WEBHOOK_SECRET } from '../../scripts/lib/demo-data.ts';
 import { orderData, signedDelivery, subscriptionData, webhookBody } from '../fixtures/lemon-squeezy.ts';
@@ -7,8 +6,8 @@ import { call } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { seedBilling } from '../helpers/shim-fixtures.ts';
-import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
-import { installWordPress, type WordPressSite } from '../helpers/wordpress.ts';
+import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
+import { installWordPress, spawnSiteSidecar, type WordPressSite } from '../helpers/wordpress.ts';
 
 // The demo course mappings (slbp_course_mappings): product 900001 → course 101, 900002 → 102.
 const PRODUCT = 900_001;
@@ -44,15 +43,7 @@ describe("the sidecar's buyers through the plugin's PHP helpers (real WordPress)
     const port = await freePort();
     wp = await installWordPress({ sidecarUrl: `http://127.0.0.1:${port}`, secret, timeoutSec: 5 });
     await seedBilling(wp);
-    sidecar = await spawnSidecar(
-      {
-        SLBP_ENV: 'test',
-        SLBP_PORT: String(port),
-        SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-      },
-      ['--wp-config', wp.wpConfig],
-    );
+    sidecar = await spawnSiteSidecar(wp, port, redisPrefix);
   });
 
   after(async () => {

@@ -10,8 +10,8 @@ import { writeNginxConfig } from '../../scripts/lib/nginx-config.ts';
 import { call, expectRestError } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
-import { NS, spawnSidecar, type ChildSidecar } from '../helpers/sidecar.ts';
-import { installWordPress, type WordPressSite } from '../helpers/wordpress.ts';
+import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
+import { installWordPress, spawnSiteSidecar, type WordPressSite } from '../helpers/wordpress.ts';
 import { CHROMIUM_ARGS } from '../helpers/admin-pages.ts';
 
 const run = promisify(execFile);
@@ -39,15 +39,7 @@ describe('WordPress logins at the sidecar, through nginx (real WordPress, headle
   before(async () => {
     const port = await freePort();
     wp = await installWordPress({ sidecarUrl: `http://127.0.0.1:${port}`, secret, timeoutSec: 5 });
-    sidecar = await spawnSidecar(
-      {
-        SLBP_ENV: 'test',
-        SLBP_PORT: String(port),
-        SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-      },
-      ['--wp-config', wp.wpConfig],
-    );
+    sidecar = await spawnSiteSidecar(wp, port, redisPrefix);
     const listen = await freePort();
     const { conf } = await writeNginxConfig({
       dir: nginxDir,

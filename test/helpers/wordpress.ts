@@ -267,6 +267,19 @@ export interface ShimSite {
   stop(): Promise<void>;
 }
 
+/** A sidecar process for `wp`: its wp-config.php, the given port and Redis prefix, a data directory of its own. */
+export function spawnSiteSidecar(wp: WordPressSite, port: number, redisPrefix: string): Promise<ChildSidecar> {
+  return spawnSidecar(
+    {
+      SLBP_ENV: 'test',
+      SLBP_PORT: String(port),
+      SLBP_REDIS_PREFIX: redisPrefix,
+      SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
+    },
+    ['--wp-config', wp.wpConfig],
+  );
+}
+
 /**
  * installWordPress() with the plugin's options and billing rows (seedBilling), and a sidecar
  * process reading the same wp-config.php (database, table prefix, shared secret), which the shim
@@ -289,15 +302,7 @@ export async function startShimSite(opts: { timeoutSec: number }): Promise<ShimS
   try {
     wp = await installWordPress({ sidecarUrl: proxy.url, secret, timeoutSec: opts.timeoutSec });
     await seedBilling(wp);
-    sidecar = await spawnSidecar(
-      {
-        SLBP_ENV: 'test',
-        SLBP_PORT: String(port),
-        SLBP_REDIS_PREFIX: redisPrefix,
-        SLBP_DATA_DIR: path.join('var', 'test', `${process.pid}-${wp.dbName}`),
-      },
-      ['--wp-config', wp.wpConfig],
-    );
+    sidecar = await spawnSiteSidecar(wp, port, redisPrefix);
     return { wp, sidecar, proxy, sidecarUrl, secret, stop };
   } catch (err) {
     await stop().catch(() => undefined);
