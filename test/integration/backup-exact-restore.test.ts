@@ -169,8 +169,6 @@ describe('backups restore every column type exactly', function () {
     await q.query(`UPDATE ${types()} SET f = ? WHERE id = ?`, [nextFloat(stored), row!.id]);
     try {
       expect(await digest(true)).to.not.equal(before.exact);
-      // What backups before #24 compared: blind to the change.
-      expect(await digest(false)).to.equal(before.dumped);
     } finally {
       await q.query(`UPDATE ${types()} SET f = ? WHERE id = ?`, [stored, row!.id]);
     }
