@@ -160,7 +160,9 @@ describe('backups restore every column type exactly', function () {
     const before = { exact: await digest(true), dumped: await digest(false) };
     /** The FLOAT as the server writes it in text (what mysqldump carries), and its stored value. */
     const read = async (id: number) =>
-      (await q.query<{ text: string; f: string }[]>(`SELECT CONCAT(f) AS text, CAST(f AS DOUBLE) AS f FROM ${types()} WHERE id = ?`, [id]))[0]!;
+      (
+        await q.query<{ text: string; f: string }[]>(`SELECT CONCAT(f) AS text, CAST(f AS DOUBLE) AS f FROM ${types()} WHERE id = ?`, [id])
+      )[0]!;
     const set = (id: number, f: number) => q.query(`UPDATE ${types()} SET f = ? WHERE id = ?`, [f, id]);
     // A row whose value moved to the next float up keeps its text, as the server itself writes it
     // (its rounding to 6 digits is not JavaScript's toPrecision near a boundary, so ask it).
