@@ -48,6 +48,8 @@ export interface LoadResult {
   statuses: Record<string, number>;
   /** The server's CPU time (user + system, all threads) per request in µs, when its pid is known. */
   cpuUs?: number;
+  /** The kernel's part of cpuUs (stime): socket writes and, on loopback, the peer's receive path. */
+  sysUs?: number;
 }
 
 /** Per side: each round's result, and the p99 over every measured request of every round. */
@@ -58,12 +60,13 @@ export interface LoadReport {
 const log = (msg: string) => process.stderr.write(`bench: ${msg}\n`);
 
 const TICK_US = 1_000_000 / 100; // USER_HZ: 100 on Linux
+const perRequest = (us: number, requests: number) => Math.round((us / requests) * 10) / 10;
 
-/** CPU time a process has used so far, in µs (utime + stime from /proc/<pid>/stat), or null. */
-function cpuTimeUs(pid: number): number | null {
+/** CPU time a process has used so far, in µs (utime and stime from /proc/<pid>/stat), or null. */
+function cpuTimeUs(pid: number): { user: number; sys: number } | null {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * TICK_US;
+    return { user: Number(fields[11]) * TICK_US, sys: Number(fields[12]) * TICK_US };
   } catch {
     return null;
   }
@@ -146,7 +149,10 @@ async function runOnce(
   const cpuAfter = side.pid ? cpuTimeUs(side.pid) : null;
   return {
     ...(cpuBefore !== null && cpuAfter !== null && r.requests.total > 0
-      ? { cpuUs: Math.round(((cpuAfter - cpuBefore) / r.requests.total) * 10) / 10 }
+      ? {
+          cpuUs: perRequest(cpuAfter.user + cpuAfter.sys - cpuBefore.user - cpuBefore.sys, r.requests.total),
+          sysUs: perRequest(cpuAfter.sys - cpuBefore.sys, r.requests.total),
+        }
       : {}),
     requests: r.requests.total,
     rps: Math.round(r.requests.average),

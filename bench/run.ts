@@ -37,8 +37,12 @@ const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && hasTaskset
 /**
  * BENCH_CPU_PROF=1 starts the sidecar with --cpu-prof: V8 writes its profile into var/bench/profiles
  * when the sidecar exits at the end of the run (open it in Chrome's DevTools, or any .cpuprofile viewer).
+ * Log lines start with the monotonic clock in µs, the clock the profile's timestamps are on, so a
+ * scenario's window can be cut out of the profile.
  */
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(projectRoot, 'var/bench/profiles')}`] : [];
+/** BENCH_NODE_FLAGS: more Node flags for the sidecar, e.g. `--trace-gc` (its output goes to var/bench/main.log). */
+const EXTRA_FLAGS = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
 const SERVER_CPU = '0';
 const LOAD_CPU = '1';
 /** BENCH_ONLY=<regex> runs the matching scenarios only (docs/performance.md is then left alone). */
@@ -63,12 +67,16 @@ function pinned(cpu: string, nodeArgs: string[]): [string, string[]] {
 }
 
 function log(msg: string): void {
-  process.stderr.write(`bench: ${msg}\n`);
+  process.stderr.write(`bench: [${process.hrtime.bigint() / 1000n}] ${msg}\n`);
 }
 
 function startChild(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ proc: ChildProcess; match: RegExpExecArray }> {
   // taskset execs node in its own place, so proc.pid is the server's pid (for its RSS).
-  const [cmd, cmdArgs] = pinned(SERVER_CPU, [...(args[0] === 'src/main.ts' ? [...SIDECAR_NODE_FLAGS, ...CPU_PROF] : []), ...tsx, ...args]);
+  const [cmd, cmdArgs] = pinned(SERVER_CPU, [
+    ...(args[0] === 'src/main.ts' ? [...SIDECAR_NODE_FLAGS, ...EXTRA_FLAGS, ...CPU_PROF] : []),
+    ...tsx,
+    ...args,
+  ]);
   const proc = spawn(cmd, cmdArgs, { cwd: projectRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // Everything the process says goes to var/bench/<name>.log, for when a run goes wrong.
@@ -244,7 +252,7 @@ async function main(): Promise<void> {
         cpu,
         s.target,
       ]);
-      const perRound = `ratios ${ratios.map((r) => r.toFixed(2)).join(', ') || 'n/a'}; sidecar CPU µs/req ${mineRuns.map((r) => r.cpuUs ?? 'n/a').join(', ')}`;
+      const perRound = `ratios ${ratios.map((r) => r.toFixed(2)).join(', ') || 'n/a'}; sidecar CPU µs/req ${mineRuns.map((r) => r.cpuUs ?? 'n/a').join(', ')}; of which kernel ${mineRuns.map((r) => r.sysUs ?? 'n/a').join(', ')}`;
       rounds.push(`- ${s.name}: ${perRound}`);
       log(
         `  ${mine.rps} req/s (baseline ${base?.rps ?? 'n/a'}), ratio ${ratio}, p99 ${mine.p99} ms, CPU µs/request ${cpu}, errors ${mine.errors + mine.non2xx} ${JSON.stringify(mine.statuses)}; rounds: ${perRound}`,
@@ -318,16 +326,19 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
     '',
     '## Rounds',
     '',
-    "Each round's ratio (sidecar req/s ÷ baseline req/s, the two runs back to back) and the sidecar's CPU time per request, in order: the spread is the host's, which is why the table gives medians.",
+    "Each round's ratio (sidecar req/s ÷ baseline req/s, the two runs back to back) and the sidecar's CPU time per request, with the kernel's part of it (socket writes, and on loopback the peer's receive path), in order: the spread is the host's, which is why the table gives medians.",
     '',
     ...rounds,
     '',
   ].join('\n');
-  // The memory scenario (bench/memory.ts, `npm run bench:memory`) keeps its own section at the end.
+  // Kept as they are: the hand-written notes on what moved a ratio and why, and the memory
+  // scenario's own section at the end (bench/memory.ts, `npm run bench:memory`).
   const file = path.join(projectRoot, 'docs/performance.md');
   const old = readFileSync(file, 'utf8');
+  const notes = old.indexOf('## Notes');
   const memory = old.indexOf('## Memory under sustained mixed load');
-  writeFileSync(file, memory >= 0 ? `${md}\n${old.slice(memory)}` : md);
+  const kept = notes >= 0 ? old.slice(notes) : memory >= 0 ? old.slice(memory) : '';
+  writeFileSync(file, kept ? `${md}\n${kept}` : md);
   log('wrote docs/performance.md');
 }
 
