@@ -1,6 +1,6 @@
 /**
  * `npm run bench:memory`: the memory scenario (#24). Builds the sidecar and starts it as production
- * runs it (`node --max-old-space-size=192 bin/slbp.js serve`, the build in dist/) on the bench database, drives every bench scenario's requests at
+ * runs it (`node --max-old-space-size=192 --no-allocation-site-pretenuring bin/slbp.js serve`, the build in dist/) on the bench database, drives every bench scenario's requests at
  * once from this process for BENCH_MEMORY_MINUTES (10) minutes — cached and uncached reads,
  * probes, signed webhooks for new orders — samples the sidecar's RSS every second, and prints
  * its mean and peak per minute. It passes when the last five minutes' means lie within 5 % of

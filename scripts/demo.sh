@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh demo
-exec node --max-old-space-size=192 --import tsx src/cli/main.ts demo --db "${DB_NAME:-slbp_demo}" --size "${DEMO_SIZE:-small}" ${DEMO_REPLACE:+--replace} "$@"
+exec node --max-old-space-size=192 --no-allocation-site-pretenuring --import tsx src/cli/main.ts demo --db "${DB_NAME:-slbp_demo}" --size "${DEMO_SIZE:-small}" ${DEMO_REPLACE:+--replace} "$@"

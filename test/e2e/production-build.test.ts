@@ -6,6 +6,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { expect } from 'chai';
 import { projectRoot } from '../../src/config/load.ts';
+import { SIDECAR_NODE_FLAGS } from '../../src/config/node-flags.ts';
 import { createTestDb, type TestDb } from '../helpers/db.ts';
 import { call } from '../helpers/http.ts';
 import { freePort } from '../helpers/mariadb-instance.ts';
@@ -121,6 +122,7 @@ describe('the production build', function () {
       const state = JSON.parse(await readFile(path.join(poolDir, 'pool.json'), 'utf8')) as { nodes: { pid: number }[] };
       const cmdline = (await readFile(`/proc/${state.nodes[0]!.pid}/cmdline`, 'utf8')).split('\0');
       expect(cmdline).to.include(path.join(dir, 'dist/src/main.js'));
+      expect(cmdline).to.include.members([...SIDECAR_NODE_FLAGS]);
       expect(cmdline.join(' ')).to.include('--max-old-space-size=192').and.not.include('tsx');
     } finally {
       await slbp('pool', 'stop', '--dir', poolDir);
