@@ -11,12 +11,13 @@
  *
  * `--no-allocation-site-pretenuring`: V8 watches which allocation sites' objects survive a young
  * collection and, past 85 % of at least 100, allocates that site's objects in the old generation
- * from then on, for the life of the process. A burst of requests held open together (64 callers
- * waiting on one load) looks like that, so some processes pretenured the objects every cached read
- * makes and dies with: each then cost twice the CPU (30 → 60-70 µs, a fifth of it in
- * 5 ms scavenges and a full collection every 170 ms), for as long as the process ran, and
- * whether it happened differed from one start to the next. What the sidecar keeps (cache
- * entries, pools) is promoted by the young collections anyway. docs/decisions/0032-….
+ * from then on, for the life of the process. Short-lived objects can look long-lived at one
+ * moment (say, 64 requests held open together while they wait on one load), and some processes
+ * pretenured the objects every cached read makes and drops: each read then cost twice the CPU
+ * (30 → 60-70 µs, the extra mostly GC: 5 ms scavenges and a full collection every 170 ms) for as
+ * long as the process ran, and whether it happened differed from one start to the next. What
+ * the sidecar keeps (cache entries, pools) is promoted by the young collections anyway.
+ * docs/decisions/0032-….
  *
  * The same list is written out in scripts/demo.sh, config/systemd, package.json and the README
  * (a test keeps them equal).
