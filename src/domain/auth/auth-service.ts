@@ -94,9 +94,7 @@ export class AuthService {
   async login(username: string, password: string, ip: string): Promise<TokenPair> {
     const { row, user, via } = await this.attempt(username, ip, badCredentials, async (row) => {
       if (await this.deps.passwords.check(password, row?.user_pass ?? null)) return 'password';
-      // Only a password shaped like an Application Password is checked against them; the meta is
-      // read for unknown names too (user 0 has none), so both cost the same query.
-      return normaliseApplicationPassword(password) ? this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : null;
+      return this.applicationPasswordOf(row, password, ip);
     });
     return this.issue(user, {
       user_id: user.userId,
@@ -115,10 +113,16 @@ export class AuthService {
    * (one answer for an unknown name and a wrong password) or a 429 while locked out.
    */
   async applicationPasswordUser(username: string, password: string, ip: string): Promise<UserIdentity> {
-    const { user } = await this.attempt(username, ip, badApplicationPassword, (row) =>
-      normaliseApplicationPassword(password) ? this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : Promise.resolve(null),
-    );
+    const { user } = await this.attempt(username, ip, badApplicationPassword, (row) => this.applicationPasswordOf(row, password, ip));
     return user;
+  }
+
+  /**
+   * Checks `password` against the Application Passwords of `row`'s user, when it has their shape.
+   * The meta is read for unknown names too (user 0 has none), so both cost the same query.
+   */
+  private async applicationPasswordOf(row: UserRow | null, password: string, ip: string): Promise<RefreshSession['via'] | null> {
+    return normaliseApplicationPassword(password) ? this.applicationPassword(row ? Number(row.ID) : 0, password, ip) : null;
   }
 
   /**
