@@ -37,8 +37,8 @@ const PIN = process.env.BENCH_PIN === '1' && os.cpus().length >= 2 && hasTaskset
 /**
  * BENCH_CPU_PROF=1 starts the sidecar with --cpu-prof: V8 writes its profile into var/bench/profiles
  * when the sidecar exits at the end of the run (open it in Chrome's DevTools, or any .cpuprofile viewer).
- * Log lines start with the monotonic clock in µs, the clock the profile's timestamps are on, so a
- * scenario's window can be cut out of the profile.
+ * This process's log lines (each scenario's result among them) start with the monotonic clock in
+ * µs, the clock the profile's timestamps are on, so a scenario's window can be cut out of the profile.
  */
 const CPU_PROF = process.env.BENCH_CPU_PROF === '1' ? ['--cpu-prof', `--cpu-prof-dir=${path.join(projectRoot, 'var/bench/profiles')}`] : [];
 /** BENCH_NODE_FLAGS: more Node flags for the sidecar, e.g. `--trace-gc` (its output goes to var/bench/main.log). */
@@ -335,10 +335,8 @@ function report(rows: string[][], extra: string[], rounds: string[]): void {
   // scenario's own section at the end (bench/memory.ts, `npm run bench:memory`).
   const file = path.join(projectRoot, 'docs/performance.md');
   const old = readFileSync(file, 'utf8');
-  const notes = old.indexOf('## Notes');
-  const memory = old.indexOf('## Memory under sustained mixed load');
-  const kept = notes >= 0 ? old.slice(notes) : memory >= 0 ? old.slice(memory) : '';
-  writeFileSync(file, kept ? `${md}\n${kept}` : md);
+  const starts = ['## Notes', '## Memory under sustained mixed load'].map((h) => old.indexOf(h)).filter((at) => at >= 0);
+  writeFileSync(file, starts.length ? `${md}\n${old.slice(Math.min(...starts))}` : md);
   log('wrote docs/performance.md');
 }
 
