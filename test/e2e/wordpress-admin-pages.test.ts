@@ -14,7 +14,7 @@ import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { seedBilling } from '../helpers/shim-fixtures.ts';
 import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
 import { installWordPress, spawnSiteSidecar, type WordPressSite } from '../helpers/wordpress.ts';
-import { CHROMIUM_ARGS, PHP_PROBLEM, seriousViolations, watchConsole } from '../helpers/admin-pages.ts';
+import { CHROMIUM_ARGS, logInToWordPress, PHP_PROBLEM, seriousViolations, watchConsole } from '../helpers/admin-pages.ts';
 
 const run = promisify(execFile);
 const ARTIFACTS = path.join(projectRoot, 'var', 'test-artifacts', 'admin-pages');
@@ -51,14 +51,7 @@ describe('the Billing pages in WordPress (headless Chromium)', function () {
 
   async function login(user: string, password: string): Promise<BrowserContext> {
     const context = await browser.newContext({ viewport: VIEWPORTS[0], acceptDownloads: true });
-    const page = await context.newPage();
-    await page.goto(`${wp.url}/wp-login.php?redirect_to=${encodeURIComponent(`${wp.url}/wp-admin/profile.php`)}`);
-    await page.fill('#user_login', user);
-    await page.fill('#user_pass', password);
-    // The login page's own address names profile.php (in redirect_to): wait for the path, and for the
-    // page to finish loading; a page closed mid-navigation can leave Chromium's close waiting forever.
-    await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/wp-admin/profile.php')), page.click('#wp-submit')]);
-    await page.close();
+    await logInToWordPress(context, wp.url, user, password);
     return context;
   }
 

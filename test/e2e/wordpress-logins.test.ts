@@ -12,7 +12,7 @@ import { freePort } from '../helpers/mariadb-instance.ts';
 import { cleanRedisPrefix, testRedisPrefix } from '../helpers/redis.ts';
 import { NS, type ChildSidecar } from '../helpers/sidecar.ts';
 import { installWordPress, spawnSiteSidecar, type WordPressSite } from '../helpers/wordpress.ts';
-import { CHROMIUM_ARGS } from '../helpers/admin-pages.ts';
+import { CHROMIUM_ARGS, logInToWordPress } from '../helpers/admin-pages.ts';
 
 const run = promisify(execFile);
 
@@ -54,12 +54,7 @@ describe('WordPress logins at the sidecar, through nginx (real WordPress, headle
     browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
     // Cookies are not bound to a port: the session WordPress sets on its own port is the browser's on nginx's too.
     admin = await browser.newContext();
-    const page = await admin.newPage();
-    await page.goto(`${wp.url}/wp-login.php?redirect_to=${encodeURIComponent(`${wp.url}/wp-admin/profile.php`)}`);
-    await page.fill('#user_login', 'admin');
-    await page.fill('#user_pass', wp.adminPassword);
-    await Promise.all([page.waitForURL(/profile\.php/), page.click('#wp-submit')]);
-    await page.close();
+    await logInToWordPress(admin, wp.url, 'admin', wp.adminPassword);
   });
 
   after(async () => {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 
 export const CHROMIUM_ARGS = [
   '--headless',
@@ -61,4 +61,19 @@ export function watchConsole(page: Page): string[] {
   });
   page.on('pageerror', (e) => errors.push(e.message));
   return errors;
+}
+
+/**
+ * Signs `user` in through wp-login.php in `context` (its cookies are then that user's session).
+ * The login page's own address names profile.php (in redirect_to), so it waits for the path,
+ * and for the page to finish loading: a page closed mid-navigation can leave Chromium's close
+ * waiting forever.
+ */
+export async function logInToWordPress(context: BrowserContext, siteUrl: string, user: string, password: string): Promise<void> {
+  const page = await context.newPage();
+  await page.goto(`${siteUrl}/wp-login.php?redirect_to=${encodeURIComponent(`${siteUrl}/wp-admin/profile.php`)}`);
+  await page.fill('#user_login', user);
+  await page.fill('#user_pass', password);
+  await Promise.all([page.waitForURL((url) => url.pathname.endsWith('/wp-admin/profile.php')), page.click('#wp-submit')]);
+  await page.close();
 }
